@@ -1,0 +1,34 @@
+# Two commands matter: `make run` (install, migrate, seed, serve) and `make test` (install, whole suite).
+# Both need only Python 3.11 on the machine: uv is installed with pip, and uv installs the locked set.
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+RUN := $(UV) run --frozen
+
+.PHONY: install run serve seed test test-postgres check format bench clean
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+
+run: install
+	$(RUN) archive db upgrade
+	@if $(RUN) archive --help | grep -q ' seed '; then $(RUN) archive seed; fi
+	$(RUN) archive serve
+
+test: install
+	$(RUN) pytest
+
+check: install
+	$(RUN) ruff check archive api tests migrations
+	$(RUN) ruff format --check archive api tests migrations
+	$(RUN) mypy
+
+format: install
+	$(RUN) ruff format archive api tests migrations
+	$(RUN) ruff check --fix archive api tests migrations
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

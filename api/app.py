@@ -1,0 +1,59 @@
+"""The application factory. All wiring is here: settings in, a Litestar app out; no module-level state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from api.controllers.health import HealthController
+from api.deps import provide_engine, provide_settings, provide_store
+from api.errors import EXCEPTION_HANDLERS
+from api.middleware import RequestIdMiddleware
+from archive.db import create_engine
+from archive.events import event_registry
+from archive.eventstore import EventStore
+from archive.logging import configure_logging
+from archive.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the API for `settings` (read from the environment when omitted)."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    engine = create_engine(settings.database_url)
+    store = EventStore(engine, event_registry())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[HealthController],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "engine": Provide(provide_engine, sync_to_thread=False),
+            "store": Provide(provide_store, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RequestIdMiddleware],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "engine": engine, "store": store}),
+        openapi_config=OpenAPIConfig(
+            title="Archive",
+            version="0.1.0",
+            description="Source-cited assertions with bitemporal history and an audit trail.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

@@ -1,0 +1,38 @@
+"""Liveness: the service answers and its database answers."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.errors import ApiProblem
+
+
+class Health(msgspec.Struct, frozen=True):
+    """The service is up and its database reachable."""
+
+    status: str
+    database: str
+
+
+class HealthController(Controller):
+    """GET /health."""
+
+    path = "/health"
+    tags = ["health"]
+
+    @get(operation_id="health", summary="Liveness, with the database reachable")
+    async def health(self, engine: NamedDependency[AsyncEngine]) -> Health:
+        """Answer 200 when the database answers a query, 503 otherwise."""
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as error:
+            raise ApiProblem(
+                503, "Service Unavailable", f"the database does not answer: {type(error).__name__}"
+            ) from error
+        return Health(status="ok", database=engine.dialect.name)

@@ -1,0 +1,100 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Each known error type maps to a status code here, in one table; anything else is a 500 that is logged
+with its traceback (a 500 is a bug).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from archive.eventstore import ConcurrencyError
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("api.errors")
+
+
+class ApiProblem(Exception):
+    """An error an endpoint raises on purpose: a status, a title, a detail and optional extra members."""
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    """A problem+json response; `type` stays `about:blank`, so `title` is the status's meaning."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _on_api_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Response[dict[str, Any]]:
+    return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
+
+
+def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) and exc.extra:
+        extra["errors"] = exc.extra
+    title = {
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Content Too Large",
+    }.get(exc.status_code, "Error")
+    return problem_response(request, exc.status_code, title, exc.detail, headers=exc.headers, **extra)
+
+
+def _on_concurrency(request: Request[Any, Any, Any], exc: ConcurrencyError) -> Response[dict[str, Any]]:
+    return problem_response(
+        request,
+        409,
+        "Conflict",
+        str(exc),
+        expected_version=exc.expected_version,
+        current_version=exc.current_version,
+    )
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", path=request.url.path, method=request.method)
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        "an unexpected error; it has been logged",
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ApiProblem: _on_api_problem,
+    HTTPException: _on_http_exception,
+    ConcurrencyError: _on_concurrency,
+    Exception: _on_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "ApiProblem", "MediaType", "problem_response"]

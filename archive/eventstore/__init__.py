@@ -1,0 +1,30 @@
+"""The event store: an append-only, hash-chained log of events on SQLAlchemy Core."""
+
+from archive.eventstore.errors import (
+    ConcurrencyError,
+    EmptyBatchError,
+    EventStoreError,
+    UnknownEventTypeError,
+    UnserialisableDataError,
+)
+from archive.eventstore.hashing import GENESIS_HASH, chain_hash
+from archive.eventstore.records import NewEvent, RecordedEvent
+from archive.eventstore.store import EventStore, VerifyReport
+from archive.eventstore.table import events_table
+from archive.eventstore.upcasting import EventTypeRegistry
+
+__all__ = [
+    "GENESIS_HASH",
+    "ConcurrencyError",
+    "EmptyBatchError",
+    "EventStore",
+    "EventStoreError",
+    "EventTypeRegistry",
+    "NewEvent",
+    "RecordedEvent",
+    "UnknownEventTypeError",
+    "UnserialisableDataError",
+    "VerifyReport",
+    "chain_hash",
+    "events_table",
+]

@@ -1,0 +1,39 @@
+"""What can go wrong when appending to or reading from the event store."""
+
+from __future__ import annotations
+
+
+class EventStoreError(Exception):
+    """Base class of the event store's errors."""
+
+
+class ConcurrencyError(EventStoreError):
+    """The stream was not at the expected version: another writer got there first."""
+
+    def __init__(self, stream_id: str, expected_version: int, current_version: int | None = None) -> None:
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+        super().__init__(stream_id, expected_version)
+
+    def __str__(self) -> str:
+        current = "a newer version" if self.current_version is None else f"version {self.current_version}"
+        return (
+            f"stream {self.stream_id!r} is at {current}, not at the expected version {self.expected_version}"
+        )
+
+
+class UnknownEventTypeError(EventStoreError):
+    """An event type that is not registered: the store refuses to append or read it."""
+
+    def __init__(self, event_type: str) -> None:
+        self.event_type = event_type
+        super().__init__(f"unknown event type {event_type!r}: register it before appending")
+
+
+class UnserialisableDataError(EventStoreError):
+    """Event data or metadata that cannot be stored as JSON."""
+
+
+class EmptyBatchError(EventStoreError):
+    """An append with no events: nothing to record, so it is refused rather than silently ignored."""

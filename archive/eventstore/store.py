@@ -1,0 +1,347 @@
+"""Append to and read from the `events` table, and verify its hash chain.
+
+Global order equals commit order: every write transaction takes one lock first (a transaction-scoped
+advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and holds it until it commits, so a reader
+tailing `read_all` can never see position N+1 committed before position N.
+
+An append does not read the stream's version first. It writes `expected_version + 1 ...` and the unique
+`(stream_id, stream_version)` turns a lost race into `ConcurrencyError`. It does read the head of the
+chain, since the new hash covers the previous one, and in that same query it checks that
+`expected_version` itself exists, so that a too-high expected version cannot leave a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import exists, func, literal, select
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from archive.db import SQLITE_BEGIN
+from archive.eventstore.errors import (
+    ConcurrencyError,
+    EmptyBatchError,
+    UnserialisableDataError,
+)
+from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
+from archive.eventstore.records import NewEvent, RecordedEvent
+from archive.eventstore.table import events_table
+from archive.eventstore.upcasting import EventTypeRegistry
+
+#: The PostgreSQL advisory lock key that serialises appends (any constant; this one spells "EVTS").
+APPEND_LOCK_KEY = 0x45565453
+_UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC, truncated to microseconds (what both databases keep)."""
+    return datetime.now(UTC)
+
+
+class VerifyReport(msgspec.Struct, frozen=True):
+    """The result of recomputing the hash chain."""
+
+    ok: bool
+    events_checked: int
+    head_hash: str
+    first_bad_position: int | None = None
+    problem: str | None = None
+
+
+def check_json(value: Any, path: str = "data") -> None:
+    """Refuse anything but JSON's own types. Floats are refused too: their text form differs by database."""
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_json(item, f"{path}[{index}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UnserialisableDataError(f"{path} has a key {key!r} that is not a string")
+            check_json(item, f"{path}.{key}")
+        return
+    kind = "a float" if isinstance(value, float) else f"a {type(value).__name__}"
+    raise UnserialisableDataError(
+        f"{path} is {kind}, which the log cannot store: "
+        "use strings, integers, booleans, null, lists and objects"
+    )
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class EventStore:
+    """The recorder: appends events to streams and reads them back in stream or global order."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        registry: EventTypeRegistry,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self._clock = clock
+        self._is_sqlite = engine.dialect.name == "sqlite"
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction holding the append lock from its start until it commits or rolls back."""
+        async with self.engine.connect() as conn:
+            if self._is_sqlite:
+                await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            async with conn.begin():
+                if not self._is_sqlite:
+                    await conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+                yield conn
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        metadata: Mapping[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
+        """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`."""
+        try:
+            async with self.transaction() as conn:
+                return await self.append_in(conn, stream_id, expected_version, events, metadata)
+        except ConcurrencyError as error:
+            error.current_version = await self.stream_version(stream_id)
+            raise
+
+    async def append_in(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        metadata: Mapping[str, Any] | None = None,
+    ) -> list[RecordedEvent]:
+        """Append inside a transaction opened by `transaction()`, so callers can project in the same one."""
+        rows = self._prepare(stream_id, expected_version, events, dict(metadata or {}))
+        head_query = select(
+            select(events_table.c.hash).order_by(events_table.c.position.desc()).limit(1).scalar_subquery(),
+            exists()
+            .where(events_table.c.stream_id == stream_id, events_table.c.stream_version == expected_version)
+            .select_from(events_table)
+            if expected_version > 0
+            else literal(True),
+        )
+        head, expected_exists = (await conn.execute(head_query)).one()
+        if not expected_exists:
+            raise ConcurrencyError(stream_id, expected_version)
+        recorded_at = self._clock()
+        prev_hash = head or GENESIS_HASH
+        for row in rows:
+            row["recorded_at"] = recorded_at
+            row["prev_hash"] = prev_hash
+            row["hash"] = prev_hash = chain_hash(
+                prev_hash,
+                canonical_bytes(
+                    stream_id=stream_id,
+                    stream_version=row["stream_version"],
+                    event_type=row["event_type"],
+                    schema_version=row["schema_version"],
+                    data=row["data"],
+                    metadata=row["event_metadata"],
+                    recorded_at=recorded_at,
+                ),
+            )
+        try:
+            result = await conn.execute(
+                events_table.insert().returning(events_table.c.position, sort_by_parameter_order=True), rows
+            )
+        except IntegrityError as error:
+            if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
+                raise ConcurrencyError(stream_id, expected_version) from None
+            raise
+        positions = result.scalars().all()
+        return [
+            RecordedEvent(
+                position=position,
+                stream_id=stream_id,
+                stream_version=row["stream_version"],
+                event_type=row["event_type"],
+                schema_version=row["schema_version"],
+                data=row["data"],
+                metadata=row["event_metadata"],
+                recorded_at=recorded_at,
+                prev_hash=row["prev_hash"],
+                hash=row["hash"],
+            )
+            for position, row in zip(positions, rows, strict=True)
+        ]
+
+    def _prepare(
+        self, stream_id: str, expected_version: int, events: Sequence[NewEvent], metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Validate the whole batch before touching the database, so a bad batch appends nothing."""
+        if not events:
+            raise EmptyBatchError(f"append to {stream_id!r} has no events: nothing to record")
+        if not stream_id or len(stream_id) > 200:
+            raise ValueError("stream_id must be 1 to 200 characters")
+        if expected_version < 0:
+            raise ValueError(f"expected_version must be 0 or more, not {expected_version}")
+        check_json(metadata, "metadata")
+        rows = []
+        for offset, event in enumerate(events, start=1):
+            current = self.registry.current_version(event.event_type)
+            if not isinstance(event.data, dict):
+                raise UnserialisableDataError(f"data of {event.event_type} must be a JSON object")
+            check_json(event.data, f"{event.event_type}.data")
+            schema_version = current if event.schema_version is None else event.schema_version
+            if not 1 <= schema_version <= current:
+                raise ValueError(
+                    f"{event.event_type} has no schema version {schema_version} (current {current})"
+                )
+            rows.append(
+                {
+                    "stream_id": stream_id,
+                    "stream_version": expected_version + offset,
+                    "event_type": event.event_type,
+                    "schema_version": schema_version,
+                    "data": event.data,
+                    "event_metadata": metadata,
+                }
+            )
+        return rows
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def _to_recorded(self, row: Row[Any]) -> RecordedEvent:
+        schema_version, data = self.registry.upcast(row.event_type, row.schema_version, dict(row.data))
+        return RecordedEvent(
+            position=row.position,
+            stream_id=row.stream_id,
+            stream_version=row.stream_version,
+            event_type=row.event_type,
+            schema_version=schema_version,
+            data=data,
+            metadata=dict(row.event_metadata),
+            recorded_at=_as_utc(row.recorded_at),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+
+    async def read_stream(
+        self, stream_id: str, after_version: int | None = None, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
+        """The events of one stream in version order, after `after_version` when given."""
+        query = select(events_table).where(events_table.c.stream_id == stream_id)
+        if after_version is not None:
+            query = query.where(events_table.c.stream_version > after_version)
+        query = query.order_by(events_table.c.stream_version)
+        if conn is not None:
+            return [self._to_recorded(row) for row in await conn.execute(query)]
+        async with self.engine.connect() as own:
+            return [self._to_recorded(row) for row in await own.execute(query)]
+
+    async def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 when it has no events)."""
+        query = select(func.coalesce(func.max(events_table.c.stream_version), 0)).where(
+            events_table.c.stream_id == stream_id
+        )
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Up to `limit` events in global (commit) order, after `after_position`."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        query = (
+            select(events_table)
+            .where(events_table.c.position > after_position)
+            .order_by(events_table.c.position)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [self._to_recorded(row) for row in await conn.execute(query)]
+
+    async def iter_all(self, after_position: int = 0, batch_size: int = 2000) -> AsyncIterator[RecordedEvent]:
+        """Every event after `after_position`, in pages, without holding the whole log in memory."""
+        while True:
+            page = await self.read_all(after_position, batch_size)
+            for event in page:
+                yield event
+            if len(page) < batch_size:
+                return
+            after_position = page[-1].position
+
+    async def count(self) -> int:
+        """How many events the log holds."""
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(events_table))).scalar_one())
+
+    async def head_position(self) -> int:
+        """The position of the newest event (0 for an empty log)."""
+        async with self.engine.connect() as conn:
+            query = select(func.coalesce(func.max(events_table.c.position), 0))
+            return int((await conn.execute(query)).scalar_one())
+
+    # -- verifying -------------------------------------------------------------------------------------
+
+    async def verify(
+        self, batch_size: int = 5000, on_progress: Callable[[int], None] | None = None
+    ) -> VerifyReport:
+        """Recompute the hash chain from the stored rows (not upcast) and name the first bad position."""
+        expected_prev = GENESIS_HASH
+        checked = 0
+        after = 0
+        columns = [c for c in events_table.c if c.key != "position"]
+        async with self.engine.connect() as conn:
+            while True:
+                query = (
+                    select(events_table.c.position, *columns)
+                    .where(events_table.c.position > after)
+                    .order_by(events_table.c.position)
+                    .limit(batch_size)
+                )
+                page = (await conn.execute(query)).all()
+                for row in page:
+                    if row.prev_hash != expected_prev:
+                        return VerifyReport(
+                            ok=False,
+                            events_checked=checked,
+                            head_hash=expected_prev,
+                            first_bad_position=row.position,
+                            problem="prev_hash does not link to the event before it (an event is missing)",
+                        )
+                    recomputed = chain_hash(
+                        expected_prev,
+                        canonical_bytes(
+                            stream_id=row.stream_id,
+                            stream_version=row.stream_version,
+                            event_type=row.event_type,
+                            schema_version=row.schema_version,
+                            data=row.data,
+                            metadata=row.event_metadata,
+                            recorded_at=row.recorded_at,
+                        ),
+                    )
+                    if recomputed != row.hash:
+                        return VerifyReport(
+                            ok=False,
+                            events_checked=checked,
+                            head_hash=expected_prev,
+                            first_bad_position=row.position,
+                            problem="the stored event does not match its hash (it was changed)",
+                        )
+                    expected_prev = row.hash
+                    checked += 1
+                if on_progress is not None:
+                    on_progress(checked)
+                if len(page) < batch_size:
+                    return VerifyReport(ok=True, events_checked=checked, head_hash=expected_prev)
+                after = page[-1].position

@@ -1,0 +1,97 @@
+"""Settings: one frozen dataclass, read from the environment, passed explicitly to whatever needs it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+LogFormat = Literal["auto", "json", "console"]
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/archive.db"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the archive cannot use."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Give a plain database URL the async driver the archive uses (asyncpg, aiosqlite)."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise SettingsError(
+        f"DATABASE_URL {url!r} is not supported: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+    )
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean: use true or false")
+
+
+def _int(name: str, raw: str, *, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range {low}..{high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the archive can be configured with. Build it with `Settings.from_env()` or directly."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_format: LogFormat = "auto"
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    require_token_for_reads: bool = False
+    max_body_bytes: int = 1_048_576
+    max_page_size: int = 500
+    seeds_path: str = "seeds"
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `env` (the process environment by default), refusing unusable values."""
+        env = os.environ if env is None else env
+        log_format = env.get("ARCHIVE_LOG_FORMAT", "auto").strip().lower()
+        if log_format not in ("auto", "json", "console"):
+            raise SettingsError(f"ARCHIVE_LOG_FORMAT={log_format!r}: use auto, json or console")
+        log_level = env.get("ARCHIVE_LOG_LEVEL", "INFO").strip().upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError(f"ARCHIVE_LOG_LEVEL={log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            database_url=normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+            log_format=log_format,  # type: ignore[arg-type]
+            log_level=log_level,
+            host=env.get("ARCHIVE_HOST", "127.0.0.1"),
+            port=_int("ARCHIVE_PORT", env.get("ARCHIVE_PORT", "8000"), low=1, high=65535),
+            require_token_for_reads=_bool(
+                "ARCHIVE_REQUIRE_TOKEN_FOR_READS", env.get("ARCHIVE_REQUIRE_TOKEN_FOR_READS", "false")
+            ),
+            max_body_bytes=_int(
+                "ARCHIVE_MAX_BODY_BYTES", env.get("ARCHIVE_MAX_BODY_BYTES", "1048576"), low=1024, high=1 << 30
+            ),
+            seeds_path=env.get("ARCHIVE_SEEDS_PATH", "seeds"),
+        )

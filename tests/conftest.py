@@ -1,0 +1,115 @@
+"""Fixtures shared by every tier: one backend-parametrised database, migrated from a template per test.
+
+SQLite always runs. PostgreSQL runs when ARCHIVE_TEST_POSTGRES_URL names a database whose role may
+create databases (`.ci/run` sets it up); each test gets a fresh database cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.db import create_engine
+from archive.events import event_registry
+from archive.eventstore import EventStore
+from archive.migrations import upgrade
+from archive.settings import normalise_database_url
+
+POSTGRES_URL = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
+NO_POSTGRES = "set ARCHIVE_TEST_POSTGRES_URL to run the PostgreSQL tier"
+if os.environ.get("CI") == "true" and not POSTGRES_URL:
+    # In CI the PostgreSQL tier must run, never be skipped quietly.
+    raise pytest.UsageError("CI=true but ARCHIVE_TEST_POSTGRES_URL is unset: .ci/run must set it")
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)],
+    ),
+]
+
+
+def _admin_dsn() -> str:
+    url = make_url(normalise_database_url(POSTGRES_URL or ""))
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _postgres_url(database: str) -> str:
+    url = make_url(normalise_database_url(POSTGRES_URL or ""))
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _admin(*statements: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(_admin_dsn())
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "archive.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test clones."""
+    name = f"archive_tpl_{os.getpid()}"
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    upgrade(_postgres_url(name))
+    yield name
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    if backend == "sqlite":
+        target = tmp_path / "archive.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"archive_t_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _postgres_url(name)
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> EventStore:
+    """An event store knowing the archive's own event types."""
+    return EventStore(engine, event_registry())

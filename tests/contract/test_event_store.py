@@ -1,0 +1,299 @@
+"""The event store's contract, run on every backend (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.eventstore import (
+    GENESIS_HASH,
+    ConcurrencyError,
+    EmptyBatchError,
+    EventStore,
+    EventTypeRegistry,
+    NewEvent,
+    UnknownEventTypeError,
+    UnserialisableDataError,
+    events_table,
+)
+
+
+def _rename_to_title(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 of `thing.named` called the field `name`; v2 calls it `title`."""
+    return {"title": data["name"], **{k: v for k, v in data.items() if k != "name"}}
+
+
+REGISTRY = EventTypeRegistry(
+    {"thing.happened": 1, "thing.named": 2},
+    {("thing.named", 1): _rename_to_title},
+)
+
+
+@pytest.fixture
+def events(engine: AsyncEngine) -> EventStore:
+    """A store with a small registry of test event types, one of which has an upcaster."""
+    return EventStore(engine, REGISTRY)
+
+
+def happened(n: int) -> NewEvent:
+    return NewEvent("thing.happened", {"n": n})
+
+
+async def _disable_immutability(engine: AsyncEngine) -> None:
+    """What a tamperer with direct database access would do first."""
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("ALTER TABLE events DISABLE TRIGGER events_immutable"))
+        else:
+            await conn.execute(text("DROP TRIGGER events_no_update"))
+            await conn.execute(text("DROP TRIGGER events_no_delete"))
+
+
+async def test_append_then_read_stream_returns_events_with_versions_positions_and_metadata(
+    events: EventStore,
+) -> None:
+    recorded = await events.append("s-1", 0, [happened(1), happened(2)], {"actor": "tester", "reason": "r"})
+    read = await events.read_stream("s-1")
+    assert [e.stream_version for e in read] == [1, 2]
+    assert [e.data for e in read] == [{"n": 1}, {"n": 2}]
+    assert [e.position for e in read] == [e.position for e in recorded]
+    assert read[0].position < read[1].position
+    assert read[0].metadata == {"actor": "tester", "reason": "r"}
+    assert read[0].event_type == "thing.happened"
+    assert read[0].schema_version == 1
+    assert read[0].recorded_at.utcoffset() is not None
+    assert read[0].recorded_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert read[0].prev_hash == GENESIS_HASH
+    assert read[1].prev_hash == read[0].hash
+    assert await events.read_stream("s-1", after_version=1) == read[1:]
+
+
+async def test_read_all_pages_in_global_order(events: EventStore) -> None:
+    await events.append("a", 0, [happened(1)])
+    await events.append("b", 0, [happened(2), happened(3)])
+    await events.append("a", 1, [happened(4)])
+    first = await events.read_all(0, limit=2)
+    rest = await events.read_all(first[-1].position, limit=10)
+    assert [e.data["n"] for e in first + rest] == [1, 2, 3, 4]
+    assert [e.stream_id for e in first + rest] == ["a", "b", "b", "a"]
+
+
+async def test_stale_expected_version_raises_concurrency_error_and_appends_nothing(
+    events: EventStore,
+) -> None:
+    await events.append("s", 0, [happened(1), happened(2)])
+    with pytest.raises(ConcurrencyError) as caught:
+        await events.append("s", 1, [happened(3)])
+    assert caught.value.current_version == 2
+    assert caught.value.expected_version == 1
+    assert await events.count() == 2
+
+
+async def test_expected_version_ahead_of_the_stream_is_refused_without_leaving_a_gap(
+    events: EventStore,
+) -> None:
+    await events.append("s", 0, [happened(1)])
+    with pytest.raises(ConcurrencyError) as caught:
+        await events.append("s", 5, [happened(2)])
+    assert caught.value.current_version == 1
+    assert [e.stream_version for e in await events.read_stream("s")] == [1]
+
+
+async def test_a_new_stream_needs_expected_version_zero(events: EventStore) -> None:
+    with pytest.raises(ConcurrencyError):
+        await events.append("fresh", 1, [happened(1)])
+    assert await events.count() == 0
+
+
+async def test_four_concurrent_writers_on_one_stream_exactly_one_wins_each_version(
+    events: EventStore,
+) -> None:
+    rounds = 8
+    winners: list[int] = []
+    for version in range(rounds):
+        outcomes = await asyncio.gather(
+            *(events.append("contested", version, [happened(writer)]) for writer in range(4)),
+            return_exceptions=True,
+        )
+        won = [o for o in outcomes if not isinstance(o, BaseException)]
+        lost = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(won) == 1, outcomes
+        assert all(isinstance(o, ConcurrencyError) for o in lost), lost
+        winners.append(won[0][0].data["n"])
+    stored = await events.read_stream("contested")
+    assert [e.stream_version for e in stored] == list(range(1, rounds + 1))
+    assert [e.data["n"] for e in stored] == winners
+    positions = [e.position for e in await events.read_all(0, limit=100)]
+    assert len(positions) == len(set(positions)) == rounds
+
+
+async def test_concurrent_writers_retrying_lose_no_event_and_duplicate_no_position(
+    events: EventStore,
+) -> None:
+    per_writer = 15
+
+    async def writer(name: int) -> int:
+        conflicts = 0
+        written = 0
+        while written < per_writer:
+            version = await events.stream_version("shared")
+            try:
+                await events.append(
+                    "shared", version, [NewEvent("thing.happened", {"n": name * 1000 + written})]
+                )
+                written += 1
+            except ConcurrencyError:
+                conflicts += 1
+        return conflicts
+
+    await asyncio.gather(*(writer(w) for w in range(4)))
+    stored = await events.read_stream("shared")
+    assert [e.stream_version for e in stored] == list(range(1, 4 * per_writer + 1))
+    assert sorted(e.data["n"] for e in stored) == sorted(
+        w * 1000 + i for w in range(4) for i in range(per_writer)
+    )
+    assert len({e.position for e in stored}) == 4 * per_writer
+
+
+async def test_readers_tailing_read_all_never_skip_an_event_committed_late(events: EventStore) -> None:
+    writers_done = asyncio.Event()
+
+    async def tail() -> list[int]:
+        seen: list[int] = []
+        after = 0
+        while True:
+            finished = writers_done.is_set()
+            page = await events.read_all(after, limit=50)
+            seen.extend(e.position for e in page)
+            if page:
+                after = page[-1].position
+            elif finished:
+                return seen
+            await asyncio.sleep(0)
+
+    async def write(stream: str) -> None:
+        for i in range(20):
+            await events.append(stream, 2 * i, [happened(i), happened(i + 100)])
+
+    tailers = [asyncio.create_task(tail()) for _ in range(2)]
+    await asyncio.gather(*(write(f"w{n}") for n in range(4)))
+    writers_done.set()
+    seen_by_each = await asyncio.gather(*tailers)
+    every = [e.position for e in await events.read_all(0, limit=10_000)]
+    assert len(every) == 160
+    for seen in seen_by_each:
+        assert seen == every
+
+
+async def test_hash_chain_verifies_and_names_the_one_row_changed_behind_the_stores_back(
+    events: EventStore, engine: AsyncEngine
+) -> None:
+    for i in range(6):
+        await events.append(f"s{i % 2}", i // 2, [happened(i)])
+    report = await events.verify()
+    assert report.ok
+    assert report.events_checked == 6
+    assert report.first_bad_position is None
+    head = (await events.read_all(0, limit=10))[-1]
+    assert report.head_hash == head.hash
+
+    target = (await events.read_all(0, limit=10))[3].position
+    await _disable_immutability(engine)
+    async with engine.begin() as conn:
+        await conn.execute(
+            events_table.update().where(events_table.c.position == target).values(data={"n": 999})
+        )
+    report = await events.verify()
+    assert not report.ok
+    assert report.first_bad_position == target
+    assert report.events_checked == 3
+
+
+async def test_verify_reports_a_row_deleted_from_the_middle_of_the_log(
+    events: EventStore, engine: AsyncEngine
+) -> None:
+    for i in range(5):
+        await events.append("s", i, [happened(i)])
+    positions = [e.position for e in await events.read_all(0, limit=10)]
+    await _disable_immutability(engine)
+    async with engine.begin() as conn:
+        await conn.execute(events_table.delete().where(events_table.c.position == positions[2]))
+    report = await events.verify()
+    assert not report.ok
+    assert report.first_bad_position == positions[3]
+    assert "missing" in (report.problem or "")
+
+
+async def test_the_database_itself_refuses_update_and_delete_on_events(
+    events: EventStore, engine: AsyncEngine
+) -> None:
+    await events.append("s", 0, [happened(1)])
+    for statement in (events_table.update().values(data={"n": 2}), events_table.delete()):
+        with pytest.raises((IntegrityError, DBAPIError)) as caught:
+            async with engine.begin() as conn:
+                await conn.execute(statement)
+        assert "immutable" in str(caught.value)
+    assert [e.data for e in await events.read_stream("s")] == [{"n": 1}]
+
+
+async def test_an_event_with_an_old_schema_version_is_upcast_when_read(
+    events: EventStore, engine: AsyncEngine
+) -> None:
+    await events.append("named", 0, [NewEvent("thing.named", {"name": "old shape"}, schema_version=1)])
+    await events.append("named", 1, [NewEvent("thing.named", {"title": "new shape"})])
+    read = await events.read_stream("named")
+    assert [(e.schema_version, e.data) for e in read] == [
+        (2, {"title": "old shape"}),
+        (2, {"title": "new shape"}),
+    ]
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(events_table.c.schema_version, events_table.c.data))).all()
+    assert [tuple(row) for row in stored] == [(1, {"name": "old shape"}), (2, {"title": "new shape"})]
+    assert (await events.verify()).ok
+
+
+async def test_unknown_event_type_is_refused_and_nothing_appended(events: EventStore) -> None:
+    with pytest.raises(UnknownEventTypeError, match=r"thing\.unheard_of"):
+        await events.append("s", 0, [happened(1), NewEvent("thing.unheard_of", {})])
+    assert await events.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        ({"when": object()}, "data.when is a object"),
+        ({"ratio": 0.5}, "data.ratio is a float"),
+        ({"tags": {"a", "b"}}, "data.tags is a set"),
+        ({"raw": b"\x00"}, "data.raw is a bytes"),
+        ({1: "non-string key"}, "key 1 that is not a string"),
+    ],
+)
+async def test_data_that_is_not_plain_json_is_refused_and_nothing_appended(
+    events: EventStore, data: dict[Any, Any], complaint: str
+) -> None:
+    with pytest.raises(UnserialisableDataError, match=complaint):
+        await events.append("s", 0, [happened(1), NewEvent("thing.happened", data)])
+    assert await events.count() == 0
+
+
+async def test_metadata_that_is_not_plain_json_is_refused(events: EventStore) -> None:
+    with pytest.raises(UnserialisableDataError, match=r"metadata\.actor"):
+        await events.append("s", 0, [happened(1)], {"actor": object()})
+    assert await events.count() == 0
+
+
+async def test_an_empty_batch_is_refused(events: EventStore) -> None:
+    with pytest.raises(EmptyBatchError, match="no events"):
+        await events.append("s", 0, [])
+    assert await events.count() == 0
+
+
+async def test_a_schema_version_newer_than_the_registry_knows_is_refused(events: EventStore) -> None:
+    with pytest.raises(ValueError, match="no schema version 3"):
+        await events.append("s", 0, [NewEvent("thing.named", {"title": "x"}, schema_version=3)])
+    assert await events.count() == 0

@@ -1,0 +1,31 @@
+"""Integration fixtures: the app on the test's database, through Litestar's AsyncTestClient."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from archive.settings import Settings
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for the test's database, with JSON logs."""
+    return Settings(database_url=database_url, log_format="json", log_level="WARNING")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    """The application under test."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """An HTTP client bound to the app, with its lifespan run."""
+    async with AsyncTestClient(app=app) as client:
+        yield client
