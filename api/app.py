@@ -11,14 +11,19 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from api.controllers.entities import EntitiesController
+from api.controllers.facts import FactsController
 from api.controllers.health import HealthController
-from api.deps import provide_engine, provide_settings, provide_store
+from api.controllers.roles import RolesController, TimelineController
+from api.controllers.sources import SourcesController
+from api.deps import provide_engine, provide_queries, provide_settings, provide_store
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import RequestIdMiddleware
 from archive.db import create_engine
 from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.logging import configure_logging
+from archive.queries import ArchiveQueries
 from archive.settings import Settings
 
 
@@ -28,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     engine = create_engine(settings.database_url)
     store = EventStore(engine, event_registry())
+    queries = ArchiveQueries(engine, store)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -37,16 +43,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[
+            HealthController,
+            SourcesController,
+            EntitiesController,
+            FactsController,
+            RolesController,
+            TimelineController,
+        ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "engine": Provide(provide_engine, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
+            "queries": Provide(provide_queries, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[RequestIdMiddleware],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "store": store}),
+        state=State({"settings": settings, "engine": engine, "store": store, "queries": queries}),
         openapi_config=OpenAPIConfig(
             title="Archive",
             version="0.1.0",

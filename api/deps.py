@@ -6,6 +6,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.eventstore import EventStore
+from archive.queries import ArchiveQueries
 from archive.settings import Settings
 
 
@@ -25,3 +26,9 @@ def provide_store(state: State) -> EventStore:
     """The app's event store."""
     store: EventStore = state.store
     return store
+
+
+def provide_queries(state: State) -> ArchiveQueries:
+    """The read side."""
+    queries: ArchiveQueries = state.queries
+    return queries

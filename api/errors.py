@@ -13,7 +13,14 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from archive.domain.errors import (
+    AlreadyRetracted,
+    DomainError,
+    FactNotFound,
+    StaleVersion,
+)
 from archive.eventstore import ConcurrencyError
+from archive.queries import NotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("api.errors")
@@ -80,6 +87,29 @@ def _on_concurrency(request: Request[Any, Any, Any], exc: ConcurrencyError) -> R
     )
 
 
+def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[dict[str, Any]]:
+    return problem_response(request, 404, "Not Found", str(exc))
+
+
+#: Domain errors that are not "this input is invalid" (422), by status.
+_DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    FactNotFound: (404, "Not Found"),
+    StaleVersion: (409, "Conflict"),
+    AlreadyRetracted: (409, "Conflict"),
+}
+
+
+def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    status, title = next(
+        (found for kind, found in _DOMAIN_STATUS.items() if isinstance(exc, kind)),
+        (422, "Unprocessable Content"),
+    )
+    extra: dict[str, Any] = {"code": exc.code}
+    if isinstance(exc, StaleVersion):
+        extra |= {"expected_version": exc.expected_version, "current_version": exc.current_version}
+    return problem_response(request, status, title, exc.message, **extra)
+
+
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", path=request.url.path, method=request.method)
     return problem_response(
@@ -94,6 +124,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ApiProblem: _on_api_problem,
     HTTPException: _on_http_exception,
     ConcurrencyError: _on_concurrency,
+    NotFound: _on_not_found,
+    DomainError: _on_domain_error,
     Exception: _on_unexpected,
 }
 

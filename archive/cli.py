@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -100,6 +101,133 @@ def verify() -> None:
         return report.ok
 
     sys.exit(0 if _run(check()) else 1)
+
+
+def _archive_for(settings: Settings) -> tuple[Any, Any]:
+    """An engine and the archive's command side on it (the caller disposes of the engine)."""
+    from archive.db import create_engine
+    from archive.events import event_registry
+    from archive.eventstore import EventStore
+    from archive.services import Archive
+    from archive.vocabulary import load_vocabulary
+
+    engine = create_engine(settings.database_url)
+    return engine, Archive(EventStore(engine, event_registry()), load_vocabulary())
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def seed(path: Path | None) -> None:
+    """Load a seeds folder (default: ARCHIVE_SEEDS_PATH or ./seeds). Running it twice appends nothing."""
+    from archive.logging import configure_logging
+    from archive.progress import progress
+    from archive.seeding import Seeder, SeedError
+
+    settings = _settings()
+    configure_logging(settings)
+    root = path or Path(settings.seeds_path)
+    if not (root / "entities.yaml").is_file():
+        raise click.UsageError(f"{root} is not a seeds folder: it has no entities.yaml")
+
+    async def load() -> None:
+        engine, archive = _archive_for(settings)
+        try:
+            seeder = Seeder(archive, root)
+            with progress("seeding", seeder.total_entries()) as update:
+                seeder.on_progress = update
+                report = await seeder.run()
+        finally:
+            await engine.dispose()
+        click.echo(
+            f"seeded {report.sources} sources, {report.entities} entities, {report.facts} facts "
+            f"({report.citations} citations, {report.no_fact_here} lines marked no fact here): "
+            f"{report.events_appended} events appended"
+        )
+
+    try:
+        _run(load())
+    except SeedError as error:
+        click.echo(f"seed stopped: {error}", err=True)
+        click.echo("nothing was appended from that file", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+def coverage(path: Path | None) -> None:
+    """List source lines that state a date or a role and that no fact cites and no mark explains.
+
+    Marks ("no fact here", with a reason) come from the facts files of the seeds folder PATH. Exits 1
+    when any such line is found.
+    """
+    from sqlalchemy import select
+
+    from archive.coverage import uncovered_lines
+    from archive.logging import configure_logging
+    from archive.projections.citations_by_line import citations_by_line_table
+    from archive.projections.sources import sources_table
+    from archive.seeding import SeedError, load_facts_file
+
+    settings = _settings()
+    configure_logging(settings)
+    root = path or Path(settings.seeds_path)
+    marks: dict[str, dict[int, str]] = {}
+    try:
+        for facts_file in sorted((root / "facts").glob("*.yaml")):
+            parsed = load_facts_file(facts_file)
+            marks.setdefault(parsed.source.id, {}).update({m.line: m.reason for m in parsed.no_fact_here})
+    except SeedError as error:
+        raise click.UsageError(str(error)) from None
+
+    async def scan() -> list[Any]:
+        engine, _ = _archive_for(settings)
+        try:
+            async with engine.connect() as conn:
+                documents = (
+                    await conn.execute(select(sources_table.c.source_id, sources_table.c.text))
+                ).all()
+                cited_rows = await conn.execute(
+                    select(citations_by_line_table.c.source_id, citations_by_line_table.c.line)
+                )
+                cited: dict[str, set[int]] = {}
+                for source_id, line in cited_rows:
+                    cited.setdefault(source_id, set()).add(line)
+        finally:
+            await engine.dispose()
+        if not documents:
+            raise click.UsageError("the archive holds no sources: run `archive seed` first")
+        found = []
+        for source_id, text in sorted(documents):
+            found += uncovered_lines(source_id, text, cited.get(source_id, set()), marks.get(source_id, {}))
+        click.echo(f"{len(documents)} sources scanned")
+        return found
+
+    found = _run(scan())
+    for item in found:
+        click.echo(f"{item.source_id}:{item.line}: [{', '.join(item.signals)}] {item.text[:160]}")
+    click.echo(f"{len(found)} uncovered lines")
+    sys.exit(1 if found else 0)
+
+
+@main.command("rebuild-projections")
+def rebuild_projections() -> None:
+    """Rebuild every read model from the log, in one transaction."""
+    from archive.logging import configure_logging
+    from archive.progress import progress
+    from archive.projections.rebuild import rebuild
+
+    settings = _settings()
+    configure_logging(settings)
+
+    async def run() -> int:
+        engine, archive = _archive_for(settings)
+        try:
+            with progress("rebuilding projections", await archive.store.count()) as update:
+                return await rebuild(archive.store, archive.projector, on_progress=update)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"rebuilt every read model from {_run(run())} events")
 
 
 def _redacted(url: str) -> str:

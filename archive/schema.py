@@ -2,5 +2,7 @@
 
 from archive.db import metadata
 from archive.eventstore.table import events_table
+from archive.projections.checkpoints import checkpoints_table
+from archive.projections.runner import READ_MODEL_TABLES
 
-__all__ = ["events_table", "metadata"]
+__all__ = ["READ_MODEL_TABLES", "checkpoints_table", "events_table", "metadata"]

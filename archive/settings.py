@@ -62,7 +62,6 @@ class Settings:
     port: int = 8000
     require_token_for_reads: bool = False
     max_body_bytes: int = 1_048_576
-    max_page_size: int = 500
     seeds_path: str = "seeds"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 

@@ -256,7 +256,9 @@ class EventStore:
         async with self.engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
 
-    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+    async def read_all(
+        self, after_position: int = 0, limit: int = 1000, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
         """Up to `limit` events in global (commit) order, after `after_position`."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
@@ -266,8 +268,10 @@ class EventStore:
             .order_by(events_table.c.position)
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        if conn is not None:
             return [self._to_recorded(row) for row in await conn.execute(query)]
+        async with self.engine.connect() as own:
+            return [self._to_recorded(row) for row in await own.execute(query)]
 
     async def iter_all(self, after_position: int = 0, batch_size: int = 2000) -> AsyncIterator[RecordedEvent]:
         """Every event after `after_position`, in pages, without holding the whole log in memory."""

@@ -52,7 +52,9 @@ def test_settings_are_frozen() -> None:
         ({"DATABASE_URL": "mysql://x/y"}, "is not supported"),
     ],
 )
-def test_unusable_values_are_refused_with_a_message_naming_the_variable(env: dict[str, str], message: str) -> None:
+def test_unusable_values_are_refused_with_a_message_naming_the_variable(
+    env: dict[str, str], message: str
+) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
 
@@ -63,7 +65,9 @@ def test_sqlite_urls_get_aiosqlite() -> None:
 
 def test_json_logs_redact_tokens_and_bodies(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(Settings(log_format="json"))
-    structlog.get_logger("t").info("request", token="s3cret", authorization="Bearer s3cret", body="{}", path="/x")
+    structlog.get_logger("t").info(
+        "request", token="s3cret", authorization="Bearer s3cret", body="{}", path="/x"
+    )
     line = capsys.readouterr().out.strip().splitlines()[-1]
     record = json.loads(line)
     assert record["path"] == "/x"

@@ -1,0 +1,87 @@
+"""Query parameters shared by the read endpoints: paging, `valid_at`, `as_of` and `Accept-Datetime`.
+
+A bad value is a 400 problem naming the parameter and saying what is accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from litestar.params import HeaderParameter, QueryParameter
+
+from api.errors import ApiProblem
+from archive.domain.errors import InvalidDate
+from archive.domain.time import PartialDate, parse_partial_date
+
+MAX_PAGE_SIZE = 500
+
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}.")
+]
+Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip.")]
+ValidAt = Annotated[
+    str | None,
+    QueryParameter(
+        description="A date, possibly partial: 2010, 2010-12 or 2010-12-01. Facts held at some time then."
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    QueryParameter(description="An RFC 3339 timestamp: answer with what the archive believed then."),
+]
+AcceptDatetime = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Accept-Datetime",
+        required=False,
+        description="RFC 7089: like as_of, as an HTTP date (e.g. Thu, 01 Jan 2026 00:00:00 GMT).",
+    ),
+]
+
+
+def bad_parameter(name: str, detail: str) -> ApiProblem:
+    """A 400 problem about one parameter."""
+    return ApiProblem(400, "Bad Request", f"{name}: {detail}", parameter=name)
+
+
+def partial_date(name: str, raw: str | None) -> PartialDate | None:
+    """Parse a partial-date parameter."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_partial_date(raw)
+    except InvalidDate as error:
+        raise bad_parameter(name, error.message) from None
+
+
+def record_time(as_of: str | None, accept_datetime: str | None) -> datetime | None:
+    """The record time asked for, from `as_of` (RFC 3339) or the `Accept-Datetime` header (RFC 7089)."""
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of.strip().replace("z", "Z"))
+        except ValueError:
+            raise bad_parameter(
+                "as_of", f"{as_of!r} is not an RFC 3339 timestamp such as 2026-01-01T00:00:00Z"
+            ) from None
+        if moment.tzinfo is None:
+            raise bad_parameter("as_of", "give a time zone, e.g. 2026-01-01T00:00:00Z")
+        return moment.astimezone(UTC)
+    if accept_datetime:
+        try:
+            moment = parsedate_to_datetime(accept_datetime)
+        except (TypeError, ValueError):
+            raise bad_parameter("Accept-Datetime", f"{accept_datetime!r} is not an HTTP date") from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None
+
+
+def memento_headers(moment: datetime | None) -> dict[str, str]:
+    """`Memento-Datetime` for an answer given as of a record time (RFC 7089)."""
+    if moment is None:
+        return {}
+    return {
+        "Memento-Datetime": format_datetime(moment.astimezone(UTC), usegmt=True),
+        "Vary": "Accept-Datetime",
+    }

@@ -1,0 +1,1 @@
+"""Read models, one module each (its table, its apply and its queries), fed inline by `Projector`."""

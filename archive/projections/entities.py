@@ -1,0 +1,90 @@
+"""Read model `entities`: the registry, searchable by label and alias."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Integer, String, Table, Text, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.db import metadata
+from archive.domain.events import EntityRegistered, EntityRevised
+from archive.eventstore import RecordedEvent
+
+NAME = "entities"
+
+entities_table = Table(
+    NAME,
+    metadata,
+    Column("entity_id", String(200), primary_key=True),
+    Column("kind", String(40), nullable=False, index=True),
+    Column("label", Text, nullable=False),
+    Column("aliases", JSON, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)
+
+
+def _search_text(label: str, aliases: tuple[str, ...]) -> str:
+    return "\n".join((label, *aliases)).casefold()
+
+
+async def apply(
+    conn: AsyncConnection, event: EntityRegistered | EntityRevised, recorded: RecordedEvent
+) -> None:
+    """Insert a registered entity, or overwrite a revised one."""
+    values = {
+        "kind": event.kind,
+        "label": event.label,
+        "aliases": list(event.aliases),
+        "search_text": _search_text(event.label, event.aliases),
+        "position": recorded.position,
+    }
+    if isinstance(event, EntityRegistered):
+        await conn.execute(entities_table.insert().values(entity_id=event.entity_id, **values))
+    else:
+        await conn.execute(
+            entities_table.update().where(entities_table.c.entity_id == event.entity_id).values(**values)
+        )
+
+
+async def kinds(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
+    """Entity id → kind, for the ids that exist."""
+    if not entity_ids:
+        return {}
+    query = select(entities_table.c.entity_id, entities_table.c.kind).where(
+        entities_table.c.entity_id.in_(sorted(entity_ids))
+    )
+    return {str(entity_id): str(kind) for entity_id, kind in await conn.execute(query)}
+
+
+async def labels(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
+    """Entity id → label, for the ids that exist."""
+    if not entity_ids:
+        return {}
+    query = select(entities_table.c.entity_id, entities_table.c.label).where(
+        entities_table.c.entity_id.in_(sorted(entity_ids))
+    )
+    return {str(entity_id): str(label) for entity_id, label in await conn.execute(query)}
+
+
+async def get(conn: AsyncConnection, entity_id: str) -> Row[Any] | None:
+    """One entity, or None."""
+    return (await conn.execute(select(entities_table).where(entities_table.c.entity_id == entity_id))).first()
+
+
+async def search(
+    conn: AsyncConnection, q: str | None, kind: str | None, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given."""
+    conditions: list[ColumnElement[bool]] = []
+    if q:
+        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(entities_table.c.search_text.like(f"%{escaped}%", escape="\\"))
+    if kind:
+        conditions.append(entities_table.c.kind == kind)
+    query = select(entities_table).where(*conditions)
+    total = (await conn.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await conn.execute(query.order_by(entities_table.c.entity_id).limit(limit).offset(offset))
+    return list(rows), int(total)

@@ -1,0 +1,120 @@
+"""Read model `fact_versions`: one row per version of each fact, with its record-time interval.
+
+As-of queries read this table through its indexes: the version believed at T is the row whose
+interval contains T. The full fact state is kept as JSON beside the indexed columns, so a response
+needs no replay.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.db import metadata
+from archive.domain.facts import FactState, initial_fact_state
+from archive.domain.time import bounds, make_valid_time
+from archive.eventstore import RecordedEvent
+from archive.projections.versioning import believed_at, close_current, opened_by, record_time_columns
+
+NAME = "fact_versions"
+
+fact_versions_table = Table(
+    NAME,
+    metadata,
+    Column("fact_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("event_type", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("predicate", String(100), nullable=False),
+    Column("object", String(200), nullable=True),
+    Column("value", Text, nullable=True),
+    Column("valid_from", String(40), nullable=True),
+    Column("valid_to", String(40), nullable=True),
+    Column("point_in_time", String(40), nullable=True),
+    Column("valid_earliest", Date, nullable=True),
+    Column("valid_latest", Date, nullable=True),
+    Column("modality", String(20), nullable=False),
+    Column("rank", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("state", JSON, nullable=False),
+    *record_time_columns(),
+    Index("ix_fact_versions_fact_id_recorded", "fact_id", "recorded_from", "recorded_to"),
+    Index("ix_fact_versions_subject_recorded_to", "subject", "recorded_to"),
+    Index("ix_fact_versions_object_recorded_to", "object", "recorded_to"),
+    Index("ix_fact_versions_predicate_recorded_to", "predicate", "recorded_to"),
+    Index("ix_fact_versions_recorded_to_recorded_from", "recorded_to", "recorded_from"),
+)
+
+
+def valid_bounds(state: FactState) -> tuple[date | None, date | None]:
+    """The widest days the fact's valid time may cover (None is open)."""
+    return bounds(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
+
+
+async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent) -> None:
+    """Close the fact's current version and open the new one."""
+    await close_current(conn, fact_versions_table, after.fact_id, recorded)
+    earliest, latest = valid_bounds(after)
+    await conn.execute(
+        fact_versions_table.insert().values(
+            fact_id=after.fact_id,
+            version=after.version,
+            event_type=recorded.event_type,
+            subject=after.subject,
+            predicate=after.predicate,
+            object=after.object,
+            value=after.value,
+            valid_from=after.valid_from,
+            valid_to=after.valid_to,
+            point_in_time=after.point_in_time,
+            valid_earliest=earliest,
+            valid_latest=latest,
+            modality=after.modality,
+            rank=after.rank,
+            status=after.status,
+            state=msgspec.to_builtins(after),
+            **opened_by(recorded),
+        )
+    )
+
+
+def state_of(row: Row[Any]) -> FactState:
+    """The fact state a stored version holds."""
+    return msgspec.convert(row.state, FactState)
+
+
+async def current_state(conn: AsyncConnection, fact_id: str) -> FactState:
+    """The fact's current state, or the initial state of a fact not yet recorded."""
+    query = select(fact_versions_table.c.state).where(
+        fact_versions_table.c.fact_id == fact_id, fact_versions_table.c.recorded_to.is_(None)
+    )
+    stored = (await conn.execute(query)).scalar_one_or_none()
+    return initial_fact_state() if stored is None else msgspec.convert(stored, FactState)
+
+
+async def version_at(conn: AsyncConnection, fact_id: str, as_of: datetime | None) -> Row[Any] | None:
+    """The version of one fact the archive believed at `as_of` (the current one when None)."""
+    query = select(fact_versions_table).where(
+        fact_versions_table.c.fact_id == fact_id, believed_at(fact_versions_table, as_of)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def exists(conn: AsyncConnection, fact_id: str) -> bool:
+    """Whether the fact was ever recorded."""
+    query = select(func.count()).where(fact_versions_table.c.fact_id == fact_id)
+    return bool((await conn.execute(query)).scalar_one())
+
+
+def overlaps_valid_period(earliest: date, latest: date) -> Any:
+    """Rows whose valid time may overlap the days [earliest, latest] (refined by `holds_at`)."""
+    table = fact_versions_table
+    return (
+        or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= latest),
+        or_(table.c.valid_latest.is_(None), table.c.valid_latest >= earliest),
+    )

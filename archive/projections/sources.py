@@ -1,0 +1,101 @@
+"""Read model `sources`: each source document's current version, with its full text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, Text, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.db import metadata
+from archive.domain.events import SourceRegistered, SourceRevised
+from archive.domain.sources import SourceSnapshot, split_lines
+from archive.eventstore import RecordedEvent
+
+NAME = "sources"
+
+sources_table = Table(
+    NAME,
+    metadata,
+    Column("source_id", String(200), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("source_date", String(40), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("revised_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)
+
+
+async def apply(
+    conn: AsyncConnection, event: SourceRegistered | SourceRevised, recorded: RecordedEvent
+) -> None:
+    """Insert a new source, or replace the text of a revised one."""
+    if isinstance(event, SourceRegistered):
+        await conn.execute(
+            sources_table.insert().values(
+                source_id=event.source_id,
+                title=event.title,
+                origin=event.origin,
+                source_date=event.source_date,
+                content_sha256=event.content_sha256,
+                line_count=event.line_count,
+                version=event.version,
+                text=event.text,
+                registered_at=recorded.recorded_at,
+                revised_at=recorded.recorded_at,
+                position=recorded.position,
+            )
+        )
+        return
+    await conn.execute(
+        sources_table.update()
+        .where(sources_table.c.source_id == event.source_id)
+        .values(
+            content_sha256=event.content_sha256,
+            line_count=event.line_count,
+            version=event.version,
+            text=event.text,
+            revised_at=recorded.recorded_at,
+            position=recorded.position,
+        )
+    )
+
+
+def snapshot_of(row: Row[Any]) -> SourceSnapshot:
+    """The domain's view of a stored source: what citations are checked against."""
+    return SourceSnapshot(
+        source_id=row.source_id,
+        content_sha256=row.content_sha256,
+        lines=split_lines(row.text),
+        version=row.version,
+        title=row.title,
+    )
+
+
+async def snapshots(conn: AsyncConnection, source_ids: set[str]) -> dict[str, SourceSnapshot]:
+    """The current versions of the given sources (unknown ids are simply absent)."""
+    if not source_ids:
+        return {}
+    rows = await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(sorted(source_ids))))
+    return {row.source_id: snapshot_of(row) for row in rows}
+
+
+async def get(conn: AsyncConnection, source_id: str) -> Row[Any] | None:
+    """One source's row, or None."""
+    return (await conn.execute(select(sources_table).where(sources_table.c.source_id == source_id))).first()
+
+
+async def page(conn: AsyncConnection, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+    """Sources in id order, without their text, and how many there are."""
+    columns = [c for c in sources_table.c if c.key != "text"]
+    rows = await conn.execute(
+        select(*columns).order_by(sources_table.c.source_id).limit(limit).offset(offset)
+    )
+    total = (await conn.execute(select(func.count()).select_from(sources_table))).scalar_one()
+    return list(rows), int(total)

@@ -1,0 +1,749 @@
+"""The read side: plain queries on the read models, returning views (msgspec Structs).
+
+The API and the web pages both read through `ArchiveQueries`, so there is one query path. Time has two
+axes here: `valid_at` (when the fact held in the world, a partial date; each answer says whether it
+held there `definite`ly or only `possible`) and `as_of` (what the archive believed at that record time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from archive.domain.events import citation_id
+from archive.domain.facts import FactState
+from archive.domain.sources import split_lines
+from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
+from archive.eventstore import EventStore, RecordedEvent
+from archive.projections import citations, citations_by_line, entities, fact_versions, sources
+from archive.projections.citations_by_line import citations_by_line_table
+from archive.projections.fact_versions import fact_versions_table, state_of
+from archive.projections.relations import relations_table
+from archive.projections.roles import roles_table
+from archive.projections.timeline import timeline_table
+from archive.projections.versioning import believed_at
+from archive.services import fact_stream
+
+RankFilter = Literal["best", "all"]
+ModalityFilter = Literal["all", "asserted", "planned"]
+
+
+class NotFound(LookupError):
+    """The thing asked for does not exist (or did not yet exist at `as_of`)."""
+
+
+class DateValue(msgspec.Struct, frozen=True):
+    """A partial date as given: its text and its precision (never padded)."""
+
+    value: str
+    precision: str
+    circa: bool = False
+
+
+class EntityRef(msgspec.Struct, frozen=True):
+    """An entity named in an answer."""
+
+    id: str
+    label: str
+
+
+class QualifiersView(msgspec.Struct, frozen=True):
+    """A fact's qualifiers."""
+
+    role: EntityRef | None = None
+    place: EntityRef | None = None
+    organization: EntityRef | None = None
+    note: str | None = None
+
+
+class CitationView(msgspec.Struct, frozen=True):
+    """One citation of a fact, with its state against the current version of its source."""
+
+    source_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    content_sha256: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class LinkView(msgspec.Struct, frozen=True):
+    """This fact fulfils, contradicts or supersedes another."""
+
+    relation: str
+    fact_id: str
+
+
+class FactView(msgspec.Struct, frozen=True):
+    """A fact as it stood in one version."""
+
+    id: str
+    subject: EntityRef
+    predicate: str
+    object: EntityRef | None
+    value: str | None
+    qualifiers: QualifiersView
+    valid_from: DateValue | None
+    valid_to: DateValue | None
+    point_in_time: DateValue | None
+    modality: str
+    rank: str
+    status: str
+    version: int
+    recorded_at: datetime
+    superseded_at: datetime | None
+    certainty: Certainty | None
+    citations: list[CitationView]
+    links: list[LinkView]
+
+
+class FactPage(msgspec.Struct, frozen=True):
+    """A page of facts."""
+
+    items: list[FactView]
+    total: int
+    limit: int
+    offset: int
+
+
+class SourceView(msgspec.Struct, frozen=True):
+    """A source document (without its text)."""
+
+    id: str
+    title: str
+    origin: str
+    source_date: DateValue
+    content_sha256: str
+    line_count: int
+    version: int
+
+
+class SourcePage(msgspec.Struct, frozen=True):
+    """A page of sources."""
+
+    items: list[SourceView]
+    total: int
+    limit: int
+    offset: int
+
+
+class FactSummary(msgspec.Struct, frozen=True):
+    """A fact citing a line, with the span of its citation there (to go back from the fact to the line)."""
+
+    id: str
+    subject: EntityRef
+    predicate: str
+    object: EntityRef | None
+    value: str | None
+    rank: str
+    status: str
+    modality: str
+    line_start: int
+    line_end: int
+    quote: str
+
+
+class SourceLineView(msgspec.Struct, frozen=True):
+    """One line of a source and the facts whose citations cover it."""
+
+    source_id: str
+    line: int
+    text: str
+    facts: list[FactSummary]
+
+
+class EntityView(msgspec.Struct, frozen=True):
+    """An entity of the registry."""
+
+    id: str
+    kind: str
+    label: str
+    aliases: list[str]
+
+
+class EntityPage(msgspec.Struct, frozen=True):
+    """A page of entities."""
+
+    items: list[EntityView]
+    total: int
+    limit: int
+    offset: int
+
+
+class LabelledRef(msgspec.Struct, frozen=True):
+    """An office or organisation in a role: an entity, or only a label."""
+
+    id: str | None
+    label: str
+
+
+class RoleView(msgspec.Struct, frozen=True):
+    """Who held what, where, when."""
+
+    fact_id: str
+    holder: EntityRef
+    office: LabelledRef | None
+    organization: LabelledRef | None
+    predicate: str
+    valid_from: DateValue | None
+    valid_to: DateValue | None
+    point_in_time: DateValue | None
+    modality: str
+    rank: str
+    status: str
+    certainty: Certainty | None
+    recorded_at: datetime
+
+
+class RolePage(msgspec.Struct, frozen=True):
+    """A page of roles."""
+
+    items: list[RoleView]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventView(msgspec.Struct, frozen=True):
+    """An event of the log, as an auditor reads it."""
+
+    position: int
+    stream_id: str
+    event_type: str
+    version: int
+    schema_version: int
+    recorded_at: datetime
+    actor: str | None
+    reason: str | None
+    request_id: str | None
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class FactHistory(msgspec.Struct, frozen=True):
+    """Every event of one fact, oldest first."""
+
+    fact_id: str
+    events: list[EventView]
+
+
+class LineText(msgspec.Struct, frozen=True):
+    """One line of a source."""
+
+    line: int
+    text: str
+
+
+class CitationProvenance(msgspec.Struct, frozen=True):
+    """One citation traced to its source: the document, its hash, the lines and the quote."""
+
+    source_id: str
+    source_title: str
+    source_version: int
+    source_sha256: str
+    cited_sha256: str
+    line_start: int
+    line_end: int
+    lines: list[LineText]
+    quote: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class Provenance(msgspec.Struct, frozen=True):
+    """The chain from a fact to its events, its citations and the source lines behind them."""
+
+    fact: FactView
+    citations: list[CitationProvenance]
+    events: list[EventView]
+
+
+class FactFilter(msgspec.Struct, frozen=True):
+    """The filters of a fact search; every one optional."""
+
+    subject: str | None = None
+    object: str | None = None
+    entity: str | None = None
+    predicate: str | None = None
+    source: str | None = None
+    line: int | None = None
+    valid_at: PartialDate | None = None
+    as_of: datetime | None = None
+    rank: RankFilter = "best"
+    modality: ModalityFilter = "all"
+
+
+def date_value(text: str | None) -> DateValue | None:
+    """A stored partial-date text as {value, precision}."""
+    if text is None:
+        return None
+    parsed = parse_partial_date(text)
+    return DateValue(value=text, precision=parsed.precision, circa=parsed.circa)
+
+
+def certainty_of(state: FactState | Row[Any], valid_at: PartialDate | None) -> Certainty | None:
+    """How surely the fact held at some time within `valid_at` (None when no date was asked)."""
+    if valid_at is None:
+        return None
+    return holds_at(make_valid_time(state.valid_from, state.valid_to, state.point_in_time), valid_at)
+
+
+def event_view(recorded: RecordedEvent) -> EventView:
+    """An event as the audit views show it."""
+    meta = recorded.metadata
+    return EventView(
+        position=recorded.position,
+        stream_id=recorded.stream_id,
+        event_type=recorded.event_type,
+        version=recorded.stream_version,
+        schema_version=recorded.schema_version,
+        recorded_at=recorded.recorded_at,
+        actor=meta.get("actor"),
+        reason=meta.get("reason"),
+        request_id=meta.get("request_id"),
+        data=recorded.data,
+        hash=recorded.hash,
+        prev_hash=recorded.prev_hash,
+    )
+
+
+def _rank_condition(table: Any, rank: RankFilter) -> list[ColumnElement[bool]]:
+    if rank == "all":
+        return []
+    return [table.c.rank != "deprecated", table.c.status != "retracted"]
+
+
+def _valid_condition(table: Any, valid_at: PartialDate | None) -> list[ColumnElement[bool]]:
+    """Rows that held, definitely or possibly, at some time within the period `valid_at` names.
+
+    This is exactly the set for which `holds_at` is not None: the stored bounds are the widest days the
+    valid time may cover, so no refinement in Python is needed, and pages are cut in SQL.
+    """
+    if valid_at is None:
+        return []
+    return [
+        or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= valid_at.latest),
+        or_(table.c.valid_latest.is_(None), table.c.valid_latest >= valid_at.earliest),
+    ]
+
+
+_VALID_ORDER = (
+    fact_versions_table.c.valid_earliest.is_(None),
+    fact_versions_table.c.valid_earliest,
+    fact_versions_table.c.fact_id,
+)
+
+
+class ArchiveQueries:
+    """Every read the archive answers."""
+
+    def __init__(self, engine: AsyncEngine, store: EventStore) -> None:
+        self.engine = engine
+        self.store = store
+
+    # -- facts -------------------------------------------------------------------------------------
+
+    async def _fact_views(
+        self, conn: AsyncConnection, rows: Sequence[Row[Any]], valid_at: PartialDate | None
+    ) -> list[FactView]:
+        states = [(row, state_of(row)) for row in rows]
+        ids: set[str] = set()
+        for _, s in states:
+            q = s.qualifiers
+            ids |= {e for e in (s.subject, s.object, q.role, q.place, q.organization) if e is not None}
+        labels = await entities.labels(conn, ids)
+        cited = await citations.states_of(conn, [s.fact_id for _, s in states])
+
+        def ref(entity_id: str | None) -> EntityRef | None:
+            return None if entity_id is None else EntityRef(entity_id, labels.get(entity_id, entity_id))
+
+        views = []
+        for row, s in states:
+            citation_views = []
+            for c in s.citations:
+                current = cited.get((s.fact_id, citation_id(c)))
+                citation_views.append(
+                    CitationView(
+                        source_id=c.source_id,
+                        line_start=c.line_start,
+                        line_end=c.line_end,
+                        quote=c.quote,
+                        content_sha256=c.content_sha256,
+                        state=current.state if current is not None else "verified",
+                        current_line_start=current.current_line_start
+                        if current is not None
+                        else c.line_start,
+                        current_line_end=current.current_line_end if current is not None else c.line_end,
+                    )
+                )
+            views.append(
+                FactView(
+                    id=s.fact_id,
+                    subject=EntityRef(s.subject, labels.get(s.subject, s.subject)),
+                    predicate=s.predicate,
+                    object=ref(s.object),
+                    value=s.value,
+                    qualifiers=QualifiersView(
+                        role=ref(s.qualifiers.role),
+                        place=ref(s.qualifiers.place),
+                        organization=ref(s.qualifiers.organization),
+                        note=s.qualifiers.note,
+                    ),
+                    valid_from=date_value(s.valid_from),
+                    valid_to=date_value(s.valid_to),
+                    point_in_time=date_value(s.point_in_time),
+                    modality=s.modality,
+                    rank=s.rank,
+                    status=s.status,
+                    version=s.version,
+                    recorded_at=_utc(row.recorded_from),
+                    superseded_at=None if row.recorded_to is None else _utc(row.recorded_to),
+                    certainty=certainty_of(s, valid_at),
+                    citations=citation_views,
+                    links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
+                )
+            )
+        return views
+
+    def _fact_query(self, f: FactFilter) -> Select[Any]:
+        table = fact_versions_table
+        conditions: list[ColumnElement[bool]] = [believed_at(table, f.as_of)]
+        conditions += _rank_condition(table, f.rank)
+        conditions += _valid_condition(table, f.valid_at)
+        if f.modality != "all":
+            conditions.append(table.c.modality == f.modality)
+        if f.subject:
+            conditions.append(table.c.subject == f.subject)
+        if f.object:
+            conditions.append(table.c.object == f.object)
+        if f.predicate:
+            conditions.append(table.c.predicate == f.predicate)
+        if f.entity:
+            conditions.append(or_(table.c.subject == f.entity, table.c.object == f.entity))
+        if f.source:
+            cited = select(citations_by_line_table.c.fact_id).where(
+                citations_by_line_table.c.source_id == f.source
+            )
+            if f.line is not None:
+                cited = cited.where(citations_by_line_table.c.line == f.line)
+            conditions.append(table.c.fact_id.in_(cited))
+        return select(table).where(and_(*conditions))
+
+    async def search_facts(self, f: FactFilter, limit: int, offset: int) -> FactPage:
+        """Facts matching every filter, as believed at `as_of`, in a stable order."""
+        query = self._fact_query(f).order_by(*_VALID_ORDER)
+        async with self.engine.connect() as conn:
+            rows, total = await _page(conn, query, limit, offset)
+            items = await self._fact_views(conn, rows, f.valid_at)
+        return FactPage(items=items, total=total, limit=limit, offset=offset)
+
+    async def fact(self, fact_id: str, as_of: datetime | None = None) -> FactView:
+        """One fact as it stood at `as_of` (now by default)."""
+        async with self.engine.connect() as conn:
+            row = await fact_versions.version_at(conn, fact_id, as_of)
+            if row is None:
+                known = await fact_versions.exists(conn, fact_id)
+                when = f" at {as_of.isoformat()}" if as_of and known else ""
+                raise NotFound(f"fact {fact_id} {'was not yet recorded' if when else 'does not exist'}{when}")
+            return (await self._fact_views(conn, [row], None))[0]
+
+    async def fact_history(self, fact_id: str) -> FactHistory:
+        """Every event of one fact, with who, when and why."""
+        recorded = await self.store.read_stream(fact_stream(fact_id))
+        if not recorded:
+            raise NotFound(f"fact {fact_id} does not exist")
+        return FactHistory(fact_id=fact_id, events=[event_view(e) for e in recorded])
+
+    async def provenance(self, fact_id: str) -> Provenance:
+        """The fact, its events, and each citation down to the source's lines and hash."""
+        fact = await self.fact(fact_id)
+        history = await self.fact_history(fact_id)
+        async with self.engine.connect() as conn:
+            wanted = {c.source_id for c in fact.citations}
+            rows = {sid: await sources.get(conn, sid) for sid in wanted}
+        traced = []
+        for c in fact.citations:
+            row = rows.get(c.source_id)
+            if row is None:
+                continue
+            lines = split_lines(row.text)
+            traced.append(
+                CitationProvenance(
+                    source_id=c.source_id,
+                    source_title=row.title,
+                    source_version=row.version,
+                    source_sha256=row.content_sha256,
+                    cited_sha256=c.content_sha256,
+                    line_start=c.line_start,
+                    line_end=c.line_end,
+                    lines=[
+                        LineText(n, lines[n - 1])
+                        for n in range(c.line_start, c.line_end + 1)
+                        if n <= len(lines)
+                    ],
+                    quote=c.quote,
+                    state=c.state,
+                    current_line_start=c.current_line_start,
+                    current_line_end=c.current_line_end,
+                )
+            )
+        return Provenance(fact=fact, citations=traced, events=history.events)
+
+    async def relations(
+        self,
+        entity_id: str,
+        valid_at: PartialDate | None,
+        as_of: datetime | None,
+        rank: RankFilter,
+        limit: int,
+        offset: int,
+    ) -> FactPage:
+        """Facts in which the entity is subject or object."""
+        await self.entity(entity_id)
+        table = relations_table
+        conditions = [table.c.entity_id == entity_id, believed_at(table, as_of)]
+        conditions += _rank_condition(table, rank) + _valid_condition(table, valid_at)
+        fact_ids = select(table.c.fact_id).where(*conditions)
+        return await self.search_facts_by_ids(fact_ids, valid_at, as_of, limit, offset)
+
+    async def search_facts_by_ids(
+        self, fact_ids: Any, valid_at: PartialDate | None, as_of: datetime | None, limit: int, offset: int
+    ) -> FactPage:
+        """A page of the facts with these ids, as believed at `as_of`, refined by `valid_at`."""
+        table = fact_versions_table
+        query = (
+            select(table)
+            .where(table.c.fact_id.in_(fact_ids), believed_at(table, as_of))
+            .order_by(*_VALID_ORDER)
+        )
+        async with self.engine.connect() as conn:
+            rows, total = await _page(conn, query, limit, offset)
+            items = await self._fact_views(conn, rows, valid_at)
+        return FactPage(items=items, total=total, limit=limit, offset=offset)
+
+    async def timeline(
+        self,
+        entity_id: str | None,
+        start: PartialDate | None,
+        end: PartialDate | None,
+        as_of: datetime | None,
+        rank: RankFilter,
+        limit: int,
+        offset: int,
+    ) -> FactPage:
+        """Dated facts in order of valid time, for one entity or for all, between `start` and `end`."""
+        if entity_id is not None:
+            await self.entity(entity_id)
+        table = timeline_table
+        conditions = [believed_at(table, as_of), *_rank_condition(table, rank)]
+        conditions.append(table.c.entity_id == entity_id if entity_id else table.c.involvement == "subject")
+        if start is not None:
+            conditions.append(table.c.sort_end >= start.earliest)
+        if end is not None:
+            conditions.append(table.c.sort_start <= end.latest)
+        query = (
+            select(table.c.fact_id, table.c.version)
+            .where(*conditions)
+            .order_by(table.c.sort_start, table.c.sort_end, table.c.fact_id)
+        )
+        async with self.engine.connect() as conn:
+            keys, total = await _page(conn, query, limit, offset)
+            rows_by_key = {}
+            if keys:
+                fv = fact_versions_table
+                found = await conn.execute(
+                    select(fv).where(fv.c.fact_id.in_([k.fact_id for k in keys]), believed_at(fv, as_of))
+                )
+                rows_by_key = {(r.fact_id, r.version): r for r in found}
+            rows = [
+                rows_by_key[(k.fact_id, k.version)] for k in keys if (k.fact_id, k.version) in rows_by_key
+            ]
+            items = await self._fact_views(conn, rows, None)
+        return FactPage(items=items, total=total, limit=limit, offset=offset)
+
+    # -- roles -------------------------------------------------------------------------------------
+
+    async def roles(
+        self,
+        holder: str | None,
+        office: str | None,
+        organization: str | None,
+        valid_at: PartialDate | None,
+        as_of: datetime | None,
+        rank: RankFilter,
+        modality: ModalityFilter,
+        limit: int,
+        offset: int,
+    ) -> RolePage:
+        """Who held which office in which organisation; `office` matches an entity id or a label."""
+        table = roles_table
+        conditions = [
+            believed_at(table, as_of),
+            *_rank_condition(table, rank),
+            *_valid_condition(table, valid_at),
+        ]
+        if modality != "all":
+            conditions.append(table.c.modality == modality)
+        if holder:
+            conditions.append(table.c.holder == holder)
+        if office:
+            conditions.append(
+                or_(table.c.office_id == office, func.lower(table.c.office_label) == office.lower())
+            )
+        if organization:
+            conditions.append(table.c.organization_id == organization)
+        query = (
+            select(table)
+            .where(*conditions)
+            .order_by(table.c.valid_earliest.is_(None), table.c.valid_earliest, table.c.fact_id)
+        )
+        async with self.engine.connect() as conn:
+            rows, total = await _page(conn, query, limit, offset)
+            ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
+            labels = await entities.labels(conn, {i for i in ids if i is not None})
+
+        def labelled(entity_id: str | None, label: str | None) -> LabelledRef | None:
+            if entity_id is None and label is None:
+                return None
+            return LabelledRef(entity_id, label or labels.get(entity_id or "", entity_id or ""))
+
+        items = [
+            RoleView(
+                fact_id=r.fact_id,
+                holder=EntityRef(r.holder, labels.get(r.holder, r.holder)),
+                office=labelled(r.office_id, r.office_label),
+                organization=labelled(r.organization_id, r.organization_label),
+                predicate=r.predicate,
+                valid_from=date_value(r.valid_from),
+                valid_to=date_value(r.valid_to),
+                point_in_time=date_value(r.point_in_time),
+                modality=r.modality,
+                rank=r.rank,
+                status=r.status,
+                certainty=certainty_of(r, valid_at),
+                recorded_at=_utc(r.recorded_from),
+            )
+            for r in rows
+        ]
+        return RolePage(items=items, total=total, limit=limit, offset=offset)
+
+    # -- sources and entities ----------------------------------------------------------------------
+
+    @staticmethod
+    def _source_view(row: Row[Any]) -> SourceView:
+        date = date_value(row.source_date)
+        return SourceView(
+            id=row.source_id,
+            title=row.title,
+            origin=row.origin,
+            source_date=date if date is not None else DateValue(row.source_date, "unknown"),
+            content_sha256=row.content_sha256,
+            line_count=row.line_count,
+            version=row.version,
+        )
+
+    async def sources(self, limit: int, offset: int) -> SourcePage:
+        """Every source, in id order."""
+        async with self.engine.connect() as conn:
+            rows, total = await sources.page(conn, limit, offset)
+        return SourcePage(items=[self._source_view(r) for r in rows], total=total, limit=limit, offset=offset)
+
+    async def source(self, source_id: str) -> SourceView:
+        """One source."""
+        async with self.engine.connect() as conn:
+            row = await sources.get(conn, source_id)
+        if row is None:
+            raise NotFound(f"source {source_id!r} does not exist")
+        return self._source_view(row)
+
+    async def source_text(self, source_id: str) -> tuple[SourceView, list[str]]:
+        """One source and its lines."""
+        async with self.engine.connect() as conn:
+            row = await sources.get(conn, source_id)
+        if row is None:
+            raise NotFound(f"source {source_id!r} does not exist")
+        return self._source_view(row), list(split_lines(row.text))
+
+    async def source_line(self, source_id: str, line: int) -> SourceLineView:
+        """One line and the facts citing it (NotFound for a line out of range)."""
+        _, lines = await self.source_text(source_id)
+        if not 1 <= line <= len(lines):
+            raise NotFound(f"line {line} is out of range: source {source_id!r} has lines 1..{len(lines)}")
+        async with self.engine.connect() as conn:
+            fact_ids = await citations_by_line.facts_citing(conn, source_id, line)
+            rows = (
+                await conn.execute(
+                    select(fact_versions_table).where(
+                        fact_versions_table.c.fact_id.in_(fact_ids),
+                        fact_versions_table.c.recorded_to.is_(None),
+                    )
+                )
+            ).all()
+            facts = await self._fact_views(conn, rows, None)
+        summaries = []
+        for fact in facts:
+            for c in fact.citations:
+                start, end = c.current_line_start, c.current_line_end
+                if (
+                    c.source_id == source_id
+                    and start is not None
+                    and end is not None
+                    and start <= line <= end
+                ):
+                    summaries.append(
+                        FactSummary(
+                            id=fact.id,
+                            subject=fact.subject,
+                            predicate=fact.predicate,
+                            object=fact.object,
+                            value=fact.value,
+                            rank=fact.rank,
+                            status=fact.status,
+                            modality=fact.modality,
+                            line_start=start,
+                            line_end=end,
+                            quote=c.quote,
+                        )
+                    )
+        summaries.sort(key=lambda s: (s.id, s.line_start))
+        return SourceLineView(source_id=source_id, line=line, text=lines[line - 1], facts=summaries)
+
+    async def entities(self, q: str | None, kind: str | None, limit: int, offset: int) -> EntityPage:
+        """Entities whose label or an alias contains `q`, of `kind` when given."""
+        async with self.engine.connect() as conn:
+            rows, total = await entities.search(conn, q, kind, limit, offset)
+        items = [EntityView(r.entity_id, r.kind, r.label, list(r.aliases)) for r in rows]
+        return EntityPage(items=items, total=total, limit=limit, offset=offset)
+
+    async def entity(self, entity_id: str) -> EntityView:
+        """One entity."""
+        async with self.engine.connect() as conn:
+            row = await entities.get(conn, entity_id)
+        if row is None:
+            raise NotFound(f"entity {entity_id!r} does not exist")
+        return EntityView(row.entity_id, row.kind, row.label, list(row.aliases))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def _page(
+    conn: AsyncConnection, query: Select[Any], limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """One page of an ordered query, and the size of the whole result."""
+    total = (
+        await conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    ).scalar_one()
+    rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return list(rows), int(total)
