@@ -10,13 +10,16 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
+from api.auth import provide_principal
+from api.controllers.audit import AuditController, CitationsController, DiffController
 from api.controllers.entities import EntitiesController
 from api.controllers.facts import FactsController
 from api.controllers.health import HealthController
 from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
-from api.deps import provide_engine, provide_queries, provide_settings, provide_store
+from api.deps import provide_archive, provide_engine, provide_queries, provide_settings, provide_store
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import RequestIdMiddleware
 from archive.db import create_engine
@@ -24,7 +27,9 @@ from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.logging import configure_logging
 from archive.queries import ArchiveQueries
+from archive.services import Archive
 from archive.settings import Settings
+from archive.vocabulary import load_vocabulary
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -33,7 +38,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     engine = create_engine(settings.database_url)
     store = EventStore(engine, event_registry())
-    queries = ArchiveQueries(engine, store)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "store": store,
+            "queries": ArchiveQueries(engine, store),
+            "archive": Archive(store, load_vocabulary()),
+        }
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -50,23 +63,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FactsController,
             RolesController,
             TimelineController,
+            CitationsController,
+            DiffController,
+            AuditController,
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "engine": Provide(provide_engine, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False),
+            "archive": Provide(provide_archive, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[RequestIdMiddleware],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "store": store, "queries": queries}),
+        state=state,
         openapi_config=OpenAPIConfig(
             title="Archive",
             version="0.1.0",
             description="Source-cited assertions with bitemporal history and an audit trail.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
         ),
         request_max_body_size=settings.max_body_bytes,
         debug=False,

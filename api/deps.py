@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.eventstore import EventStore
 from archive.queries import ArchiveQueries
+from archive.services import Archive
 from archive.settings import Settings
 
 
@@ -32,3 +33,9 @@ def provide_queries(state: State) -> ArchiveQueries:
     """The read side."""
     queries: ArchiveQueries = state.queries
     return queries
+
+
+def provide_archive(state: State) -> Archive:
+    """The command side."""
+    archive: Archive = state.archive
+    return archive

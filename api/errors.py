@@ -29,11 +29,14 @@ log = structlog.get_logger("api.errors")
 class ApiProblem(Exception):
     """An error an endpoint raises on purpose: a status, a title, a detail and optional extra members."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
+        self.headers = headers
         self.extra = extra
 
 
@@ -58,7 +61,7 @@ def problem_response(
 
 
 def _on_api_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Response[dict[str, Any]]:
-    return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
+    return problem_response(request, exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra)
 
 
 def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

@@ -230,6 +230,83 @@ def rebuild_projections() -> None:
     click.echo(f"rebuilt every read model from {_run(run())} events")
 
 
+@main.group()
+def tokens() -> None:
+    """API bearer tokens: create (shown once), list, revoke."""
+
+
+@tokens.command("create")
+@click.option(
+    "--role", required=True, type=click.Choice(["archivist", "auditor", "admin"]), help="What it may do."
+)
+@click.option("--name", required=True, help="Who or what holds it; recorded as the actor of its writes.")
+def tokens_create(role: str, name: str) -> None:
+    """Create a token and print it once: only its hash is stored."""
+    from archive.db import create_engine
+    from archive.tokens import TokenError, create_token
+
+    settings = _settings()
+
+    async def create() -> tuple[str, Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await create_token(engine, role, name)
+        finally:
+            await engine.dispose()
+
+    try:
+        token, info = _run(create())
+    except TokenError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"created token {info.token_id} for {info.name!r} with role {info.role}", err=True)
+    click.echo("store it now: it is shown only once", err=True)
+    click.echo(token)
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """List tokens (never the tokens themselves)."""
+    from archive.db import create_engine
+    from archive.tokens import list_tokens
+
+    settings = _settings()
+
+    async def fetch() -> list[Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await list_tokens(engine)
+        finally:
+            await engine.dispose()
+
+    for info in _run(fetch()):
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "live"
+        click.echo(f"{info.token_id}  {info.role:<9}  {state:<24}  {info.name}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id_or_name")
+def tokens_revoke(token_id_or_name: str) -> None:
+    """Revoke the live token(s) with this id or name."""
+    from archive.db import create_engine
+    from archive.tokens import TokenError, revoke_token
+
+    settings = _settings()
+
+    async def revoke() -> list[Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await revoke_token(engine, token_id_or_name)
+        finally:
+            await engine.dispose()
+
+    try:
+        revoked = _run(revoke())
+    except TokenError as error:
+        raise click.UsageError(str(error)) from None
+    for info in revoked:
+        click.echo(f"revoked {info.token_id} ({info.name}, {info.role})")
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" not in url or "://" not in url:

@@ -18,15 +18,20 @@ MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
+# Every inflection a role or an appointment is stated with: "appoints" and "ambassadors" state one as
+# much as "appointed" and "ambassador" do.
 ROLE_WORDS = (
-    "chair|chairs|chaired|chairman|chairmen|chairmanship|chairmanships|chairperson|presidency|president"
-    "|presidents|presided|appointed|appointment|appointments|member|members|membership|elected|election"
-    "|head|heads|headed|coordinator|commissioner|representative|representatives|ambassador|secretary"
-    "|minister|director|troika|seconded|envoy"
+    "chair|chairs|chaired|chairing|chairman|chairmen|chairwoman|chairwomen|chairperson|chairpersons"
+    "|chairmanship|chairmanships|presidency|presidencies|president|presidents|preside|presides|presided"
+    "|presiding|appoint|appoints|appointed|appointing|appointment|appointments|member|members|membership"
+    "|memberships|elect|elects|elected|electing|election|elections|head|heads|headed|coordinator"
+    "|coordinators|commissioner|commissioners|representative|representatives|ambassador|ambassadors"
+    "|secretary|secretaries|minister|ministers|director|directors|troika|troikas|seconded|envoy|envoys"
 )
 
 DETECTORS: dict[str, re.Pattern[str]] = {
-    "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTHS})\b"),
+    # A year, or a decade ("the 1990s"), or a month name.
+    "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)(?:'?s)?\b|\b(?:{MONTHS})\b"),
     "role": re.compile(rf"\b(?:{ROLE_WORDS})\b", re.IGNORECASE),
 }
 

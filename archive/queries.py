@@ -747,3 +747,52 @@ async def _page(
     ).scalar_one()
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return list(rows), int(total)
+
+
+class CitationStateView(msgspec.Struct, frozen=True):
+    """A citation and its state against the current version of its source."""
+
+    fact_id: str
+    source_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    content_sha256: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class CitationPage(msgspec.Struct, frozen=True):
+    """A page of citations."""
+
+    items: list[CitationStateView]
+    total: int
+    limit: int
+    offset: int
+
+
+async def citations_in_state(engine: AsyncEngine, state: str, limit: int, offset: int) -> CitationPage:
+    """Citations in one state (drifted or orphaned ones are for an archivist to resolve)."""
+    async with engine.connect() as conn:
+        rows, total = await citations.by_state(conn, state, limit, offset)
+    items = [
+        CitationStateView(
+            r.fact_id,
+            r.source_id,
+            r.line_start,
+            r.line_end,
+            r.quote,
+            r.content_sha256,
+            r.state,
+            r.current_line_start,
+            r.current_line_end,
+        )
+        for r in rows
+    ]
+    return CitationPage(items=items, total=total, limit=limit, offset=offset)
+
+
+ArchiveQueries.citations_in_state = lambda self, state, limit, offset: citations_in_state(  # type: ignore[attr-defined]
+    self.engine, state, limit, offset
+)

@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.entities import RegisterEntity, decide_entity, evolve_entity, initial_entity_state
+from archive.domain.errors import StaleVersion
 from archive.domain.events import (
     Citation,
     Event,
@@ -74,6 +75,7 @@ class CommandMeta(msgspec.Struct, frozen=True):
     actor: str
     reason: str | None = None
     request_id: str | None = None
+    token_id: str | None = None
 
     def as_metadata(self) -> dict[str, Any]:
         """The event metadata (absent values left out)."""
@@ -145,15 +147,21 @@ class Archive:
         source_date: str,
         content: bytes,
         meta: CommandMeta,
+        expected_version: int | None = None,
         conn: AsyncConnection | None = None,
     ) -> Written:
-        """Register a source document, or a new version of it (re-checking every citation into it)."""
+        """Register a source document, or a new version of it (re-checking every citation into it).
+
+        With `expected_version`, the source's stream must be at that version (0: a new source).
+        """
         text = content.decode("utf-8")
         async with self._in(conn) as tx:
             stream = source_stream(source_id)
             state = initial_source_state()
             for recorded in await self.store.read_stream(stream, conn=tx):
                 state = evolve_source(state, _decode(recorded))
+            if expected_version is not None and state.version != expected_version:
+                raise StaleVersion(stream, expected_version, state.version)
             command = RegisterSource(
                 source_id=source_id,
                 title=title,
@@ -218,17 +226,28 @@ class Archive:
         rank: Rank,
         citations: Sequence[Citation],
         meta: CommandMeta,
+        expected_version: int | None = None,
         conn: AsyncConnection | None = None,
     ) -> FactWritten:
-        """Record a fact; the same fact again adds only the citations it did not have."""
+        """Record a fact; the same fact again adds only the citations it did not have.
+
+        With `expected_version`, the fact must be at that version (0: not yet recorded).
+        """
         fact_id = fact_id_for(content)
         async with self._in(conn) as tx:
+            if expected_version is not None:
+                await self._expect(tx, fact_id, expected_version)
             q = content.qualifiers
             context = await self._context(
                 tx, {content.subject, content.object, q.role, q.place, q.organization}, citations
             )
             command = RecordFact(content, rank, tuple(citations), context, self._clock())
             return await self._decide_fact(tx, fact_id, command, meta)
+
+    async def _expect(self, conn: AsyncConnection, fact_id: str, expected_version: int) -> None:
+        current = (await fact_versions.current_state(conn, fact_id)).version
+        if current != expected_version:
+            raise StaleVersion(fact_stream(fact_id), expected_version, current)
 
     async def correct_fact(
         self,

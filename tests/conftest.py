@@ -22,7 +22,13 @@ from archive.db import create_engine
 from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.migrations import upgrade
+from archive.seeding import Seeder
+from archive.services import Archive
 from archive.settings import normalise_database_url
+from archive.vocabulary import load_vocabulary
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
 
 POSTGRES_URL = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
 NO_POSTGRES = "set ARCHIVE_TEST_POSTGRES_URL to run the PostgreSQL tier"
@@ -80,6 +86,45 @@ def postgres_template() -> Iterator[str]:
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def seed_corpus(url: str, seeds: Path = SEEDS) -> None:
+    """Seed `url` with a seeds folder, from synchronous code."""
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            await Seeder(make_archive(engine), seeds).run()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def make_archive(engine: AsyncEngine) -> Archive:
+    """The archive's command side on `engine`."""
+    return Archive(EventStore(engine, event_registry()), load_vocabulary())
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding the seed corpus."""
+    path = tmp_path_factory.mktemp("seeded") / "archive.db"
+    shutil.copyfile(sqlite_template, path)
+    seed_corpus(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres_template(postgres_template: str) -> Iterator[str]:
+    """A migrated PostgreSQL database holding the seed corpus."""
+    name = f"archive_seeded_{os.getpid()}"
+    _admin(
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name} TEMPLATE {postgres_template}"
+    )
+    seed_corpus(_postgres_url(name))
+    yield name
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The database backend this test runs on."""
@@ -113,3 +158,32 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def store(engine: AsyncEngine) -> EventStore:
     """An event store knowing the archive's own event types."""
     return EventStore(engine, event_registry())
+
+
+@pytest.fixture
+def seeded_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database for one test, already holding the seed corpus."""
+    if backend == "sqlite":
+        target = tmp_path / "seeded.db"
+        shutil.copyfile(request.getfixturevalue("seeded_sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template = request.getfixturevalue("seeded_postgres_template")
+    name = f"archive_s_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _postgres_url(name)
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def seeded_engine(seeded_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a fresh copy of the seeded corpus."""
+    engine = create_engine(seeded_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def seeded_archive(seeded_engine: AsyncEngine) -> Archive:
+    """The command side on a fresh copy of the seeded corpus."""
+    return make_archive(seeded_engine)

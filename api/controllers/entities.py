@@ -8,6 +8,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from api.auth import reads_guard
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -28,6 +29,7 @@ class EntitiesController(Controller):
 
     path = "/entities"
     tags = ["entities"]
+    guards = [reads_guard]
 
     @get(operation_id="listEntities", summary="Search the entity registry")
     async def list_entities(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 
+from api.auth import reads_guard
+from api.commands import (
+    ARCHIVIST,
+    changes_of,
+    command_meta,
+    qualifiers_of,
+    resolve_citations,
+)
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -19,6 +27,8 @@ from api.params import (
     partial_date,
     record_time,
 )
+from api.schemas import CorrectionRequest, LinkRequest, RankRequest, RecordFactRequest, RetractionRequest
+from archive.domain.facts import FactContent
 from archive.queries import (
     ArchiveQueries,
     FactFilter,
@@ -29,15 +39,20 @@ from archive.queries import (
     Provenance,
     RankFilter,
 )
+from archive.services import Archive
+from archive.tokens import Principal
 
 EntityId = Annotated[str | None, QueryParameter(max_length=200)]
+FactId = Annotated[str, PathParameter(max_length=64)]
 
 
 class FactsController(Controller):
-    """GET /facts, /facts/{fact_id}, /facts/{fact_id}/history, /facts/{fact_id}/provenance."""
+    """Reads: GET /facts, /facts/{id}, /history, /provenance. Writes (archivist): POST /facts,
+    /facts/{id}/corrections, /retractions, /rank, /links."""
 
     path = "/facts"
     tags = ["facts"]
+    guards = [reads_guard]
 
     @get(operation_id="searchFacts", summary="Search facts")
     async def search(
@@ -103,3 +118,148 @@ class FactsController(Controller):
     async def provenance(self, queries: NamedDependency[ArchiveQueries], fact_id: str) -> Provenance:
         """Fact → events → citations → the source's lines, its sha256 and each citation's state."""
         return await queries.provenance(fact_id)
+
+    @post(
+        operation_id="recordFact",
+        guards=ARCHIVIST,
+        summary="Record a fact with at least one citation",
+        status_code=201,
+    )
+    async def record(
+        self,
+        request: Request[Any, Any, Any],
+        data: RecordFactRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> Response[FactView]:
+        """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing)."""
+        content = FactContent(
+            subject=data.subject,
+            predicate=data.predicate,
+            object=data.object,
+            value=data.value,
+            qualifiers=qualifiers_of(data.qualifiers),
+            valid_from=data.valid_from,
+            valid_to=data.valid_to,
+            point_in_time=data.point_in_time,
+            modality=data.modality,
+        )
+        written = await archive.record_fact(
+            content=content,
+            rank=data.rank,
+            citations=await resolve_citations(queries, data.citations),
+            meta=command_meta(request, principal, data.reason),
+            expected_version=data.expected_version,
+        )
+        created = any(e.event_type == "fact.recorded" for e in written.events)
+        return Response(await queries.fact(written.fact_id), status_code=201 if created else 200)
+
+    @post(
+        "/{fact_id:str}/corrections",
+        guards=ARCHIVIST,
+        operation_id="correctFact",
+        summary="Correct a fact",
+        status_code=200,
+    )
+    async def correct(
+        self,
+        request: Request[Any, Any, Any],
+        fact_id: FactId,
+        data: CorrectionRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> FactView:
+        """New values with a reason code, a justification and evidence citations (needed for any value)."""
+        written = await archive.correct_fact(
+            fact_id=fact_id,
+            expected_version=data.expected_version,
+            changes=changes_of(data.changes),
+            reason_code=data.reason_code,
+            justification=data.justification,
+            citations=await resolve_citations(queries, data.citations),
+            meta=command_meta(request, principal, data.justification),
+        )
+        return await queries.fact(written.fact_id)
+
+    @post(
+        "/{fact_id:str}/retractions",
+        guards=ARCHIVIST,
+        operation_id="retractFact",
+        summary="Retract a fact",
+        status_code=200,
+    )
+    async def retract(
+        self,
+        request: Request[Any, Any, Any],
+        fact_id: FactId,
+        data: RetractionRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> FactView:
+        """The archive stops asserting the fact; it stays visible with rank=all, status retracted."""
+        written = await archive.retract_fact(
+            fact_id=fact_id,
+            expected_version=data.expected_version,
+            reason_code=data.reason_code,
+            justification=data.justification,
+            citations=await resolve_citations(queries, data.citations),
+            meta=command_meta(request, principal, data.justification),
+        )
+        return await queries.fact(written.fact_id)
+
+    @post(
+        "/{fact_id:str}/rank",
+        guards=ARCHIVIST,
+        operation_id="rerankFact",
+        summary="Change a fact's rank",
+        status_code=200,
+    )
+    async def rerank(
+        self,
+        request: Request[Any, Any, Any],
+        fact_id: FactId,
+        data: RankRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> FactView:
+        """preferred, normal or deprecated, with a justification."""
+        written = await archive.rerank_fact(
+            fact_id=fact_id,
+            expected_version=data.expected_version,
+            rank=data.rank,
+            reason_code=data.reason_code,
+            justification=data.justification,
+            meta=command_meta(request, principal, data.justification),
+        )
+        return await queries.fact(written.fact_id)
+
+    @post(
+        "/{fact_id:str}/links",
+        guards=ARCHIVIST,
+        operation_id="linkFact",
+        summary="Link a fact to another",
+        status_code=200,
+    )
+    async def link(
+        self,
+        request: Request[Any, Any, Any],
+        fact_id: FactId,
+        data: LinkRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> FactView:
+        """This fact fulfils, contradicts or supersedes the target fact."""
+        await queries.fact(fact_id)
+        await queries.fact(data.target_fact_id)
+        written = await archive.link_fact(
+            fact_id=fact_id,
+            relation=data.relation,
+            target_fact_id=data.target_fact_id,
+            meta=command_meta(request, principal, data.reason),
+        )
+        return await queries.fact(written.fact_id)

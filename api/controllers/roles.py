@@ -8,6 +8,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
+from api.auth import reads_guard
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -28,6 +29,7 @@ class RolesController(Controller):
 
     path = "/roles"
     tags = ["roles"]
+    guards = [reads_guard]
 
     @get(operation_id="listRoles", summary="Who held which office, when")
     async def roles(
@@ -70,6 +72,7 @@ class TimelineController(Controller):
 
     path = "/timeline"
     tags = ["timeline"]
+    guards = [reads_guard]
 
     @get(operation_id="getTimeline", summary="Dated facts in order of valid time")
     async def timeline(

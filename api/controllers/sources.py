@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter
 
+from api.auth import reads_guard
+from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
 from api.params import Limit, Offset
+from api.schemas import SourceRequest
 from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView
+from archive.services import Archive
+from archive.tokens import Principal
 
 
 class SourcesController(Controller):
-    """GET /sources, /sources/{source_id}, /sources/{source_id}/lines/{n}."""
+    """Reads: GET /sources, /sources/{id}, /sources/{id}/lines/{n}. Write (archivist): POST /sources."""
 
     path = "/sources"
     tags = ["sources"]
+    guards = [reads_guard]
 
     @get(operation_id="listSources", summary="Every source document")
     async def list_sources(
@@ -43,3 +49,32 @@ class SourcesController(Controller):
     ) -> SourceLineView:
         """The line's exact text and every fact whose citation covers it (with that citation's span)."""
         return await queries.source_line(source_id, n)
+
+    @post(
+        operation_id="registerSource",
+        guards=ARCHIVIST,
+        summary="Register a source or a new version of it",
+        status_code=201,
+    )
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        data: SourceRequest,
+        archive: NamedDependency[Archive],
+        queries: NamedDependency[ArchiveQueries],
+        principal: NamedDependency[Principal],
+    ) -> Response[SourceWritten]:
+        """201 for a new source; 200 for a new version (with each citation re-checked) or the same text."""
+        written = await archive.register_source(
+            source_id=data.source_id,
+            title=data.title,
+            origin=data.origin,
+            source_date=data.source_date,
+            content=data.text.encode("utf-8"),
+            meta=command_meta(request, principal, data.reason),
+            expected_version=data.expected_version,
+        )
+        rechecks = [r for e in written.events for r in rechecks_of(e.data)]
+        created = any(e.event_type == "source.registered" for e in written.events)
+        body = SourceWritten(await queries.source(data.source_id), len(written.events), rechecks)
+        return Response(body, status_code=201 if created else 200)

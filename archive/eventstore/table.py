@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -33,5 +34,6 @@ events_table = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("stream_id", "stream_version"),
+    Index("ix_events_recorded_at", "recorded_at"),
     sqlite_autoincrement=True,
 )

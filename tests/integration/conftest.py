@@ -29,3 +29,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """An HTTP client bound to the app, with its lifespan run."""
     async with AsyncTestClient(app=app) as client:
         yield client
+
+
+@pytest.fixture
+async def seeded_client(seeded_database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """An HTTP client on a fresh copy of the seeded corpus."""
+    settings = Settings(database_url=seeded_database_url, log_format="json", log_level="WARNING")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield client

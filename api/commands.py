@@ -1,0 +1,82 @@
+"""What the write endpoints share: the request's metadata, citations resolved, changes converted.
+
+Each write names the version it was decided against (`expected_version`): a stale one is a 409 with the
+current version, and nothing is appended. The actor comes from the token, the reason from the body.
+The response is built only after the command's transaction has committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+
+from api.auth import requires
+from api.schemas import (
+    ChangesIn,
+    CitationIn,
+    QualifiersIn,
+)
+from archive.domain.errors import UnknownSource
+from archive.domain.events import Citation, CitationRecheck, FactChanges, Qualifiers
+from archive.queries import ArchiveQueries, NotFound, SourceView
+from archive.services import CommandMeta
+from archive.tokens import Principal
+
+ARCHIVIST = [requires("archivist")]
+
+
+class SourceWritten(msgspec.Struct, frozen=True):
+    """A source after registration, with the re-check of every citation into it (for a new version)."""
+
+    source: SourceView
+    events_appended: int
+    rechecks: list[CitationRecheck]
+
+
+def command_meta(request: Request[Any, Any, Any], principal: Principal, reason: str | None) -> CommandMeta:
+    """The metadata every event of this request carries: who, why, and the request id."""
+    return CommandMeta(
+        actor=principal.name,
+        reason=reason,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        token_id=principal.token_id,
+    )
+
+
+async def resolve_citations(queries: ArchiveQueries, given: list[CitationIn]) -> list[Citation]:
+    """Citations with their source's content hash (the current version's, when not given)."""
+    resolved = []
+    for c in given:
+        sha = c.content_sha256
+        if sha is None:
+            try:
+                sha = (await queries.source(c.source_id)).content_sha256
+            except NotFound:
+                raise UnknownSource(f"citation cites the unknown source {c.source_id!r}") from None
+        resolved.append(Citation(c.source_id, sha, c.line_start, c.line_end, c.quote))
+    return resolved
+
+
+def qualifiers_of(given: QualifiersIn) -> Qualifiers:
+    """Request qualifiers as the domain's."""
+    return Qualifiers(role=given.role, place=given.place, organization=given.organization, note=given.note)
+
+
+def changes_of(given: ChangesIn) -> FactChanges:
+    """Request changes as the domain's; absent fields stay UNSET, nulls clear."""
+    qualifiers = given.qualifiers
+    return FactChanges(
+        object=given.object,
+        value=given.value,
+        qualifiers=qualifiers if isinstance(qualifiers, msgspec.UnsetType) else qualifiers_of(qualifiers),
+        valid_from=given.valid_from,
+        valid_to=given.valid_to,
+        point_in_time=given.point_in_time,
+    )
+
+
+def rechecks_of(data: dict[str, Any]) -> list[CitationRecheck]:
+    """The citation re-checks a source event carries."""
+    return msgspec.convert(data.get("rechecks", []), list[CitationRecheck])

@@ -1,0 +1,112 @@
+"""Request bodies of the write endpoints, and audit responses: separate from the domain's events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from archive.domain.events import LinkRelation, Modality, Rank, ReasonCode
+
+Text = Annotated[str, Meta(min_length=1, max_length=20_000)]
+Id = Annotated[str, Meta(min_length=1, max_length=200)]
+Line = Annotated[int, Meta(ge=1, le=10_000_000)]
+Version = Annotated[int, Meta(ge=0)]
+DateText = Annotated[str, Meta(min_length=4, max_length=40)]
+
+
+class CitationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A citation: lines of a source and the exact quote. `content_sha256` defaults to the current version."""
+
+    source_id: Id
+    line_start: Line
+    line_end: Line
+    quote: Text
+    content_sha256: Annotated[str, Meta(pattern="^[0-9a-f]{64}$")] | None = None
+
+
+class QualifiersIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Qualifiers: entity ids for role, place and organization; a free note."""
+
+    role: Id | None = None
+    place: Id | None = None
+    organization: Id | None = None
+    note: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class RecordFactRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /facts."""
+
+    subject: Id
+    predicate: Id
+    citations: Annotated[list[CitationIn], Meta(min_length=1, max_length=50)]
+    object: Id | None = None
+    value: Annotated[str, Meta(max_length=2000)] | None = None
+    qualifiers: QualifiersIn = QualifiersIn()
+    valid_from: DateText | None = None
+    valid_to: DateText | None = None
+    point_in_time: DateText | None = None
+    modality: Modality = "asserted"
+    rank: Rank = "normal"
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    expected_version: Version | None = None
+
+
+class ChangesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The values a correction sets: an absent field is unchanged, null clears it."""
+
+    object: Id | UnsetType | None = UNSET
+    value: Annotated[str, Meta(max_length=2000)] | UnsetType | None = UNSET
+    qualifiers: QualifiersIn | UnsetType = UNSET
+    valid_from: DateText | UnsetType | None = UNSET
+    valid_to: DateText | UnsetType | None = UNSET
+    point_in_time: DateText | UnsetType | None = UNSET
+
+
+class CorrectionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /facts/{fact_id}/corrections."""
+
+    expected_version: Version
+    changes: ChangesIn
+    reason_code: ReasonCode
+    justification: Text
+    citations: Annotated[list[CitationIn], Meta(max_length=50)] = []
+
+
+class RetractionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /facts/{fact_id}/retractions."""
+
+    expected_version: Version
+    reason_code: ReasonCode
+    justification: Text
+    citations: Annotated[list[CitationIn], Meta(max_length=50)] = []
+
+
+class RankRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /facts/{fact_id}/rank."""
+
+    expected_version: Version
+    rank: Rank
+    justification: Text
+    reason_code: ReasonCode = "other"
+
+
+class LinkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /facts/{fact_id}/links."""
+
+    relation: LinkRelation
+    target_fact_id: Id
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class SourceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /sources: a new source, or a new version of one's text."""
+
+    source_id: Id
+    title: Text
+    origin: Text
+    source_date: DateText
+    text: Annotated[str, Meta(min_length=1, max_length=5_000_000)]
+    expected_version: Version | None = None
+    reason: Annotated[str, Meta(max_length=2000)] | None = None

@@ -1,0 +1,122 @@
+"""What auditors read: the global log in order, and what changed in belief between two record times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.eventstore import EventStore, events_table
+from archive.queries import EventView, event_view
+
+#: How each fact event reads in a diff.
+CHANGE_OF_EVENT = {
+    "fact.recorded": "added",
+    "fact.cited": "cited",
+    "fact.corrected": "corrected",
+    "fact.retracted": "retracted",
+    "fact.reranked": "reranked",
+    "fact.linked": "linked",
+}
+
+
+class EventPage(msgspec.Struct, frozen=True):
+    """A page of the global log; pass `next_after` as `after` for the next page."""
+
+    items: list[EventView]
+    limit: int
+    after: int
+    next_after: int | None
+
+
+class DiffEntry(msgspec.Struct, frozen=True):
+    """One change of belief about one fact, with the event behind it."""
+
+    fact_id: str
+    change: str
+    position: int
+    event_type: str
+    version: int
+    recorded_at: datetime
+    actor: str | None
+    reason_code: str | None
+    justification: str | None
+    data: dict[str, Any]
+
+
+class Diff(msgspec.Struct, frozen=True):
+    """What changed in belief between two record times: (from, to]."""
+
+    from_: datetime = msgspec.field(name="from")
+    to: datetime = msgspec.field(name="to")
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+    items: list[DiffEntry] = msgspec.field(default_factory=list)
+    total: int = 0
+    limit: int = 0
+    offset: int = 0
+
+
+async def events_page(store: EventStore, after: int, limit: int) -> EventPage:
+    """Up to `limit` events after position `after`, in commit order."""
+    recorded = await store.read_all(after, limit)
+    next_after = recorded[-1].position if len(recorded) == limit else None
+    return EventPage([event_view(e) for e in recorded], limit, after, next_after)
+
+
+async def diff(
+    engine: AsyncEngine, store: EventStore, start: datetime, end: datetime, limit: int, offset: int
+) -> Diff:
+    """Fact events recorded after `start` and up to `end`, in log order, with counts per kind of change."""
+    table = events_table
+    window = (
+        table.c.recorded_at > start,
+        table.c.recorded_at <= end,
+        table.c.event_type.in_(list(CHANGE_OF_EVENT)),
+    )
+    async with engine.connect() as conn:
+        counted = await conn.execute(
+            select(table.c.event_type, func.count()).where(*window).group_by(table.c.event_type)
+        )
+        counts = {CHANGE_OF_EVENT[event_type]: int(n) for event_type, n in counted}
+        positions = (
+            (
+                await conn.execute(
+                    select(table.c.position)
+                    .where(*window)
+                    .order_by(table.c.position)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    items = []
+    for position in positions:
+        (recorded,) = await store.read_all(position - 1, 1)
+        items.append(
+            DiffEntry(
+                fact_id=recorded.data["fact_id"],
+                change=CHANGE_OF_EVENT[recorded.event_type],
+                position=recorded.position,
+                event_type=recorded.event_type,
+                version=recorded.stream_version,
+                recorded_at=recorded.recorded_at,
+                actor=recorded.metadata.get("actor"),
+                reason_code=recorded.data.get("reason_code"),
+                justification=recorded.data.get("justification") or recorded.metadata.get("reason"),
+                data=recorded.data,
+            )
+        )
+    return Diff(
+        from_=start,
+        to=end,
+        counts=counts,
+        items=items,
+        total=sum(counts.values()),
+        limit=limit,
+        offset=offset,
+    )
