@@ -66,8 +66,16 @@ def _on_api_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Respons
 
 def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     extra: dict[str, Any] = {}
-    if isinstance(exc, ValidationException) and exc.extra:
+    detail = exc.detail
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
+        # Name each offending parameter in the detail, not only in `errors`.
         extra["errors"] = exc.extra
+        named = [
+            f"{e.get('key')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict) and e.get("key")
+        ]
+        if named:
+            detail = "; ".join(named)
+            extra["parameter"] = exc.extra[0].get("key")
     title = {
         400: "Bad Request",
         401: "Unauthorized",
@@ -76,7 +84,7 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
         405: "Method Not Allowed",
         413: "Content Too Large",
     }.get(exc.status_code, "Error")
-    return problem_response(request, exc.status_code, title, exc.detail, headers=exc.headers, **extra)
+    return problem_response(request, exc.status_code, title, detail, headers=exc.headers, **extra)
 
 
 def _on_concurrency(request: Request[Any, Any, Any], exc: ConcurrencyError) -> Response[dict[str, Any]]:

@@ -71,34 +71,46 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-def verify() -> None:
-    """Recompute the hash chain of the whole log; exit 1 and name the first bad position if it breaks."""
-    from archive.db import create_engine
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
+@click.option("--chain-only", is_flag=True, help="Check only the hash chain, not the read models.")
+def verify(chain_only: bool) -> None:
+    """Recompute the hash chain and name the first bad position; then check that every read model equals
+    a rebuild into shadow tables. Exits 1 when either check fails."""
     from archive.logging import configure_logging
     from archive.progress import progress
+    from archive.projections.shadow import compare_with_rebuild
 
     settings = _settings()
     configure_logging(settings)
 
     async def check() -> bool:
-        engine = create_engine(settings.database_url)
+        engine, archive = _archive_for(settings)
         try:
-            store = EventStore(engine, event_registry())
-            with progress("verifying the hash chain", await store.count()) as update:
-                report = await store.verify(on_progress=update)
+            total = await archive.store.count()
+            with progress("verifying the hash chain", total) as update:
+                report = await archive.store.verify(on_progress=update)
+            if report.ok:
+                click.echo(f"ok: {report.events_checked} events, head hash {report.head_hash}")
+            else:
+                click.echo(
+                    f"FAILED at position {report.first_bad_position}: {report.problem} "
+                    f"({report.events_checked} events verified before it)",
+                    err=True,
+                )
+            if chain_only:
+                return report.ok
+            with progress("rebuilding read models into shadow tables", total) as update:
+                differences = await compare_with_rebuild(archive.store, archive.projector, on_progress=update)
         finally:
             await engine.dispose()
-        if report.ok:
-            click.echo(f"ok: {report.events_checked} events, head hash {report.head_hash}")
-        else:
+        for d in differences:
             click.echo(
-                f"FAILED at position {report.first_bad_position}: {report.problem} "
-                f"({report.events_checked} events verified before it)",
+                f"FAILED read model {d.table}: {d.live_rows} rows live, {d.rebuilt_rows} rebuilt; "
+                f"{d.only_live} only live, {d.only_rebuilt} only rebuilt; e.g. {d.example}",
                 err=True,
             )
-        return report.ok
+        if not differences:
+            click.echo("ok: every read model equals a rebuild from the log")
+        return report.ok and not differences
 
     sys.exit(0 if _run(check()) else 1)
 

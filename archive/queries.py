@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,6 +32,11 @@ from archive.services import fact_stream
 
 RankFilter = Literal["best", "all"]
 ModalityFilter = Literal["all", "asserted", "planned"]
+
+#: The largest line number and offset worth binding: line columns are 32-bit integers on PostgreSQL,
+#: and neither database binds more than a signed 64-bit integer. Anything larger matches nothing.
+MAX_LINE = 2**31 - 1
+MAX_OFFSET = 2**63 - 1
 
 
 class NotFound(LookupError):
@@ -317,6 +322,15 @@ def event_view(recorded: RecordedEvent) -> EventView:
     )
 
 
+def _unmatchable(*values: str | None) -> bool:
+    """Whether some text can match nothing stored, because it holds a NUL character.
+
+    PostgreSQL text cannot hold NUL, so no id, label or predicate has one; binding one makes
+    PostgreSQL fail rather than answer "none" (SQLite would simply find nothing). Both answer "none".
+    """
+    return any(value is not None and "\x00" in value for value in values)
+
+
 def _rank_condition(table: Any, rank: RankFilter) -> list[ColumnElement[bool]]:
     if rank == "all":
         return []
@@ -435,12 +449,16 @@ class ArchiveQueries:
                 citations_by_line_table.c.source_id == f.source
             )
             if f.line is not None:
-                cited = cited.where(citations_by_line_table.c.line == f.line)
+                cited = cited.where(
+                    citations_by_line_table.c.line == f.line if f.line <= MAX_LINE else false()
+                )
             conditions.append(table.c.fact_id.in_(cited))
         return select(table).where(and_(*conditions))
 
     async def search_facts(self, f: FactFilter, limit: int, offset: int) -> FactPage:
         """Facts matching every filter, as believed at `as_of`, in a stable order."""
+        if _unmatchable(f.subject, f.object, f.entity, f.predicate, f.source):
+            return FactPage(items=[], total=0, limit=limit, offset=offset)
         query = self._fact_query(f).order_by(*_VALID_ORDER)
         async with self.engine.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
@@ -449,6 +467,8 @@ class ArchiveQueries:
 
     async def fact(self, fact_id: str, as_of: datetime | None = None) -> FactView:
         """One fact as it stood at `as_of` (now by default)."""
+        if _unmatchable(fact_id):
+            raise NotFound(f"fact {fact_id!r} does not exist")
         async with self.engine.connect() as conn:
             row = await fact_versions.version_at(conn, fact_id, as_of)
             if row is None:
@@ -459,6 +479,8 @@ class ArchiveQueries:
 
     async def fact_history(self, fact_id: str) -> FactHistory:
         """Every event of one fact, with who, when and why."""
+        if _unmatchable(fact_id):
+            raise NotFound(f"fact {fact_id!r} does not exist")
         recorded = await self.store.read_stream(fact_stream(fact_id))
         if not recorded:
             raise NotFound(f"fact {fact_id} does not exist")
@@ -586,6 +608,8 @@ class ArchiveQueries:
         offset: int,
     ) -> RolePage:
         """Who held which office in which organisation; `office` matches an entity id or a label."""
+        if _unmatchable(holder, office, organization):
+            return RolePage(items=[], total=0, limit=limit, offset=offset)
         table = roles_table
         conditions = [
             believed_at(table, as_of),
@@ -655,11 +679,13 @@ class ArchiveQueries:
     async def sources(self, limit: int, offset: int) -> SourcePage:
         """Every source, in id order."""
         async with self.engine.connect() as conn:
-            rows, total = await sources.page(conn, limit, offset)
+            rows, total = await sources.page(conn, limit, min(offset, MAX_OFFSET))
         return SourcePage(items=[self._source_view(r) for r in rows], total=total, limit=limit, offset=offset)
 
     async def source(self, source_id: str) -> SourceView:
         """One source."""
+        if _unmatchable(source_id):
+            raise NotFound(f"source {source_id!r} does not exist")
         async with self.engine.connect() as conn:
             row = await sources.get(conn, source_id)
         if row is None:
@@ -668,6 +694,8 @@ class ArchiveQueries:
 
     async def source_text(self, source_id: str) -> tuple[SourceView, list[str]]:
         """One source and its lines."""
+        if _unmatchable(source_id):
+            raise NotFound(f"source {source_id!r} does not exist")
         async with self.engine.connect() as conn:
             row = await sources.get(conn, source_id)
         if row is None:
@@ -720,13 +748,17 @@ class ArchiveQueries:
 
     async def entities(self, q: str | None, kind: str | None, limit: int, offset: int) -> EntityPage:
         """Entities whose label or an alias contains `q`, of `kind` when given."""
+        if _unmatchable(q, kind):
+            return EntityPage(items=[], total=0, limit=limit, offset=offset)
         async with self.engine.connect() as conn:
-            rows, total = await entities.search(conn, q, kind, limit, offset)
+            rows, total = await entities.search(conn, q, kind, limit, min(offset, MAX_OFFSET))
         items = [EntityView(r.entity_id, r.kind, r.label, list(r.aliases)) for r in rows]
         return EntityPage(items=items, total=total, limit=limit, offset=offset)
 
     async def entity(self, entity_id: str) -> EntityView:
         """One entity."""
+        if _unmatchable(entity_id):
+            raise NotFound(f"entity {entity_id!r} does not exist")
         async with self.engine.connect() as conn:
             row = await entities.get(conn, entity_id)
         if row is None:
@@ -745,7 +777,7 @@ async def _page(
     total = (
         await conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))
     ).scalar_one()
-    rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    rows = (await conn.execute(query.limit(limit).offset(min(offset, MAX_OFFSET)))).all()
     return list(rows), int(total)
 
 

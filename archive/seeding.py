@@ -211,8 +211,32 @@ class Seeder:
 
     def plan(self) -> tuple[EntitiesFile, list[tuple[Path, FactsFile]], dict[str, str]]:
         """Parse every file and resolve refs to fact ids before anything is appended."""
-        entities = load_entities(self.root / "entities.yaml")
+        entities_path = self.root / "entities.yaml"
+        entities = load_entities(entities_path)
         files = [(path, load_facts_file(path)) for path in self.facts_files()]
+        # An id listed twice would be registered from one entry and revised from the other on every
+        # run (and a source id in two files would turn one document into a new version of the other):
+        # the seed would never settle.
+        entity_at: dict[str, int] = {}
+        for index, entity in enumerate(entities.entities):
+            if entity.id in entity_at:
+                raise SeedError(
+                    entities_path,
+                    f"entities[{index}] ({entity.id})",
+                    f"entity id {entity.id!r} is already used by entities[{entity_at[entity.id]}]",
+                )
+            entity_at[entity.id] = index
+        source_in: dict[str, Path] = {}
+        for path, parsed in files:
+            source_id = parsed.source.id
+            if source_id in source_in:
+                raise SeedError(
+                    path,
+                    f"source ({source_id})",
+                    f"source id {source_id!r} is already used by {source_in[source_id].name}: "
+                    "each document has one facts file",
+                )
+            source_in[source_id] = path
         refs: dict[str, str] = {}
         for path, parsed in files:
             for index, fact in enumerate(parsed.facts):

@@ -48,7 +48,9 @@ class EntitiesController(Controller):
         return await queries.entities(q, kind, limit, offset)
 
     @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
-    async def get_entity(self, queries: NamedDependency[ArchiveQueries], entity_id: str) -> EntityView:
+    async def get_entity(
+        self, queries: NamedDependency[ArchiveQueries], entity_id: FromPath[str]
+    ) -> EntityView:
         """An entity's kind, label and aliases."""
         return await queries.entity(entity_id)
 

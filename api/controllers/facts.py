@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from api.auth import reads_guard
 from api.commands import (
@@ -110,12 +110,14 @@ class FactsController(Controller):
         return Response(fact, headers=memento_headers(fact.recorded_at if moment else None))
 
     @get("/{fact_id:str}/history", operation_id="getFactHistory", summary="Every event of a fact")
-    async def history(self, queries: NamedDependency[ArchiveQueries], fact_id: str) -> FactHistory:
+    async def history(self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]) -> FactHistory:
         """Each event: position, type, version, record time, actor, reason and data."""
         return await queries.fact_history(fact_id)
 
     @get("/{fact_id:str}/provenance", operation_id="getFactProvenance", summary="Where a fact comes from")
-    async def provenance(self, queries: NamedDependency[ArchiveQueries], fact_id: str) -> Provenance:
+    async def provenance(
+        self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]
+    ) -> Provenance:
         """Fact → events → citations → the source's lines, its sha256 and each citation's state."""
         return await queries.provenance(fact_id)
 
@@ -128,7 +130,7 @@ class FactsController(Controller):
     async def record(
         self,
         request: Request[Any, Any, Any],
-        data: RecordFactRequest,
+        data: JSONBody[RecordFactRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],
@@ -166,7 +168,7 @@ class FactsController(Controller):
         self,
         request: Request[Any, Any, Any],
         fact_id: FactId,
-        data: CorrectionRequest,
+        data: JSONBody[CorrectionRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],
@@ -194,7 +196,7 @@ class FactsController(Controller):
         self,
         request: Request[Any, Any, Any],
         fact_id: FactId,
-        data: RetractionRequest,
+        data: JSONBody[RetractionRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],
@@ -221,7 +223,7 @@ class FactsController(Controller):
         self,
         request: Request[Any, Any, Any],
         fact_id: FactId,
-        data: RankRequest,
+        data: JSONBody[RankRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],
@@ -248,7 +250,7 @@ class FactsController(Controller):
         self,
         request: Request[Any, Any, Any],
         fact_id: FactId,
-        data: LinkRequest,
+        data: JSONBody[LinkRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],

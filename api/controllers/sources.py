@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter
+from litestar.params import FromPath, JSONBody, PathParameter
 
 from api.auth import reads_guard
 from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
@@ -32,7 +32,9 @@ class SourcesController(Controller):
         return await queries.sources(limit, offset)
 
     @get("/{source_id:str}", operation_id="getSource", summary="One source document")
-    async def get_source(self, queries: NamedDependency[ArchiveQueries], source_id: str) -> SourceView:
+    async def get_source(
+        self, queries: NamedDependency[ArchiveQueries], source_id: FromPath[str]
+    ) -> SourceView:
         """A source's record, including the sha256 of its bytes and its version."""
         return await queries.source(source_id)
 
@@ -59,7 +61,7 @@ class SourcesController(Controller):
     async def register(
         self,
         request: Request[Any, Any, Any],
-        data: SourceRequest,
+        data: JSONBody[SourceRequest],
         archive: NamedDependency[Archive],
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],

@@ -28,7 +28,7 @@ class UnknownEventTypeError(EventStoreError):
 
     def __init__(self, event_type: str) -> None:
         self.event_type = event_type
-        super().__init__(f"unknown event type {event_type!r}: register it before appending")
+        super().__init__(f"unknown event type {event_type!r}: it is not in the event type registry")
 
 
 class UnserialisableDataError(EventStoreError):

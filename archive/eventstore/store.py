@@ -96,15 +96,27 @@ class EventStore:
     # -- writing ---------------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction holding the append lock from its start until it commits or rolls back."""
+    async def transaction(self, commit: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A write transaction holding the append lock from its start until it commits or rolls back.
+
+        With `commit=False` it always rolls back: a consistent, writer-free view for checks that write
+        only scratch tables.
+        """
         async with self.engine.connect() as conn:
             if self._is_sqlite:
                 await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-            async with conn.begin():
+            transaction = await conn.begin()
+            try:
                 if not self._is_sqlite:
                     await conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
                 yield conn
+            except BaseException:
+                await transaction.rollback()
+                raise
+            if commit:
+                await transaction.commit()
+            else:
+                await transaction.rollback()
 
     async def append(
         self,
