@@ -75,20 +75,26 @@ def verify_quote(source_id: str, lines: Sequence[str], line_start: int, line_end
         raise CitationMismatch(source_id, line_start, line_end, quote, found)
 
 
-def locate_quote(lines: Sequence[str], quote: str, span: int) -> tuple[int, int] | None:
+def locate_quote(lines: Sequence[str], quote: str, span: int, near: int = 1) -> tuple[int, int] | None:
     """Where ``quote`` is now, as ``(line_start, line_end)``; ``None`` if it is absent.
 
-    The first window of ``span`` lines that contains it wins, since an unchanged quote keeps its
-    shape; failing that, the narrowest window of 1..span+2 lines, since a re-wrapped paragraph may
-    spread it over more or fewer lines. The window found is trimmed to the lines the quote covers.
+    Windows of ``span`` lines are tried first, since an unchanged quote keeps its shape; failing
+    that, windows of 1..span+2 lines, since a re-wrapped paragraph may spread it over more or fewer
+    lines. Among the windows of one width that hold the quote, the one starting nearest ``near`` (the
+    citation's old first line) wins, so a quote that occurs twice is not moved to its other
+    occurrence. The window found is trimmed to the lines the quote covers.
     """
     wanted = normalise_quote(quote)
     widths = [span] + [width for width in range(1, span + 3) if width != span]
     for width in widths:
-        for start in range(1, len(lines) - width + 2):
-            end = start + width - 1
-            if wanted in normalise_quote_span(lines, start, end):
-                return _trimmed(lines, wanted, start, end)
+        starts = [
+            start
+            for start in range(1, len(lines) - width + 2)
+            if wanted in normalise_quote_span(lines, start, start + width - 1)
+        ]
+        if starts:
+            start = min(starts, key=lambda candidate: (abs(candidate - near), candidate))
+            return _trimmed(lines, wanted, start, start + width - 1)
     return None
 
 
@@ -221,7 +227,7 @@ def _recheck(source_id: str, lines: tuple[str, ...], ref: CitationRef) -> Citati
     else:
         return CitationRecheck(ref.fact_id, cid, "verified", citation.line_start, citation.line_end)
     span = citation.line_end - citation.line_start + 1
-    located = locate_quote(lines, citation.quote, span)
+    located = locate_quote(lines, citation.quote, span, near=citation.line_start)
     if located is None:
         return CitationRecheck(ref.fact_id, cid, "orphaned", None, None)
     return CitationRecheck(ref.fact_id, cid, "drifted", located[0], located[1])

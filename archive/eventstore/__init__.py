@@ -9,7 +9,7 @@ from archive.eventstore.errors import (
 )
 from archive.eventstore.hashing import GENESIS_HASH, chain_hash
 from archive.eventstore.records import NewEvent, RecordedEvent
-from archive.eventstore.store import EventStore, VerifyReport
+from archive.eventstore.store import EventStore, StreamWrite, VerifyReport
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
 
@@ -22,6 +22,7 @@ __all__ = [
     "EventTypeRegistry",
     "NewEvent",
     "RecordedEvent",
+    "StreamWrite",
     "UnknownEventTypeError",
     "UnserialisableDataError",
     "VerifyReport",

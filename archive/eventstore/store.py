@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -42,6 +42,14 @@ _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_
 def utc_now() -> datetime:
     """The current time in UTC, truncated to microseconds (what both databases keep)."""
     return datetime.now(UTC)
+
+
+class StreamWrite(msgspec.Struct, frozen=True):
+    """Events for one stream in a multi-stream append."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[NewEvent]
 
 
 class VerifyReport(msgspec.Struct, frozen=True):
@@ -142,18 +150,34 @@ class EventStore:
         metadata: Mapping[str, Any] | None = None,
     ) -> list[RecordedEvent]:
         """Append inside a transaction opened by `transaction()`, so callers can project in the same one."""
-        rows = self._prepare(stream_id, expected_version, events, dict(metadata or {}))
+        return await self.append_streams_in(
+            conn, [StreamWrite(stream_id, expected_version, events)], metadata
+        )
+
+    async def append_streams_in(
+        self, conn: AsyncConnection, writes: Sequence[StreamWrite], metadata: Mapping[str, Any] | None = None
+    ) -> list[RecordedEvent]:
+        """Append to several streams at once: one chain-head query, one multi-row insert.
+
+        Each stream must be at its `expected_version`; any conflict refuses the whole batch.
+        """
+        if len({w.stream_id for w in writes}) != len(writes):
+            raise ValueError("a batch names a stream twice: give each stream's events in one StreamWrite")
+        meta = dict(metadata or {})
+        rows = [row for w in writes for row in self._prepare(w.stream_id, w.expected_version, w.events, meta)]
+        continuing = [(w.stream_id, w.expected_version) for w in writes if w.expected_version > 0]
         head_query = select(
             select(events_table.c.hash).order_by(events_table.c.position.desc()).limit(1).scalar_subquery(),
-            exists()
-            .where(events_table.c.stream_id == stream_id, events_table.c.stream_version == expected_version)
+            select(func.count())
             .select_from(events_table)
-            if expected_version > 0
-            else literal(True),
+            .where(tuple_(events_table.c.stream_id, events_table.c.stream_version).in_(continuing))
+            .scalar_subquery()
+            if continuing
+            else literal(0),
         )
-        head, expected_exists = (await conn.execute(head_query)).one()
-        if not expected_exists:
-            raise ConcurrencyError(stream_id, expected_version)
+        head, found = (await conn.execute(head_query)).one()
+        if found != len(continuing):
+            raise ConcurrencyError(*await self._first_missing(conn, continuing))
         recorded_at = self._clock()
         prev_hash = head or GENESIS_HASH
         for row in rows:
@@ -162,7 +186,7 @@ class EventStore:
             row["hash"] = prev_hash = chain_hash(
                 prev_hash,
                 canonical_bytes(
-                    stream_id=stream_id,
+                    stream_id=row["stream_id"],
                     stream_version=row["stream_version"],
                     event_type=row["event_type"],
                     schema_version=row["schema_version"],
@@ -177,13 +201,16 @@ class EventStore:
             )
         except IntegrityError as error:
             if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
-                raise ConcurrencyError(stream_id, expected_version) from None
+                first = writes[0] if len(writes) == 1 else None
+                raise ConcurrencyError(
+                    first.stream_id if first else "(one of a batch)", first.expected_version if first else -1
+                ) from None
             raise
         positions = result.scalars().all()
         return [
             RecordedEvent(
                 position=position,
-                stream_id=stream_id,
+                stream_id=row["stream_id"],
                 stream_version=row["stream_version"],
                 event_type=row["event_type"],
                 schema_version=row["schema_version"],
@@ -195,6 +222,17 @@ class EventStore:
             )
             for position, row in zip(positions, rows, strict=True)
         ]
+
+    @staticmethod
+    async def _first_missing(conn: AsyncConnection, continuing: list[tuple[str, int]]) -> tuple[str, int]:
+        """The first (stream, expected version) of a refused batch whose version does not exist."""
+        rows = await conn.execute(
+            select(events_table.c.stream_id, events_table.c.stream_version).where(
+                tuple_(events_table.c.stream_id, events_table.c.stream_version).in_(continuing)
+            )
+        )
+        present = {(stream_id, version) for stream_id, version in rows}
+        return next(pair for pair in continuing if pair not in present)
 
     def _prepare(
         self, stream_id: str, expected_version: int, events: Sequence[NewEvent], metadata: dict[str, Any]

@@ -49,7 +49,10 @@ async def snapshot(conn: AsyncConnection, table: Table) -> list[tuple[Any, ...]]
 
 
 async def compare_with_rebuild(
-    store: EventStore, projector: Projector, page_size: int = 2000, on_progress: Callable[[int], None] | None = None
+    store: EventStore,
+    projector: Projector,
+    page_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[TableDifference]:
     """Every read model whose rows differ from a fresh replay of the log (empty when all match)."""
     shadow_schema = "temp" if store.engine.dialect.name == "sqlite" else "pg_temp"

@@ -353,3 +353,10 @@ def test_events_of_other_streams_leave_a_source_alone() -> None:
 def test_locate_trims_the_window_to_the_lines_the_quote_covers() -> None:
     lines = ("intro", "Example Country joined", "outro", "more")
     assert locate_quote(lines, "Example Country joined", 3) == (2, 2)
+
+
+def test_locate_quote_prefers_the_occurrence_nearest_the_old_line() -> None:
+    lines = ("x", "the same words", "y", "z", "the same words", "w")
+    assert locate_quote(lines, "the same words", 1, near=5) == (5, 5)
+    assert locate_quote(lines, "the same words", 1, near=2) == (2, 2)
+    assert locate_quote(lines, "the same words", 1, near=4) == (5, 5)
