@@ -67,14 +67,21 @@ def record_time(as_of: str | None, accept_datetime: str | None) -> datetime | No
             ) from None
         if moment.tzinfo is None:
             raise bad_parameter("as_of", "give a time zone, e.g. 2026-01-01T00:00:00Z")
-        return moment.astimezone(UTC)
+        return _to_utc("as_of", moment)
     if accept_datetime:
         try:
             moment = parsedate_to_datetime(accept_datetime)
         except (TypeError, ValueError):
             raise bad_parameter("Accept-Datetime", f"{accept_datetime!r} is not an HTTP date") from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else _to_utc("Accept-Datetime", moment)
     return None
+
+
+def _to_utc(name: str, moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise bad_parameter(name, f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
 
 
 def memento_headers(moment: datetime | None) -> dict[str, str]:

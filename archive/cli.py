@@ -97,7 +97,7 @@ def verify(chain_only: bool) -> None:
                     err=True,
                 )
             if chain_only:
-                return report.ok
+                return bool(report.ok)
             with progress("rebuilding read models into shadow tables", total) as update:
                 differences = await compare_with_rebuild(archive.store, archive.projector, on_progress=update)
         finally:

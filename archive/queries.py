@@ -286,6 +286,33 @@ class FactFilter(msgspec.Struct, frozen=True):
     as_of: datetime | None = None
     rank: RankFilter = "best"
     modality: ModalityFilter = "all"
+    text: str | None = None
+
+
+def _like_pattern(text: str) -> str:
+    """A case-insensitive LIKE pattern finding `text` anywhere (its wildcards escaped with a backslash)."""
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_condition(table: Any, text: str) -> ColumnElement[bool]:
+    """Facts whose literal value, subject or object (label or alias), or a citation's quote contains `text`.
+
+    Quotes are read from the `citations` read model, which holds every citation a fact ever had; a fact's
+    citations only accumulate, so with `as_of` a quote can match a citation added after that time.
+    """
+    pattern = _like_pattern(text)
+    entity_table = entities.entities_table
+    named = select(entity_table.c.entity_id).where(entity_table.c.search_text.like(pattern, escape="\\"))
+    quoted = select(citations.citations_table.c.fact_id).where(
+        func.lower(citations.citations_table.c.quote).like(pattern, escape="\\")
+    )
+    return or_(
+        func.lower(table.c.value).like(pattern, escape="\\"),
+        table.c.subject.in_(named),
+        table.c.object.in_(named),
+        table.c.fact_id.in_(quoted),
+    )
 
 
 def date_value(text: str | None) -> DateValue | None:
@@ -349,6 +376,29 @@ def _valid_condition(table: Any, valid_at: PartialDate | None) -> list[ColumnEle
         or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= valid_at.latest),
         or_(table.c.valid_latest.is_(None), table.c.valid_latest >= valid_at.earliest),
     ]
+
+
+class CitationStateView(msgspec.Struct, frozen=True):
+    """A citation and its state against the current version of its source."""
+
+    fact_id: str
+    source_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    content_sha256: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class CitationPage(msgspec.Struct, frozen=True):
+    """A page of citations."""
+
+    items: list[CitationStateView]
+    total: int
+    limit: int
+    offset: int
 
 
 _VALID_ORDER = (
@@ -453,11 +503,13 @@ class ArchiveQueries:
                     citations_by_line_table.c.line == f.line if f.line <= MAX_LINE else false()
                 )
             conditions.append(table.c.fact_id.in_(cited))
+        if f.text:
+            conditions.append(_text_condition(table, f.text))
         return select(table).where(and_(*conditions))
 
     async def search_facts(self, f: FactFilter, limit: int, offset: int) -> FactPage:
         """Facts matching every filter, as believed at `as_of`, in a stable order."""
-        if _unmatchable(f.subject, f.object, f.entity, f.predicate, f.source):
+        if _unmatchable(f.subject, f.object, f.entity, f.predicate, f.source, f.text):
             return FactPage(items=[], total=0, limit=limit, offset=offset)
         query = self._fact_query(f).order_by(*_VALID_ORDER)
         async with self.engine.connect() as conn:
@@ -765,6 +817,26 @@ class ArchiveQueries:
             raise NotFound(f"entity {entity_id!r} does not exist")
         return EntityView(row.entity_id, row.kind, row.label, list(row.aliases))
 
+    async def citations_in_state(self, state: str, limit: int, offset: int) -> CitationPage:
+        """Citations in one state (drifted or orphaned ones are for an archivist to resolve)."""
+        async with self.engine.connect() as conn:
+            rows, total = await citations.by_state(conn, state, limit, offset)
+        items = [
+            CitationStateView(
+                r.fact_id,
+                r.source_id,
+                r.line_start,
+                r.line_end,
+                r.quote,
+                r.content_sha256,
+                r.state,
+                r.current_line_start,
+                r.current_line_end,
+            )
+            for r in rows
+        ]
+        return CitationPage(items=items, total=total, limit=limit, offset=offset)
+
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -779,52 +851,3 @@ async def _page(
     ).scalar_one()
     rows = (await conn.execute(query.limit(limit).offset(min(offset, MAX_OFFSET)))).all()
     return list(rows), int(total)
-
-
-class CitationStateView(msgspec.Struct, frozen=True):
-    """A citation and its state against the current version of its source."""
-
-    fact_id: str
-    source_id: str
-    line_start: int
-    line_end: int
-    quote: str
-    content_sha256: str
-    state: str
-    current_line_start: int | None
-    current_line_end: int | None
-
-
-class CitationPage(msgspec.Struct, frozen=True):
-    """A page of citations."""
-
-    items: list[CitationStateView]
-    total: int
-    limit: int
-    offset: int
-
-
-async def citations_in_state(engine: AsyncEngine, state: str, limit: int, offset: int) -> CitationPage:
-    """Citations in one state (drifted or orphaned ones are for an archivist to resolve)."""
-    async with engine.connect() as conn:
-        rows, total = await citations.by_state(conn, state, limit, offset)
-    items = [
-        CitationStateView(
-            r.fact_id,
-            r.source_id,
-            r.line_start,
-            r.line_end,
-            r.quote,
-            r.content_sha256,
-            r.state,
-            r.current_line_start,
-            r.current_line_end,
-        )
-        for r in rows
-    ]
-    return CitationPage(items=items, total=total, limit=limit, offset=offset)
-
-
-ArchiveQueries.citations_in_state = lambda self, state, limit, offset: citations_in_state(  # type: ignore[attr-defined]
-    self.engine, state, limit, offset
-)

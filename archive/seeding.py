@@ -20,7 +20,7 @@ from archive.domain.events import Citation, LinkRelation, Modality, Qualifiers, 
 from archive.domain.facts import FactContent, fact_id_for
 from archive.domain.sources import sha256_hex, split_lines
 from archive.projections import sources as source_rows
-from archive.services import Archive, CommandMeta
+from archive.services import Archive, CommandMeta, FactInput, IngestError
 
 SEED_ACTOR = "seed"
 
@@ -330,25 +330,34 @@ class Seeder:
             appended += len(written.events)
             current = await source_rows.get(conn, source.id)
             sha = current.content_sha256 if current is not None else sha256_hex(text)
+            items = [
+                FactInput(
+                    fact.content(),
+                    fact.rank,
+                    tuple(
+                        Citation(source.id, sha, c.line_start, c.line_end, c.quote) for c in fact.citations
+                    ),
+                )
+                for fact in parsed.facts
+            ]
+            try:
+                ingested = await self.archive.ingest_facts(items, meta, conn=conn)
+            except IngestError as error:
+                entry = fact_entry(error.index, parsed.facts[error.index])
+                raise SeedError(path, entry, str(error.error)) from None
+            appended += len(ingested.events)
             for index, fact in enumerate(parsed.facts):
-                citations = [
-                    Citation(source.id, sha, c.line_start, c.line_end, c.quote) for c in fact.citations
-                ]
-                try:
-                    recorded = await self.archive.record_fact(
-                        content=fact.content(), rank=fact.rank, citations=citations, meta=meta, conn=conn
-                    )
-                    appended += len(recorded.events)
-                    for link in fact.links:
+                for link in fact.links:
+                    try:
                         linked = await self.archive.link_fact(
-                            fact_id=recorded.fact_id,
+                            fact_id=ingested.fact_ids[index],
                             relation=link.relation,
                             target_fact_id=refs[link.ref],
                             meta=meta,
                             conn=conn,
                         )
-                        appended += len(linked.events)
-                except DomainError as error:
-                    raise SeedError(path, fact_entry(index, fact), str(error)) from None
+                    except DomainError as error:
+                        raise SeedError(path, fact_entry(index, fact), str(error)) from None
+                    appended += len(linked.events)
                 self._advance()
         return appended

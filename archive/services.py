@@ -19,7 +19,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.entities import RegisterEntity, decide_entity, evolve_entity, initial_entity_state
-from archive.domain.errors import StaleVersion
+from archive.domain.errors import DomainError, StaleVersion
 from archive.domain.events import (
     Citation,
     Event,
@@ -45,10 +45,11 @@ from archive.domain.facts import (
     decide_fact,
     evolve_fact,
     fact_id_for,
+    initial_fact_state,
 )
 from archive.domain.sources import RegisterSource, decide_source, evolve_source, initial_source_state
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import EventStore, NewEvent, RecordedEvent
+from archive.eventstore import EventStore, NewEvent, RecordedEvent, StreamWrite
 from archive.eventstore.store import utc_now
 from archive.projections import citations, entities, fact_versions, sources
 from archive.projections.runner import Projector
@@ -95,6 +96,30 @@ class FactWritten(Written, frozen=True):
 
     fact_id: str = ""
     state: FactState | None = None
+
+
+class FactInput(msgspec.Struct, frozen=True):
+    """One fact to ingest in bulk."""
+
+    content: FactContent
+    rank: Rank
+    citations: tuple[Citation, ...]
+
+
+class IngestError(Exception):
+    """An item of a bulk ingest that the decider refused; nothing of the batch was appended."""
+
+    def __init__(self, index: int, error: DomainError) -> None:
+        self.index = index
+        self.error = error
+        super().__init__(f"item {index}: {error}")
+
+
+class Ingested(msgspec.Struct, frozen=True):
+    """What a bulk ingest appended: each item's fact id, and the events."""
+
+    fact_ids: list[str]
+    events: list[RecordedEvent]
 
 
 class Archive:
@@ -248,6 +273,58 @@ class Archive:
         current = (await fact_versions.current_state(conn, fact_id)).version
         if current != expected_version:
             raise StaleVersion(fact_stream(fact_id), expected_version, current)
+
+    async def ingest_facts(
+        self, items: Sequence[FactInput], meta: CommandMeta, conn: AsyncConnection | None = None
+    ) -> Ingested:
+        """Record many facts at once, through the same decider as `record_fact`.
+
+        The context (entity kinds, source texts) and the facts' current states are loaded with one
+        query each, every item is decided in order (a fact repeated in the batch gets `fact.cited`),
+        and all the events are appended and projected with one statement per table. Any refusal
+        raises `IngestError` naming the item, and nothing of the batch is appended.
+        """
+        async with self._in(conn) as tx:
+            referenced: set[str | None] = set()
+            for item in items:
+                q = item.content.qualifiers
+                referenced |= {item.content.subject, item.content.object, q.role, q.place, q.organization}
+            context = await self._context(tx, referenced, [c for item in items for c in item.citations])
+            fact_ids = []
+            for index, item in enumerate(items):
+                try:
+                    fact_ids.append(fact_id_for(item.content))
+                except DomainError as error:
+                    raise IngestError(index, error) from error
+            states = await fact_versions.current_states(tx, set(fact_ids))
+            start_versions = {fact_id: state.version for fact_id, state in states.items()}
+            decided: dict[str, list[Event]] = {}
+            recorded_at = self._clock()
+            for index, (item, fact_id) in enumerate(zip(items, fact_ids, strict=True)):
+                state = states.get(fact_id, initial_fact_state())
+                command = RecordFact(item.content, item.rank, item.citations, context, recorded_at)
+                try:
+                    events = decide_fact(command, state)
+                except DomainError as error:
+                    raise IngestError(index, error) from error
+                for event in events:
+                    state = evolve_fact(state, event)
+                states[fact_id] = state
+                if events:
+                    decided.setdefault(fact_id, []).extend(events)
+            writes = [
+                StreamWrite(
+                    fact_stream(fact_id),
+                    start_versions.get(fact_id, 0),
+                    [NewEvent(event_type_of(e), encode_event(e)) for e in events],
+                )
+                for fact_id, events in decided.items()
+            ]
+            recorded: list[RecordedEvent] = []
+            if writes:
+                recorded = await self.store.append_streams_in(tx, writes, meta.as_metadata())
+                await self.projector.apply(tx, recorded)
+            return Ingested(fact_ids, recorded)
 
     async def correct_fact(
         self,

@@ -37,35 +37,47 @@ citations_table = Table(
 )
 
 
-async def new_citations(conn: AsyncConnection, state: FactState) -> list[tuple[str, Citation]]:
-    """The fact's citations that this read model does not hold yet, with their ids."""
-    query = select(citations_table.c.citation_id).where(citations_table.c.fact_id == state.fact_id)
-    known = set((await conn.execute(query)).scalars())
-    return [(citation_id(c), c) for c in state.citations if citation_id(c) not in known]
+async def known_ids(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, set[str]]:
+    """The citation ids this read model already holds, per fact."""
+    known: dict[str, set[str]] = {fact_id: set() for fact_id in fact_ids}
+    ordered = sorted(fact_ids)
+    for offset in range(0, len(ordered), 1000):
+        query = select(citations_table.c.fact_id, citations_table.c.citation_id).where(
+            citations_table.c.fact_id.in_(ordered[offset : offset + 1000])
+        )
+        for fact_id, cid in await conn.execute(query):
+            known[fact_id].add(cid)
+    return known
 
 
-async def add(conn: AsyncConnection, fact_id: str, added: list[tuple[str, Citation]]) -> None:
-    """Record newly added citations as verified at their own lines."""
-    if not added:
-        return
-    await conn.execute(
-        citations_table.insert(),
-        [
-            {
-                "fact_id": fact_id,
-                "citation_id": cid,
-                "source_id": c.source_id,
-                "content_sha256": c.content_sha256,
-                "line_start": c.line_start,
-                "line_end": c.line_end,
-                "quote": c.quote,
-                "state": "verified",
-                "current_line_start": c.line_start,
-                "current_line_end": c.line_end,
-            }
-            for cid, c in added
-        ],
-    )
+def added_citations(state: FactState, known: set[str]) -> list[tuple[str, Citation]]:
+    """The fact's citations not in `known`, with their ids (and `known` updated to include them)."""
+    added = []
+    for c in state.citations:
+        cid = citation_id(c)
+        if cid not in known:
+            known.add(cid)
+            added.append((cid, c))
+    return added
+
+
+def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[dict[str, Any]]:
+    """Rows for newly added citations: verified, at their own lines."""
+    return [
+        {
+            "fact_id": fact_id,
+            "citation_id": cid,
+            "source_id": c.source_id,
+            "content_sha256": c.content_sha256,
+            "line_start": c.line_start,
+            "line_end": c.line_end,
+            "quote": c.quote,
+            "state": "verified",
+            "current_line_start": c.line_start,
+            "current_line_end": c.line_end,
+        }
+        for cid, c in added
+    ]
 
 
 async def recheck(conn: AsyncConnection, rechecks: tuple[CitationRecheck, ...]) -> None:

@@ -27,11 +27,9 @@ def _rows(source_id: str, start: int, end: int, fact_id: str, cid: str) -> list[
     ]
 
 
-async def add(conn: AsyncConnection, fact_id: str, added: list[tuple[str, Citation]]) -> None:
-    """Index the lines of newly added citations."""
-    rows = [row for cid, c in added for row in _rows(c.source_id, c.line_start, c.line_end, fact_id, cid)]
-    if rows:
-        await conn.execute(citations_by_line_table.insert(), rows)
+def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[dict[str, object]]:
+    """Index rows for the lines of newly added citations."""
+    return [row for cid, c in added for row in _rows(c.source_id, c.line_start, c.line_end, fact_id, cid)]
 
 
 async def recheck(conn: AsyncConnection, source_id: str, rechecks: tuple[CitationRecheck, ...]) -> None:

@@ -19,7 +19,7 @@ from archive.db import metadata
 from archive.domain.facts import FactState, initial_fact_state
 from archive.domain.time import bounds, make_valid_time
 from archive.eventstore import RecordedEvent
-from archive.projections.versioning import believed_at, close_current, opened_by, record_time_columns
+from archive.projections.versioning import believed_at, opened_by, record_time_columns
 
 NAME = "fact_versions"
 
@@ -56,36 +56,50 @@ def valid_bounds(state: FactState) -> tuple[date | None, date | None]:
     return bounds(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
 
 
-async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent) -> None:
-    """Close the fact's current version and open the new one."""
-    await close_current(conn, fact_versions_table, after.fact_id, recorded)
+def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
+    """The row of the fact's new version."""
     earliest, latest = valid_bounds(after)
-    await conn.execute(
-        fact_versions_table.insert().values(
-            fact_id=after.fact_id,
-            version=after.version,
-            event_type=recorded.event_type,
-            subject=after.subject,
-            predicate=after.predicate,
-            object=after.object,
-            value=after.value,
-            valid_from=after.valid_from,
-            valid_to=after.valid_to,
-            point_in_time=after.point_in_time,
-            valid_earliest=earliest,
-            valid_latest=latest,
-            modality=after.modality,
-            rank=after.rank,
-            status=after.status,
-            state=msgspec.to_builtins(after),
+    return [
+        {
+            "fact_id": after.fact_id,
+            "version": after.version,
+            "event_type": recorded.event_type,
+            "subject": after.subject,
+            "predicate": after.predicate,
+            "object": after.object,
+            "value": after.value,
+            "valid_from": after.valid_from,
+            "valid_to": after.valid_to,
+            "point_in_time": after.point_in_time,
+            "valid_earliest": earliest,
+            "valid_latest": latest,
+            "modality": after.modality,
+            "rank": after.rank,
+            "status": after.status,
+            "state": msgspec.to_builtins(after),
             **opened_by(recorded),
-        )
-    )
+        }
+    ]
 
 
 def state_of(row: Row[Any]) -> FactState:
     """The fact state a stored version holds."""
     return msgspec.convert(row.state, FactState)
+
+
+async def current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, FactState]:
+    """The current state of each fact already recorded among `fact_ids`."""
+    states: dict[str, FactState] = {}
+    ordered = sorted(fact_ids)
+    for offset in range(0, len(ordered), 1000):
+        query = select(fact_versions_table.c.state).where(
+            fact_versions_table.c.fact_id.in_(ordered[offset : offset + 1000]),
+            fact_versions_table.c.recorded_to.is_(None),
+        )
+        for stored in (await conn.execute(query)).scalars():
+            state = msgspec.convert(stored, FactState)
+            states[state.fact_id] = state
+    return states
 
 
 async def current_state(conn: AsyncConnection, fact_id: str) -> FactState:

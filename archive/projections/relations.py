@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Date, Index, Integer, String, Table
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.eventstore import RecordedEvent
 from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import close_current, opened_by, record_time_columns
+from archive.projections.versioning import opened_by, record_time_columns
 
 NAME = "relations"
 
@@ -31,9 +32,8 @@ relations_table = Table(
 )
 
 
-async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent) -> None:
-    """Replace the fact's current relation rows with those of its new version."""
-    await close_current(conn, relations_table, after.fact_id, recorded)
+def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
+    """The rows of the fact's new version: one for its subject, one for its entity object."""
     earliest, latest = valid_bounds(after)
     common = {
         "fact_id": after.fact_id,
@@ -50,4 +50,4 @@ async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent
         rows.append(
             {**common, "entity_id": after.object, "direction": "object", "other_entity_id": after.subject}
         )
-    await conn.execute(relations_table.insert(), rows)
+    return rows

@@ -6,15 +6,16 @@ office and the organisation come from (the object, the subject, a qualifier, or 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Date, Index, Integer, String, Table, Text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import RecordedEvent
 from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import close_current, opened_by, record_time_columns
+from archive.projections.versioning import opened_by, record_time_columns
 
 NAME = "roles"
 
@@ -57,35 +58,32 @@ def resolve_slot(slot: str, state: FactState) -> tuple[str | None, str | None]:
     return by_slot[slot], None
 
 
-async def apply(
-    conn: AsyncConnection, after: FactState, recorded: RecordedEvent, vocabulary: Vocabulary
-) -> None:
-    """Replace the fact's current role row, if its predicate describes a role."""
-    await close_current(conn, roles_table, after.fact_id, recorded)
+def rows_for(after: FactState, recorded: RecordedEvent, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+    """The role row of the fact's new version, if its predicate describes a role."""
     predicate = vocabulary.predicates.get(after.predicate)
     if predicate is None or predicate.role is None:
-        return
+        return []
     office_id, office_label = resolve_slot(predicate.role.office, after)
     organization_id, organization_label = resolve_slot(predicate.role.organization, after)
     earliest, latest = valid_bounds(after)
-    await conn.execute(
-        roles_table.insert().values(
-            fact_id=after.fact_id,
-            version=after.version,
-            holder=after.subject,
-            office_id=office_id,
-            office_label=office_label,
-            organization_id=organization_id,
-            organization_label=organization_label,
-            predicate=after.predicate,
-            valid_from=after.valid_from,
-            valid_to=after.valid_to,
-            point_in_time=after.point_in_time,
-            valid_earliest=earliest,
-            valid_latest=latest,
-            modality=after.modality,
-            rank=after.rank,
-            status=after.status,
+    return [
+        {
+            "fact_id": after.fact_id,
+            "version": after.version,
+            "holder": after.subject,
+            "office_id": office_id,
+            "office_label": office_label,
+            "organization_id": organization_id,
+            "organization_label": organization_label,
+            "predicate": after.predicate,
+            "valid_from": after.valid_from,
+            "valid_to": after.valid_to,
+            "point_in_time": after.point_in_time,
+            "valid_earliest": earliest,
+            "valid_latest": latest,
+            "modality": after.modality,
+            "rank": after.rank,
+            "status": after.status,
             **opened_by(recorded),
-        )
-    )
+        }
+    ]

@@ -1,12 +1,14 @@
 """Apply recorded events to every read model, in the caller's transaction, and advance the checkpoints.
 
-Routing is a literal match on the event's class. Fact events are folded once into the fact's new
-state (its previous state comes from `fact_versions`), and each fact-derived read model gets that state.
+Routing is a literal match on the event's class. Fact events are folded into each fact's new state
+(the states before the batch come from `fact_versions`, in one query); each fact-derived read model
+turns that state into rows, and a whole batch is written with one statement per table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,7 +27,7 @@ from archive.domain.events import (
     SourceRevised,
     decode_event,
 )
-from archive.domain.facts import evolve_fact
+from archive.domain.facts import FactState, evolve_fact, initial_fact_state
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import RecordedEvent
 from archive.projections import (
@@ -39,6 +41,7 @@ from archive.projections import (
     sources,
     timeline,
 )
+from archive.projections.versioning import close_many
 
 #: Every read model, in the order a rebuild clears them.
 READ_MODEL_TABLES: dict[str, Table] = {
@@ -54,6 +57,64 @@ READ_MODEL_TABLES: dict[str, Table] = {
 
 FactEvent = FactRecorded | FactCited | FactCorrected | FactRetracted | FactReranked | FactLinked
 
+#: The fact-derived read models whose rows carry a record-time interval.
+VERSIONED_TABLES: tuple[Table, ...] = (
+    fact_versions.fact_versions_table,
+    relations.relations_table,
+    roles.roles_table,
+    timeline.timeline_table,
+)
+
+
+class _FactRows:
+    """Rows of fact-derived read models, buffered so that a batch costs one statement per table.
+
+    A fact that had rows before the batch gets them closed (one UPDATE per table for all such facts);
+    a fact touched twice within the batch has its first buffered rows closed in memory instead.
+    """
+
+    def __init__(self, states: dict[str, FactState], known_citations: dict[str, set[str]]) -> None:
+        self.states = states
+        self.known_citations = known_citations
+        self.closes: list[dict[str, Any]] = []
+        self.open: dict[str, list[dict[str, Any]]] = {}
+        self.inserts: dict[Table, list[dict[str, Any]]] = {}
+
+    def add(self, event: FactEvent, recorded: RecordedEvent, vocabulary: Vocabulary) -> None:
+        before = self.states.get(event.fact_id, initial_fact_state())
+        after = evolve_fact(before, event)
+        self.states[event.fact_id] = after
+        if event.fact_id in self.open:
+            for row in self.open[event.fact_id]:
+                row["recorded_to"], row["position_to"] = recorded.recorded_at, recorded.position
+        elif before.exists:
+            self.closes.append(
+                {"fact_id": event.fact_id, "at": recorded.recorded_at, "position": recorded.position}
+            )
+        versioned = {
+            fact_versions.fact_versions_table: fact_versions.rows_for(after, recorded),
+            relations.relations_table: relations.rows_for(after, recorded),
+            roles.roles_table: roles.rows_for(after, recorded, vocabulary),
+            timeline.timeline_table: timeline.rows_for(after, recorded),
+        }
+        self.open[event.fact_id] = [row for rows in versioned.values() for row in rows]
+        added = citations.added_citations(after, self.known_citations.setdefault(event.fact_id, set()))
+        current = {
+            **versioned,
+            citations.citations_table: citations.rows_for(after.fact_id, added),
+            citations_by_line.citations_by_line_table: citations_by_line.rows_for(after.fact_id, added),
+        }
+        for table, rows in current.items():
+            self.inserts.setdefault(table, []).extend(rows)
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        for table in VERSIONED_TABLES:
+            await close_many(conn, table, self.closes)
+        for table, rows in self.inserts.items():
+            if rows:
+                await conn.execute(table.insert(), rows)
+        self.closes, self.open, self.inserts = [], {}, {}
+
 
 class Projector:
     """Keeps every read model in step with the log, inside the transaction that appends."""
@@ -65,8 +126,18 @@ class Projector:
         """Apply `recorded_events` (in position order) and move every checkpoint past the last one."""
         if not recorded_events:
             return
-        for recorded in recorded_events:
-            await self._route(conn, decode_event(recorded.event_type, recorded.data), recorded)
+        decoded = [(decode_event(r.event_type, r.data), r) for r in recorded_events]
+        fact_ids = {e.fact_id for e, _ in decoded if isinstance(e, FACT_EVENTS)}
+        rows = _FactRows(
+            await fact_versions.current_states(conn, fact_ids), await citations.known_ids(conn, fact_ids)
+        )
+        for event, recorded in decoded:
+            if isinstance(event, FACT_EVENTS):
+                rows.add(event, recorded, self.vocabulary)
+                continue
+            await rows.flush(conn)  # source and entity events see every fact event before them
+            await self._route(conn, event, recorded)
+        await rows.flush(conn)
         await checkpoints.advance(conn, READ_MODEL_TABLES, recorded_events[-1].position)
 
     async def _route(self, conn: AsyncConnection, event: Event, recorded: RecordedEvent) -> None:
@@ -79,28 +150,11 @@ class Projector:
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
             case EntityRegistered() | EntityRevised():
                 await entities.apply(conn, event, recorded)
-            case (
-                FactRecorded()
-                | FactCited()
-                | FactCorrected()
-                | FactRetracted()
-                | FactReranked()
-                | FactLinked()
-            ):
-                await self._apply_fact(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")
 
-    async def _apply_fact(self, conn: AsyncConnection, event: FactEvent, recorded: RecordedEvent) -> None:
-        before = await fact_versions.current_state(conn, event.fact_id)
-        after = evolve_fact(before, event)
-        await fact_versions.apply(conn, after, recorded)
-        await relations.apply(conn, after, recorded)
-        await roles.apply(conn, after, recorded, self.vocabulary)
-        await timeline.apply(conn, after, recorded)
-        added = await citations.new_citations(conn, after)
-        await citations.add(conn, after.fact_id, added)
-        await citations_by_line.add(conn, after.fact_id, added)
+
+FACT_EVENTS = (FactRecorded, FactCited, FactCorrected, FactRetracted, FactReranked, FactLinked)
 
 
 async def clear(conn: AsyncConnection) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Column, Date, Index, Integer, String, Table
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.domain.time import make_valid_time
 from archive.eventstore import RecordedEvent
 from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import close_current, opened_by, record_time_columns
+from archive.projections.versioning import opened_by, record_time_columns
 
 NAME = "timeline"
 
@@ -48,11 +48,10 @@ def involved(state: FactState) -> dict[str, str]:
     return {entity: part for part, entity in parts.items() if entity is not None}
 
 
-async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent) -> None:
-    """Replace the fact's current timeline rows; a fact with no valid time has none."""
-    await close_current(conn, timeline_table, after.fact_id, recorded)
+def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
+    """The rows of the fact's new version, one per entity it involves; none without a valid time."""
     if make_valid_time(after.valid_from, after.valid_to, after.point_in_time).is_empty:
-        return
+        return []
     earliest, latest = valid_bounds(after)
     common = {
         "fact_id": after.fact_id,
@@ -66,5 +65,4 @@ async def apply(conn: AsyncConnection, after: FactState, recorded: RecordedEvent
         "status": after.status,
         **opened_by(recorded),
     }
-    rows = [{**common, "entity_id": entity, "involvement": part} for entity, part in involved(after).items()]
-    await conn.execute(timeline_table.insert(), rows)
+    return [{**common, "entity_id": entity, "involvement": part} for entity, part in involved(after).items()]

@@ -2,8 +2,8 @@
 
 Each row carries the record-time interval in which the archive believed it: `recorded_from` (the
 event's `recorded_at`) and `recorded_to` (when a later event replaced it; null while current), with
-the matching positions. A new fact event closes the fact's current rows and inserts the new ones, so
-an `as_of` query is an indexed range condition, never a replay.
+the matching positions. A new fact event closes the fact's current rows and inserts the new ones (the
+runner batches both), so an `as_of` query is an indexed range condition, never a replay.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, or_
+from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore import RecordedEvent
@@ -47,10 +47,16 @@ def opened_by(recorded: RecordedEvent) -> dict[str, Any]:
     }
 
 
-async def close_current(conn: AsyncConnection, table: Table, fact_id: str, recorded: RecordedEvent) -> None:
-    """End the record-time interval of the fact's current rows at `recorded`."""
+async def close_many(conn: AsyncConnection, table: Table, closes: list[dict[str, Any]]) -> None:
+    """End the current rows of several facts: each dict has `fact_id`, `at` and `position`."""
+    if not closes:
+        return
     await conn.execute(
         table.update()
-        .where(table.c.fact_id == fact_id, table.c.recorded_to.is_(None))
-        .values(recorded_to=recorded.recorded_at, position_to=recorded.position)
+        .where(table.c.fact_id == bindparam("close_fact_id"), table.c.recorded_to.is_(None))
+        .values(recorded_to=bindparam("close_at"), position_to=bindparam("close_position")),
+        [
+            {"close_fact_id": c["fact_id"], "close_at": c["at"], "close_position": c["position"]}
+            for c in closes
+        ],
     )

@@ -1,0 +1,169 @@
+"""As-of queries read `fact_versions` through an index, never by scanning it (PostgreSQL's planner).
+
+The seed alone is too small for the planner to prefer an index, so 20,000 synthetic versions (2,000
+facts of 10 versions each) are bulk-inserted and the table analysed. The statement explained is the
+one `fact_versions.version_at` actually sends, captured on its way to the driver.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.projections import fact_versions
+from archive.projections.fact_versions import fact_versions_table
+
+FACTS = 2_000
+VERSIONS = 10
+START = datetime(2001, 1, 1, tzinfo=UTC)
+STEP = timedelta(days=1)
+
+
+@pytest.fixture
+def postgres_backend(backend: str) -> str:
+    """Skip on SQLite: the plan checked here is PostgreSQL's."""
+    if backend != "postgres":
+        pytest.skip("query plans are checked on PostgreSQL")
+    return backend
+
+
+def synthetic_fact_id(n: int) -> str:
+    return f"00000000-0000-5000-8000-{n:012d}"
+
+
+def recorded_from(version: int) -> datetime:
+    return START + STEP * (version - 1)
+
+
+async def add_synthetic_history(engine: AsyncEngine) -> None:
+    """FACTS facts of VERSIONS versions each, one bulk insert, then ANALYZE."""
+    rows = []
+    for n in range(FACTS):
+        fact_id = synthetic_fact_id(n)
+        for version in range(1, VERSIONS + 1):
+            last = version == VERSIONS
+            rows.append(
+                {
+                    "fact_id": fact_id,
+                    "version": version,
+                    "event_type": "fact.recorded" if version == 1 else "fact.corrected",
+                    "subject": f"synthetic-{n % 97}",
+                    "predicate": "member_of",
+                    "object": "synthetic-organisation",
+                    "value": None,
+                    "valid_from": "1992",
+                    "valid_to": None,
+                    "point_in_time": None,
+                    "valid_earliest": None,
+                    "valid_latest": None,
+                    "modality": "asserted",
+                    "rank": "normal",
+                    "status": "active",
+                    "state": {},
+                    "recorded_from": recorded_from(version),
+                    "recorded_to": None if last else recorded_from(version + 1),
+                    "position_from": 1_000_000 + n * VERSIONS + version,
+                    "position_to": None if last else 1_000_000 + n * VERSIONS + version + 1,
+                }
+            )
+    async with engine.begin() as conn:
+        await conn.execute(fact_versions_table.insert(), rows)
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE fact_versions"))
+
+
+async def version_at_and_its_sql(
+    engine: AsyncEngine, fact_id: str, as_of: datetime | None
+) -> tuple[Any, str, Sequence[Any]]:
+    """The row `version_at` returns, and the statement and parameters it sent to the driver."""
+    sent: list[tuple[str, Sequence[Any]]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with engine.connect() as conn:
+            row = await fact_versions.version_at(conn, fact_id, as_of)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert len(sent) == 1, sent
+    statement, parameters = sent[0]
+    return row, statement, parameters
+
+
+async def explain(engine: AsyncEngine, statement: str, parameters: Sequence[Any]) -> str:
+    async with engine.connect() as conn:
+        result = await conn.exec_driver_sql("EXPLAIN " + statement, tuple(parameters))
+        return "\n".join(str(line) for (line,) in result)
+
+
+def assert_indexed(plan: str) -> None:
+    """No sequential scan of fact_versions; one of its indexes finds the fact by its id.
+
+    An index that merely narrows by record time would also avoid a sequential scan, but its cost grows
+    with the history of every fact: the fact id must be an index condition.
+    """
+    assert "Seq Scan on fact_versions" not in plan, plan
+    index_scans = re.findall(
+        r"(?:Index Scan|Index Only Scan) using (\w+) on fact_versions|Bitmap Index Scan on (\w+)", plan
+    )
+    used = {name for pair in index_scans for name in pair if name}
+    assert used, plan
+    assert all(name.startswith(("ix_fact_versions_", "pk_fact_versions")) for name in used), plan
+    conditions = [line for line in plan.splitlines() if "Index Cond:" in line]
+    assert any("fact_id" in line for line in conditions), plan
+
+
+async def test_as_of_query_for_one_fact_uses_an_index_on_fact_versions(
+    postgres_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    await add_synthetic_history(seeded_engine)
+    async with seeded_engine.connect() as conn:
+        rows = (await conn.execute(select(func.count()).select_from(fact_versions_table))).scalar_one()
+    assert rows >= FACTS * VERSIONS
+
+    # Between versions 6 and 7 of one synthetic fact: the query answers version 6.
+    fact_id = synthetic_fact_id(1234)
+    as_of = recorded_from(6) + timedelta(hours=12)
+    row, statement, parameters = await version_at_and_its_sql(seeded_engine, fact_id, as_of)
+    assert (row.fact_id, row.version) == (fact_id, 6)
+    assert "FROM fact_versions" in statement
+    assert_indexed(await explain(seeded_engine, statement, parameters))
+
+
+async def test_current_version_query_for_one_fact_uses_an_index_on_fact_versions(
+    postgres_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    await add_synthetic_history(seeded_engine)
+    fact_id = synthetic_fact_id(7)
+    row, statement, parameters = await version_at_and_its_sql(seeded_engine, fact_id, None)
+    assert (row.fact_id, row.version) == (fact_id, VERSIONS)
+    assert_indexed(await explain(seeded_engine, statement, parameters))
+
+
+async def test_as_of_query_for_a_seeded_fact_uses_an_index_among_synthetic_history(
+    postgres_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    async with seeded_engine.connect() as conn:
+        seeded = (
+            await conn.execute(
+                select(fact_versions_table.c.fact_id, fact_versions_table.c.recorded_from)
+                .where(fact_versions_table.c.recorded_to.is_(None))
+                .order_by(fact_versions_table.c.fact_id)
+                .limit(1)
+            )
+        ).one()
+    await add_synthetic_history(seeded_engine)
+    row, statement, parameters = await version_at_and_its_sql(
+        seeded_engine, seeded.fact_id, seeded.recorded_from
+    )
+    assert row.fact_id == seeded.fact_id
+    assert_indexed(await explain(seeded_engine, statement, parameters))
