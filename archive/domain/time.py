@@ -223,16 +223,20 @@ def make_valid_time(valid_from: str | None, valid_to: str | None, point_in_time:
 def holds_at(vt: ValidTime, query: PartialDate) -> Certainty | None:
     """Whether a fact with valid time ``vt`` held at some time within the period ``query`` names.
 
-    The query denotes the days Q = [q0, q1] (its earliest..latest; a day query is one day).
+    The query denotes the days Q = [q0, q1] (its earliest..latest; a day query is one day). A missing
+    interval bound is *unknown*, not "forever": the sources do not say when the state began or ended.
 
-    - Interval, start somewhere in [s0, s1], end somewhere in [e0, e1] (a missing bound is open, i.e.
-      unbounded): ``"definite"`` iff s1 <= q1 and e0 >= q0 (every reading of the bounds overlaps Q);
-      ``"possible"`` iff s0 <= q1 and e1 >= q0 (some reading does); otherwise ``None``.
+    - Interval, start somewhere in [s0, s1], end somewhere in [e0, e1]: ``"definite"`` iff every
+      reading of the bounds overlaps Q, i.e. s1 <= q1 and e0 >= q0. With the end unknown, the fact
+      surely held only at its start, so it is definite iff Q contains [s0, s1]; likewise with the start
+      unknown, iff Q contains [e0, e1]. ``"possible"`` iff some reading overlaps Q: s0 <= q1 (or no
+      start) and e1 >= q0 (or no end). Otherwise ``None``.
     - Point in time P = [p0, p1]: ``"definite"`` iff Q contains P; ``"possible"`` iff they overlap.
     - No valid time at all: ``"possible"``, since nothing rules any date in or out.
 
     So a fact valid "2010" to "2010" is definite for the query "2010" and only possible for
-    "2010-06-01": the text does not say it already held, or still held, on that day.
+    "2010-06-01"; a membership "from 1992-01" with no recorded end is definite for "1992" and only
+    possible for "2010": the text does not say it still held.
     """
     q0, q1 = query.earliest, query.latest
     if vt.point_in_time is not None:
@@ -243,13 +247,16 @@ def holds_at(vt: ValidTime, query: PartialDate) -> Certainty | None:
     if vt.is_empty:
         return "possible"
     start, end = vt.valid_from, vt.valid_to
-    starts_by_q1 = start is None or start.latest <= q1
-    ends_from_q0 = end is None or end.earliest >= q0
-    if starts_by_q1 and ends_from_q0:
-        return "definite"
     may_start_by_q1 = start is None or start.earliest <= q1
     may_end_from_q0 = end is None or end.latest >= q0
-    return "possible" if may_start_by_q1 and may_end_from_q0 else None
+    if not (may_start_by_q1 and may_end_from_q0):
+        return None
+    if start is not None and end is not None:
+        surely = start.latest <= q1 and end.earliest >= q0
+    else:
+        known = start if start is not None else end
+        surely = known is not None and q0 <= known.earliest and known.latest <= q1
+    return "definite" if surely else "possible"
 
 
 def bounds(vt: ValidTime) -> tuple[dt.date | None, dt.date | None]:

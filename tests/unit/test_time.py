@@ -293,15 +293,17 @@ def test_a_bad_bound_names_its_field() -> None:
         # a month start known only to the month
         ("1992-01", None, None, "1992-01-15", "possible"),
         ("1992-01", None, None, "1992-01", "definite"),
-        ("1992-01", None, None, "2020-05-05", "definite"),
+        ("1992-01", None, None, "1992", "definite"),
+        ("1992-01", None, None, "2020-05-05", "possible"),
         ("1992-01", None, None, "1991-12-31", None),
-        # open start
-        (None, "2000", None, "1990", "definite"),
+        # unknown start: definite only where the end surely lies
+        (None, "2000", None, "1990", "possible"),
+        (None, "2000", None, "2000", "definite"),
         (None, "2000", None, "2000-06-01", "possible"),
         (None, "2000", None, "2001", None),
         # circa bounds
         ("circa 2010", None, None, "2009-06", "possible"),
-        ("circa 2010", None, None, "2012", "definite"),
+        ("circa 2010", None, None, "2012", "possible"),
         ("circa 2010", None, None, "2008", None),
         (None, "circa 2010", None, "2011-06-01", "possible"),
         # a point in time
