@@ -15,7 +15,7 @@ install:
 
 run: install
 	$(RUN) archive db upgrade
-	@if $(RUN) archive --help | grep -q ' seed '; then $(RUN) archive seed; fi
+	$(RUN) archive seed
 	$(RUN) archive serve
 
 test: install

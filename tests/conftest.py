@@ -61,7 +61,15 @@ def _admin(*statements: str) -> None:
         conn = await asyncpg.connect(_admin_dsn())
         try:
             for statement in statements:
-                await conn.execute(statement)
+                for attempt in range(10):
+                    try:
+                        await conn.execute(statement)
+                        break
+                    except (asyncpg.ObjectInUseError, asyncpg.InsufficientPrivilegeError):
+                        # A background worker (autovacuum) may still be in the database: wait for it.
+                        if attempt == 9:
+                            raise
+                        await asyncio.sleep(0.5)
         finally:
             await conn.close()
 
