@@ -139,19 +139,27 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+def _fresh_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, seeded: bool
+) -> Iterator[str]:
+    """A database for one test, copied (SQLite) or cloned (PostgreSQL) from a session template."""
+    kind = "seeded_" if seeded else ""
     if backend == "sqlite":
-        target = tmp_path / "archive.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        target = tmp_path / f"{kind}archive.db"
+        shutil.copyfile(request.getfixturevalue(f"{kind}sqlite_template"), target)
         yield f"sqlite+aiosqlite:///{target}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"archive_t_{uuid.uuid4().hex[:12]}"
+    template = request.getfixturevalue(f"{kind}postgres_template")
+    name = f"archive_{'s' if seeded else 't'}_{uuid.uuid4().hex[:12]}"
     _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield _postgres_url(name)
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    yield from _fresh_database(backend, tmp_path, request, seeded=False)
 
 
 @pytest.fixture
@@ -171,16 +179,7 @@ def store(engine: AsyncEngine) -> EventStore:
 @pytest.fixture
 def seeded_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database for one test, already holding the seed corpus."""
-    if backend == "sqlite":
-        target = tmp_path / "seeded.db"
-        shutil.copyfile(request.getfixturevalue("seeded_sqlite_template"), target)
-        yield f"sqlite+aiosqlite:///{target}"
-        return
-    template = request.getfixturevalue("seeded_postgres_template")
-    name = f"archive_s_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _postgres_url(name)
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from _fresh_database(backend, tmp_path, request, seeded=True)
 
 
 @pytest.fixture
