@@ -47,12 +47,21 @@ from archive.domain.facts import (
     fact_id_for,
     initial_fact_state,
 )
-from archive.domain.sources import RegisterSource, decide_source, evolve_source, initial_source_state
+from archive.domain.sources import (
+    RegisterSource,
+    SourceSnapshot,
+    decide_source,
+    evolve_source,
+    initial_source_state,
+)
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import EventStore, NewEvent, RecordedEvent, StreamWrite
 from archive.eventstore.store import utc_now
 from archive.projections import citations, entities, fact_versions, sources
 from archive.projections.runner import Projector
+
+#: How many source versions' split texts the command side keeps.
+SNAPSHOT_CACHE_SIZE = 256
 
 
 def source_stream(source_id: str) -> str:
@@ -135,6 +144,8 @@ class Archive:
         self.vocabulary = vocabulary
         self.projector = Projector(vocabulary)
         self._clock = clock
+        # Source snapshots by content sha256: a version's text never changes, so it is split once.
+        self._snapshots: dict[str, SourceSnapshot] = {}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -228,10 +239,11 @@ class Archive:
     ) -> FactContext:
         """What a fact decider needs to know of the rest of the archive: entity kinds, source texts."""
         wanted = {e for e in entity_ids if e is not None}
+        snapshots = await sources.snapshots(conn, {c.source_id for c in cited}, self._snapshots)
+        while len(self._snapshots) > SNAPSHOT_CACHE_SIZE:
+            self._snapshots.pop(next(iter(self._snapshots)))  # the oldest first: dicts keep insertion order
         return FactContext(
-            vocabulary=self.vocabulary,
-            entities=await entities.kinds(conn, wanted),
-            sources=await sources.snapshots(conn, {c.source_id for c in cited}),
+            vocabulary=self.vocabulary, entities=await entities.kinds(conn, wanted), sources=snapshots
         )
 
     async def _decide_fact(

@@ -78,12 +78,31 @@ def snapshot_of(row: Row[Any]) -> SourceSnapshot:
     )
 
 
-async def snapshots(conn: AsyncConnection, source_ids: set[str]) -> dict[str, SourceSnapshot]:
-    """The current versions of the given sources (unknown ids are simply absent)."""
+async def snapshots(
+    conn: AsyncConnection, source_ids: set[str], cache: dict[str, SourceSnapshot] | None = None
+) -> dict[str, SourceSnapshot]:
+    """The current versions of the given sources (unknown ids are simply absent).
+
+    With a `cache` (content sha256 → snapshot), only the hashes are read for sources whose current
+    version is cached: a document's text is loaded and split once per version, not once per command.
+    """
     if not source_ids:
         return {}
-    rows = await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(sorted(source_ids))))
-    return {row.source_id: snapshot_of(row) for row in rows}
+    wanted = sorted(source_ids)
+    if cache is None:
+        rows = await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(wanted)))
+        return {row.source_id: snapshot_of(row) for row in rows}
+    heads = await conn.execute(
+        select(sources_table.c.source_id, sources_table.c.content_sha256).where(
+            sources_table.c.source_id.in_(wanted)
+        )
+    )
+    current = dict(heads.all())
+    missing = [source_id for source_id, sha in current.items() if sha not in cache]
+    if missing:
+        for row in await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(missing))):
+            cache[row.content_sha256] = snapshot_of(row)
+    return {source_id: cache[sha] for source_id, sha in current.items()}
 
 
 async def get(conn: AsyncConnection, source_id: str) -> Row[Any] | None:
