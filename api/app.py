@@ -22,6 +22,7 @@ from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_engine, provide_queries, provide_settings, provide_store
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import RequestIdMiddleware
+from api.web import template_config, web_csrf_config, web_route_handlers
 from archive.db import create_engine
 from archive.events import event_registry
 from archive.eventstore import EventStore
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CitationsController,
             DiffController,
             AuditController,
+            *web_route_handlers(),
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
         ),
+        template_config=template_config(),
+        csrf_config=web_csrf_config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )

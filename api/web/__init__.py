@@ -1,0 +1,100 @@
+"""The web interface: HTML pages for archivists and auditors, served by the API's own app.
+
+`create_app` registers what this package exposes: the page routes (under `/ui`, plus `/` leading there),
+the static files (`/static`: CSS, the vendored htmx, the quote-selection script), the Jinja2 template
+config (autoescaping on), and the CSRF config, which protects the pages' forms and leaves the JSON API
+(bearer tokens, never cookies) alone.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from api.errors import ApiProblem
+from api.web.archivist import EditController, RecordController
+from api.web.auditor import AuditController
+from api.web.auth import WEB_PREFIX, NotAllowed, SignInController, SignInRequired, pages_guard
+from api.web.pages import (
+    EntityPagesController,
+    FactPageController,
+    SearchController,
+    SourcePagesController,
+    root,
+)
+from api.web.rendering import (
+    on_api_problem,
+    on_domain_error,
+    on_http_exception,
+    on_not_allowed,
+    on_not_found,
+    on_sign_in_required,
+    on_unexpected,
+    template_config,
+)
+from archive.domain.errors import DomainError
+from archive.queries import NotFound
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+CSRF_SECRET_ENV = "ARCHIVE_CSRF_SECRET"
+
+#: Error pages instead of problem+json, for the page routes only.
+PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    NotFound: on_not_found,
+    ApiProblem: on_api_problem,
+    HTTPException: on_http_exception,
+    SignInRequired: on_sign_in_required,
+    NotAllowed: on_not_allowed,
+    DomainError: on_domain_error,
+    Exception: on_unexpected,
+}
+
+
+def web_route_handlers() -> list[ControllerRouterHandler]:
+    """The pages (one router under /ui) and the static files."""
+    pages = Router(
+        path=WEB_PREFIX,
+        route_handlers=[
+            SearchController,
+            FactPageController,
+            EditController,
+            EntityPagesController,
+            SourcePagesController,
+            RecordController,
+            AuditController,
+            SignInController,
+        ],
+        guards=[pages_guard],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+    static = create_static_files_router(path="/static", directories=[STATIC], name="web:static")
+    return [pages, root, static]
+
+
+def web_csrf_config() -> CSRFConfig:
+    """CSRF protection for every form of the pages; the JSON API paths are excluded.
+
+    The secret comes from ARCHIVE_CSRF_SECRET, or is drawn at start-up (a form opened before a restart
+    then fails once, with a page that says to reload it).
+    """
+    secret = os.environ.get(CSRF_SECRET_ENV) or secrets.token_hex(32)
+    return CSRFConfig(
+        secret=secret,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        # Every path but the pages' (and the bare root, a redirect): the JSON API authenticates by bearer
+        # token, never by cookie, so there is no cross-site request to forge there.
+        exclude=[rf"^/(?!{WEB_PREFIX.strip('/')}(?:/|$))."],
+    )
+
+
+__all__ = ["template_config", "web_csrf_config", "web_route_handlers"]

@@ -1,0 +1,499 @@
+"""The reading pages: search, a fact, an entity (with its timeline), a source. Every read goes through
+`ArchiveQueries`, the same read service as the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from api.errors import ApiProblem
+from api.params import partial_date, record_time
+from api.web.quotes import Segment, quote_ranges, segments
+from api.web.rendering import is_htmx, page
+from api.web.timeline_svg import TimelineChart, contested_groups, layout, valid_time_order
+from archive.domain.time import PartialDate
+from archive.queries import (
+    ArchiveQueries,
+    CitationStateView,
+    CitationView,
+    EntityView,
+    FactFilter,
+    FactPage,
+    FactView,
+    ModalityFilter,
+    NotFound,
+    RankFilter,
+    SourceView,
+)
+from archive.services import Archive
+
+PAGE_SIZE = 50
+MAX_CHART_ROWS = 80
+#: The largest page the read service serves; longer lists are read page by page.
+READ_PAGE = 500
+#: The vocabulary's predicates for an entity's names over time: a name with its valid time, and the
+#: renamings or transformations into another entity.
+NAME_PREDICATE = "known_as"
+RENAME_PREDICATES = ("renamed_to", "transformed_into")
+
+Text = Annotated[str | None, QueryParameter(max_length=200)]
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
+
+
+class Controls(msgspec.Struct):
+    """The time controls of a page as typed, parsed, and the message for each one that is wrong."""
+
+    valid_at_text: str = ""
+    as_of_text: str = ""
+    valid_at: PartialDate | None = None
+    as_of: datetime | None = None
+    errors: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+def read_controls(valid_at: str | None, as_of: str | None) -> Controls:
+    """Parse `valid_at` and `as_of` as the API does; a bad value is a message on the page, not an error."""
+    controls = Controls(valid_at_text=(valid_at or "").strip(), as_of_text=(as_of or "").strip())
+    try:
+        controls.valid_at = partial_date("valid_at", controls.valid_at_text)
+    except ApiProblem as problem:
+        controls.errors["valid_at"] = problem.detail
+    try:
+        controls.as_of = record_time(controls.as_of_text or None, None)
+    except ApiProblem as problem:
+        controls.errors["as_of"] = problem.detail
+    return controls
+
+
+class CitedLine(msgspec.Struct, frozen=True):
+    """A source line shown under a citation, cut into plain and highlighted runs."""
+
+    number: int
+    segments: list[Segment]
+
+
+class CitationDisplay(msgspec.Struct, frozen=True):
+    """A citation with its source and the lines it points to in the current version."""
+
+    citation: CitationView
+    source: SourceView | None
+    lines: list[CitedLine]
+    quote_found: bool
+
+
+class LineFact(msgspec.Struct, frozen=True):
+    """A fact citing a line."""
+
+    fact: FactView
+    citation: CitationView
+
+
+class FlaggedCitation(msgspec.Struct, frozen=True):
+    """A citation that drifted or was orphaned by a new version of its source, and its fact."""
+
+    fact: FactView
+    citation: CitationStateView
+
+
+class DocumentLine(msgspec.Struct, frozen=True):
+    """A line of a source document, with the facts citing it."""
+
+    number: int
+    segments: list[Segment]
+    facts: list[LineFact]
+    highlighted: bool
+
+
+async def cited_lines(queries: ArchiveQueries, fact: FactView) -> list[CitationDisplay]:
+    """Each citation of `fact` with its source lines, the quote highlighted."""
+    texts: dict[str, tuple[SourceView, list[str]] | None] = {}
+    shown = []
+    for c in fact.citations:
+        if c.source_id not in texts:
+            try:
+                texts[c.source_id] = await queries.source_text(c.source_id)
+            except NotFound:
+                texts[c.source_id] = None
+        found = texts[c.source_id]
+        if found is None or c.current_line_start is None or c.current_line_end is None:
+            shown.append(CitationDisplay(c, found[0] if found else None, [], False))
+            continue
+        source, lines = found
+        start, end = c.current_line_start, min(c.current_line_end, len(lines))
+        ranges = quote_ranges(lines, start, end, c.quote)
+        shown.append(
+            CitationDisplay(
+                c,
+                source,
+                [CitedLine(n, segments(lines[n - 1], ranges.get(n, []))) for n in range(start, end + 1)],
+                bool(ranges),
+            )
+        )
+    return shown
+
+
+async def all_facts(queries: ArchiveQueries, criteria: FactFilter) -> list[FactView]:
+    """Every fact matching `criteria`, read page by page."""
+    found: list[FactView] = []
+    while True:
+        batch = await queries.search_facts(criteria, READ_PAGE, len(found))
+        found += batch.items
+        if not batch.items or len(found) >= batch.total:
+            return found
+
+
+async def entity_choices(queries: ArchiveQueries) -> list[EntityView]:
+    """Entities offered as suggestions in entity fields (the first page of the registry)."""
+    return (await queries.entities(None, None, READ_PAGE, 0)).items
+
+
+@get("/", name="web:root", include_in_schema=False)
+async def root() -> Redirect:
+    """The site's root leads to the pages."""
+    return Redirect("/ui/search", status_code=303)
+
+
+class SearchController(Controller):
+    """GET /ui/search (and / and /ui, which lead there)."""
+
+    path = "/"
+
+    @get("/", name="web:home")
+    async def home(self) -> Redirect:
+        """The pages start at the search."""
+        return Redirect("/ui/search", status_code=303)
+
+    @get("/search", name="web:search")
+    async def search(
+        self,
+        request: Request[Any, Any, Any],
+        queries: NamedDependency[ArchiveQueries],
+        archive: NamedDependency[Archive],
+        q: Text = None,
+        entity: Text = None,
+        predicate: Text = None,
+        source: Text = None,
+        valid_at: Text = None,
+        as_of: Text = None,
+        rank: FromQuery[RankFilter] = "best",
+        modality: FromQuery[ModalityFilter] = "all",
+        offset: Offset = 0,
+    ) -> Template:
+        """Facts by text, entity, predicate or source, at a valid time, as believed at a record time."""
+        controls = read_controls(valid_at, as_of)
+        entity_id, entity_matches = await self._entity(queries, (entity or "").strip())
+        if entity and entity_id is None:
+            controls.errors["entity"] = (
+                f"no entity is called {entity!r}"
+                if not entity_matches
+                else f"{entity!r} names several entities: choose one below"
+            )
+        predicate = (predicate or "").strip() or None
+        if predicate is not None and predicate not in archive.vocabulary.predicates:
+            controls.errors["predicate"] = f"{predicate!r} is not a predicate of the vocabulary"
+        results: FactPage | None = None
+        if not controls.errors:
+            criteria = FactFilter(
+                entity=entity_id,
+                predicate=predicate,
+                source=(source or "").strip() or None,
+                valid_at=controls.valid_at,
+                as_of=controls.as_of,
+                rank=rank,
+                modality=modality,
+                text=(q or "").strip() or None,
+            )
+            results = await queries.search_facts(criteria, PAGE_SIZE, offset)
+        context: dict[str, Any] = {
+            "controls": controls,
+            "results": results,
+            "form": {
+                "q": q or "",
+                "entity": entity or "",
+                "predicate": predicate or "",
+                "source": source or "",
+                "rank": rank,
+                "modality": modality,
+            },
+            "entity_matches": entity_matches,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+        }
+        if is_htmx(request):
+            return page(request, "_results.html", **context)
+        sources = (await queries.sources(READ_PAGE, 0)).items
+        return page(
+            request, "search.html", sources=sources, entities=await entity_choices(queries), **context
+        )
+
+    @staticmethod
+    async def _entity(queries: ArchiveQueries, text: str) -> tuple[str | None, list[EntityView]]:
+        """An entity id for what was typed: an id, or a label or alias naming exactly one entity."""
+        if not text:
+            return None, []
+        try:
+            return (await queries.entity(text)).id, []
+        except NotFound:
+            pass
+        matches = (await queries.entities(text, None, 20, 0)).items
+        exact = [e for e in matches if e.label.casefold() == text.casefold()]
+        if len(exact) == 1:
+            return exact[0].id, []
+        if len(matches) == 1:
+            return matches[0].id, []
+        return None, matches
+
+
+class FactPageController(Controller):
+    """GET /ui/facts/{fact_id}."""
+
+    path = "/facts"
+
+    @get("/{fact_id:str}", name="web:fact")
+    async def fact(
+        self,
+        request: Request[Any, Any, Any],
+        queries: NamedDependency[ArchiveQueries],
+        fact_id: FromPath[str],
+        as_of: Text = None,
+        done: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    ) -> Template:
+        """A fact as it stands (or stood at `as_of`): value, rank, status, modality, citations, history."""
+        controls = read_controls(None, as_of)
+        if controls.errors:
+            raise ApiProblem(400, "Bad request", controls.errors["as_of"])
+        fact = await queries.fact(fact_id, controls.as_of)
+        current = await queries.fact(fact_id) if controls.as_of is not None else fact
+        history = await queries.fact_history(fact_id)
+        linked = await self._linked(queries, fact)
+        return page(
+            request,
+            "fact.html",
+            fact=fact,
+            current=current,
+            as_of=controls.as_of,
+            citations=await cited_lines(queries, fact),
+            events=history.events,
+            linked=linked,
+            done=done,
+        )
+
+    @staticmethod
+    async def _linked(queries: ArchiveQueries, fact: FactView) -> dict[str, FactView]:
+        """The facts this one links to, by id (a link to a missing fact is shown as its id)."""
+        linked = {}
+        for link in fact.links:
+            try:
+                linked[link.fact_id] = await queries.fact(link.fact_id)
+            except NotFound:
+                continue
+        return linked
+
+
+def chart_facts(facts: Iterable[FactView], role_predicates: set[str]) -> list[FactView]:
+    """The facts an entity's timeline draws: dated roles, memberships and other terms, and whatever
+    contests them. Retracted facts are left out; deprecated ones are drawn, greyed, beside their rival."""
+    dated = [
+        f
+        for f in facts
+        if f.status != "retracted"
+        and (f.valid_from is not None or f.valid_to is not None or f.point_in_time is not None)
+    ]
+    contested = {fact_id for group in contested_groups(dated) for fact_id in group}
+    return [
+        f
+        for f in dated
+        if f.predicate in role_predicates
+        or f.valid_from is not None
+        or f.valid_to is not None
+        or f.id in contested
+    ]
+
+
+class EntityPagesController(Controller):
+    """GET /ui/entities and /ui/entities/{entity_id}."""
+
+    path = "/entities"
+
+    @get("/", name="web:entities")
+    async def entities(
+        self,
+        request: Request[Any, Any, Any],
+        queries: NamedDependency[ArchiveQueries],
+        q: Text = None,
+        offset: Offset = 0,
+    ) -> Template:
+        """The entity registry, searchable by label or alias."""
+        found = await queries.entities((q or "").strip() or None, None, PAGE_SIZE, offset)
+        return page(request, "entities.html", found=found, q=q or "", offset=offset, page_size=PAGE_SIZE)
+
+    @get("/{entity_id:str}", name="web:entity")
+    async def entity(
+        self,
+        request: Request[Any, Any, Any],
+        queries: NamedDependency[ArchiveQueries],
+        archive: NamedDependency[Archive],
+        entity_id: FromPath[str],
+        valid_at: Text = None,
+        as_of: Text = None,
+        rank: FromQuery[RankFilter] = "best",
+        offset: Offset = 0,
+    ) -> Template:
+        """An entity: its names over time, its relations, and the timeline of its roles and memberships."""
+        entity = await queries.entity(entity_id)
+        controls = read_controls(valid_at, as_of)
+        moment = controls.as_of if "as_of" not in controls.errors else None
+        at = controls.valid_at if "valid_at" not in controls.errors else None
+        names = await all_facts(
+            queries, FactFilter(subject=entity_id, predicate=NAME_PREDICATE, as_of=moment, rank="best")
+        )
+        names.sort(key=valid_time_order)
+        renames = [
+            f
+            for predicate in RENAME_PREDICATES
+            for f in await all_facts(
+                queries, FactFilter(entity=entity_id, predicate=predicate, as_of=moment, rank="best")
+            )
+        ]
+        relations = await queries.relations(entity_id, at, moment, rank, PAGE_SIZE, offset)
+        everything = await self._all_relations(queries, entity_id, moment)
+        role_predicates = {n for n, p in archive.vocabulary.predicates.items() if p.role is not None}
+        drawn = chart_facts(everything, role_predicates)
+        labels = {n: p.label for n, p in archive.vocabulary.predicates.items()}
+        chart: TimelineChart | None = layout(drawn[:MAX_CHART_ROWS], entity_id, labels, at)
+        return page(
+            request,
+            "entity.html",
+            entity=entity,
+            controls=controls,
+            rank=rank,
+            names=names,
+            renames=renames,
+            relations=relations,
+            chart=chart,
+            chart_total=len(drawn),
+            max_chart_rows=MAX_CHART_ROWS,
+            offset=offset,
+            page_size=PAGE_SIZE,
+        )
+
+    @staticmethod
+    async def _all_relations(
+        queries: ArchiveQueries, entity_id: str, as_of: datetime | None
+    ) -> list[FactView]:
+        found: list[FactView] = []
+        while True:
+            batch = await queries.relations(entity_id, None, as_of, "all", READ_PAGE, len(found))
+            found += batch.items
+            if not batch.items or len(found) >= batch.total:
+                return found
+
+
+class SourcePagesController(Controller):
+    """GET /ui/sources and /ui/sources/{source_id}."""
+
+    path = "/sources"
+
+    @get("/", name="web:sources")
+    async def sources(
+        self, request: Request[Any, Any, Any], queries: NamedDependency[ArchiveQueries]
+    ) -> Template:
+        """Every source document."""
+        return page(request, "sources.html", sources=(await queries.sources(READ_PAGE, 0)).items)
+
+    @get("/{source_id:str}", name="web:source")
+    async def source(
+        self,
+        request: Request[Any, Any, Any],
+        queries: NamedDependency[ArchiveQueries],
+        source_id: FromPath[str],
+        fact: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Template:
+        """The document with line numbers, each cited line linked to its facts; `fact`'s quotes marked."""
+        source, lines = await queries.source_text(source_id)
+        citing = await all_facts(queries, FactFilter(source=source_id, rank="all"))
+        document, highlighted = document_lines(source_id, lines, citing, fact)
+        flagged = await flagged_citations(queries, source_id, {f.id: f for f in citing})
+        return page(
+            request,
+            "source.html",
+            source=source,
+            document=document,
+            flagged=flagged,
+            fact_count=len(citing),
+            highlight_fact=highlighted,
+        )
+
+
+async def flagged_citations(
+    queries: ArchiveQueries, source_id: str, known: dict[str, FactView]
+) -> list[FlaggedCitation]:
+    """The citations into this source that a new version left drifted or orphaned, with their facts.
+
+    An orphaned citation has no current line, so the facts citing the source by line do not include
+    its fact: it is read from the `citations` read model by state.
+    """
+    flagged: list[FlaggedCitation] = []
+    for state in ("drifted", "orphaned"):
+        seen = 0
+        while True:
+            batch = await queries.citations_in_state(state, READ_PAGE, seen)
+            seen += len(batch.items)
+            for c in batch.items:
+                if c.source_id != source_id:
+                    continue
+                if c.fact_id not in known:
+                    known[c.fact_id] = await queries.fact(c.fact_id)
+                flagged.append(FlaggedCitation(known[c.fact_id], c))
+            if not batch.items or seen >= batch.total:
+                break
+    return flagged
+
+
+def document_lines(
+    source_id: str, lines: list[str], citing: list[FactView], highlight: str | None
+) -> tuple[list[DocumentLine], FactView | None]:
+    """The lines with the facts citing each (at the cited lines of the current version), and the fact
+    whose quotes are highlighted (when `highlight` names one citing this source)."""
+    by_line: dict[int, list[LineFact]] = {}
+    marks: dict[int, list[tuple[int, int]]] = {}
+    highlighted: FactView | None = None
+    for f in citing:
+        for c in f.citations:
+            if c.source_id != source_id:
+                continue
+            if c.current_line_start is None or c.current_line_end is None:
+                continue
+            end = min(c.current_line_end, len(lines))
+            for n in range(c.current_line_start, end + 1):
+                by_line.setdefault(n, []).append(LineFact(f, c))
+            if highlight is not None and f.id == highlight:
+                highlighted = f
+                for n, spans in quote_ranges(lines, c.current_line_start, end, c.quote).items():
+                    marks.setdefault(n, []).extend(spans)
+    document = [
+        DocumentLine(
+            number=n,
+            segments=segments(text, marks.get(n, [])),
+            facts=_unique_facts(by_line.get(n, [])),
+            highlighted=n in marks,
+        )
+        for n, text in enumerate(lines, start=1)
+    ]
+    return document, highlighted
+
+
+def _unique_facts(found: list[LineFact]) -> list[LineFact]:
+    seen: set[str] = set()
+    unique = []
+    for item in found:
+        if item.fact.id not in seen:
+            seen.add(item.fact.id)
+            unique.append(item)
+    return unique

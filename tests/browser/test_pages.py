@@ -1,0 +1,396 @@
+"""The pages in a real browser (Debian's chromium, driven by Playwright) against a live server."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import fact_id, sign_in
+from tests.browser.server import LiveServer
+from tests.conftest import SEEDS as SEED_FOLDER
+
+SEEDS = SEED_FOLDER / "documents"
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_search_then_fact_then_the_quote_is_highlighted_in_the_source(
+    browser: Browser, base_url: str, javascript: bool
+) -> None:
+    context = browser.new_context(base_url=base_url, java_script_enabled=javascript)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto("/ui/search")
+    if javascript:
+        assert page.evaluate("typeof htmx") == "object"  # served from /static, no CDN
+        page.evaluate("window.__same_page = true")
+    page.get_by_label("Text").fill("Helsinki")
+    page.get_by_label("Predicate").select_option(label="adopted")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#results")
+    row = results.locator("tbody tr", has_text="Helsinki Final Act adopted")
+    expect(row).to_have_count(1)
+    if javascript:
+        # htmx updated the results in place and put the search in the address bar.
+        assert page.evaluate("window.__same_page") is True
+        expect(page).to_have_url(re.compile(r"/ui/search\?.*q=Helsinki"))
+
+    row.get_by_role("link", name=re.compile(r"^Open")).click()
+    expect(page.locator("h1")).to_contain_text("Helsinki Final Act adopted")
+    expect(page.locator(".valid-time")).to_contain_text("1975")
+    citation = page.locator("article.citation").first
+    quote = citation.locator("q.quote").inner_text()
+    # On the fact page already, the quote is marked inside the source lines it cites.
+    expect(citation.locator("mark.quote").first).to_be_visible()
+
+    citation.locator("h3 a").click()
+    page.wait_for_url(re.compile(r"/ui/sources/[^?]+\?fact=[0-9a-f-]+#L\d+$"))
+    marks = page.locator("table.document mark.quote")
+    expect(marks.first).to_be_visible()
+    highlighted = " ".join(marks.all_inner_texts())
+    assert _normalised(highlighted) == _normalised(quote)
+    line = re.search(r"#L(\d+)$", page.url)
+    assert line is not None
+    expect(page.locator(f"#L{line.group(1)}")).to_have_class(re.compile(r"\bhighlighted\b"))
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
+
+
+def _char_point(page: Page, line: int, offset: int, edge: str) -> tuple[float, float]:
+    """Viewport coordinates of the left or right edge of one character of a source line."""
+    box = page.evaluate(
+        """([line, offset]) => {
+            const node = document.querySelector(`.document-select [data-line="${line}"]`).firstChild;
+            const range = document.createRange();
+            range.setStart(node, offset);
+            range.setEnd(node, offset + 1);
+            const r = range.getBoundingClientRect();
+            return {x: r.x, y: r.y, width: r.width, height: r.height};
+        }""",
+        [line, offset],
+    )
+    x = box["x"] + 1 if edge == "left" else box["x"] + box["width"] - 1
+    return x, box["y"] + box["height"] / 2
+
+
+def test_record_a_fact_by_selecting_its_quote(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server.tokens["archivist"], then="/ui/sources/chairmanship-preparation/record")
+    first = page.locator('.document-select [data-line="21"]').inner_text()
+    second = page.locator('.document-select [data-line="22"]').inner_text()
+    start, end = first.index("Kazakhstan established"), second.index("Task Force") + len("Task Force") + 1
+
+    # Drag with the mouse from "Kazakhstan" on line 21 to the closing quotation mark on line 22.
+    page.locator('.document-select [data-line="21"]').scroll_into_view_if_needed()
+    page.mouse.move(*_char_point(page, 21, start, "left"))
+    page.mouse.down()
+    page.mouse.move(*_char_point(page, 22, end - 1, "right"), steps=8)
+    page.mouse.up()
+
+    expected = f"{first[start:].strip()} {second[:end].strip()}"
+    expect(page.get_by_label("First line")).to_have_value("21")
+    expect(page.get_by_label("Last line")).to_have_value("22")
+    expect(page.get_by_label("Quote")).to_have_value(expected)
+
+    page.get_by_label("Subject (entity id)").fill("kazakhstan")
+    page.get_by_label("Predicate").select_option("established")
+    page.get_by_label("Object (entity id)").fill("osce-task-force")
+    page.get_by_label("Point in time").fill("2009")
+    page.get_by_label("Note").fill("Recorded in a browser test.")
+    page.get_by_role("button", name="Record fact").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The fact was recorded.")
+    expect(page.locator("h1")).to_contain_text("Kazakhstan established")
+    citation = page.locator("article.citation").first
+    expect(citation).to_contain_text("lines 21–22")
+    assert _normalised(" ".join(citation.locator("mark.quote").all_inner_texts())) == _normalised(expected)
+    expect(page.locator("table.history")).to_contain_text("Ada Archivist")
+
+
+def test_a_correction_against_a_stale_version_shows_the_conflict_and_writes_nothing(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    target = fact_id(
+        api,
+        subject="kazakhstan",
+        predicate="chaired",
+        object="group-for-cooperation-with-the-mediterranean-partners",
+    )
+    before = api.get(f"/facts/{target}").raise_for_status().json()
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{target}/edit")
+    form = page.locator("#correct-form")
+    expect(form.locator('input[name="expected_version"]')).to_have_value(str(before["version"]))
+
+    # Another archivist re-ranks the fact while this form is open.
+    api.post(
+        f"/facts/{target}/rank",
+        json={
+            "expected_version": before["version"],
+            "rank": "preferred",
+            "justification": "Checked the minutes.",
+        },
+    ).raise_for_status()
+
+    citation = before["citations"][0]
+    form.get_by_label("Valid from").fill("2008")
+    form.get_by_label("Reason code").select_option("valid_time_shift")
+    form.get_by_label("Justification").fill("The chair began a year earlier.")
+    form.get_by_label("Source").select_option(citation["source_id"])
+    form.get_by_label("First line").fill(str(citation["line_start"]))
+    form.get_by_label("Last line").fill(str(citation["line_end"]))
+    form.get_by_label("Quote").fill(citation["quote"])
+    form.get_by_role("button", name="Record correction").click()
+
+    conflict = page.locator("#conflict")
+    expect(conflict).to_contain_text(f"You decided against version {before['version']}")
+    expect(conflict).to_contain_text(f"now at version {before['version'] + 1}")
+    expect(conflict).to_contain_text("Checked the minutes.")
+    current = page.locator(".current-value")
+    expect(current).to_contain_text("preferred")
+    expect(current.locator(".valid-time")).to_contain_text(before["valid_from"]["value"])
+    # What was typed is kept, ready to apply to the current version once checked.
+    expect(page.locator("#correct-form").get_by_label("Valid from")).to_have_value("2008")
+    expect(page.locator('#correct-form input[name="expected_version"]')).to_have_value(
+        str(before["version"] + 1)
+    )
+
+    after = api.get(f"/facts/{target}").raise_for_status().json()
+    assert after["version"] == before["version"] + 1
+    assert after["rank"] == "preferred"
+    assert after["valid_from"] == before["valid_from"]
+
+
+def test_a_correction_then_the_as_of_view_shows_the_old_value(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    target = fact_id(api, subject="kazakhstan", predicate="announced", valid_at="2003")
+    before = api.get(f"/facts/{target}").raise_for_status().json()
+    old = before["point_in_time"]["value"]
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{target}/edit")
+
+    form = page.locator("#correct-form")
+    citation = before["citations"][0]
+    form.get_by_label("Point in time").fill("2003")
+    form.get_by_label("Reason code").select_option("precision_refinement")
+    form.get_by_label("Justification").fill("The source gives the year only.")
+    form.get_by_label("Source").select_option(citation["source_id"])
+    form.get_by_label("First line").fill(str(citation["line_start"]))
+    form.get_by_label("Last line").fill(str(citation["line_end"]))
+    form.get_by_label("Quote").fill(citation["quote"])
+    form.get_by_role("button", name="Record correction").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The correction was recorded.")
+    expect(page.locator(".valid-time")).to_have_text(re.compile(r"at 2003 \(year\)"))
+    expect(page.locator(".fact-version")).to_have_text(str(before["version"] + 1))
+
+    page.locator(f'a.as-of-link[data-version="{before["version"]}"]').click()
+    expect(page.locator(".notice.as-of")).to_contain_text("as the archive believed it at")
+    expect(page.locator(".valid-time")).to_contain_text(f"at {old} (month)")
+    expect(page.locator(".fact-version")).to_have_text(str(before["version"]))
+    expect(page.locator(".notice.as-of")).to_contain_text(f"it is now at version {before['version'] + 1}")
+
+
+def test_the_timeline_draws_one_fuzzy_band_for_a_month_precision_start(page: Page, api: httpx.Client) -> None:
+    membership = fact_id(api, subject="kazakhstan", predicate="member_of", object="osce")
+    page.goto("/ui/entities/kazakhstan")
+    chart = page.locator("svg.timeline-chart")
+    expect(chart).to_be_visible()
+
+    bands = chart.locator(f'.fuzzy-band[data-fact-id="{membership}"]')
+    expect(bands).to_have_count(1)
+    expect(bands).to_have_attribute("data-precision", "month")
+    expect(bands).to_have_attribute("data-bound", "start")
+    # The band spans January 1992: one month of the axis, not a line on the 1st.
+    ticks = {
+        (t.text_content() or ""): float(t.get_attribute("x") or 0) for t in chart.locator(".tick-label").all()
+    }
+    years = sorted(int(year) for year in ticks)
+    per_day = (ticks[str(years[1])] - ticks[str(years[0])]) / (
+        datetime(years[1], 1, 1) - datetime(years[0], 1, 1)
+    ).days
+    width = float(bands.get_attribute("width") or 0)
+    assert width == pytest.approx(31 * per_day, abs=0.05)
+    # The start of the term is the band; its open end fades out, and there is no sharp start edge.
+    expect(chart.locator(f'.open-end[data-fact-id="{membership}"]')).to_have_count(1)
+
+    # A day-precision start is a sharp edge: no band.
+    troika = fact_id(api, subject="kazakhstan", predicate="member_of", object="osce-troika", valid_at="2015")
+    expect(chart.locator(f'.fuzzy-band[data-fact-id="{troika}"]')).to_have_count(0)
+
+    # Contested facts (a contradicts link) are drawn in adjacent rows, with a marker.
+    rows = chart.locator("g.row")
+    ids = [rows.nth(i).get_attribute("data-fact-id") for i in range(rows.count())]
+    rival = fact_id(
+        api, subject="kazakhstan", predicate="elected_to_chair", object="osce", valid_at="2007-12"
+    )
+    preferred = fact_id(
+        api, subject="kazakhstan", predicate="elected_to_chair", object="osce", valid_at="2007-11"
+    )
+    assert abs(ids.index(rival) - ids.index(preferred)) == 1
+    group = chart.locator(f'g.row[data-fact-id="{rival}"]').get_attribute("data-contested-group")
+    expect(chart.locator(f'.contested-mark[data-contested-group="{group}"]')).to_have_count(1)
+
+
+def test_a_script_in_a_quote_is_shown_as_text_and_never_runs(page: Page, api: httpx.Client) -> None:
+    payload = "<script>window.__injected = 'quote'</script>"
+    text = "\n".join(
+        [
+            "An injected document",
+            f"It says {payload} and <img src=x onerror=\"window.__injected = 'img'\"> too.",
+            "The end.",
+        ]
+    )
+    api.post(
+        "/sources",
+        json={
+            "source_id": "injected-document",
+            "title": "<b>Injected</b> <script>window.__injected = 'title'</script>",
+            "origin": "a browser test",
+            "source_date": "2020",
+            "text": text,
+        },
+    ).raise_for_status()
+    recorded = (
+        api.post(
+            "/facts",
+            json={
+                "subject": "kazakhstan",
+                "predicate": "announced",
+                "value": "<script>window.__injected = 'value'</script>",
+                "point_in_time": "2020",
+                "citations": [
+                    {
+                        "source_id": "injected-document",
+                        "line_start": 2,
+                        "line_end": 2,
+                        "quote": f"It says {payload}",
+                    }
+                ],
+            },
+        )
+        .raise_for_status()
+        .json()
+    )
+
+    for path in (f"/ui/facts/{recorded['id']}", "/ui/sources/injected-document", f"/ui/search?q={payload}"):
+        page.goto(path)
+        assert page.evaluate("window.__injected") is None, path
+        assert page.locator("script:not([src])").count() == 0, path
+        assert page.locator("img[src='x'], b").count() == 0, path
+    page.goto(f"/ui/facts/{recorded['id']}")
+    expect(page.locator("mark.quote").first).to_contain_text(payload)
+    expect(page.locator("h1")).to_contain_text("<script>window.__injected = 'value'</script>")
+    page.goto(f"/ui/sources/injected-document?fact={recorded['id']}")
+    expect(page.locator("h1")).to_have_text("<b>Injected</b> <script>window.__injected = 'title'</script>")
+    expect(page.locator("#L2")).to_contain_text("<img src=x onerror=")
+
+
+def test_the_auditor_sees_the_verified_chain_its_head_hash_the_log_and_a_diff(
+    page: Page, live_server: LiveServer, auditor_api: httpx.Client
+) -> None:
+    report = auditor_api.get("/audit/verify").raise_for_status().json()
+    sign_in(page, live_server.tokens["auditor"], then="/ui/audit/")
+    expect(page.locator(".verify-result")).to_have_attribute("data-ok", "true")
+    expect(page.locator(".head-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    checked = int(page.locator(".events-checked").inner_text())
+    assert checked >= report["events_checked"]
+    expect(page.locator("table.log tbody tr")).to_have_count(50)
+
+    now = datetime.now(UTC)
+    page.get_by_label("From (exclusive)").fill((now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page.get_by_label("To (inclusive)").fill((now + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator(".diff-summary")).to_contain_text("added")
+    expect(page.locator("table.diff tbody tr").first).to_be_visible()
+
+
+def test_an_archivist_cannot_open_the_audit_page(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server.tokens["archivist"])
+    response = page.goto("/ui/audit/")
+    assert response is not None
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("Not allowed")
+
+
+HEADINGS_AND_LABELS = """() => {
+    const problems = [];
+    const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => Number(h.tagName[1]));
+    if (headings.filter(level => level === 1).length !== 1) problems.push('not exactly one h1');
+    headings.forEach((level, i) => {
+        if (i > 0 && level > headings[i - 1] + 1) problems.push(`h${headings[i - 1]} then h${level}`);
+    });
+    for (const control of document.querySelectorAll('input, select, textarea')) {
+        if (control.type === 'hidden') continue;
+        const labelled = control.labels.length > 0 || control.getAttribute('aria-label')
+            || control.getAttribute('aria-labelledby');
+        if (!labelled) problems.push(`unlabelled ${control.tagName} ${control.name}`);
+    }
+    return problems;
+}"""
+
+
+def test_pages_have_one_h1_headings_in_order_labelled_controls_and_a_skip_link(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    membership = fact_id(api, subject="kazakhstan", predicate="member_of", object="osce")
+    sign_in(page, live_server.tokens["archivist"])
+    paths = [
+        "/ui/search?q=OSCE",
+        f"/ui/facts/{membership}",
+        f"/ui/facts/{membership}/edit",
+        "/ui/entities/kazakhstan",
+        "/ui/sources/general-information",
+        "/ui/sources/general-information/record",
+        "/ui/entities/",
+        "/ui/sources/",
+    ]
+    for path in paths:
+        page.goto(path)
+        assert page.evaluate(HEADINGS_AND_LABELS) == [], path
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+
+
+def test_a_new_source_version_flags_drifted_and_orphaned_citations(page: Page, api: httpx.Client) -> None:
+    source = api.get("/sources/new-challenges-new-solutions").raise_for_status().json()
+    original = (SEEDS / "new-challenges-new-solutions.txt").read_text(encoding="utf-8")
+    assert "its first President Nursultan Nazarbayev" in original
+    # One line more at the top moves every quote down a line; one quote is reworded away.
+    revised = "A line added at the top.\n" + original.replace(
+        "its first President Nursultan Nazarbayev", "its President"
+    )
+    written = api.post(
+        "/sources",
+        json={
+            "source_id": source["id"],
+            "title": source["title"],
+            "origin": source["origin"],
+            "source_date": source["source_date"]["value"],
+            "text": revised,
+        },
+    )
+    assert written.status_code == 200, written.text
+    current = api.get("/sources/new-challenges-new-solutions").raise_for_status().json()
+
+    page.goto("/ui/sources/new-challenges-new-solutions")
+    expect(page.locator(".source-version")).to_have_text("2")
+    expect(page.locator(".source-sha256")).to_have_text(current["content_sha256"])
+    flagged = page.locator("ul.flagged")
+    expect(flagged.locator("li.citation-orphaned")).to_have_count(1)
+    expect(flagged.locator("li.citation-orphaned")).to_contain_text(
+        "its first President Nursultan Nazarbayev"
+    )
+    expect(flagged.locator("li.citation-drifted").first).to_contain_text("now at line")
+    # The drifted quotes are marked at their new lines: line 11 is cited, line 10 is not any more.
+    expect(page.locator("#L11")).to_have_class(re.compile(r"\bcited\b"))
+    expect(page.locator("#L10")).not_to_have_class(re.compile(r"\bcited\b"))
+
+    flagged.locator("li.citation-orphaned a").click()
+    expect(page.locator("article.citation.state-orphaned")).to_contain_text("no longer contains this quote")
