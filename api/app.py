@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         template_config=template_config(),
-        csrf_config=web_csrf_config(),
+        csrf_config=web_csrf_config(settings.csrf_secret),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )

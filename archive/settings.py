@@ -63,7 +63,7 @@ class Settings:
     require_token_for_reads: bool = False
     max_body_bytes: int = 1_048_576
     seeds_path: str = "seeds"
-    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    csrf_secret: str | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -93,4 +93,5 @@ class Settings:
                 "ARCHIVE_MAX_BODY_BYTES", env.get("ARCHIVE_MAX_BODY_BYTES", "1048576"), low=1024, high=1 << 30
             ),
             seeds_path=env.get("ARCHIVE_SEEDS_PATH", "seeds"),
+            csrf_secret=env.get("ARCHIVE_CSRF_SECRET") or None,
         )

@@ -8,7 +8,6 @@ config (autoescaping on), and the CSRF config, which protects the pages' forms a
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ from archive.domain.errors import DomainError
 from archive.queries import NotFound
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-CSRF_SECRET_ENV = "ARCHIVE_CSRF_SECRET"
 
 #: Error pages instead of problem+json, for the page routes only.
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
@@ -80,13 +78,13 @@ def web_route_handlers() -> list[ControllerRouterHandler]:
     return [pages, root, static]
 
 
-def web_csrf_config() -> CSRFConfig:
+def web_csrf_config(secret: str | None) -> CSRFConfig:
     """CSRF protection for every form of the pages; the JSON API paths are excluded.
 
-    The secret comes from ARCHIVE_CSRF_SECRET, or is drawn at start-up (a form opened before a restart
-    then fails once, with a page that says to reload it).
+    The secret comes from the settings (ARCHIVE_CSRF_SECRET), or is drawn at start-up (a form opened
+    before a restart then fails once, with a page that says to reload it; several workers need it set).
     """
-    secret = os.environ.get(CSRF_SECRET_ENV) or secrets.token_hex(32)
+    secret = secret or secrets.token_hex(32)
     return CSRFConfig(
         secret=secret,
         cookie_httponly=True,
