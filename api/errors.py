@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from archive.domain.errors import (
@@ -24,6 +26,58 @@ from archive.queries import NotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("api.errors")
+
+
+class ProblemDetails(msgspec.Struct, frozen=True):
+    """The body of every error response (RFC 9457), as the OpenAPI schema documents it.
+
+    `code` names a domain refusal; `parameter` and `errors` the offending input; `expected_version` and
+    `current_version` come with a 409 on a stale version.
+    """
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str | None = None
+    parameter: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    expected_version: int | None = None
+    current_version: int | None = None
+
+
+_PROBLEM_MEANINGS = {
+    400: "Malformed JSON, or a body or parameter that does not fit the schema; the offending one is named.",
+    401: "No live bearer token (a WWW-Authenticate challenge is sent).",
+    403: "The token's role may not do this.",
+    404: "No such resource.",
+    409: "A stale expected_version (current_version is given), or the fact is retracted.",
+    413: "The body is larger than ARCHIVE_MAX_BODY_BYTES.",
+    422: "The command breaks a rule of the archive (unknown entity, quote not in its lines, bad date).",
+    503: "The database does not answer.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json responses an operation may give besides its success."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDetails,
+            media_type=PROBLEM_JSON,
+            description=_PROBLEM_MEANINGS[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+#: The problems of each kind of operation: reads (401 only when reads need a token), reads of one
+#: resource, writes, and the auditor's views.
+READ_PROBLEMS = problem_responses(400, 401)
+ITEM_PROBLEMS = problem_responses(400, 401, 404)
+WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+AUDIT_PROBLEMS = problem_responses(400, 401, 403)
 
 
 class ApiProblem(Exception):
@@ -140,4 +194,16 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: _on_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "ApiProblem", "MediaType", "problem_response"]
+__all__ = [
+    "AUDIT_PROBLEMS",
+    "EXCEPTION_HANDLERS",
+    "ITEM_PROBLEMS",
+    "PROBLEM_JSON",
+    "READ_PROBLEMS",
+    "WRITE_PROBLEMS",
+    "ApiProblem",
+    "MediaType",
+    "ProblemDetails",
+    "problem_response",
+    "problem_responses",
+]

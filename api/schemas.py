@@ -9,11 +9,15 @@ from msgspec import UNSET, Meta, UnsetType
 
 from archive.domain.events import LinkRelation, Modality, Rank, ReasonCode
 
-Text = Annotated[str, Meta(min_length=1, max_length=20_000)]
-Id = Annotated[str, Meta(min_length=1, max_length=200)]
+#: No NUL character in any text: PostgreSQL cannot store one in text or JSONB (it was a 500 there, and
+#: accepted on SQLite), so the API refuses it on both, as a 400 naming the field.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
+Id = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Line = Annotated[int, Meta(ge=1, le=10_000_000)]
 Version = Annotated[int, Meta(ge=0)]
-DateText = Annotated[str, Meta(min_length=4, max_length=40)]
+DateText = Annotated[str, Meta(min_length=4, max_length=40, pattern=NO_NUL)]
+ShortText = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
 
 
 class CitationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -32,7 +36,7 @@ class QualifiersIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: Id | None = None
     place: Id | None = None
     organization: Id | None = None
-    note: Annotated[str, Meta(max_length=2000)] | None = None
+    note: ShortText | None = None
 
 
 class RecordFactRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -42,14 +46,14 @@ class RecordFactRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     predicate: Id
     citations: Annotated[list[CitationIn], Meta(min_length=1, max_length=50)]
     object: Id | None = None
-    value: Annotated[str, Meta(max_length=2000)] | None = None
+    value: ShortText | None = None
     qualifiers: QualifiersIn = QualifiersIn()
     valid_from: DateText | None = None
     valid_to: DateText | None = None
     point_in_time: DateText | None = None
     modality: Modality = "asserted"
     rank: Rank = "normal"
-    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    reason: ShortText | None = None
     expected_version: Version | None = None
 
 
@@ -57,7 +61,7 @@ class ChangesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The values a correction sets: an absent field is unchanged, null clears it."""
 
     object: Id | UnsetType | None = UNSET
-    value: Annotated[str, Meta(max_length=2000)] | UnsetType | None = UNSET
+    value: ShortText | UnsetType | None = UNSET
     qualifiers: QualifiersIn | UnsetType = UNSET
     valid_from: DateText | UnsetType | None = UNSET
     valid_to: DateText | UnsetType | None = UNSET
@@ -97,7 +101,7 @@ class LinkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     relation: LinkRelation
     target_fact_id: Id
-    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    reason: ShortText | None = None
 
 
 class SourceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -107,6 +111,6 @@ class SourceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Text
     origin: Text
     source_date: DateText
-    text: Annotated[str, Meta(min_length=1, max_length=5_000_000)]
+    text: Annotated[str, Meta(min_length=1, max_length=5_000_000, pattern=NO_NUL)]
     expected_version: Version | None = None
-    reason: Annotated[str, Meta(max_length=2000)] | None = None
+    reason: ShortText | None = None

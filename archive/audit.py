@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.eventstore import EventStore, events_table
-from archive.queries import EventView, event_view
+from archive.queries import MAX_OFFSET, EventView, event_view
 
 #: How each fact event reads in a diff.
 CHANGE_OF_EVENT = {
@@ -61,7 +61,8 @@ class Diff(msgspec.Struct, frozen=True):
 
 async def events_page(store: EventStore, after: int, limit: int) -> EventPage:
     """Up to `limit` events after position `after`, in commit order."""
-    recorded = await store.read_all(after, limit)
+    # A position past what a database binds (64 bits) has nothing after it.
+    recorded = await store.read_all(after, limit) if after < MAX_OFFSET else []
     next_after = recorded[-1].position if len(recorded) == limit else None
     return EventPage([event_view(e) for e in recorded], limit, after, next_after)
 
@@ -88,7 +89,7 @@ async def diff(
                     .where(*window)
                     .order_by(table.c.position)
                     .limit(limit)
-                    .offset(offset)
+                    .offset(min(offset, MAX_OFFSET))
                 )
             )
             .scalars()

@@ -820,7 +820,7 @@ class ArchiveQueries:
     async def citations_in_state(self, state: str, limit: int, offset: int) -> CitationPage:
         """Citations in one state (drifted or orphaned ones are for an archivist to resolve)."""
         async with self.engine.connect() as conn:
-            rows, total = await citations.by_state(conn, state, limit, offset)
+            rows, total = await citations.by_state(conn, state, limit, min(offset, MAX_OFFSET))
         items = [
             CitationStateView(
                 r.fact_id,

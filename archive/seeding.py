@@ -131,7 +131,7 @@ class FactsFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     no_fact_here: list[NoFactHere] = []
 
 
-class _TextLoader(yaml.SafeLoader):
+class _TextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML without implicit timestamps: "2010-12-01" stays the text of a partial date."""
 
 
@@ -204,12 +204,19 @@ class Seeder:
         self.root = root
         self.on_progress = on_progress or (lambda done: None)
         self._done = 0
+        self._planned: tuple[EntitiesFile, list[tuple[Path, FactsFile]], dict[str, str]] | None = None
 
     def facts_files(self) -> list[Path]:
         """The facts files, in name order."""
         return sorted((self.root / "facts").glob("*.yaml"))
 
     def plan(self) -> tuple[EntitiesFile, list[tuple[Path, FactsFile]], dict[str, str]]:
+        """Every file parsed and every ref resolved (once: the progress bar and the run share it)."""
+        if self._planned is None:
+            self._planned = self._plan()
+        return self._planned
+
+    def _plan(self) -> tuple[EntitiesFile, list[tuple[Path, FactsFile]], dict[str, str]]:
         """Parse every file and resolve refs to fact ids before anything is appended."""
         entities_path = self.root / "entities.yaml"
         entities = load_entities(entities_path)

@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import reads_guard, requires
+from api.errors import AUDIT_PROBLEMS, READ_PROBLEMS
 from api.params import Limit, Offset, bad_parameter, record_time
 from archive.audit import Diff, EventPage, diff, events_page
 from archive.eventstore import EventStore, VerifyReport
@@ -26,7 +27,12 @@ class AuditController(Controller):
     tags = ["audit (auditor)"]
     guards = AUDITOR
 
-    @get("/events", operation_id="listEvents", summary="The global log, in commit order")
+    @get(
+        "/events",
+        operation_id="listEvents",
+        responses=AUDIT_PROBLEMS,
+        summary="The global log, in commit order",
+    )
     async def events(
         self,
         store: NamedDependency[EventStore],
@@ -36,7 +42,12 @@ class AuditController(Controller):
         """Each event with its position, stream, version, type, time, actor, reason, data and hashes."""
         return await events_page(store, after, limit)
 
-    @get("/audit/verify", operation_id="verifyLog", summary="Recompute the hash chain")
+    @get(
+        "/audit/verify",
+        operation_id="verifyLog",
+        responses=AUDIT_PROBLEMS,
+        summary="Recompute the hash chain",
+    )
     async def verify(self, store: NamedDependency[EventStore]) -> VerifyReport:
         """`ok`, how many events were checked, the head hash, and the first bad position if any."""
         return await store.verify()
@@ -49,7 +60,11 @@ class DiffController(Controller):
     tags = ["audit"]
     guards = [reads_guard]
 
-    @get(operation_id="diff", summary="What changed in belief between two record times")
+    @get(
+        operation_id="diff",
+        responses=READ_PROBLEMS,
+        summary="What changed in belief between two record times",
+    )
     async def diff(
         self,
         engine: NamedDependency[AsyncEngine],
@@ -75,7 +90,11 @@ class CitationsController(Controller):
     tags = ["citations"]
     guards = [reads_guard]
 
-    @get(operation_id="listCitations", summary="Citations by state, e.g. drifted or orphaned")
+    @get(
+        operation_id="listCitations",
+        responses=READ_PROBLEMS,
+        summary="Citations by state, e.g. drifted or orphaned",
+    )
     async def citations(
         self,
         queries: NamedDependency[ArchiveQueries],

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from api.auth import reads_guard
+from api.errors import ITEM_PROBLEMS, READ_PROBLEMS
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -31,7 +32,7 @@ class EntitiesController(Controller):
     tags = ["entities"]
     guards = [reads_guard]
 
-    @get(operation_id="listEntities", summary="Search the entity registry")
+    @get(operation_id="listEntities", responses=READ_PROBLEMS, summary="Search the entity registry")
     async def list_entities(
         self,
         queries: NamedDependency[ArchiveQueries],
@@ -47,14 +48,19 @@ class EntitiesController(Controller):
             raise bad_parameter("kind", f"{kind!r} is not a kind; use one of {', '.join(ENTITY_KINDS)}")
         return await queries.entities(q, kind, limit, offset)
 
-    @get("/{entity_id:str}", operation_id="getEntity", summary="One entity")
+    @get("/{entity_id:str}", operation_id="getEntity", responses=ITEM_PROBLEMS, summary="One entity")
     async def get_entity(
         self, queries: NamedDependency[ArchiveQueries], entity_id: FromPath[str]
     ) -> EntityView:
         """An entity's kind, label and aliases."""
         return await queries.entity(entity_id)
 
-    @get("/{entity_id:str}/relations", operation_id="getEntityRelations", summary="Facts about an entity")
+    @get(
+        "/{entity_id:str}/relations",
+        operation_id="getEntityRelations",
+        responses=ITEM_PROBLEMS,
+        summary="Facts about an entity",
+    )
     async def relations(
         self,
         queries: NamedDependency[ArchiveQueries],

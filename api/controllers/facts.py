@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from api.auth import reads_guard
@@ -16,6 +17,7 @@ from api.commands import (
     qualifiers_of,
     resolve_citations,
 )
+from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -27,7 +29,14 @@ from api.params import (
     partial_date,
     record_time,
 )
-from api.schemas import CorrectionRequest, LinkRequest, RankRequest, RecordFactRequest, RetractionRequest
+from api.schemas import (
+    NO_NUL,
+    CorrectionRequest,
+    LinkRequest,
+    RankRequest,
+    RecordFactRequest,
+    RetractionRequest,
+)
 from archive.domain.facts import FactContent
 from archive.queries import (
     ArchiveQueries,
@@ -43,7 +52,11 @@ from archive.services import Archive
 from archive.tokens import Principal
 
 EntityId = Annotated[str | None, QueryParameter(max_length=200)]
-FactId = Annotated[str, PathParameter(max_length=64)]
+FactId = Annotated[str, PathParameter(max_length=64, pattern=NO_NUL)]
+RECORD_RESPONSES = {
+    **WRITE_PROBLEMS,
+    200: ResponseSpec(FactView, description="The fact existed: any new citation is added to it."),
+}
 
 
 class FactsController(Controller):
@@ -54,7 +67,7 @@ class FactsController(Controller):
     tags = ["facts"]
     guards = [reads_guard]
 
-    @get(operation_id="searchFacts", summary="Search facts")
+    @get(operation_id="searchFacts", responses=READ_PROBLEMS, summary="Search facts")
     async def search(
         self,
         queries: NamedDependency[ArchiveQueries],
@@ -96,7 +109,12 @@ class FactsController(Controller):
         )
         return Response(await queries.search_facts(criteria, limit, offset), headers=memento_headers(moment))
 
-    @get("/{fact_id:str}", operation_id="getFact", summary="One fact, as it stood at a record time")
+    @get(
+        "/{fact_id:str}",
+        operation_id="getFact",
+        responses=ITEM_PROBLEMS,
+        summary="One fact, as it stood at a record time",
+    )
     async def get_fact(
         self,
         queries: NamedDependency[ArchiveQueries],
@@ -109,12 +127,22 @@ class FactsController(Controller):
         fact = await queries.fact(fact_id, moment)
         return Response(fact, headers=memento_headers(fact.recorded_at if moment else None))
 
-    @get("/{fact_id:str}/history", operation_id="getFactHistory", summary="Every event of a fact")
+    @get(
+        "/{fact_id:str}/history",
+        operation_id="getFactHistory",
+        responses=ITEM_PROBLEMS,
+        summary="Every event of a fact",
+    )
     async def history(self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]) -> FactHistory:
         """Each event: position, type, version, record time, actor, reason and data."""
         return await queries.fact_history(fact_id)
 
-    @get("/{fact_id:str}/provenance", operation_id="getFactProvenance", summary="Where a fact comes from")
+    @get(
+        "/{fact_id:str}/provenance",
+        operation_id="getFactProvenance",
+        responses=ITEM_PROBLEMS,
+        summary="Where a fact comes from",
+    )
     async def provenance(
         self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]
     ) -> Provenance:
@@ -123,6 +151,7 @@ class FactsController(Controller):
 
     @post(
         operation_id="recordFact",
+        responses=RECORD_RESPONSES,
         guards=ARCHIVIST,
         summary="Record a fact with at least one citation",
         status_code=201,
@@ -161,6 +190,7 @@ class FactsController(Controller):
         "/{fact_id:str}/corrections",
         guards=ARCHIVIST,
         operation_id="correctFact",
+        responses=WRITE_PROBLEMS,
         summary="Correct a fact",
         status_code=200,
     )
@@ -189,6 +219,7 @@ class FactsController(Controller):
         "/{fact_id:str}/retractions",
         guards=ARCHIVIST,
         operation_id="retractFact",
+        responses=WRITE_PROBLEMS,
         summary="Retract a fact",
         status_code=200,
     )
@@ -216,6 +247,7 @@ class FactsController(Controller):
         "/{fact_id:str}/rank",
         guards=ARCHIVIST,
         operation_id="rerankFact",
+        responses=WRITE_PROBLEMS,
         summary="Change a fact's rank",
         status_code=200,
     )
@@ -243,6 +275,7 @@ class FactsController(Controller):
         "/{fact_id:str}/links",
         guards=ARCHIVIST,
         operation_id="linkFact",
+        responses=WRITE_PROBLEMS,
         summary="Link a fact to another",
         status_code=200,
     )

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.errors import ApiProblem
+from api.errors import ApiProblem, problem_responses
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -25,7 +25,11 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get(operation_id="health", summary="Liveness, with the database reachable")
+    @get(
+        operation_id="health",
+        responses=problem_responses(503),
+        summary="Liveness, with the database reachable",
+    )
     async def health(self, engine: NamedDependency[AsyncEngine]) -> Health:
         """Answer 200 when the database answers a query, 503 otherwise."""
         try:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from api.auth import reads_guard
+from api.errors import ITEM_PROBLEMS, READ_PROBLEMS
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -31,7 +32,7 @@ class RolesController(Controller):
     tags = ["roles"]
     guards = [reads_guard]
 
-    @get(operation_id="listRoles", summary="Who held which office, when")
+    @get(operation_id="listRoles", responses=READ_PROBLEMS, summary="Who held which office, when")
     async def roles(
         self,
         queries: NamedDependency[ArchiveQueries],
@@ -74,7 +75,7 @@ class TimelineController(Controller):
     tags = ["timeline"]
     guards = [reads_guard]
 
-    @get(operation_id="getTimeline", summary="Dated facts in order of valid time")
+    @get(operation_id="getTimeline", responses=ITEM_PROBLEMS, summary="Dated facts in order of valid time")
     async def timeline(
         self,
         queries: NamedDependency[ArchiveQueries],

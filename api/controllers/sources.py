@@ -6,15 +6,24 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from api.auth import reads_guard
 from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
+from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import Limit, Offset
 from api.schemas import SourceRequest
 from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView
 from archive.services import Archive
 from archive.tokens import Principal
+
+SOURCE_WRITE_RESPONSES = {
+    **WRITE_PROBLEMS,
+    200: ResponseSpec(
+        SourceWritten, description="A new version of the source (each citation re-checked), or the same text."
+    ),
+}
 
 
 class SourcesController(Controller):
@@ -24,14 +33,14 @@ class SourcesController(Controller):
     tags = ["sources"]
     guards = [reads_guard]
 
-    @get(operation_id="listSources", summary="Every source document")
+    @get(operation_id="listSources", responses=READ_PROBLEMS, summary="Every source document")
     async def list_sources(
         self, queries: NamedDependency[ArchiveQueries], limit: Limit = 50, offset: Offset = 0
     ) -> SourcePage:
         """Sources in id order, with title, date, sha256 of their bytes and line count."""
         return await queries.sources(limit, offset)
 
-    @get("/{source_id:str}", operation_id="getSource", summary="One source document")
+    @get("/{source_id:str}", operation_id="getSource", responses=ITEM_PROBLEMS, summary="One source document")
     async def get_source(
         self, queries: NamedDependency[ArchiveQueries], source_id: FromPath[str]
     ) -> SourceView:
@@ -41,6 +50,7 @@ class SourcesController(Controller):
     @get(
         "/{source_id:str}/lines/{n:int}",
         operation_id="getSourceLine",
+        responses=ITEM_PROBLEMS,
         summary="A line and the facts citing it",
     )
     async def get_line(
@@ -54,6 +64,7 @@ class SourcesController(Controller):
 
     @post(
         operation_id="registerSource",
+        responses=SOURCE_WRITE_RESPONSES,
         guards=ARCHIVIST,
         summary="Register a source or a new version of it",
         status_code=201,
