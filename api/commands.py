@@ -17,11 +17,13 @@ from api.schemas import (
     ChangesIn,
     CitationIn,
     QualifiersIn,
+    RecordFactRequest,
 )
 from archive.domain.errors import UnknownSource
 from archive.domain.events import Citation, CitationRecheck, FactChanges, Qualifiers
+from archive.domain.facts import FactContent
 from archive.queries import ArchiveQueries, NotFound, SourceView
-from archive.services import CommandMeta
+from archive.services import Archive, CommandMeta, FactWritten
 from archive.tokens import Principal
 
 ARCHIVIST = [requires("archivist")]
@@ -80,3 +82,31 @@ def changes_of(given: ChangesIn) -> FactChanges:
 def rechecks_of(data: dict[str, Any]) -> list[CitationRecheck]:
     """The citation re-checks a source event carries."""
     return msgspec.convert(data.get("rechecks", []), list[CitationRecheck])
+
+
+async def record_fact(
+    request: Request[Any, Any, Any],
+    data: RecordFactRequest,
+    archive: Archive,
+    queries: ArchiveQueries,
+    principal: Principal,
+) -> FactWritten:
+    """A record request (POST /facts, or the record form) through the command handler."""
+    content = FactContent(
+        subject=data.subject,
+        predicate=data.predicate,
+        object=data.object,
+        value=data.value,
+        qualifiers=qualifiers_of(data.qualifiers),
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        point_in_time=data.point_in_time,
+        modality=data.modality,
+    )
+    return await archive.record_fact(
+        content=content,
+        rank=data.rank,
+        citations=await resolve_citations(queries, data.citations),
+        meta=command_meta(request, principal, data.reason),
+        expected_version=data.expected_version,
+    )

@@ -14,7 +14,7 @@ from api.commands import (
     ARCHIVIST,
     changes_of,
     command_meta,
-    qualifiers_of,
+    record_fact,
     resolve_citations,
 )
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
@@ -37,7 +37,6 @@ from api.schemas import (
     RecordFactRequest,
     RetractionRequest,
 )
-from archive.domain.facts import FactContent
 from archive.queries import (
     ArchiveQueries,
     FactFilter,
@@ -165,24 +164,7 @@ class FactsController(Controller):
         principal: NamedDependency[Principal],
     ) -> Response[FactView]:
         """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing)."""
-        content = FactContent(
-            subject=data.subject,
-            predicate=data.predicate,
-            object=data.object,
-            value=data.value,
-            qualifiers=qualifiers_of(data.qualifiers),
-            valid_from=data.valid_from,
-            valid_to=data.valid_to,
-            point_in_time=data.point_in_time,
-            modality=data.modality,
-        )
-        written = await archive.record_fact(
-            content=content,
-            rank=data.rank,
-            citations=await resolve_citations(queries, data.citations),
-            meta=command_meta(request, principal, data.reason),
-            expected_version=data.expected_version,
-        )
+        written = await record_fact(request, data, archive, queries, principal)
         created = any(e.event_type == "fact.recorded" for e in written.events)
         return Response(await queries.fact(written.fact_id), status_code=201 if created else 200)
 

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.commands import changes_of, command_meta, qualifiers_of, resolve_citations
+from api.commands import changes_of, command_meta, record_fact, resolve_citations
 from api.web.auth import page_requires
 from api.web.forms import FormError, correction_request, rank_request, record_request, retraction_request
 from api.web.pages import entity_choices
@@ -23,7 +23,6 @@ from api.web.quotes import segments
 from api.web.rendering import page
 from archive.domain.errors import DomainError, StaleVersion
 from archive.domain.events import Modality, Rank, ReasonCode
-from archive.domain.facts import FactContent
 from archive.eventstore import ConcurrencyError
 from archive.queries import ArchiveQueries, FactView, NotFound
 from archive.services import Archive, FactWritten
@@ -82,24 +81,7 @@ class RecordController(Controller):
         form["source_id"] = source_id
         try:
             data = record_request(form)
-            content = FactContent(
-                subject=data.subject,
-                predicate=data.predicate,
-                object=data.object,
-                value=data.value,
-                qualifiers=qualifiers_of(data.qualifiers),
-                valid_from=data.valid_from,
-                valid_to=data.valid_to,
-                point_in_time=data.point_in_time,
-                modality=data.modality,
-            )
-            written = await archive.record_fact(
-                content=content,
-                rank=data.rank,
-                citations=await resolve_citations(queries, data.citations),
-                meta=command_meta(request, _principal(request), data.reason),
-                expected_version=data.expected_version,
-            )
+            written = await record_fact(request, data, archive, queries, _principal(request))
         except (FormError, DomainError, ConcurrencyError, NotFound) as error:
             status = 409 if isinstance(error, StaleVersion | ConcurrencyError) else 422
             return await self._render(request, queries, source_id, form, _message(error), status)
