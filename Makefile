@@ -30,5 +30,9 @@ format: install
 	$(RUN) ruff format archive api tests migrations
 	$(RUN) ruff check --fix archive api tests migrations
 
+# The benchmark suite (bench/README.md): both databases, full sizes, about 23 minutes; BENCH_ARGS adds flags.
+bench: install
+	$(RUN) python -m bench --backend sqlite,postgres $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,318 @@
+"""Subprocess workers for the bulk cases (4: ingest, 5: rebuild), one process per implementation and size.
+
+The parent drives them in lock step over stdin/stdout (one JSON command a line; answers are lines that
+start with `@@ `), so the implementations run interleaved, batch by batch, and never at the same time,
+while each keeps its own process: its peak RSS (ru_maxrss) is its own and says nothing of the others.
+
+    python -m bench.worker KIND CONFIG_JSON
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import corpus
+from bench.common import max_rss_mb
+
+PAGE = 2000  # page size of every replay (the archive's rebuild uses 2000 too)
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    async def setup(self) -> dict[str, Any]:
+        return {}
+
+    async def close(self) -> None:
+        return None
+
+
+# -- case 4: ingest ------------------------------------------------------------------------------------
+
+
+class OursIngest(Worker):
+    """Archive.ingest_facts, 2000 facts a call (each batch's source is registered first, untimed)."""
+
+    async def setup(self) -> dict[str, Any]:
+        from archive.db import create_engine
+        from archive.events import event_registry
+        from archive.eventstore import EventStore
+        from archive.services import Archive, CommandMeta
+        from archive.vocabulary import load_vocabulary
+
+        self.engine = create_engine(self.config["url"])
+        self.archive = Archive(EventStore(self.engine, event_registry()), load_vocabulary())
+        self.meta = CommandMeta(actor="bench", reason="synthetic corpus")
+        started = time.perf_counter()
+        async with self.archive.transaction() as tx:
+            for entity_id, kind, label in corpus.entities():
+                await self.archive.register_entity(
+                    entity_id=entity_id, kind=kind, label=label, meta=self.meta, conn=tx
+                )
+        return {"entities_seconds": time.perf_counter() - started}
+
+    async def batch(self, b: int, total: int) -> dict[str, Any]:
+        numbers = range(b * corpus.BATCH, min((b + 1) * corpus.BATCH, total))
+        text = corpus.source_text(b)
+        await self.archive.register_source(
+            source_id=corpus.source_id(b),
+            title=f"Bench register {b:05d}",
+            origin="bench/corpus.py",
+            source_date=str(1900 + b % 100),
+            content=text.encode("utf-8"),
+            meta=self.meta,
+        )
+        items = corpus.fact_inputs(numbers, corpus.source_sha(b))
+        started = time.perf_counter()
+        done = await self.archive.ingest_facts(items, self.meta)
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "events": len(done.events)}
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class RawIngest(Worker):
+    """The same rows (events and the six fact read models) written with the bare driver:
+    COPY on PostgreSQL (asyncpg), executemany on SQLite (aiosqlite), one transaction a batch."""
+
+    async def setup(self) -> dict[str, Any]:
+        import msgspec
+
+        self.encode = lambda obj: msgspec.json.encode(obj).decode()
+        self.sqlite = self.config["backend"] == "sqlite"
+        self.position = 1
+        if self.sqlite:
+            import aiosqlite
+
+            self.conn = await aiosqlite.connect(self.config["dsn"], isolation_level=None)
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+                await self.conn.execute(f"PRAGMA {pragma}")
+        else:
+            import asyncpg
+
+            self.conn = await asyncpg.connect(self.config["dsn"])
+        return {}
+
+    async def batch(self, b: int, total: int) -> dict[str, Any]:
+        numbers = range(b * corpus.BATCH, min((b + 1) * corpus.BATCH, total))
+        rows = corpus.raw_rows(
+            numbers, corpus.source_sha(b), datetime.now(UTC), self.position, self.encode, self.sqlite
+        )
+        self.position += len(numbers)
+        started = time.perf_counter()
+        if self.sqlite:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            for table, records in rows.items():
+                columns = corpus.RAW_COLUMNS[table]
+                marks = ",".join("?" * len(columns))
+                await self.conn.executemany(
+                    f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", records
+                )
+            await self.conn.execute("COMMIT")
+        else:
+            async with self.conn.transaction():
+                for table, records in rows.items():
+                    await self.conn.copy_records_to_table(
+                        table, records=records, columns=list(corpus.RAW_COLUMNS[table])
+                    )
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "events": len(numbers)}
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+class PeerIngest(Worker):
+    """eventsourcing: one FactAggregate a fact, `Application.save` of 1000 aggregates at a time."""
+
+    async def setup(self) -> dict[str, Any]:
+        from bench.peer import PeerArchive
+
+        self.app = PeerArchive(self.config["env"])
+        return {"recorder": type(self.app.recorder).__qualname__}
+
+    async def batch(self, b: int, total: int) -> dict[str, Any]:
+        from bench.peer import FactAggregate, peer_content
+
+        numbers = range(b * corpus.BATCH, min((b + 1) * corpus.BATCH, total))
+        inputs = [peer_content(n) for n in numbers]
+        started = time.perf_counter()
+        for offset in range(0, len(inputs), 1000):
+            aggregates = [
+                FactAggregate(fact_id=fid, content=content, rank="normal", citations=citations)
+                for fid, content, citations in inputs[offset : offset + 1000]
+            ]
+            self.app.save(*aggregates)
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "events": len(inputs)}
+
+    async def close(self) -> None:
+        self.app.close()
+
+
+# -- case 5: rebuild / replay ----------------------------------------------------------------------------
+
+
+class OursRebuild(Worker):
+    """archive.projections.rebuild.rebuild: clear every read model, replay read_all in pages of 2000."""
+
+    async def run(self) -> dict[str, Any]:
+        from archive.db import create_engine
+        from archive.events import event_registry
+        from archive.eventstore import EventStore
+        from archive.projections.rebuild import rebuild
+        from archive.projections.runner import Projector
+        from archive.vocabulary import load_vocabulary
+
+        engine = create_engine(self.config["url"])
+        try:
+            store = EventStore(engine, event_registry())
+            projector = Projector(load_vocabulary())
+            started = time.perf_counter()
+            applied = await rebuild(store, projector, page_size=PAGE)
+            seconds = time.perf_counter() - started
+        finally:
+            await engine.dispose()
+        return {"seconds": seconds, "events": applied}
+
+
+class PeerFold(Worker):
+    """eventsourcing: page the log with select_notifications(limit=2000), map each notification back to
+    its domain event with the application's mapper, and fold the events into a dict by aggregate id."""
+
+    async def run(self) -> dict[str, Any]:
+        from bench.peer import PeerArchive
+
+        app = PeerArchive(self.config["env"])
+        try:
+            started = time.perf_counter()
+            state: dict[Any, dict[str, Any]] = {}
+            start = 1
+            seen = 0
+            while True:
+                page = app.recorder.select_notifications(start=start, limit=PAGE)
+                for notification in page:
+                    domain_event = app.mapper.to_domain_event(notification)
+                    name = type(domain_event).__name__
+                    if name == "Recorded":
+                        state[domain_event.originator_id] = {
+                            "version": domain_event.originator_version,
+                            **domain_event.content,  # type: ignore[attr-defined]
+                        }
+                    else:
+                        current = state.setdefault(domain_event.originator_id, {})
+                        current.update(getattr(domain_event, "changes", {}))
+                        current["version"] = domain_event.originator_version
+                seen += len(page)
+                if len(page) < PAGE:
+                    break
+                start = page[-1].id + 1
+            seconds = time.perf_counter() - started
+        finally:
+            app.close()
+        return {"seconds": seconds, "events": seen, "aggregates": len(state)}
+
+
+class RawPage(Worker):
+    """The floor: page `events` by position with the bare driver, decode each payload, fold into a dict."""
+
+    async def run(self) -> dict[str, Any]:
+        import msgspec
+
+        decode = msgspec.json.decode
+        state: dict[str, Any] = {}
+        seen = 0
+        query = (
+            "SELECT position, stream_id, stream_version, event_type, schema_version, data, metadata, "
+            "recorded_at, prev_hash, hash FROM events WHERE position > {} ORDER BY position LIMIT {}"
+        )
+        if self.config["backend"] == "sqlite":
+            import aiosqlite
+
+            conn = await aiosqlite.connect(self.config["dsn"])
+            started = time.perf_counter()
+            after = 0
+            while True:
+                cursor = await conn.execute(query.format("?", "?"), (after, PAGE))
+                page = await cursor.fetchall()
+                for row in page:
+                    state[row[1]] = (row[2], decode(row[5]))
+                seen += len(page)
+                if len(page) < PAGE:
+                    break
+                after = page[-1][0]
+            seconds = time.perf_counter() - started
+            await conn.close()
+        else:
+            import asyncpg
+
+            conn = await asyncpg.connect(self.config["dsn"])
+            statement = await conn.prepare(query.format("$1", "$2"))
+            started = time.perf_counter()
+            after = 0
+            while True:
+                page = await statement.fetch(after, PAGE)
+                for row in page:
+                    state[row[1]] = (row[2], decode(row[5]))
+                seen += len(page)
+                if len(page) < PAGE:
+                    break
+                after = page[-1][0]
+            seconds = time.perf_counter() - started
+            await conn.close()
+        return {"seconds": seconds, "events": seen}
+
+
+KINDS: dict[str, type[Worker]] = {
+    "ours-ingest": OursIngest,
+    "raw-ingest": RawIngest,
+    "peer-ingest": PeerIngest,
+    "ours-rebuild": OursRebuild,
+    "peer-fold": PeerFold,
+    "raw-page": RawPage,
+}
+
+
+def answer(payload: dict[str, Any]) -> None:
+    sys.stdout.write("@@ " + json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+async def serve(kind: str, config: dict[str, Any]) -> None:
+    worker = KINDS[kind](config)
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        command = json.loads(line)
+        op = command.pop("op")
+        try:
+            if op == "stop":
+                await worker.close()
+                answer({"ok": True, "maxrss_mb": max_rss_mb()})
+                return
+            result = await getattr(worker, op)(**command)
+            answer({"ok": True, **result})
+        except Exception as error:  # reported to the parent, which stops the run
+            import traceback
+
+            answer(
+                {"ok": False, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()}
+            )
+
+
+def main() -> None:
+    kind, config = sys.argv[1], json.loads(sys.argv[2])
+    asyncio.run(serve(kind, config))
+
+
+if __name__ == "__main__":
+    main()
