@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -202,7 +202,6 @@ __all__ = [
     "READ_PROBLEMS",
     "WRITE_PROBLEMS",
     "ApiProblem",
-    "MediaType",
     "ProblemDetails",
     "problem_response",
     "problem_responses",

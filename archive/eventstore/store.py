@@ -323,16 +323,6 @@ class EventStore:
         async with self.engine.connect() as own:
             return [self._to_recorded(row) for row in await own.execute(query)]
 
-    async def iter_all(self, after_position: int = 0, batch_size: int = 2000) -> AsyncIterator[RecordedEvent]:
-        """Every event after `after_position`, in pages, without holding the whole log in memory."""
-        while True:
-            page = await self.read_all(after_position, batch_size)
-            for event in page:
-                yield event
-            if len(page) < batch_size:
-                return
-            after_position = page[-1].position
-
     async def count(self) -> int:
         """How many events the log holds."""
         async with self.engine.connect() as conn:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, func, or_, select
+from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -123,12 +123,3 @@ async def exists(conn: AsyncConnection, fact_id: str) -> bool:
     """Whether the fact was ever recorded."""
     query = select(func.count()).where(fact_versions_table.c.fact_id == fact_id)
     return bool((await conn.execute(query)).scalar_one())
-
-
-def overlaps_valid_period(earliest: date, latest: date) -> Any:
-    """Rows whose valid time may overlap the days [earliest, latest] (refined by `holds_at`)."""
-    table = fact_versions_table
-    return (
-        or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= latest),
-        or_(table.c.valid_latest.is_(None), table.c.valid_latest >= earliest),
-    )

@@ -8,8 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from archive.eventstore import EventStore
 from archive.projections.runner import Projector, clear
+
+
+async def replay(
+    store: EventStore,
+    projector: Projector,
+    conn: AsyncConnection,
+    read_conn: AsyncConnection | None,
+    page_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply the whole log, page by page, through `conn`; return the number of events applied.
+
+    Pages are read through `read_conn` (a separate connection when None), so a caller whose `conn`
+    writes elsewhere (the shadow check) still reads the real log.
+    """
+    applied, after = 0, 0
+    while page := await store.read_all(after, page_size, conn=read_conn):
+        await projector.apply(conn, page)
+        applied += len(page)
+        after = page[-1].position
+        if on_progress is not None:
+            on_progress(applied)
+    return applied
 
 
 async def rebuild(
@@ -19,17 +44,6 @@ async def rebuild(
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Replay the whole log into fresh read models; return the number of events applied."""
-    applied = 0
     async with store.transaction() as conn:
         await clear(conn)
-        after = 0
-        while True:
-            page = await store.read_all(after, page_size, conn=conn)
-            if not page:
-                break
-            await projector.apply(conn, page)
-            applied += len(page)
-            after = page[-1].position
-            if on_progress is not None:
-                on_progress(applied)
-    return applied
+        return await replay(store, projector, conn, conn, page_size, on_progress)

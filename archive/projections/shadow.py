@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore import EventStore
 from archive.projections.checkpoints import checkpoints_table
+from archive.projections.rebuild import replay
 from archive.projections.runner import READ_MODEL_TABLES, Projector
 
 SHADOWED: list[Table] = [*READ_MODEL_TABLES.values(), checkpoints_table]
@@ -60,16 +61,8 @@ async def compare_with_rebuild(
         live = {table.name: await snapshot(conn, table) for table in SHADOWED}
         await conn.execution_options(schema_translate_map={None: shadow_schema})
         await conn.run_sync(lambda sync: SHADOWED[0].metadata.create_all(sync, tables=SHADOWED))
-        after, applied = 0, 0
-        while True:
-            page = await store.read_all(after, page_size)
-            if not page:
-                break
-            await projector.apply(conn, page)
-            applied += len(page)
-            after = page[-1].position
-            if on_progress is not None:
-                on_progress(applied)
+        # Pages come through another connection: `conn` now sends every table name to the shadows.
+        await replay(store, projector, conn, None, page_size, on_progress)
         rebuilt = {table.name: await snapshot(conn, table) for table in SHADOWED}
         await conn.execution_options(schema_translate_map=None)
     differences = []
