@@ -162,14 +162,24 @@ class Archive:
             yield own
 
     async def _commit(
-        self, conn: AsyncConnection, stream_id: str, version: int, events: Sequence[Event], meta: CommandMeta
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        version: int,
+        events: Sequence[Event],
+        meta: CommandMeta,
+        fact_before: FactState | None = None,
     ) -> list[RecordedEvent]:
-        """Append the decided events and project them, in the caller's transaction."""
+        """Append the decided events and project them, in the caller's transaction.
+
+        `fact_before` is the fact state the decision was made on, so the projector need not reload it.
+        """
         if not events:
             return []
         new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
         recorded = await self.store.append_in(conn, stream_id, version, new, meta.as_metadata())
-        await self.projector.apply(conn, recorded)
+        before = {fact_before.fact_id: fact_before} if fact_before is not None and fact_before.exists else {}
+        await self.projector.apply(conn, recorded, before)
         return recorded
 
     # -- sources and entities ----------------------------------------------------------------------
@@ -251,7 +261,7 @@ class Archive:
     ) -> FactWritten:
         state = await fact_versions.current_state(conn, fact_id)
         events = decide_fact(command, state)
-        appended = await self._commit(conn, fact_stream(fact_id), state.version, events, meta)
+        appended = await self._commit(conn, fact_stream(fact_id), state.version, events, meta, state)
         for event in events:
             state = evolve_fact(state, event)
         return FactWritten(fact_stream(fact_id), state.version, appended, fact_id=fact_id, state=state)
@@ -310,6 +320,7 @@ class Archive:
                     raise IngestError(index, error) from error
             states = await fact_versions.current_states(tx, set(fact_ids))
             start_versions = {fact_id: state.version for fact_id, state in states.items()}
+            states_before = dict(states)
             decided: dict[str, list[Event]] = {}
             recorded_at = self._clock()
             for index, (item, fact_id) in enumerate(zip(items, fact_ids, strict=True)):
@@ -335,7 +346,7 @@ class Archive:
             recorded: list[RecordedEvent] = []
             if writes:
                 recorded = await self.store.append_streams_in(tx, writes, meta.as_metadata())
-                await self.projector.apply(tx, recorded)
+                await self.projector.apply(tx, recorded, states_before)
             return Ingested(fact_ids, recorded)
 
     async def correct_fact(

@@ -7,7 +7,7 @@ turns that state into rows, and a whole batch is written with one statement per 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, delete
@@ -122,15 +122,24 @@ class Projector:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
 
-    async def apply(self, conn: AsyncConnection, recorded_events: Sequence[RecordedEvent]) -> None:
-        """Apply `recorded_events` (in position order) and move every checkpoint past the last one."""
+    async def apply(
+        self,
+        conn: AsyncConnection,
+        recorded_events: Sequence[RecordedEvent],
+        states_before: Mapping[str, FactState] | None = None,
+    ) -> None:
+        """Apply `recorded_events` (in position order) and move every checkpoint past the last one.
+
+        `states_before` are fact states the caller already loaded in this transaction (the command
+        handlers have them); only the other facts' states are read from `fact_versions`.
+        """
         if not recorded_events:
             return
         decoded = [(decode_event(r.event_type, r.data), r) for r in recorded_events]
         fact_ids = {e.fact_id for e, _ in decoded if isinstance(e, FACT_EVENTS)}
-        rows = _FactRows(
-            await fact_versions.current_states(conn, fact_ids), await citations.known_ids(conn, fact_ids)
-        )
+        known = dict(states_before or {})
+        states = {**await fact_versions.current_states(conn, fact_ids - known.keys()), **known}
+        rows = _FactRows(states, await citations.known_ids(conn, fact_ids))
         for event, recorded in decoded:
             if isinstance(event, FACT_EVENTS):
                 rows.add(event, recorded, self.vocabulary)
