@@ -6,24 +6,32 @@ tailing `read_all` can never see position N+1 committed before position N.
 
 An append does not read the stream's version first. It writes `expected_version + 1 ...` and the unique
 `(stream_id, stream_version)` turns a lost race into `ConcurrencyError`. It does read the head of the
-chain, since the new hash covers the previous one, and in that same query it checks that
+chain, since the new hash covers the previous one, and in that same step it checks that
 `expected_version` itself exists, so that a too-high expected version cannot leave a gap.
+
+On PostgreSQL that step is one call of the server-side function `archive_append` (migration 0004): it
+takes the lock, checks, chains with `sha256()` over the canonical bytes built here, and inserts, so a
+lone append is one round trip in autocommit. On SQLite the writers of one process queue on an
+`asyncio.Lock` before `BEGIN IMMEDIATE`, so that they wait in order instead of in SQLite's busy
+handler, which sleeps for up to 100 ms between tries.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import Dialect, Table, func, select, text, tuple_
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.db import SQLITE_BEGIN
+from archive.db import SQLITE_BEGIN, json_text
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
@@ -83,6 +91,60 @@ def check_json(value: Any, path: str = "data") -> None:
     )
 
 
+#: The server-side append of migration 0004, bound by name.
+_APPEND_CALL = text(
+    "SELECT event_position, event_prev_hash, event_hash FROM archive_append("
+    ":lock_key, :continuing_streams, :continuing_versions, :stream_ids, :stream_versions, :event_types, "
+    ":schema_versions, :datas, :event_metadata, :recorded, :canonical)"
+)
+#: The SQLSTATE `archive_append` raises when an expected version does not exist.
+_MISSING_VERSION_STATE = "AR409"
+
+
+_SQLITE_HEAD = (
+    "SELECT (SELECT hash FROM events ORDER BY position DESC LIMIT 1), "
+    "(SELECT coalesce(max(position), 0) FROM events)"
+)
+#: SQLite binds at most 32766 values a statement; two a pair, with room to spare.
+_SQLITE_PAIRS_PER_QUERY = 5000
+
+
+class _DriverInsert:
+    """An INSERT of every column, compiled once, run by the driver with SQLAlchemy's bind processors."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in table.c])
+        self.sql = str(compiled)
+        self.keys = list(compiled.positiontup or ())
+        self.processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in self.keys]
+
+    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            row[key] if process is None else process(row[key])
+            for key, process in zip(self.keys, self.processors, strict=True)
+        )
+
+
+def _canonical(row: dict[str, Any], recorded_at: datetime) -> bytes:
+    return canonical_bytes(
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        data=row["data"],
+        metadata=row["event_metadata"],
+        recorded_at=recorded_at,
+    )
+
+
+def _missing_version(error: DBAPIError) -> tuple[str, int] | None:
+    """The (stream, version) named by `archive_append`'s refusal, or None for any other error."""
+    if error.orig is None or getattr(error.orig, "sqlstate", None) != _MISSING_VERSION_STATE:
+        return None
+    detail = msgspec.json.decode(getattr(error.orig.__cause__, "detail", None) or "{}")
+    return str(detail["stream_id"]), int(detail["version"])
+
+
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -100,6 +162,8 @@ class EventStore:
         self.registry = registry
         self._clock = clock
         self._is_sqlite = engine.dialect.name == "sqlite"
+        self._sqlite_writer = asyncio.Lock()
+        self._sqlite_insert_statement: _DriverInsert | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -110,7 +174,7 @@ class EventStore:
         With `commit=False` it always rolls back: a consistent, writer-free view for checks that write
         only scratch tables.
         """
-        async with self.engine.connect() as conn:
+        async with self._writer_turn(), self.engine.connect() as conn:
             if self._is_sqlite:
                 await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
             transaction = await conn.begin()
@@ -126,6 +190,15 @@ class EventStore:
             else:
                 await transaction.rollback()
 
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn to write; on PostgreSQL the advisory lock does it."""
+        if not self._is_sqlite:
+            yield
+            return
+        async with self._sqlite_writer:
+            yield
+
     async def append(
         self,
         stream_id: str,
@@ -135,7 +208,12 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`."""
         try:
-            async with self.transaction() as conn:
+            if self._is_sqlite:
+                async with self.transaction() as conn:
+                    return await self.append_in(conn, stream_id, expected_version, events, metadata)
+            # One statement, so it can be its own transaction: `archive_append` takes the lock itself.
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
                 return await self.append_in(conn, stream_id, expected_version, events, metadata)
         except ConcurrencyError as error:
             error.current_version = await self.stream_version(stream_id)
@@ -157,7 +235,7 @@ class EventStore:
     async def append_streams_in(
         self, conn: AsyncConnection, writes: Sequence[StreamWrite], metadata: Mapping[str, Any] | None = None
     ) -> list[RecordedEvent]:
-        """Append to several streams at once: one chain-head query, one multi-row insert.
+        """Append to several streams at once: one chain-head read and one insert for the whole batch.
 
         Each stream must be at its `expected_version`; any conflict refuses the whole batch.
         """
@@ -166,39 +244,12 @@ class EventStore:
         meta = dict(metadata or {})
         rows = [row for w in writes for row in self._prepare(w.stream_id, w.expected_version, w.events, meta)]
         continuing = [(w.stream_id, w.expected_version) for w in writes if w.expected_version > 0]
-        head_query = select(
-            select(events_table.c.hash).order_by(events_table.c.position.desc()).limit(1).scalar_subquery(),
-            select(func.count())
-            .select_from(events_table)
-            .where(tuple_(events_table.c.stream_id, events_table.c.stream_version).in_(continuing))
-            .scalar_subquery()
-            if continuing
-            else literal(0),
-        )
-        head, found = (await conn.execute(head_query)).one()
-        if found != len(continuing):
-            raise ConcurrencyError(*await self._first_missing(conn, continuing))
         recorded_at = self._clock()
-        prev_hash = head or GENESIS_HASH
-        for row in rows:
-            row["recorded_at"] = recorded_at
-            row["prev_hash"] = prev_hash
-            row["hash"] = prev_hash = chain_hash(
-                prev_hash,
-                canonical_bytes(
-                    stream_id=row["stream_id"],
-                    stream_version=row["stream_version"],
-                    event_type=row["event_type"],
-                    schema_version=row["schema_version"],
-                    data=row["data"],
-                    metadata=row["event_metadata"],
-                    recorded_at=recorded_at,
-                ),
-            )
         try:
-            result = await conn.execute(
-                events_table.insert().returning(events_table.c.position, sort_by_parameter_order=True), rows
-            )
+            if self._is_sqlite:
+                linked = await self._insert_sqlite(conn, rows, continuing, recorded_at)
+            else:
+                linked = await self._insert_postgres(conn, rows, continuing, meta, recorded_at)
         except IntegrityError as error:
             if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
                 first = writes[0] if len(writes) == 1 else None
@@ -206,7 +257,6 @@ class EventStore:
                     first.stream_id if first else "(one of a batch)", first.expected_version if first else -1
                 ) from None
             raise
-        positions = result.scalars().all()
         return [
             RecordedEvent(
                 position=position,
@@ -217,11 +267,90 @@ class EventStore:
                 data=row["data"],
                 metadata=row["event_metadata"],
                 recorded_at=recorded_at,
-                prev_hash=row["prev_hash"],
-                hash=row["hash"],
+                prev_hash=prev_hash,
+                hash=hash_,
             )
-            for position, row in zip(positions, rows, strict=True)
+            for (position, prev_hash, hash_), row in zip(linked, rows, strict=True)
         ]
+
+    async def _insert_sqlite(
+        self,
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        recorded_at: datetime,
+    ) -> list[tuple[int, str, str]]:
+        """Chain and insert under `BEGIN IMMEDIATE`: one head query, one executemany.
+
+        The write lock is held, so the next positions are known: they are given explicitly, which lets
+        SQLite insert the batch with one executemany (with RETURNING it would insert row by row). Both
+        statements go straight to the driver, one trip each to its thread, with SQLAlchemy's own bind
+        processors for the values (through SQLAlchemy, a statement is four trips).
+        """
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        head, last_position = (await driver.execute_fetchall(_SQLITE_HEAD))[0]
+        found = 0
+        for start in range(0, len(continuing), _SQLITE_PAIRS_PER_QUERY):
+            chunk = continuing[start : start + _SQLITE_PAIRS_PER_QUERY]
+            pairs = ", ".join(["(?, ?)"] * len(chunk))
+            query = f"SELECT count(*) FROM events WHERE (stream_id, stream_version) IN (VALUES {pairs})"
+            found += (await driver.execute_fetchall(query, [v for pair in chunk for v in pair]))[0][0]
+        if found != len(continuing):
+            raise ConcurrencyError(*await self._first_missing(conn, continuing))
+        insert = self._sqlite_insert(conn)
+        prev_hash = head or GENESIS_HASH
+        linked = []
+        for position, row in enumerate(rows, start=last_position + 1):
+            row["position"] = position
+            row["recorded_at"] = recorded_at
+            row["prev_hash"] = prev_hash
+            row["hash"] = chain_hash(prev_hash, _canonical(row, recorded_at))
+            linked.append((position, prev_hash, row["hash"]))
+            prev_hash = row["hash"]
+        try:
+            await driver.executemany(insert.sql, [insert.parameters(row) for row in rows])
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(insert.sql, None, error) from error
+        return linked
+
+    def _sqlite_insert(self, conn: AsyncConnection) -> _DriverInsert:
+        if self._sqlite_insert_statement is None:
+            self._sqlite_insert_statement = _DriverInsert(events_table, conn.dialect)
+        return self._sqlite_insert_statement
+
+    @staticmethod
+    async def _insert_postgres(
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+    ) -> list[tuple[int, str, str]]:
+        """One call of `archive_append` (migration 0004): lock, check, chain and insert on the server."""
+        try:
+            result = await conn.execute(
+                _APPEND_CALL,
+                {
+                    "lock_key": APPEND_LOCK_KEY,
+                    "continuing_streams": [stream for stream, _ in continuing],
+                    "continuing_versions": [version for _, version in continuing],
+                    "stream_ids": [row["stream_id"] for row in rows],
+                    "stream_versions": [row["stream_version"] for row in rows],
+                    "event_types": [row["event_type"] for row in rows],
+                    "schema_versions": [row["schema_version"] for row in rows],
+                    "datas": [json_text(row["data"]) for row in rows],
+                    "event_metadata": json_text(metadata),
+                    "recorded": recorded_at,
+                    "canonical": [_canonical(row, recorded_at) for row in rows],
+                },
+            )
+        except DBAPIError as error:
+            missing = _missing_version(error)
+            if missing is None:
+                raise
+            raise ConcurrencyError(*missing) from None
+        return [(position, prev_hash, hash_) for position, prev_hash, hash_ in result]
 
     @staticmethod
     async def _first_missing(conn: AsyncConnection, continuing: list[tuple[str, int]]) -> tuple[str, int]:

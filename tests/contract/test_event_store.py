@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from archive.eventstore import (
     EventStore,
     EventTypeRegistry,
     NewEvent,
+    StreamWrite,
     UnknownEventTypeError,
     UnserialisableDataError,
     events_table,
@@ -297,3 +299,50 @@ async def test_a_schema_version_newer_than_the_registry_knows_is_refused(events:
     with pytest.raises(ValueError, match="no schema version 3"):
         await events.append("s", 0, [NewEvent("thing.named", {"title": "x"}, schema_version=3)])
     assert await events.count() == 0
+
+
+async def test_a_multi_stream_batch_names_the_stream_whose_expected_version_is_missing(
+    events: EventStore,
+) -> None:
+    await events.append("kept", 0, [happened(1)])
+    await events.append("short", 0, [happened(2)])
+    writes = [
+        StreamWrite("kept", 1, [happened(3)]),
+        StreamWrite("short", 4, [happened(4)]),
+        StreamWrite("new", 0, [happened(5)]),
+    ]
+    with pytest.raises(ConcurrencyError) as caught:
+        async with events.transaction() as conn:
+            await events.append_streams_in(conn, writes)
+    assert (caught.value.stream_id, caught.value.expected_version) == ("short", 4)
+    assert await events.count() == 2
+
+
+async def test_a_multi_stream_batch_gets_consecutive_positions_linked_in_order(events: EventStore) -> None:
+    await events.append("before", 0, [happened(0)])
+    writes = [StreamWrite(f"s{n}", 0, [happened(n), happened(n + 100)]) for n in range(1, 4)]
+    async with events.transaction() as conn:
+        recorded = await events.append_streams_in(conn, writes, {"actor": "t"})
+    assert [(e.stream_id, e.stream_version) for e in recorded] == [
+        (f"s{n}", version) for n in range(1, 4) for version in (1, 2)
+    ]
+    positions = [e.position for e in recorded]
+    assert positions == list(range(positions[0], positions[0] + 6))
+    assert [e.prev_hash for e in recorded[1:]] == [e.hash for e in recorded[:-1]]
+    assert await events.read_all(0, limit=10) == [*await events.read_all(0, limit=1), *recorded]
+    assert (await events.verify()).ok
+
+
+async def test_recorded_at_is_stored_so_that_sql_compares_it_with_the_recorded_value(
+    events: EventStore, engine: AsyncEngine
+) -> None:
+    first = (await events.append("a", 0, [happened(1)]))[0]
+    second = (await events.append("b", 0, [happened(2)]))[0]
+    query = select(events_table.c.position).where(events_table.c.recorded_at > first.recorded_at)
+    async with engine.connect() as conn:
+        assert (await conn.execute(query)).scalars().all() == [second.position]
+        stored = (await conn.execute(select(events_table.c.recorded_at, events_table.c.data))).all()
+    assert [(moment.replace(tzinfo=UTC), data) for moment, data in stored] == [
+        (first.recorded_at, {"n": 1}),
+        (second.recorded_at, {"n": 2}),
+    ]
