@@ -7,15 +7,17 @@ held there `definite`ly or only `possible`) and `as_of` (what the archive believ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, false, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from archive.db import SQLITE_BEGIN
 from archive.domain.events import citation_id
 from archive.domain.facts import FactState
 from archive.domain.sources import split_lines
@@ -315,8 +317,9 @@ def _text_condition(table: Any, text: str) -> ColumnElement[bool]:
     )
 
 
+@lru_cache(maxsize=4096)
 def date_value(text: str | None) -> DateValue | None:
-    """A stored partial-date text as {value, precision}."""
+    """A stored partial-date text as {value, precision} (cached, bounded: the same dates recur)."""
     if text is None:
         return None
     parsed = parse_partial_date(text)
@@ -407,6 +410,111 @@ _VALID_ORDER = (
     fact_versions_table.c.fact_id,
 )
 
+#: A citation's state by citation id: (state, current line start, current line end).
+_CitationStates = Mapping[str, tuple[str, int | None, int | None]]
+
+
+def _fact_at_statement(current: bool) -> Select[Any]:
+    """One fact's version believed at `:as_of` (or the current one), in one statement: the stored state as
+    JSON text, the labels of the entities it names, and one row per citation with its state.
+
+    One statement is one snapshot, so the version, its labels and its citation states agree without a
+    transaction. Built once per shape (current or as of), so a request only binds `fact_id` and `as_of`.
+    """
+    fv = fact_versions_table
+    cited = citations.citations_table
+    entity = entities.entities_table
+
+    def label(entity_id: ColumnElement[Any]) -> ColumnElement[Any]:
+        return select(entity.c.label).where(entity.c.entity_id == entity_id).scalar_subquery()
+
+    def qualifier(name: str) -> ColumnElement[Any]:
+        extracted: ColumnElement[Any] = fv.c.state[("qualifiers", name)].as_string()
+        return extracted
+
+    as_of = bindparam("as_of", type_=fv.c.recorded_from.type)
+    believed = (
+        fv.c.recorded_to.is_(None)
+        if current
+        else and_(fv.c.recorded_from <= as_of, or_(fv.c.recorded_to.is_(None), fv.c.recorded_to > as_of))
+    )
+    return (
+        select(
+            fv.c.recorded_from,
+            fv.c.recorded_to,
+            cast(fv.c.state, Text).label("state"),
+            label(fv.c.subject).label("subject_label"),
+            label(fv.c.object).label("object_label"),
+            label(qualifier("role")).label("role_label"),
+            label(qualifier("place")).label("place_label"),
+            label(qualifier("organization")).label("organization_label"),
+            cited.c.citation_id,
+            cited.c.state.label("citation_state"),
+            cited.c.current_line_start,
+            cited.c.current_line_end,
+        )
+        .select_from(fv.outerjoin(cited, cited.c.fact_id == fv.c.fact_id))
+        .where(fv.c.fact_id == bindparam("fact_id"), believed)
+    )
+
+
+_FACT_CURRENT = _fact_at_statement(current=True)
+_FACT_AS_OF = _fact_at_statement(current=False)
+
+
+def _fact_view(
+    s: FactState,
+    recorded_from: datetime,
+    recorded_to: datetime | None,
+    labels: Mapping[str, str],
+    cited: _CitationStates,
+    valid_at: PartialDate | None,
+) -> FactView:
+    """A fact's version as the API shows it: entities labelled, each citation with its current state."""
+
+    def ref(entity_id: str | None) -> EntityRef | None:
+        return None if entity_id is None else EntityRef(entity_id, labels.get(entity_id, entity_id))
+
+    citation_views = []
+    for c in s.citations:
+        current = cited.get(citation_id(c))
+        state, line_start, line_end = ("verified", c.line_start, c.line_end) if current is None else current
+        citation_views.append(
+            CitationView(
+                source_id=c.source_id,
+                line_start=c.line_start,
+                line_end=c.line_end,
+                quote=c.quote,
+                content_sha256=c.content_sha256,
+                state=state,
+                current_line_start=line_start,
+                current_line_end=line_end,
+            )
+        )
+    q = s.qualifiers
+    return FactView(
+        id=s.fact_id,
+        subject=EntityRef(s.subject, labels.get(s.subject, s.subject)),
+        predicate=s.predicate,
+        object=ref(s.object),
+        value=s.value,
+        qualifiers=QualifiersView(
+            role=ref(q.role), place=ref(q.place), organization=ref(q.organization), note=q.note
+        ),
+        valid_from=date_value(s.valid_from),
+        valid_to=date_value(s.valid_to),
+        point_in_time=date_value(s.point_in_time),
+        modality=s.modality,
+        rank=s.rank,
+        status=s.status,
+        version=s.version,
+        recorded_at=_utc(recorded_from),
+        superseded_at=None if recorded_to is None else _utc(recorded_to),
+        certainty=certainty_of(s, valid_at),
+        citations=citation_views,
+        links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
+    )
+
 
 class ArchiveQueries:
     """Every read the archive answers."""
@@ -414,6 +522,13 @@ class ArchiveQueries:
     def __init__(self, engine: AsyncEngine, store: EventStore) -> None:
         self.engine = engine
         self.store = store
+        postgres = engine.dialect.name == "postgresql"
+        # Reads open no transaction on PostgreSQL: under READ COMMITTED every statement takes its own
+        # snapshot anyway, so BEGIN and the pool's ROLLBACK were two round trips that bought nothing.
+        # SQLite keeps its deferred read transaction, which holds one snapshot for a multi-statement read.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
+        # A read of one statement is consistent by itself: on SQLite it needs no BEGIN either.
+        self._single_reads = self._reads if postgres else engine.execution_options(**{SQLITE_BEGIN: None})
 
     # -- facts -------------------------------------------------------------------------------------
 
@@ -426,58 +541,13 @@ class ArchiveQueries:
             q = s.qualifiers
             ids |= {e for e in (s.subject, s.object, q.role, q.place, q.organization) if e is not None}
         labels = await entities.labels(conn, ids)
-        cited = await citations.states_of(conn, [s.fact_id for _, s in states])
-
-        def ref(entity_id: str | None) -> EntityRef | None:
-            return None if entity_id is None else EntityRef(entity_id, labels.get(entity_id, entity_id))
-
-        views = []
-        for row, s in states:
-            citation_views = []
-            for c in s.citations:
-                current = cited.get((s.fact_id, citation_id(c)))
-                citation_views.append(
-                    CitationView(
-                        source_id=c.source_id,
-                        line_start=c.line_start,
-                        line_end=c.line_end,
-                        quote=c.quote,
-                        content_sha256=c.content_sha256,
-                        state=current.state if current is not None else "verified",
-                        current_line_start=current.current_line_start
-                        if current is not None
-                        else c.line_start,
-                        current_line_end=current.current_line_end if current is not None else c.line_end,
-                    )
-                )
-            views.append(
-                FactView(
-                    id=s.fact_id,
-                    subject=EntityRef(s.subject, labels.get(s.subject, s.subject)),
-                    predicate=s.predicate,
-                    object=ref(s.object),
-                    value=s.value,
-                    qualifiers=QualifiersView(
-                        role=ref(s.qualifiers.role),
-                        place=ref(s.qualifiers.place),
-                        organization=ref(s.qualifiers.organization),
-                        note=s.qualifiers.note,
-                    ),
-                    valid_from=date_value(s.valid_from),
-                    valid_to=date_value(s.valid_to),
-                    point_in_time=date_value(s.point_in_time),
-                    modality=s.modality,
-                    rank=s.rank,
-                    status=s.status,
-                    version=s.version,
-                    recorded_at=_utc(row.recorded_from),
-                    superseded_at=None if row.recorded_to is None else _utc(row.recorded_to),
-                    certainty=certainty_of(s, valid_at),
-                    citations=citation_views,
-                    links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
-                )
-            )
-        return views
+        cited: dict[str, dict[str, tuple[str, int | None, int | None]]] = {}
+        for (fact_id, cid), c in (await citations.states_of(conn, [s.fact_id for _, s in states])).items():
+            cited.setdefault(fact_id, {})[cid] = (c.state, c.current_line_start, c.current_line_end)
+        return [
+            _fact_view(s, row.recorded_from, row.recorded_to, labels, cited.get(s.fact_id, {}), valid_at)
+            for row, s in states
+        ]
 
     def _fact_query(self, f: FactFilter) -> Select[Any]:
         table = fact_versions_table
@@ -512,7 +582,7 @@ class ArchiveQueries:
         if _unmatchable(f.subject, f.object, f.entity, f.predicate, f.source, f.text):
             return FactPage(items=[], total=0, limit=limit, offset=offset)
         query = self._fact_query(f).order_by(*_VALID_ORDER)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
             items = await self._fact_views(conn, rows, f.valid_at)
         return FactPage(items=items, total=total, limit=limit, offset=offset)
@@ -521,13 +591,36 @@ class ArchiveQueries:
         """One fact as it stood at `as_of` (now by default)."""
         if _unmatchable(fact_id):
             raise NotFound(f"fact {fact_id!r} does not exist")
-        async with self.engine.connect() as conn:
-            row = await fact_versions.version_at(conn, fact_id, as_of)
-            if row is None:
+        async with self._single_reads.connect() as conn:
+            rows = (
+                await conn.execute(
+                    _FACT_CURRENT if as_of is None else _FACT_AS_OF, {"fact_id": fact_id, "as_of": as_of}
+                )
+            ).all()
+            if not rows:
                 known = await fact_versions.exists(conn, fact_id)
                 when = f" at {as_of.isoformat()}" if as_of and known else ""
                 raise NotFound(f"fact {fact_id} {'was not yet recorded' if when else 'does not exist'}{when}")
-            return (await self._fact_views(conn, [row], None))[0]
+        first = rows[0]
+        state = msgspec.json.decode(first.state, type=FactState)
+        q = state.qualifiers
+        labels = {
+            entity_id: label
+            for entity_id, label in (
+                (state.subject, first.subject_label),
+                (state.object, first.object_label),
+                (q.role, first.role_label),
+                (q.place, first.place_label),
+                (q.organization, first.organization_label),
+            )
+            if entity_id is not None and label is not None
+        }
+        cited = {
+            r.citation_id: (r.citation_state, r.current_line_start, r.current_line_end)
+            for r in rows
+            if r.citation_id is not None
+        }
+        return _fact_view(state, first.recorded_from, first.recorded_to, labels, cited, None)
 
     async def fact_history(self, fact_id: str) -> FactHistory:
         """Every event of one fact, with who, when and why."""
@@ -542,7 +635,7 @@ class ArchiveQueries:
         """The fact, its events, and each citation down to the source's lines and hash."""
         fact = await self.fact(fact_id)
         history = await self.fact_history(fact_id)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             wanted = {c.source_id for c in fact.citations}
             rows = {sid: await sources.get(conn, sid) for sid in wanted}
         traced = []
@@ -600,7 +693,7 @@ class ArchiveQueries:
             .where(table.c.fact_id.in_(fact_ids), believed_at(table, as_of))
             .order_by(*_VALID_ORDER)
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
             items = await self._fact_views(conn, rows, valid_at)
         return FactPage(items=items, total=total, limit=limit, offset=offset)
@@ -630,7 +723,7 @@ class ArchiveQueries:
             .where(*conditions)
             .order_by(table.c.sort_start, table.c.sort_end, table.c.fact_id)
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             keys, total = await _page(conn, query, limit, offset)
             rows_by_key = {}
             if keys:
@@ -683,7 +776,7 @@ class ArchiveQueries:
             .where(*conditions)
             .order_by(table.c.valid_earliest.is_(None), table.c.valid_earliest, table.c.fact_id)
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
             labels = await entities.labels(conn, {i for i in ids if i is not None})
@@ -730,7 +823,7 @@ class ArchiveQueries:
 
     async def sources(self, limit: int, offset: int) -> SourcePage:
         """Every source, in id order."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await sources.page(conn, limit, min(offset, MAX_OFFSET))
         return SourcePage(items=[self._source_view(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -738,7 +831,7 @@ class ArchiveQueries:
         """One source."""
         if _unmatchable(source_id):
             raise NotFound(f"source {source_id!r} does not exist")
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = await sources.get(conn, source_id)
         if row is None:
             raise NotFound(f"source {source_id!r} does not exist")
@@ -748,7 +841,7 @@ class ArchiveQueries:
         """One source and its lines."""
         if _unmatchable(source_id):
             raise NotFound(f"source {source_id!r} does not exist")
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = await sources.get(conn, source_id)
         if row is None:
             raise NotFound(f"source {source_id!r} does not exist")
@@ -759,7 +852,7 @@ class ArchiveQueries:
         _, lines = await self.source_text(source_id)
         if not 1 <= line <= len(lines):
             raise NotFound(f"line {line} is out of range: source {source_id!r} has lines 1..{len(lines)}")
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             fact_ids = await citations_by_line.facts_citing(conn, source_id, line)
             rows = (
                 await conn.execute(
@@ -802,7 +895,7 @@ class ArchiveQueries:
         """Entities whose label or an alias contains `q`, of `kind` when given."""
         if _unmatchable(q, kind):
             return EntityPage(items=[], total=0, limit=limit, offset=offset)
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await entities.search(conn, q, kind, limit, min(offset, MAX_OFFSET))
         items = [EntityView(r.entity_id, r.kind, r.label, list(r.aliases)) for r in rows]
         return EntityPage(items=items, total=total, limit=limit, offset=offset)
@@ -811,7 +904,7 @@ class ArchiveQueries:
         """One entity."""
         if _unmatchable(entity_id):
             raise NotFound(f"entity {entity_id!r} does not exist")
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = await entities.get(conn, entity_id)
         if row is None:
             raise NotFound(f"entity {entity_id!r} does not exist")
@@ -819,7 +912,7 @@ class ArchiveQueries:
 
     async def citations_in_state(self, state: str, limit: int, offset: int) -> CitationPage:
         """Citations in one state (drifted or orphaned ones are for an archivist to resolve)."""
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows, total = await citations.by_state(conn, state, limit, min(offset, MAX_OFFSET))
         items = [
             CitationStateView(

@@ -116,7 +116,8 @@ class _DriverInsert:
         compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in table.c])
         self.sql = str(compiled)
         self.keys = list(compiled.positiontup or ())
-        self.processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in self.keys]
+        types = [table.c[key].type.dialect_impl(dialect) for key in self.keys]
+        self.processors = [column_type.bind_processor(dialect) for column_type in types]
 
     def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
