@@ -1,23 +1,29 @@
 """As-of queries read `fact_versions` through an index, never by scanning it (PostgreSQL's planner).
 
 The seed alone is too small for the planner to prefer an index, so 20,000 synthetic versions (2,000
-facts of 10 versions each) are bulk-inserted and the table analysed. The statement explained is the
-one `fact_versions.version_at` actually sends, captured on its way to the driver.
+facts of 10 versions each) are bulk-inserted and the table analysed. The statements explained are the
+ones `fact_versions.version_at` and `ArchiveQueries.fact` (what `GET /facts/{id}` runs) actually send,
+captured on their way to the driver.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.events import event_registry
+from archive.eventstore import EventStore
 from archive.projections import fact_versions
 from archive.projections.fact_versions import fact_versions_table
+from archive.queries import ArchiveQueries
+
+T = TypeVar("T")
 
 FACTS = 2_000
 VERSIONS = 10
@@ -79,10 +85,10 @@ async def add_synthetic_history(engine: AsyncEngine) -> None:
         await conn.execute(text("ANALYZE fact_versions"))
 
 
-async def version_at_and_its_sql(
-    engine: AsyncEngine, fact_id: str, as_of: datetime | None
-) -> tuple[Any, str, Sequence[Any]]:
-    """The row `version_at` returns, and the statement and parameters it sent to the driver."""
+async def answer_and_its_sql(
+    engine: AsyncEngine, read: Callable[[], Awaitable[T]]
+) -> tuple[T, str, Sequence[Any]]:
+    """What `read` returns, and the one statement and parameters it sent to the driver."""
     sent: list[tuple[str, Sequence[Any]]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -90,13 +96,24 @@ async def version_at_and_its_sql(
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
-        async with engine.connect() as conn:
-            row = await fact_versions.version_at(conn, fact_id, as_of)
+        answer = await read()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
     assert len(sent) == 1, sent
     statement, parameters = sent[0]
-    return row, statement, parameters
+    return answer, statement, parameters
+
+
+async def version_at_and_its_sql(
+    engine: AsyncEngine, fact_id: str, as_of: datetime | None
+) -> tuple[Any, str, Sequence[Any]]:
+    """The row `version_at` returns, and the statement and parameters it sent to the driver."""
+
+    async def read() -> Any:
+        async with engine.connect() as conn:
+            return await fact_versions.version_at(conn, fact_id, as_of)
+
+    return await answer_and_its_sql(engine, read)
 
 
 async def explain(engine: AsyncEngine, statement: str, parameters: Sequence[Any]) -> str:
@@ -167,3 +184,27 @@ async def test_as_of_query_for_a_seeded_fact_uses_an_index_among_synthetic_histo
     )
     assert row.fact_id == seeded.fact_id
     assert_indexed(await explain(seeded_engine, statement, parameters))
+
+
+async def test_the_fact_page_query_finds_version_citations_and_labels_through_indexes(
+    postgres_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    async with seeded_engine.connect() as conn:
+        seeded = (
+            await conn.execute(
+                select(fact_versions_table.c.fact_id, fact_versions_table.c.recorded_from)
+                .where(fact_versions_table.c.recorded_to.is_(None))
+                .order_by(fact_versions_table.c.fact_id)
+                .limit(1)
+            )
+        ).one()
+    await add_synthetic_history(seeded_engine)
+    queries = ArchiveQueries(seeded_engine, EventStore(seeded_engine, event_registry()))
+    view, statement, parameters = await answer_and_its_sql(
+        seeded_engine, lambda: queries.fact(seeded.fact_id, seeded.recorded_from)
+    )
+    assert view.id == seeded.fact_id
+    assert view.citations
+    plan = await explain(seeded_engine, statement, parameters)
+    assert_indexed(plan)
+    assert "Seq Scan" not in plan, plan
