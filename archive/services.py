@@ -168,17 +168,18 @@ class Archive:
         version: int,
         events: Sequence[Event],
         meta: CommandMeta,
-        fact_before: FactState | None = None,
+        fact_before: tuple[str, FactState] | None = None,
     ) -> list[RecordedEvent]:
         """Append the decided events and project them, in the caller's transaction.
 
-        `fact_before` is the fact state the decision was made on, so the projector need not reload it.
+        `fact_before` is the fact id and the state the decision was made on (the initial state for a
+        new fact), so the projector need not reload it.
         """
         if not events:
             return []
         new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
         recorded = await self.store.append_in(conn, stream_id, version, new, meta.as_metadata())
-        before = {fact_before.fact_id: fact_before} if fact_before is not None and fact_before.exists else {}
+        before = {fact_before[0]: fact_before[1]} if fact_before is not None else {}
         await self.projector.apply(conn, recorded, before)
         return recorded
 
@@ -261,7 +262,9 @@ class Archive:
     ) -> FactWritten:
         state = await fact_versions.current_state(conn, fact_id)
         events = decide_fact(command, state)
-        appended = await self._commit(conn, fact_stream(fact_id), state.version, events, meta, state)
+        appended = await self._commit(
+            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state)
+        )
         for event in events:
             state = evolve_fact(state, event)
         return FactWritten(fact_stream(fact_id), state.version, appended, fact_id=fact_id, state=state)
@@ -320,7 +323,8 @@ class Archive:
                     raise IngestError(index, error) from error
             states = await fact_versions.current_states(tx, set(fact_ids))
             start_versions = {fact_id: state.version for fact_id, state in states.items()}
-            states_before = dict(states)
+            # Every item's state before the batch, the new facts' included: the projector reads none.
+            states_before = {fact_id: states.get(fact_id) or initial_fact_state() for fact_id in fact_ids}
             decided: dict[str, list[Event]] = {}
             recorded_at = self._clock()
             for index, (item, fact_id) in enumerate(zip(items, fact_ids, strict=True)):

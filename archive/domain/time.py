@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Literal
 
 import msgspec
@@ -131,6 +132,12 @@ def parse_partial_date(text: str) -> PartialDate:
     """
     if not isinstance(text, str):
         raise InvalidDate(f"a partial date must be text such as '2010', got {type(text).__name__} {text!r}")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> PartialDate:
+    # Memoised: a PartialDate is immutable, and a corpus repeats a few thousand date texts at most.
     stripped = text.strip()
     if not stripped:
         raise InvalidDate(f"the date is empty; {ACCEPTED_FORMS}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import Column, Index, Integer, String, Table, Text, bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -61,40 +61,41 @@ def added_citations(state: FactState, known: set[str]) -> list[tuple[str, Citati
     return added
 
 
-def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[dict[str, Any]]:
-    """Rows for newly added citations: verified, at their own lines."""
+def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[tuple[Any, ...]]:
+    """Rows for newly added citations (verified, at their own lines), in the table's column order."""
     return [
-        {
-            "fact_id": fact_id,
-            "citation_id": cid,
-            "source_id": c.source_id,
-            "content_sha256": c.content_sha256,
-            "line_start": c.line_start,
-            "line_end": c.line_end,
-            "quote": c.quote,
-            "state": "verified",
-            "current_line_start": c.line_start,
-            "current_line_end": c.line_end,
-        }
+        (fact_id, cid, c.source_id, c.content_sha256, c.line_start, c.line_end, c.quote, "verified",
+         c.line_start, c.line_end)
         for cid, c in added
-    ]
+    ]  # fmt: skip
 
 
 async def recheck(conn: AsyncConnection, rechecks: tuple[CitationRecheck, ...]) -> None:
-    """Apply the outcome of a source revision to each citation into it."""
-    for outcome in rechecks:
-        await conn.execute(
-            citations_table.update()
-            .where(
-                citations_table.c.fact_id == outcome.fact_id,
-                citations_table.c.citation_id == outcome.citation_id,
-            )
-            .values(
-                state=outcome.state,
-                current_line_start=outcome.line_start,
-                current_line_end=outcome.line_end,
-            )
+    """Apply the outcome of a source revision to each citation into it (one statement for all)."""
+    if not rechecks:
+        return
+    await conn.execute(
+        citations_table.update()
+        .where(
+            citations_table.c.fact_id == bindparam("recheck_fact_id"),
+            citations_table.c.citation_id == bindparam("recheck_citation_id"),
         )
+        .values(
+            state=bindparam("recheck_state"),
+            current_line_start=bindparam("recheck_line_start"),
+            current_line_end=bindparam("recheck_line_end"),
+        ),
+        [
+            {
+                "recheck_fact_id": outcome.fact_id,
+                "recheck_citation_id": outcome.citation_id,
+                "recheck_state": outcome.state,
+                "recheck_line_start": outcome.line_start,
+                "recheck_line_end": outcome.line_end,
+            }
+            for outcome in rechecks
+        ],
+    )
 
 
 async def refs_into(conn: AsyncConnection, source_id: str) -> tuple[CitationRef, ...]:

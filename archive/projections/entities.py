@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.db import metadata
 from archive.domain.events import EntityRegistered, EntityRevised
 from archive.eventstore import RecordedEvent
+from archive.projections.bulk import Encoding
 
 NAME = "entities"
 
@@ -30,10 +31,20 @@ def _search_text(label: str, aliases: tuple[str, ...]) -> str:
     return "\n".join((label, *aliases)).casefold()
 
 
-async def apply(
-    conn: AsyncConnection, event: EntityRegistered | EntityRevised, recorded: RecordedEvent
-) -> None:
-    """Insert a registered entity, or overwrite a revised one."""
+def registered_row(event: EntityRegistered, recorded: RecordedEvent, encoding: Encoding) -> tuple[Any, ...]:
+    """The row of a registered entity, in the table's column order (the runner inserts them in bulk)."""
+    return (
+        event.entity_id,
+        event.kind,
+        event.label,
+        encoding.json(list(event.aliases)),
+        _search_text(event.label, event.aliases),
+        recorded.position,
+    )
+
+
+async def apply(conn: AsyncConnection, event: EntityRevised, recorded: RecordedEvent) -> None:
+    """Overwrite a revised entity (registrations go in bulk: `registered_row`)."""
     values = {
         "kind": event.kind,
         "label": event.label,
@@ -41,12 +52,9 @@ async def apply(
         "search_text": _search_text(event.label, event.aliases),
         "position": recorded.position,
     }
-    if isinstance(event, EntityRegistered):
-        await conn.execute(entities_table.insert().values(entity_id=event.entity_id, **values))
-    else:
-        await conn.execute(
-            entities_table.update().where(entities_table.c.entity_id == event.entity_id).values(**values)
-        )
+    await conn.execute(
+        entities_table.update().where(entities_table.c.entity_id == event.entity_id).values(**values)
+    )
 
 
 async def kinds(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:

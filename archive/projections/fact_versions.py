@@ -7,7 +7,7 @@ needs no replay.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -17,9 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.db import metadata
 from archive.domain.facts import FactState, initial_fact_state
-from archive.domain.time import bounds, make_valid_time
-from archive.eventstore import RecordedEvent
-from archive.projections.versioning import believed_at, opened_by, record_time_columns
+from archive.projections.versioning import NewVersion, believed_at, record_time_columns
 
 NAME = "fact_versions"
 
@@ -51,34 +49,29 @@ fact_versions_table = Table(
 )
 
 
-def valid_bounds(state: FactState) -> tuple[date | None, date | None]:
-    """The widest days the fact's valid time may cover (None is open)."""
-    return bounds(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
-
-
-def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
-    """The row of the fact's new version."""
-    earliest, latest = valid_bounds(after)
+def rows_for(new: NewVersion) -> list[list[Any]]:
+    """The row of the fact's new version, in the table's column order."""
+    after = new.state
     return [
-        {
-            "fact_id": after.fact_id,
-            "version": after.version,
-            "event_type": recorded.event_type,
-            "subject": after.subject,
-            "predicate": after.predicate,
-            "object": after.object,
-            "value": after.value,
-            "valid_from": after.valid_from,
-            "valid_to": after.valid_to,
-            "point_in_time": after.point_in_time,
-            "valid_earliest": earliest,
-            "valid_latest": latest,
-            "modality": after.modality,
-            "rank": after.rank,
-            "status": after.status,
-            "state": msgspec.to_builtins(after),
-            **opened_by(recorded),
-        }
+        [
+            after.fact_id,
+            after.version,
+            new.event_type,
+            after.subject,
+            after.predicate,
+            after.object,
+            after.value,
+            after.valid_from,
+            after.valid_to,
+            after.point_in_time,
+            new.earliest,
+            new.latest,
+            after.modality,
+            after.rank,
+            after.status,
+            new.encoding.json(msgspec.to_builtins(after)),
+            *new.interval(),
+        ]
     ]
 
 

@@ -25,15 +25,17 @@ async def replay(
     """Apply the whole log, page by page, through `conn`; return the number of events applied.
 
     Pages are read through `read_conn` (a separate connection when None), so a caller whose `conn`
-    writes elsewhere (the shadow check) still reads the real log.
+    writes elsewhere (the shadow check) still reads the real log. The read models `conn` writes to
+    must be empty: the projector then skips the stored state of facts it has not projected yet.
     """
     applied, after = 0, 0
-    while page := await store.read_all(after, page_size, conn=read_conn):
-        await projector.apply(conn, page)
-        applied += len(page)
-        after = page[-1].position
-        if on_progress is not None:
-            on_progress(applied)
+    with projector.replaying(conn):
+        while page := await store.read_all(after, page_size, conn=read_conn):
+            await projector.apply(conn, page)
+            applied += len(page)
+            after = page[-1].position
+            if on_progress is not None:
+                on_progress(applied)
     return applied
 
 

@@ -7,10 +7,7 @@ from typing import Any
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
 from archive.db import metadata
-from archive.domain.facts import FactState
-from archive.eventstore import RecordedEvent
-from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import opened_by, record_time_columns
+from archive.projections.versioning import NewVersion, record_time_columns
 
 NAME = "relations"
 
@@ -32,22 +29,38 @@ relations_table = Table(
 )
 
 
-def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
+def rows_for(new: NewVersion) -> list[list[Any]]:
     """The rows of the fact's new version: one for its subject, one for its entity object."""
-    earliest, latest = valid_bounds(after)
-    common = {
-        "fact_id": after.fact_id,
-        "version": after.version,
-        "predicate": after.predicate,
-        "rank": after.rank,
-        "status": after.status,
-        "valid_earliest": earliest,
-        "valid_latest": latest,
-        **opened_by(recorded),
-    }
-    rows = [{**common, "entity_id": after.subject, "direction": "subject", "other_entity_id": after.object}]
+    after = new.state
+    rows = [
+        [
+            after.fact_id,
+            after.version,
+            after.subject,
+            "subject",
+            after.object,
+            after.predicate,
+            after.rank,
+            after.status,
+            new.earliest,
+            new.latest,
+            *new.interval(),
+        ]
+    ]
     if after.object is not None and after.object != after.subject:
         rows.append(
-            {**common, "entity_id": after.object, "direction": "object", "other_entity_id": after.subject}
+            [
+                after.fact_id,
+                after.version,
+                after.object,
+                "object",
+                after.subject,
+                after.predicate,
+                after.rank,
+                after.status,
+                new.earliest,
+                new.latest,
+                *new.interval(),
+            ]
         )
     return rows

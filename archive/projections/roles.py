@@ -13,9 +13,7 @@ from sqlalchemy import Column, Date, Index, Integer, String, Table, Text
 from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import RecordedEvent
-from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import opened_by, record_time_columns
+from archive.projections.versioning import NewVersion, record_time_columns
 
 NAME = "roles"
 
@@ -58,32 +56,32 @@ def resolve_slot(slot: str, state: FactState) -> tuple[str | None, str | None]:
     return by_slot[slot], None
 
 
-def rows_for(after: FactState, recorded: RecordedEvent, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+def rows_for(new: NewVersion, vocabulary: Vocabulary) -> list[list[Any]]:
     """The role row of the fact's new version, if its predicate describes a role."""
+    after = new.state
     predicate = vocabulary.predicates.get(after.predicate)
     if predicate is None or predicate.role is None:
         return []
     office_id, office_label = resolve_slot(predicate.role.office, after)
     organization_id, organization_label = resolve_slot(predicate.role.organization, after)
-    earliest, latest = valid_bounds(after)
     return [
-        {
-            "fact_id": after.fact_id,
-            "version": after.version,
-            "holder": after.subject,
-            "office_id": office_id,
-            "office_label": office_label,
-            "organization_id": organization_id,
-            "organization_label": organization_label,
-            "predicate": after.predicate,
-            "valid_from": after.valid_from,
-            "valid_to": after.valid_to,
-            "point_in_time": after.point_in_time,
-            "valid_earliest": earliest,
-            "valid_latest": latest,
-            "modality": after.modality,
-            "rank": after.rank,
-            "status": after.status,
-            **opened_by(recorded),
-        }
+        [
+            after.fact_id,
+            after.version,
+            after.subject,
+            office_id,
+            office_label,
+            organization_id,
+            organization_label,
+            after.predicate,
+            after.valid_from,
+            after.valid_to,
+            after.point_in_time,
+            new.earliest,
+            new.latest,
+            after.modality,
+            after.rank,
+            after.status,
+            *new.interval(),
+        ]
     ]

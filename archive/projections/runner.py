@@ -1,13 +1,16 @@
 """Apply recorded events to every read model, in the caller's transaction, and advance the checkpoints.
 
 Routing is a literal match on the event's class. Fact events are folded into each fact's new state
-(the states before the batch come from `fact_versions`, in one query); each fact-derived read model
-turns that state into rows, and a whole batch is written with one statement per table.
+(the states before the batch come from the caller or from `fact_versions`, in one query); each
+fact-derived read model turns that state into rows, and a whole batch is written with one statement
+per table, through the driver (`bulk`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete
@@ -25,6 +28,7 @@ from archive.domain.events import (
     FactRetracted,
     SourceRegistered,
     SourceRevised,
+    citation_id,
     decode_event,
 )
 from archive.domain.facts import FactState, evolve_fact, initial_fact_state
@@ -41,7 +45,15 @@ from archive.projections import (
     sources,
     timeline,
 )
-from archive.projections.versioning import close_many
+from archive.projections.bulk import (
+    COPY_FROM_ROWS,
+    Encoding,
+    close_current,
+    encoding_of,
+    insert_rows,
+    write_postgres,
+)
+from archive.projections.versioning import NewVersion, close
 
 #: Every read model, in the order a rebuild clears them.
 READ_MODEL_TABLES: dict[str, Table] = {
@@ -57,6 +69,17 @@ READ_MODEL_TABLES: dict[str, Table] = {
 
 FactEvent = FactRecorded | FactCited | FactCorrected | FactRetracted | FactReranked | FactLinked
 
+#: The order in which a batch's rows are inserted.
+INSERT_ORDER: tuple[Table, ...] = (
+    entities.entities_table,
+    fact_versions.fact_versions_table,
+    relations.relations_table,
+    roles.roles_table,
+    timeline.timeline_table,
+    citations.citations_table,
+    citations_by_line.citations_by_line_table,
+)
+
 #: The fact-derived read models whose rows carry a record-time interval.
 VERSIONED_TABLES: tuple[Table, ...] = (
     fact_versions.fact_versions_table,
@@ -66,54 +89,117 @@ VERSIONED_TABLES: tuple[Table, ...] = (
 )
 
 
-class _FactRows:
-    """Rows of fact-derived read models, buffered so that a batch costs one statement per table.
+class _SeenFacts:
+    """The facts a replay has already projected, as a fixed-size bit set (memory stays flat).
+
+    A replay starts from empty read models, so a fact it has not seen has no rows yet: its state and
+    citations need no query. A hash collision only makes an unseen fact look seen (one id more in a
+    state query that finds nothing), never the reverse.
+    """
+
+    BITS = 1 << 25  # 4 MiB
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+
+    def __contains__(self, fact_id: str) -> bool:
+        h = hash(fact_id) & (self.BITS - 1)
+        return bool(self.bits[h >> 3] & (1 << (h & 7)))
+
+    def update(self, fact_ids: set[str]) -> None:
+        for fact_id in fact_ids:
+            h = hash(fact_id) & (self.BITS - 1)
+            self.bits[h >> 3] |= 1 << (h & 7)
+
+
+class _Batch:
+    """Rows of a batch of events, buffered so that the batch costs one statement per table.
 
     A fact that had rows before the batch gets them closed (one UPDATE per table for all such facts);
     a fact touched twice within the batch has its first buffered rows closed in memory instead.
+    Registered entities are buffered too. Rows are positional, encoded for the driver (`bulk`).
     """
 
-    def __init__(self, states: dict[str, FactState], known_citations: dict[str, set[str]]) -> None:
+    def __init__(self, states: dict[str, FactState], encoding: Encoding, vocabulary: Vocabulary) -> None:
         self.states = states
-        self.known_citations = known_citations
-        self.closes: list[dict[str, Any]] = []
-        self.open: dict[str, list[dict[str, Any]]] = {}
-        self.inserts: dict[Table, list[dict[str, Any]]] = {}
+        self.encoding = encoding
+        self.vocabulary = vocabulary
+        # The citation ids each touched fact has in `citations`: those of its state before the batch
+        # (a fact's citations only ever grow, and each one got its row when it first appeared).
+        self.known_citations: dict[str, set[str]] = {}
+        self.closes: list[tuple[str, datetime, int]] = []
+        self.open: dict[str, list[list[Any]]] = {}
+        self.inserts: dict[Table, list[Sequence[Any]]] = {table: [] for table in INSERT_ORDER}
 
-    def add(self, event: FactEvent, recorded: RecordedEvent, vocabulary: Vocabulary) -> None:
-        before = self.states.get(event.fact_id, initial_fact_state())
+    def add_fact(self, event: FactEvent, recorded: RecordedEvent) -> None:
+        fact_id = event.fact_id
+        before = self.states.get(fact_id)
+        if before is None:
+            before = initial_fact_state()
         after = evolve_fact(before, event)
-        self.states[event.fact_id] = after
-        if event.fact_id in self.open:
-            for row in self.open[event.fact_id]:
-                row["recorded_to"], row["position_to"] = recorded.recorded_at, recorded.position
+        self.states[fact_id] = after
+        new = NewVersion(after, recorded, self.encoding)
+        if fact_id in self.open:
+            close(self.open[fact_id], new.recorded_from, new.position)
         elif before.exists:
-            self.closes.append(
-                {"fact_id": event.fact_id, "at": recorded.recorded_at, "position": recorded.position}
+            self.closes.append((fact_id, recorded.recorded_at, recorded.position))
+        inserts = self.inserts
+        current: list[list[Any]] = []
+        for table, rows in (
+            (fact_versions.fact_versions_table, fact_versions.rows_for(new)),
+            (relations.relations_table, relations.rows_for(new)),
+            (roles.roles_table, roles.rows_for(new, self.vocabulary)),
+            (timeline.timeline_table, timeline.rows_for(new)),
+        ):
+            inserts[table].extend(rows)
+            current.extend(rows)
+        self.open[fact_id] = current
+        known = self.known_citations.get(fact_id)
+        if known is None:
+            known = self.known_citations[fact_id] = {citation_id(c) for c in before.citations}
+        added = citations.added_citations(after, known)
+        if added:
+            inserts[citations.citations_table].extend(citations.rows_for(fact_id, added))
+            inserts[citations_by_line.citations_by_line_table].extend(
+                citations_by_line.rows_for(fact_id, added)
             )
-        versioned = {
-            fact_versions.fact_versions_table: fact_versions.rows_for(after, recorded),
-            relations.relations_table: relations.rows_for(after, recorded),
-            roles.roles_table: roles.rows_for(after, recorded, vocabulary),
-            timeline.timeline_table: timeline.rows_for(after, recorded),
-        }
-        self.open[event.fact_id] = [row for rows in versioned.values() for row in rows]
-        added = citations.added_citations(after, self.known_citations.setdefault(event.fact_id, set()))
-        current = {
-            **versioned,
-            citations.citations_table: citations.rows_for(after.fact_id, added),
-            citations_by_line.citations_by_line_table: citations_by_line.rows_for(after.fact_id, added),
-        }
-        for table, rows in current.items():
-            self.inserts.setdefault(table, []).extend(rows)
 
-    async def flush(self, conn: AsyncConnection) -> None:
-        for table in VERSIONED_TABLES:
-            await close_many(conn, table, self.closes)
-        for table, rows in self.inserts.items():
-            if rows:
-                await conn.execute(table.insert(), rows)
-        self.closes, self.open, self.inserts = [], {}, {}
+    def add_entity(self, event: EntityRegistered, recorded: RecordedEvent) -> None:
+        self.inserts[entities.entities_table].append(entities.registered_row(event, recorded, self.encoding))
+
+    async def flush(self, conn: AsyncConnection, checkpoint: int | None = None) -> None:
+        """Write the buffered rows (closes first); with `checkpoint`, advance every checkpoint to it."""
+        if conn.dialect.name == "postgresql":
+            await self._flush_postgres(conn, checkpoint)
+        else:
+            if self.closes:
+                closes = [
+                    (fact_id, self.encoding.moment(at), position) for fact_id, at, position in self.closes
+                ]
+                for table in VERSIONED_TABLES:
+                    await close_current(conn, table, closes)
+            for table, rows in self.inserts.items():
+                await insert_rows(conn, table, rows)
+            if checkpoint is not None:
+                await checkpoints.advance(conn, READ_MODEL_TABLES, checkpoint)
+        self.closes, self.open = [], {}
+        self.inserts = {table: [] for table in INSERT_ORDER}
+
+    async def _flush_postgres(self, conn: AsyncConnection, checkpoint: int | None) -> None:
+        # One statement closes, inserts the small tables' rows and moves the checkpoints; COPY then
+        # loads the large ones (after the closes, which must not reach the new rows).
+        large = {table: rows for table, rows in self.inserts.items() if len(rows) >= COPY_FROM_ROWS}
+        await write_postgres(
+            conn,
+            closes=self.closes,
+            close_tables=VERSIONED_TABLES,
+            inserts={table: rows for table, rows in self.inserts.items() if table not in large},
+            checkpoint=None
+            if checkpoint is None
+            else (checkpoints.checkpoints_table, list(READ_MODEL_TABLES), checkpoint),
+        )
+        for table, rows in large.items():
+            await insert_rows(conn, table, rows)
 
 
 class Projector:
@@ -121,6 +207,19 @@ class Projector:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
+        self._replays: dict[AsyncConnection, _SeenFacts] = {}
+
+    @contextmanager
+    def replaying(self, conn: AsyncConnection) -> Iterator[None]:
+        """Within: `conn` writes into read models that were empty when the replay began.
+
+        A fact the replay has not projected yet has no rows there, so its state is not queried.
+        """
+        self._replays[conn] = _SeenFacts()
+        try:
+            yield
+        finally:
+            del self._replays[conn]
 
     async def apply(
         self,
@@ -131,23 +230,30 @@ class Projector:
         """Apply `recorded_events` (in position order) and move every checkpoint past the last one.
 
         `states_before` are fact states the caller already loaded in this transaction (the command
-        handlers have them); only the other facts' states are read from `fact_versions`.
+        handlers have them; the initial state for a fact known not to exist yet); only the other
+        facts' states are read from `fact_versions`.
         """
         if not recorded_events:
             return
         decoded = [(decode_event(r.event_type, r.data), r) for r in recorded_events]
         fact_ids = {e.fact_id for e, _ in decoded if isinstance(e, FACT_EVENTS)}
         known = dict(states_before or {})
-        states = {**await fact_versions.current_states(conn, fact_ids - known.keys()), **known}
-        rows = _FactRows(states, await citations.known_ids(conn, fact_ids))
+        wanted = fact_ids - known.keys()
+        seen = self._replays.get(conn)
+        if seen is not None:
+            wanted = {fact_id for fact_id in wanted if fact_id in seen}
+            seen.update(fact_ids)
+        states = {**await fact_versions.current_states(conn, wanted), **known}
+        batch = _Batch(states, encoding_of(conn), self.vocabulary)
         for event, recorded in decoded:
             if isinstance(event, FACT_EVENTS):
-                rows.add(event, recorded, self.vocabulary)
-                continue
-            await rows.flush(conn)  # source and entity events see every fact event before them
-            await self._route(conn, event, recorded)
-        await rows.flush(conn)
-        await checkpoints.advance(conn, READ_MODEL_TABLES, recorded_events[-1].position)
+                batch.add_fact(event, recorded)
+            elif isinstance(event, EntityRegistered):
+                batch.add_entity(event, recorded)
+            else:
+                await batch.flush(conn)  # source and entity events see every event before them
+                await self._route(conn, event, recorded)
+        await batch.flush(conn, checkpoint=recorded_events[-1].position)
 
     async def _route(self, conn: AsyncConnection, event: Event, recorded: RecordedEvent) -> None:
         match event:
@@ -157,7 +263,7 @@ class Projector:
                 await sources.apply(conn, event, recorded)
                 await citations.recheck(conn, event.rechecks)
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
-            case EntityRegistered() | EntityRevised():
+            case EntityRevised():
                 await entities.apply(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
 from archive.db import metadata
 from archive.domain.facts import FactState
-from archive.domain.time import make_valid_time
-from archive.eventstore import RecordedEvent
-from archive.projections.fact_versions import valid_bounds
-from archive.projections.versioning import opened_by, record_time_columns
+from archive.projections.versioning import NewVersion, record_time_columns
 
 NAME = "timeline"
 
@@ -48,21 +44,25 @@ def involved(state: FactState) -> dict[str, str]:
     return {entity: part for part, entity in parts.items() if entity is not None}
 
 
-def rows_for(after: FactState, recorded: RecordedEvent) -> list[dict[str, Any]]:
+def rows_for(new: NewVersion) -> list[list[Any]]:
     """The rows of the fact's new version, one per entity it involves; none without a valid time."""
-    if make_valid_time(after.valid_from, after.valid_to, after.point_in_time).is_empty:
+    if not new.dated:
         return []
-    earliest, latest = valid_bounds(after)
-    common = {
-        "fact_id": after.fact_id,
-        "version": after.version,
-        "predicate": after.predicate,
-        "sort_start": earliest or date.min,
-        "sort_end": latest or date.max,
-        "valid_earliest": earliest,
-        "valid_latest": latest,
-        "rank": after.rank,
-        "status": after.status,
-        **opened_by(recorded),
-    }
-    return [{**common, "entity_id": entity, "involvement": part} for entity, part in involved(after).items()]
+    after = new.state
+    return [
+        [
+            after.fact_id,
+            after.version,
+            entity,
+            part,
+            after.predicate,
+            new.sort_start,
+            new.sort_end,
+            new.earliest,
+            new.latest,
+            after.rank,
+            after.status,
+            *new.interval(),
+        ]
+        for entity, part in involved(after).items()
+    ]

@@ -8,13 +8,16 @@ runner batches both), so an `as_of` query is an indexed range condition, never a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, bindparam, or_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, or_
 
+from archive.domain.facts import FactState
+from archive.domain.time import bounds, make_valid_time
 from archive.eventstore import RecordedEvent
+from archive.projections.bulk import Encoding
 
 
 def record_time_columns() -> list[Column[Any]]:
@@ -37,26 +40,73 @@ def believed_at(table: Table, as_of: datetime | None) -> ColumnElement[bool]:
     )
 
 
-def opened_by(recorded: RecordedEvent) -> dict[str, Any]:
-    """The interval columns of a row that `recorded` makes current."""
-    return {
-        "recorded_from": recorded.recorded_at,
-        "recorded_to": None,
-        "position_from": recorded.position,
-        "position_to": None,
-    }
+@lru_cache(maxsize=16384)
+def valid_days(
+    valid_from: str | None, valid_to: str | None, point_in_time: str | None
+) -> tuple[date | None, date | None, bool]:
+    """(earliest, latest, dated) of a valid time: its widest days (None is open), and whether it has one.
+
+    Parsed once per distinct valid time (facts share a handful of dates), not once per read model.
+    """
+    valid_time = make_valid_time(valid_from, valid_to, point_in_time)
+    earliest, latest = bounds(valid_time)
+    return earliest, latest, not valid_time.is_empty
 
 
-async def close_many(conn: AsyncConnection, table: Table, closes: list[dict[str, Any]]) -> None:
-    """End the current rows of several facts: each dict has `fact_id`, `at` and `position`."""
-    if not closes:
-        return
-    await conn.execute(
-        table.update()
-        .where(table.c.fact_id == bindparam("close_fact_id"), table.c.recorded_to.is_(None))
-        .values(recorded_to=bindparam("close_at"), position_to=bindparam("close_position")),
-        [
-            {"close_fact_id": c["fact_id"], "close_at": c["at"], "close_position": c["position"]}
-            for c in closes
-        ],
+#: (encoding, valid time) → what `NewVersion` takes from it, encoded; bounded, cleared when full.
+_encoded_days: dict[tuple[Encoding, tuple[str | None, str | None, str | None]], tuple[Any, ...]] = {}
+_ENCODED_DAYS_MAX = 65536
+
+
+class NewVersion:
+    """One new version of a fact, with what all its versioned rows share, encoded for the driver once.
+
+    Each fact-derived read model turns it into positional rows (its table's column order), ending with
+    the record-time interval `recorded_from, recorded_to, position_from, position_to`; `close` ends
+    that interval in rows not yet written.
+    """
+
+    __slots__ = (
+        "dated",
+        "earliest",
+        "encoding",
+        "event_type",
+        "latest",
+        "position",
+        "recorded_from",
+        "sort_end",
+        "sort_start",
+        "state",
     )
+
+    def __init__(self, state: FactState, recorded: RecordedEvent, encoding: Encoding) -> None:
+        self.state = state
+        self.event_type = recorded.event_type
+        self.encoding = encoding
+        key = (state.valid_from, state.valid_to, state.point_in_time)
+        days = _encoded_days.get((encoding, key))
+        if days is None:
+            if len(_encoded_days) >= _ENCODED_DAYS_MAX:
+                _encoded_days.clear()
+            earliest, latest, dated = valid_days(*key)
+            days = _encoded_days[encoding, key] = (
+                dated,
+                encoding.day(earliest),
+                encoding.day(latest),
+                encoding.day(earliest or date.min),
+                encoding.day(latest or date.max),
+            )
+        self.dated, self.earliest, self.latest, self.sort_start, self.sort_end = days
+        self.recorded_from = encoding.moment(recorded.recorded_at)
+        self.position = recorded.position
+
+    def interval(self) -> list[Any]:
+        """The record-time columns of a row this version makes current."""
+        return [self.recorded_from, None, self.position, None]
+
+
+def close(rows: list[list[Any]], recorded_to: Any, position_to: int) -> None:
+    """End the record-time interval of buffered rows (built by `NewVersion.interval`)."""
+    for row in rows:
+        row[-3] = recorded_to
+        row[-1] = position_to

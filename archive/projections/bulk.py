@@ -1,0 +1,207 @@
+"""Many rows into one read-model table, through the driver, with the values SQLAlchemy would store.
+
+SQLAlchemy's executemany processes every parameter of every row (bind processors for dates, times and
+JSON, then its own parameter assembly), which is most of a projection batch's CPU. The projector
+builds positional rows whose values are already what the driver receives, encoded exactly as
+SQLAlchemy's column types would encode them (`Encoding`), and `insert_rows` hands them to the driver:
+`executemany` on SQLite, `COPY` (binary) on PostgreSQL for large batches and a prepared `executemany`
+for small ones. Both run on the caller's connection, inside its transaction, and honour a
+`schema_translate_map` (the shadow check writes to temporary tables).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Column, Dialect, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+#: From this many rows on, PostgreSQL gets COPY rather than a prepared INSERT per row.
+COPY_FROM_ROWS = 32
+
+# SQLAlchemy's SQLite DATETIME and DATE storage formats (sqlalchemy.dialects.sqlite.DATETIME / DATE).
+_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+_SQLITE_DATE = "%04d-%02d-%02d"
+
+
+class Encoding:
+    """Column values as the driver receives them from SQLAlchemy's types, on one dialect.
+
+    SQLite stores `DateTime` and `Date` as text in SQLAlchemy's storage formats (the time zone is not
+    kept; every moment here is UTC) and asyncpg takes the Python objects. `JSON` is the text of the
+    engine's `json_serializer` (`json.dumps` by default), on both.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.sqlite = dialect.name == "sqlite"
+        serializer = getattr(dialect, "_json_serializer", None)
+        self.json: Callable[[Any], str] = serializer or json.dumps
+        self._last_moment: datetime | None = None
+        self._last_text = ""
+
+    def moment(self, value: datetime) -> Any:
+        """A `DateTime(timezone=True)` value."""
+        if not self.sqlite:
+            return value
+        last = self._last_moment  # the events of one append share their `recorded_at`
+        if last is not None and value == last and value.utcoffset() == last.utcoffset():
+            return self._last_text
+        self._last_moment = value
+        self._last_text = _SQLITE_DATETIME % (
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+        )
+        return self._last_text
+
+    def day(self, value: date | None) -> Any:
+        """A `Date` value (None stays NULL)."""
+        if value is None or not self.sqlite:
+            return value
+        return _SQLITE_DATE % (value.year, value.month, value.day)
+
+
+_ENCODINGS: WeakKeyDictionary[Dialect, Encoding] = WeakKeyDictionary()
+
+
+def encoding_of(conn: AsyncConnection) -> Encoding:
+    """The encoding of `conn`'s dialect (one per engine)."""
+    dialect = conn.dialect
+    found = _ENCODINGS.get(dialect)
+    if found is None:
+        found = _ENCODINGS[dialect] = Encoding(dialect)
+    return found
+
+
+def _schema(conn: AsyncConnection) -> str | None:
+    sync = conn.sync_connection
+    options = sync.get_execution_options() if sync is not None else {}
+    translate = options.get("schema_translate_map") or {}
+    schema = translate.get(None)
+    return None if schema is None else str(schema)
+
+
+def _qualified(conn: AsyncConnection, table: Table) -> str:
+    schema = _schema(conn) or table.schema
+    return f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
+
+
+async def _postgres_driver(conn: AsyncConnection) -> Any:
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter opens the driver's transaction on its first statement.
+        await conn.exec_driver_sql("SELECT 1")
+    return driver
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows` (each a value per column of `table`, in the table's column order)."""
+    if not rows:
+        return
+    columns = [column.name for column in table.columns]
+    name = _qualified(conn, table)
+    listed = ", ".join(f'"{column}"' for column in columns)
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        await conn.exec_driver_sql(
+            f"INSERT INTO {name} ({listed}) VALUES ({marks})", [tuple(r) for r in rows]
+        )
+        return
+    driver = await _postgres_driver(conn)
+    if len(rows) >= COPY_FROM_ROWS:
+        schema = _schema(conn) or table.schema
+        await driver.copy_records_to_table(table.name, records=rows, columns=columns, schema_name=schema)
+        return
+    await write_postgres(conn, inserts={table: rows})
+
+
+async def close_current(conn: AsyncConnection, table: Table, closes: Sequence[tuple[str, Any, int]]) -> None:
+    """End the current rows of several facts: (fact id, encoded `recorded_to`, `position_to`) each.
+
+    The statement is plain SQL (one executemany); on PostgreSQL `write_postgres` does it instead.
+    """
+    if closes:
+        await conn.exec_driver_sql(
+            f'UPDATE {_qualified(conn, table)} SET "recorded_to" = ?, "position_to" = ? '
+            'WHERE "fact_id" = ? AND "recorded_to" IS NULL',
+            [(moment, position, fact_id) for fact_id, moment, position in closes],
+        )
+
+
+def _array_of(column: Column[Any], dialect: Dialect) -> str:
+    # The column's own type, unbounded (an explicit cast to varchar(n) would truncate, where an
+    # INSERT refuses a value that is too long: the assignment into the column still checks).
+    return re.sub(r"\(\d+\)", "", column.type.compile(dialect=dialect)) + "[]"
+
+
+async def write_postgres(
+    conn: AsyncConnection,
+    *,
+    closes: Sequence[tuple[str, datetime, int]] = (),
+    close_tables: Sequence[Table] = (),
+    inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+    checkpoint: tuple[Table, Sequence[str], int] | None = None,
+) -> None:
+    """On PostgreSQL, a batch's writes as one statement (data-modifying CTEs, arrays bound once).
+
+    - `closes` (fact id, recorded_to, position_to) end the current rows of those facts in each of
+      `close_tables`; every part of the statement sees the rows as they were before it, so the rows
+      it inserts are never closed by it;
+    - `inserts` adds rows (each a value per column, in the table's column order);
+    - `checkpoint` (table, names, position) sets those checkpoints, creating the missing ones.
+
+    The statement's text depends only on which tables it touches, so the driver prepares it once.
+    """
+    args: list[Any] = []
+
+    def param(value: Any, cast: str) -> str:
+        args.append(value)
+        return f"${len(args)}::{cast}"
+
+    parts: list[str] = []
+    if closes:
+        fact_ids, moments, positions = (list(values) for values in zip(*closes, strict=True))
+        arrays = ", ".join(
+            (param(fact_ids, "text[]"), param(moments, "timestamptz[]"), param(positions, "bigint[]"))
+        )
+        parts += [
+            f"UPDATE {_qualified(conn, table)} AS t "
+            '  SET "recorded_to" = v.recorded_to, "position_to" = v.position_to '
+            f"  FROM unnest({arrays}) AS v(fact_id, recorded_to, position_to) "
+            '  WHERE t."fact_id" = v.fact_id AND t."recorded_to" IS NULL'
+            for table in close_tables
+        ]
+    for table, rows in (inserts or {}).items():
+        if rows:
+            columns = list(table.columns)
+            listed = ", ".join(f'"{column.name}"' for column in columns)
+            arrays = ", ".join(
+                param(list(values), _array_of(column, conn.dialect))
+                for column, values in zip(columns, zip(*rows, strict=True), strict=True)
+            )
+            parts.append(f"INSERT INTO {_qualified(conn, table)} ({listed}) SELECT * FROM unnest({arrays})")
+    if checkpoint is not None:
+        table, names, position = checkpoint
+        parts.append(
+            f'INSERT INTO {_qualified(conn, table)} ("projection", "position") '
+            f"SELECT unnest({param(list(names), 'text[]')}), {param(position, 'bigint')} "
+            'ON CONFLICT ("projection") DO UPDATE SET "position" = EXCLUDED."position"'
+        )
+    if not parts:
+        return
+    *first, last = parts
+    statement = (
+        ("WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(first)) + " ") if first else ""
+    )
+    driver = await _postgres_driver(conn)
+    await driver.execute(statement + last, *args)
