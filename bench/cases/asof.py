@@ -8,7 +8,7 @@ Measured, interleaved, on the same database:
 - ours-view: `ArchiveQueries.fact(fact_id, as_of)`, what GET /facts/{id}?as_of= returns (the version
   row, the entity labels, the citation states, built into a FactView);
 - ours-version_at: `fact_versions.version_at` alone (the single as-of statement, through SQLAlchemy);
-- raw: the same three statements as ours-view, with the bare driver (asyncpg / aiosqlite), rows only;
+- raw: the one statement ours-view sends, compiled for the bare driver (asyncpg / aiosqlite), rows only;
 - peer: eventsourcing `repository.get(id, version=1)`, which replays the aggregate's events.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,13 +87,23 @@ async def prepare_history(dbs: Databases, url: str, peer_db: str, total: int) ->
 
 
 class RawAsOf:
-    """The statements ArchiveQueries.fact issues, with the bare driver."""
+    """The statement ArchiveQueries.fact issues, with the bare driver."""
 
     def __init__(self, backend: str, dsn: str) -> None:
         self.backend = backend
         self.dsn = dsn
 
-    async def open(self) -> None:
+    async def open(self, statement: str, parameters: Sequence[Any], fact_id: str, as_of: Any) -> None:
+        """`statement` and `parameters`: what ArchiveQueries.fact sent to the driver for `fact_id`, `as_of`.
+
+        Raw runs that very statement (one: version, citations, labels), so it pays for the same query
+        but not for SQLAlchemy, the pool or the view; the positions of the fact id and the moment in
+        the parameters are found by their values.
+        """
+        self.sql = statement
+        self.template = [
+            "fact_id" if value == fact_id else "as_of" if value == as_of else value for value in parameters
+        ]
         if self.backend == "sqlite":
             import aiosqlite
 
@@ -104,36 +115,12 @@ class RawAsOf:
             self.conn = await asyncpg.connect(self.dsn)
 
     async def fact(self, fact_id: str, as_of: datetime) -> Any:
+        moment: Any = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if self.backend == "sqlite" else as_of
+        values = [fact_id if v == "fact_id" else moment if v == "as_of" else v for v in self.template]
         if self.backend == "sqlite":
-            when = as_of.strftime("%Y-%m-%d %H:%M:%S.%f")
-            cursor = await self.conn.execute(
-                "SELECT * FROM fact_versions WHERE fact_id = ? AND recorded_from <= ? "
-                "AND (recorded_to IS NULL OR recorded_to > ?)",
-                (fact_id, when, when),
-            )
-            row = await cursor.fetchone()
-            cursor = await self.conn.execute(
-                "SELECT entity_id, label FROM entities WHERE entity_id IN (?, ?, ?)",
-                (row[3], row[5], "-"),
-            )
-            labels = await cursor.fetchall()
-            cursor = await self.conn.execute("SELECT * FROM citations WHERE fact_id IN (?)", (fact_id,))
-            cited = await cursor.fetchall()
-            return row, labels, cited
-        row = await self.conn.fetchrow(
-            "SELECT * FROM fact_versions WHERE fact_id = $1 AND recorded_from <= $2 "
-            "AND (recorded_to IS NULL OR recorded_to > $2)",
-            fact_id,
-            as_of,
-        )
-        labels = await self.conn.fetch(
-            "SELECT entity_id, label FROM entities WHERE entity_id IN ($1, $2, $3)",
-            row["subject"],
-            row["object"],
-            "-",
-        )
-        cited = await self.conn.fetch("SELECT * FROM citations WHERE fact_id IN ($1)", fact_id)
-        return row, labels, cited
+            cursor = await self.conn.execute(self.sql, values)
+            return await cursor.fetchall()
+        return await self.conn.fetch(self.sql, *values)
 
     async def close(self) -> None:
         await self.conn.close()
@@ -151,6 +138,8 @@ async def _one_size(
     label: str,
 ) -> dict[str, list[float]]:
     """Latencies (ms) of each implementation at one corpus size."""
+    from sqlalchemy import event
+
     from archive.db import create_engine
     from archive.events import event_registry
     from archive.eventstore import EventStore
@@ -162,8 +151,21 @@ async def _one_size(
     ids = {n: corpus.fact_id(n) for n in numbers}
     engine = create_engine(url)
     queries_api = ArchiveQueries(engine, EventStore(engine, event_registry()))
+    sent: list[tuple[str, Sequence[Any]]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        sent.append((statement, parameters))
+
+    first = ids[numbers[0]]
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await queries_api.fact(first, as_of)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert len(sent) == 1, sent
+    sent_as_of = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if dbs.backend == "sqlite" else as_of
     raw = RawAsOf(dbs.backend, dsn)
-    await raw.open()
+    await raw.open(sent[0][0], sent[0][1], first, sent_as_of)
     app = PeerArchive(dbs.peer_env(peer_db))
     rng = random.Random(total)
 
@@ -178,8 +180,8 @@ async def _one_size(
         assert row.version == 1
 
     async def raw_sql(fact_id: str, n: int) -> None:
-        row, _, _ = await raw.fact(fact_id, as_of)
-        assert row is not None
+        rows = await raw.fact(fact_id, as_of)
+        assert rows, fact_id
 
     async def peer(fact_id: str, n: int) -> None:
         aggregate = app.repository.get(peer_id(n), version=1)
