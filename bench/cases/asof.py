@@ -126,6 +126,28 @@ class RawAsOf:
         await self.conn.close()
 
 
+async def open_raw_as_of(backend: str, queries: Any, dsn: str, fact_id: str, as_of: datetime) -> RawAsOf:
+    """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out."""
+    from sqlalchemy import event
+
+    engine = queries.engine.sync_engine
+    sent: list[tuple[str, Sequence[Any]]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        await queries.fact(fact_id, as_of)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(sent) == 1, sent
+    moment: Any = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if backend == "sqlite" else as_of
+    raw = RawAsOf(backend, dsn)
+    await raw.open(sent[0][0], sent[0][1], fact_id, moment)
+    return raw
+
+
 async def _one_size(
     dbs: Databases,
     total: int,
@@ -138,8 +160,6 @@ async def _one_size(
     label: str,
 ) -> dict[str, list[float]]:
     """Latencies (ms) of each implementation at one corpus size."""
-    from sqlalchemy import event
-
     from archive.db import create_engine
     from archive.events import event_registry
     from archive.eventstore import EventStore
@@ -151,21 +171,7 @@ async def _one_size(
     ids = {n: corpus.fact_id(n) for n in numbers}
     engine = create_engine(url)
     queries_api = ArchiveQueries(engine, EventStore(engine, event_registry()))
-    sent: list[tuple[str, Sequence[Any]]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        sent.append((statement, parameters))
-
-    first = ids[numbers[0]]
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        await queries_api.fact(first, as_of)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", capture)
-    assert len(sent) == 1, sent
-    sent_as_of = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if dbs.backend == "sqlite" else as_of
-    raw = RawAsOf(dbs.backend, dsn)
-    await raw.open(sent[0][0], sent[0][1], first, sent_as_of)
+    raw = await open_raw_as_of(dbs.backend, queries_api, dsn, ids[numbers[0]], as_of)
     app = PeerArchive(dbs.peer_env(peer_db))
     rng = random.Random(total)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus
-from bench.cases.asof import RawAsOf, sample_numbers
+from bench.cases.asof import RawAsOf, open_raw_as_of, sample_numbers
 from bench.common import ROOT, Databases, Results, Row, interleave, log, ratio, summary
 
 
@@ -155,10 +155,18 @@ async def _latencies(
     ids = [corpus.fact_id(n) for n in numbers]
     years = _years(total)
     server = Server(url, workers)
-    raw = RawAsOf(dbs.backend, dsn)
+    from archive.db import create_engine
+    from archive.events import event_registry
+    from archive.eventstore import EventStore
+    from archive.queries import ArchiveQueries
+
+    engine = create_engine(url)
+    raw: RawAsOf | None = None
     try:
         await asyncio.to_thread(server.wait_ready)
-        await raw.open()
+        raw = await open_raw_as_of(
+            dbs.backend, ArchiveQueries(engine, EventStore(engine, event_registry())), dsn, ids[0], as_of
+        )
         roles_raw = RawRoles(raw)
         stamp = as_of.isoformat().replace("+00:00", "Z")
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
@@ -199,8 +207,9 @@ async def _latencies(
                         latencies[name].append((time.perf_counter() - started) * 1000)
     finally:
         await asyncio.to_thread(server.close)
-        if hasattr(raw, "conn"):
+        if raw is not None:
             await raw.close()
+        await engine.dispose()
     return latencies
 
 
