@@ -13,8 +13,10 @@ from typing import Any
 import msgspec
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from archive.aiosqlite_adapter import one_trip_dbapi
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +64,20 @@ def json_text(value: Any) -> str:
     return _json_encoder.encode(value).decode()
 
 
+async def postgres_driver(conn: AsyncConnection, in_transaction: bool = True) -> Any:
+    """The asyncpg connection behind `conn`, for COPY and for calls SQLAlchemy would slow down.
+
+    SQLAlchemy's asyncpg adapter opens the driver's transaction on its first statement, so unless the
+    caller wants autocommit (`in_transaction=False`) that statement is sent here first.
+    """
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the connection has no driver connection")
+    if in_transaction and not driver.is_in_transaction():
+        await conn.exec_driver_sql("SELECT 1")
+    return driver
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for `url`, with the SQLite transaction and pragma handling installed."""
     kwargs.setdefault("json_serializer", json_text)
@@ -71,6 +87,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        kwargs.setdefault("module", one_trip_dbapi())  # one trip to aiosqlite's thread per statement
         if path is not None:  # a file: SQLAlchemy's queue pool (5 + 10 overflow), every connection kept
             kwargs.setdefault("pool_size", 15)
             kwargs.setdefault("max_overflow", 0)

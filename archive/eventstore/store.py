@@ -9,11 +9,13 @@ An append does not read the stream's version first. It writes `expected_version 
 chain, since the new hash covers the previous one, and in that same step it checks that
 `expected_version` itself exists, so that a too-high expected version cannot leave a gap.
 
-On PostgreSQL that step is one call of the server-side function `archive_append` (migration 0004): it
-takes the lock, checks, chains with `sha256()` over the canonical bytes built here, and inserts, so a
-lone append is one round trip in autocommit. On SQLite the writers of one process queue on an
-`asyncio.Lock` before `BEGIN IMMEDIATE`, so that they wait in order instead of in SQLite's busy
-handler, which sleeps for up to 100 ms between tries.
+On PostgreSQL that step is one call of the server-side function `archive_append` (migration 0004),
+sent through asyncpg: it takes the lock, checks, chains with `sha256()` over the canonical bytes built
+here, and inserts, so a lone append is one round trip in autocommit. On SQLite the step is one function
+run in the driver's thread (`archive.aiosqlite_adapter`), and a lone append's whole transaction, from
+`BEGIN IMMEDIATE` to `COMMIT`, is that one trip. The writers of one process queue on an `asyncio.Lock`
+first, so that they wait in order instead of in SQLite's busy handler, which sleeps for up to 100 ms
+between tries.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import msgspec
-from sqlalchemy import Dialect, Table, func, select, text, tuple_
+from sqlalchemy import Dialect, Table, func, select
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.db import SQLITE_BEGIN, json_text
+from archive.aiosqlite_adapter import immediate_transaction, run_in_sqlite_thread
+from archive.db import SQLITE_BEGIN, json_text, postgres_driver
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
@@ -91,11 +95,10 @@ def check_json(value: Any, path: str = "data") -> None:
     )
 
 
-#: The server-side append of migration 0004, bound by name.
-_APPEND_CALL = text(
+#: The server-side append of migration 0004, with asyncpg's positional parameters.
+_APPEND_CALL = (
     "SELECT event_position, event_prev_hash, event_hash FROM archive_append("
-    ":lock_key, :continuing_streams, :continuing_versions, :stream_ids, :stream_versions, :event_types, "
-    ":schema_versions, :datas, :event_metadata, :recorded, :canonical)"
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 )
 #: The SQLSTATE `archive_append` raises when an expected version does not exist.
 _MISSING_VERSION_STATE = "AR409"
@@ -138,12 +141,42 @@ def _canonical(row: dict[str, Any], recorded_at: datetime) -> bytes:
     )
 
 
-def _missing_version(error: DBAPIError) -> tuple[str, int] | None:
-    """The (stream, version) named by `archive_append`'s refusal, or None for any other error."""
-    if error.orig is None or getattr(error.orig, "sqlstate", None) != _MISSING_VERSION_STATE:
-        return None
-    detail = msgspec.json.decode(getattr(error.orig.__cause__, "detail", None) or "{}")
-    return str(detail["stream_id"]), int(detail["version"])
+def _link_and_insert(
+    db: sqlite3.Connection,
+    insert: _DriverInsert,
+    rows: list[dict[str, Any]],
+    continuing: list[tuple[str, int]],
+    recorded_at: datetime,
+) -> list[tuple[int, str, str]]:
+    """In the SQLite driver's thread, under the write lock: read the head, check, chain and insert.
+
+    The lock is held, so the next positions are known: they are given explicitly, which lets SQLite
+    insert the batch with one executemany (with RETURNING it would insert row by row). The values go
+    through SQLAlchemy's own bind processors.
+    """
+    head, last_position = db.execute(_SQLITE_HEAD).fetchone()
+    present: set[tuple[str, int]] = set()
+    for start in range(0, len(continuing), _SQLITE_PAIRS_PER_QUERY):
+        chunk = continuing[start : start + _SQLITE_PAIRS_PER_QUERY]
+        pairs = ", ".join(["(?, ?)"] * len(chunk))
+        query = (
+            "SELECT stream_id, stream_version FROM events "
+            f"WHERE (stream_id, stream_version) IN (VALUES {pairs})"
+        )
+        present.update(db.execute(query, [v for pair in chunk for v in pair]).fetchall())
+    if len(present) != len(continuing):
+        raise ConcurrencyError(*next(pair for pair in continuing if pair not in present))
+    prev_hash = head or GENESIS_HASH
+    linked = []
+    for position, row in enumerate(rows, start=last_position + 1):
+        row["position"] = position
+        row["recorded_at"] = recorded_at
+        row["prev_hash"] = prev_hash
+        row["hash"] = chain_hash(prev_hash, _canonical(row, recorded_at))
+        linked.append((position, prev_hash, row["hash"]))
+        prev_hash = row["hash"]
+    db.executemany(insert.sql, [insert.parameters(row) for row in rows])
+    return linked
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -210,12 +243,14 @@ class EventStore:
         """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`."""
         try:
             if self._is_sqlite:
-                async with self.transaction() as conn:
-                    return await self.append_in(conn, stream_id, expected_version, events, metadata)
+                # The whole transaction, BEGIN IMMEDIATE to COMMIT, is one trip to the driver's thread.
+                async with self._writer_turn(), self.engine.connect() as conn:
+                    writes = [StreamWrite(stream_id, expected_version, events)]
+                    return await self._append_streams(conn, writes, metadata, own_transaction=True)
             # One statement, so it can be its own transaction: `archive_append` takes the lock itself.
             async with self.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                return await self.append_in(conn, stream_id, expected_version, events, metadata)
+                writes = [StreamWrite(stream_id, expected_version, events)]
+                return await self._append_streams(conn, writes, metadata, own_transaction=True)
         except ConcurrencyError as error:
             error.current_version = await self.stream_version(stream_id)
             raise
@@ -240,6 +275,15 @@ class EventStore:
 
         Each stream must be at its `expected_version`; any conflict refuses the whole batch.
         """
+        return await self._append_streams(conn, writes, metadata, own_transaction=False)
+
+    async def _append_streams(
+        self,
+        conn: AsyncConnection,
+        writes: Sequence[StreamWrite],
+        metadata: Mapping[str, Any] | None,
+        own_transaction: bool,
+    ) -> list[RecordedEvent]:
         if len({w.stream_id for w in writes}) != len(writes):
             raise ValueError("a batch names a stream twice: give each stream's events in one StreamWrite")
         meta = dict(metadata or {})
@@ -248,9 +292,11 @@ class EventStore:
         recorded_at = self._clock()
         try:
             if self._is_sqlite:
-                linked = await self._insert_sqlite(conn, rows, continuing, recorded_at)
+                linked = await self._insert_sqlite(conn, rows, continuing, recorded_at, own_transaction)
             else:
-                linked = await self._insert_postgres(conn, rows, continuing, meta, recorded_at)
+                linked = await self._insert_postgres(
+                    conn, rows, continuing, meta, recorded_at, own_transaction
+                )
         except IntegrityError as error:
             if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
                 first = writes[0] if len(writes) == 1 else None
@@ -280,45 +326,19 @@ class EventStore:
         rows: list[dict[str, Any]],
         continuing: list[tuple[str, int]],
         recorded_at: datetime,
+        own_transaction: bool,
     ) -> list[tuple[int, str, str]]:
-        """Chain and insert under `BEGIN IMMEDIATE`: one head query, one executemany.
-
-        The write lock is held, so the next positions are known: they are given explicitly, which lets
-        SQLite insert the batch with one executemany (with RETURNING it would insert row by row). Both
-        statements go straight to the driver, one trip each to its thread, with SQLAlchemy's own bind
-        processors for the values (through SQLAlchemy, a statement is four trips).
-        """
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None, "a checked-out connection has its driver connection"
-        head, last_position = (await driver.execute_fetchall(_SQLITE_HEAD))[0]
-        found = 0
-        for start in range(0, len(continuing), _SQLITE_PAIRS_PER_QUERY):
-            chunk = continuing[start : start + _SQLITE_PAIRS_PER_QUERY]
-            pairs = ", ".join(["(?, ?)"] * len(chunk))
-            query = f"SELECT count(*) FROM events WHERE (stream_id, stream_version) IN (VALUES {pairs})"
-            found += (await driver.execute_fetchall(query, [v for pair in chunk for v in pair]))[0][0]
-        if found != len(continuing):
-            raise ConcurrencyError(*await self._first_missing(conn, continuing))
-        insert = self._sqlite_insert(conn)
-        prev_hash = head or GENESIS_HASH
-        linked = []
-        for position, row in enumerate(rows, start=last_position + 1):
-            row["position"] = position
-            row["recorded_at"] = recorded_at
-            row["prev_hash"] = prev_hash
-            row["hash"] = chain_hash(prev_hash, _canonical(row, recorded_at))
-            linked.append((position, prev_hash, row["hash"]))
-            prev_hash = row["hash"]
-        try:
-            await driver.executemany(insert.sql, [insert.parameters(row) for row in rows])
-        except sqlite3.IntegrityError as error:
-            raise IntegrityError(insert.sql, None, error) from error
-        return linked
-
-    def _sqlite_insert(self, conn: AsyncConnection) -> _DriverInsert:
+        """Chain and insert in one trip to the driver's thread; with `own_transaction`, commit too."""
         if self._sqlite_insert_statement is None:
             self._sqlite_insert_statement = _DriverInsert(events_table, conn.dialect)
-        return self._sqlite_insert_statement
+        insert = self._sqlite_insert_statement
+        work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at)
+        try:
+            if own_transaction:  # BEGIN IMMEDIATE to COMMIT, all in the one trip
+                return await run_in_sqlite_thread(conn, immediate_transaction, *work)
+            return await run_in_sqlite_thread(conn, *work)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(insert.sql, None, error) from error
 
     @staticmethod
     async def _insert_postgres(
@@ -327,42 +347,38 @@ class EventStore:
         continuing: list[tuple[str, int]],
         metadata: dict[str, Any],
         recorded_at: datetime,
+        own_transaction: bool,
     ) -> list[tuple[int, str, str]]:
-        """One call of `archive_append` (migration 0004): lock, check, chain and insert on the server."""
-        try:
-            result = await conn.execute(
-                _APPEND_CALL,
-                {
-                    "lock_key": APPEND_LOCK_KEY,
-                    "continuing_streams": [stream for stream, _ in continuing],
-                    "continuing_versions": [version for _, version in continuing],
-                    "stream_ids": [row["stream_id"] for row in rows],
-                    "stream_versions": [row["stream_version"] for row in rows],
-                    "event_types": [row["event_type"] for row in rows],
-                    "schema_versions": [row["schema_version"] for row in rows],
-                    "datas": [json_text(row["data"]) for row in rows],
-                    "event_metadata": json_text(metadata),
-                    "recorded": recorded_at,
-                    "canonical": [_canonical(row, recorded_at) for row in rows],
-                },
-            )
-        except DBAPIError as error:
-            missing = _missing_version(error)
-            if missing is None:
-                raise
-            raise ConcurrencyError(*missing) from None
-        return [(position, prev_hash, hash_) for position, prev_hash, hash_ in result]
+        """One call of `archive_append` (migration 0004): lock, check, chain and insert on the server.
 
-    @staticmethod
-    async def _first_missing(conn: AsyncConnection, continuing: list[tuple[str, int]]) -> tuple[str, int]:
-        """The first (stream, expected version) of a refused batch whose version does not exist."""
-        rows = await conn.execute(
-            select(events_table.c.stream_id, events_table.c.stream_version).where(
-                tuple_(events_table.c.stream_id, events_table.c.stream_version).in_(continuing)
+        The call goes to asyncpg directly (its statement cache keeps it prepared): through SQLAlchemy the
+        same call took twice as long on the client as on the server. With `own_transaction` the
+        connection is in autocommit and the call is its own transaction.
+        """
+        driver = await postgres_driver(conn, in_transaction=not own_transaction)
+        try:
+            result = await driver.fetch(
+                _APPEND_CALL,
+                APPEND_LOCK_KEY,
+                [stream for stream, _ in continuing],
+                [version for _, version in continuing],
+                [row["stream_id"] for row in rows],
+                [row["stream_version"] for row in rows],
+                [row["event_type"] for row in rows],
+                [row["schema_version"] for row in rows],
+                [json_text(row["data"]) for row in rows],
+                json_text(metadata),
+                recorded_at,
+                [_canonical(row, recorded_at) for row in rows],
             )
-        )
-        present = {(stream_id, version) for stream_id, version in rows}
-        return next(pair for pair in continuing if pair not in present)
+        except asyncpg.PostgresError as error:
+            if error.sqlstate == _MISSING_VERSION_STATE:
+                detail = msgspec.json.decode(getattr(error, "detail", None) or "{}")
+                raise ConcurrencyError(str(detail["stream_id"]), int(detail["version"])) from None
+            if isinstance(error, asyncpg.UniqueViolationError):
+                raise IntegrityError(_APPEND_CALL, None, error) from error
+            raise
+        return [(position, prev_hash, hash_) for position, prev_hash, hash_ in result]
 
     def _prepare(
         self, stream_id: str, expected_version: int, events: Sequence[NewEvent], metadata: dict[str, Any]

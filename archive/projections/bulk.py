@@ -21,6 +21,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Column, Dialect, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from archive.db import postgres_driver
+
 #: From this many rows on, PostgreSQL gets COPY rather than a prepared INSERT per row.
 COPY_FROM_ROWS = 32
 
@@ -95,15 +97,6 @@ def _qualified(conn: AsyncConnection, table: Table) -> str:
     return f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
 
 
-async def _postgres_driver(conn: AsyncConnection) -> Any:
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
-    if not driver.is_in_transaction():
-        # SQLAlchemy's asyncpg adapter opens the driver's transaction on its first statement.
-        await conn.exec_driver_sql("SELECT 1")
-    return driver
-
-
 async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
     """Insert `rows` (each a value per column of `table`, in the table's column order)."""
     if not rows:
@@ -117,7 +110,7 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequen
             f"INSERT INTO {name} ({listed}) VALUES ({marks})", [tuple(r) for r in rows]
         )
         return
-    driver = await _postgres_driver(conn)
+    driver = await postgres_driver(conn)
     if len(rows) >= COPY_FROM_ROWS:
         schema = _schema(conn) or table.schema
         await driver.copy_records_to_table(table.name, records=rows, columns=columns, schema_name=schema)
@@ -203,5 +196,5 @@ async def write_postgres(
     statement = (
         ("WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(first)) + " ") if first else ""
     )
-    driver = await _postgres_driver(conn)
+    driver = await postgres_driver(conn)
     await driver.execute(statement + last, *args)

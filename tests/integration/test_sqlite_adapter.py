@@ -1,0 +1,111 @@
+"""The SQLite engine's adapter: one trip to aiosqlite's thread a statement, with SQLAlchemy's behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.db import SQLITE_BEGIN, create_engine
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'adapter.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function queued to an aiosqlite connection's thread, in order."""
+    queued: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        queued.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return queued
+
+
+async def test_a_read_without_a_transaction_is_one_trip(sqlite_engine: AsyncEngine, trips: list[str]) -> None:
+    async with sqlite_engine.connect() as conn:  # connect once, so the pragmas are not counted
+        await conn.execute(text("SELECT 1"))
+    trips.clear()
+    async with sqlite_engine.connect() as conn:
+        await conn.execution_options(**{SQLITE_BEGIN: None})
+        assert (await conn.execute(text("SELECT 41 + 1"))).scalar_one() == 42
+    # SQLAlchemy's own adapter makes five: cursor, execute, fetch, close, and a rollback on return.
+    assert len(trips) == 1, trips
+
+
+async def test_a_write_transaction_is_a_trip_per_statement(
+    sqlite_engine: AsyncEngine, trips: list[str]
+) -> None:
+    async with sqlite_engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    trips.clear()
+    async with sqlite_engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('a')"))
+    assert len(trips) == 3, trips  # BEGIN, INSERT, COMMIT
+
+
+async def test_results_rowcounts_and_returning_match_the_driver(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.begin() as conn:
+        inserted = await conn.execute(text("INSERT INTO item (name) VALUES ('a')"))
+        assert inserted.rowcount == 1
+        assert inserted.lastrowid == 1
+        insert = text("INSERT INTO item (name) VALUES (:name)")
+        many = await conn.execute(insert, [{"name": "b"}, {"name": "c"}])
+        assert many.rowcount == 2
+        returned = await conn.execute(text("INSERT INTO item (name) VALUES ('d') RETURNING id, name"))
+        assert returned.all() == [(4, "d")]
+        updated = await conn.execute(text("UPDATE item SET name = name || '!' WHERE id > 2"))
+        assert updated.rowcount == 2
+        result = await conn.execute(text("SELECT id, name FROM item ORDER BY id"))
+        assert list(result.keys()) == ["id", "name"]
+        assert result.all() == [(1, "a"), (2, "b"), (3, "c!"), (4, "d!")]
+        streamed = await conn.stream(text("SELECT name FROM item ORDER BY id"))
+        assert [name async for (name,) in streamed] == ["a", "b", "c!", "d!"]
+
+
+async def test_a_refused_statement_raises_sqlalchemys_error_and_writes_nothing(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.begin() as conn:
+        await conn.execute(text("INSERT INTO item (name) VALUES ('a')"))
+    async with sqlite_engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("INSERT INTO item (name) VALUES ('b')"))
+        with pytest.raises(IntegrityError, match="UNIQUE constraint failed"):
+            await conn.execute(text("INSERT INTO item (name) VALUES ('a')"))
+        await conn.rollback()
+    async with sqlite_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT name FROM item"))).scalars().all() == ["a"]
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_engine: AsyncEngine) -> None:
+    async with sqlite_engine.connect() as conn:
+        await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        await conn.begin()
+        await conn.execute(text("INSERT INTO item (name) VALUES ('never committed')"))
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        assert driver.in_transaction
+    # The write lock is free again (busy_timeout would otherwise make this wait 30 s and fail).
+    async with sqlite_engine.connect() as conn:
+        await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        async with conn.begin():
+            await conn.execute(text("INSERT INTO item (name) VALUES ('b')"))
+    async with sqlite_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT name FROM item"))).scalars().all() == ["b"]
