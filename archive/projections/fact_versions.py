@@ -80,28 +80,34 @@ def state_of(row: Row[Any]) -> FactState:
     return msgspec.convert(row.state, FactState)
 
 
+# The state lookups select every version of the facts asked for and keep the current one here: with
+# `recorded_to IS NULL` in the statement, a planner whose statistics lag behind a bulk load takes the
+# condition to be rare and reads every current row through the record-time index instead of looking
+# the facts up by id (tests/integration/test_query_plan.py). A fact has a handful of versions.
+
+
 async def current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, FactState]:
     """The current state of each fact already recorded among `fact_ids`."""
     states: dict[str, FactState] = {}
     ordered = sorted(fact_ids)
     for offset in range(0, len(ordered), 1000):
-        query = select(fact_versions_table.c.state).where(
-            fact_versions_table.c.fact_id.in_(ordered[offset : offset + 1000]),
-            fact_versions_table.c.recorded_to.is_(None),
+        query = select(fact_versions_table.c.state, fact_versions_table.c.recorded_to).where(
+            fact_versions_table.c.fact_id.in_(ordered[offset : offset + 1000])
         )
-        for stored in (await conn.execute(query)).scalars():
-            state = msgspec.convert(stored, FactState)
-            states[state.fact_id] = state
+        for stored, recorded_to in await conn.execute(query):
+            if recorded_to is None:
+                state = msgspec.convert(stored, FactState)
+                states[state.fact_id] = state
     return states
 
 
 async def current_state(conn: AsyncConnection, fact_id: str) -> FactState:
     """The fact's current state, or the initial state of a fact not yet recorded."""
-    query = select(fact_versions_table.c.state).where(
-        fact_versions_table.c.fact_id == fact_id, fact_versions_table.c.recorded_to.is_(None)
+    query = select(fact_versions_table.c.state, fact_versions_table.c.recorded_to).where(
+        fact_versions_table.c.fact_id == fact_id
     )
-    stored = (await conn.execute(query)).scalar_one_or_none()
-    return initial_fact_state() if stored is None else msgspec.convert(stored, FactState)
+    current = [stored for stored, recorded_to in await conn.execute(query) if recorded_to is None]
+    return msgspec.convert(current[0], FactState) if current else initial_fact_state()
 
 
 async def version_at(conn: AsyncConnection, fact_id: str, as_of: datetime | None) -> Row[Any] | None:
