@@ -21,6 +21,7 @@ between tries.
 from __future__ import annotations
 
 import asyncio
+import enum
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -74,19 +75,43 @@ class VerifyReport(msgspec.Struct, frozen=True):
     problem: str | None = None
 
 
+#: The exact types the quick walk of `check_json` accepts without a second look.
+_JSON_LEAVES = frozenset({str, int, bool, type(None)})
+
+
 def check_json(value: Any, path: str = "data") -> None:
-    """Refuse anything but JSON's own types. Floats are refused too: their text form differs by database."""
-    if value is None or isinstance(value, bool | int | str):
-        return
+    """Refuse anything but JSON's own types. Floats are refused too: their text form differs by database.
+
+    A quick walk over the exact built-in types comes first; only a value it is unsure of (a float, a
+    subclass, another type, a key that is not a string) is walked again, with paths, to name the problem.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind in _JSON_LEAVES:
+            continue
+        if kind is dict and all(type(key) is str for key in item):
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        else:
+            _check_json_at(value, path)
+            return
+
+
+def _check_json_at(value: Any, path: str) -> None:
+    if type(value) in _JSON_LEAVES or (isinstance(value, enum.Enum) and isinstance(value, int | str)):
+        return  # an enumeration of strings or integers is stored as its value; other subclasses are not
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            check_json(item, f"{path}[{index}]")
+            _check_json_at(item, f"{path}[{index}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise UnserialisableDataError(f"{path} has a key {key!r} that is not a string")
-            check_json(item, f"{path}.{key}")
+            _check_json_at(item, f"{path}.{key}")
         return
     kind = "a float" if isinstance(value, float) else f"a {type(value).__name__}"
     raise UnserialisableDataError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 from datetime import UTC
 from typing import Any
 
@@ -273,6 +274,8 @@ async def test_unknown_event_type_is_refused_and_nothing_appended(events: EventS
         ({"tags": {"a", "b"}}, "data.tags is a set"),
         ({"raw": b"\x00"}, "data.raw is a bytes"),
         ({1: "non-string key"}, "key 1 that is not a string"),
+        ({"a": [1, "x", {"b": 0.5}]}, r"data\.a\[2\]\.b is a float"),
+        ({"deep": {"x": [{"y": {2: "k"}}]}}, r"data\.deep\.x\[0\]\.y has a key 2"),
     ],
 )
 async def test_data_that_is_not_plain_json_is_refused_and_nothing_appended(
@@ -280,6 +283,31 @@ async def test_data_that_is_not_plain_json_is_refused_and_nothing_appended(
 ) -> None:
     with pytest.raises(UnserialisableDataError, match=complaint):
         await events.append("s", 0, [happened(1), NewEvent("thing.happened", data)])
+    assert await events.count() == 0
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+
+
+class Code(str):
+    """A str subclass: not an enumeration, so the log cannot say how to store it."""
+
+
+async def test_enumerations_and_tuples_are_stored_as_their_json_values(events: EventStore) -> None:
+    data = {"level": Level.HIGH, "colour": [Colour.RED], "pair": (1, "a"), "none": None, "flag": False}
+    await events.append("s", 0, [NewEvent("thing.happened", data)])
+    (stored,) = await events.read_stream("s")
+    assert stored.data == {"level": 3, "colour": ["red"], "pair": [1, "a"], "none": None, "flag": False}
+
+
+async def test_a_subclass_of_a_json_type_is_refused_with_its_path(events: EventStore) -> None:
+    with pytest.raises(UnserialisableDataError, match=r"data\.tags\[1\] is a Code"):
+        await events.append("s", 0, [NewEvent("thing.happened", {"tags": ["a", Code("b")]})])
     assert await events.count() == 0
 
 
