@@ -103,11 +103,8 @@ async def current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str,
 
 async def current_state(conn: AsyncConnection, fact_id: str) -> FactState:
     """The fact's current state, or the initial state of a fact not yet recorded."""
-    query = select(fact_versions_table.c.state, fact_versions_table.c.recorded_to).where(
-        fact_versions_table.c.fact_id == fact_id
-    )
-    current = [stored for stored, recorded_to in await conn.execute(query) if recorded_to is None]
-    return msgspec.convert(current[0], FactState) if current else initial_fact_state()
+    state = (await current_states(conn, {fact_id})).get(fact_id)
+    return initial_fact_state() if state is None else state
 
 
 async def version_at(conn: AsyncConnection, fact_id: str, as_of: datetime | None) -> Row[Any] | None:
