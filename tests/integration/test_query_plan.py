@@ -87,6 +87,19 @@ async def add_synthetic_history(engine: AsyncEngine, analyse: bool = True) -> No
         await conn.execute(text("ANALYZE fact_versions"))
 
 
+async def first_seeded_fact(engine: AsyncEngine) -> Any:
+    """The (fact_id, recorded_from) of the seed's first current fact version, by id."""
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                select(fact_versions_table.c.fact_id, fact_versions_table.c.recorded_from)
+                .where(fact_versions_table.c.recorded_to.is_(None))
+                .order_by(fact_versions_table.c.fact_id)
+                .limit(1)
+            )
+        ).one()
+
+
 async def answer_and_its_sql(
     engine: AsyncEngine, read: Callable[[], Awaitable[T]]
 ) -> tuple[T, str, Sequence[Any]]:
@@ -171,15 +184,7 @@ async def test_current_version_query_for_one_fact_uses_an_index_on_fact_versions
 async def test_as_of_query_for_a_seeded_fact_uses_an_index_among_synthetic_history(
     postgres_backend: str, seeded_engine: AsyncEngine
 ) -> None:
-    async with seeded_engine.connect() as conn:
-        seeded = (
-            await conn.execute(
-                select(fact_versions_table.c.fact_id, fact_versions_table.c.recorded_from)
-                .where(fact_versions_table.c.recorded_to.is_(None))
-                .order_by(fact_versions_table.c.fact_id)
-                .limit(1)
-            )
-        ).one()
+    seeded = await first_seeded_fact(seeded_engine)
     await add_synthetic_history(seeded_engine)
     row, statement, parameters = await version_at_and_its_sql(
         seeded_engine, seeded.fact_id, seeded.recorded_from
@@ -191,15 +196,7 @@ async def test_as_of_query_for_a_seeded_fact_uses_an_index_among_synthetic_histo
 async def test_the_fact_page_query_finds_version_citations_and_labels_through_indexes(
     postgres_backend: str, seeded_engine: AsyncEngine
 ) -> None:
-    async with seeded_engine.connect() as conn:
-        seeded = (
-            await conn.execute(
-                select(fact_versions_table.c.fact_id, fact_versions_table.c.recorded_from)
-                .where(fact_versions_table.c.recorded_to.is_(None))
-                .order_by(fact_versions_table.c.fact_id)
-                .limit(1)
-            )
-        ).one()
+    seeded = await first_seeded_fact(seeded_engine)
     await add_synthetic_history(seeded_engine)
     async with seeded_engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
