@@ -107,10 +107,24 @@ def batches(total: int) -> Iterator[range]:
 # -- our inputs --------------------------------------------------------------------------------------------
 
 
+def _fact_content(f: Fact) -> Any:
+    """The archive's `FactContent` of corpus fact `f`."""
+    from archive.domain.events import Qualifiers
+    from archive.domain.facts import FactContent
+
+    return FactContent(
+        subject=f.person,
+        predicate="held_position",
+        object=f.office,
+        qualifiers=Qualifiers(organization=f.org),
+        valid_from=f.valid_from,
+        valid_to=f.valid_to,
+    )
+
+
 def fact_inputs(numbers: range, sha: str) -> list[Any]:
     """`FactInput`s for Archive.ingest_facts."""
-    from archive.domain.events import Citation, Qualifiers
-    from archive.domain.facts import FactContent
+    from archive.domain.events import Citation
     from archive.services import FactInput
 
     items = []
@@ -118,14 +132,7 @@ def fact_inputs(numbers: range, sha: str) -> list[Any]:
         f = fact(n)
         items.append(
             FactInput(
-                content=FactContent(
-                    subject=f.person,
-                    predicate="held_position",
-                    object=f.office,
-                    qualifiers=Qualifiers(organization=f.org),
-                    valid_from=f.valid_from,
-                    valid_to=f.valid_to,
-                ),
+                content=_fact_content(f),
                 rank="normal",
                 citations=(Citation(source_id(f.batch), sha, f.line, f.line, f.text),),
             )
@@ -135,30 +142,18 @@ def fact_inputs(numbers: range, sha: str) -> list[Any]:
 
 def fact_id(n: int) -> str:
     """The id the archive derives for fact `n` (uuid5 of its natural key)."""
-    from archive.domain.events import Qualifiers
-    from archive.domain.facts import FactContent, fact_id_for
+    from archive.domain.facts import fact_id_for
 
+    return fact_id_for(_fact_content(fact(n)))
+
+
+# -- payloads for the append cases and the peer ----------------------------------------------------------
+
+
+def fact_json(n: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(content, citations) of corpus fact `n` as plain JSON, for payloads built without the archive."""
     f = fact(n)
-    return fact_id_for(
-        FactContent(
-            subject=f.person,
-            predicate="held_position",
-            object=f.office,
-            qualifiers=Qualifiers(organization=f.org),
-            valid_from=f.valid_from,
-            valid_to=f.valid_to,
-        )
-    )
-
-
-# -- a payload for the append cases -------------------------------------------------------------------------
-
-
-def append_payload(n: int) -> dict[str, Any]:
-    """A fact.recorded-shaped JSON object (about 600 bytes), the same for ours, the peer and raw."""
-    f = fact(n)
-    return {
-        "fact_id": str(uuid.uuid4()),
+    content = {
         "subject": f.person,
         "predicate": "held_position",
         "object": f.office,
@@ -168,16 +163,27 @@ def append_payload(n: int) -> dict[str, Any]:
         "valid_to": f.valid_to,
         "point_in_time": None,
         "modality": "asserted",
+    }
+    citations = [
+        {
+            "source_id": source_id(f.batch),
+            "content_sha256": "0" * 64,
+            "line_start": f.line,
+            "line_end": f.line,
+            "quote": f.text,
+        }
+    ]
+    return content, citations
+
+
+def append_payload(n: int) -> dict[str, Any]:
+    """A fact.recorded-shaped JSON object (about 600 bytes), the same for ours, the peer and raw."""
+    content, citations = fact_json(n)
+    return {
+        "fact_id": str(uuid.uuid4()),
+        **content,
         "rank": "normal",
-        "citations": [
-            {
-                "source_id": source_id(f.batch),
-                "content_sha256": "0" * 64,
-                "line_start": f.line,
-                "line_end": f.line,
-                "quote": f.text,
-            }
-        ],
+        "citations": citations,
         "recorded_at": "2024-01-01T00:00:00.000000Z",
     }
 

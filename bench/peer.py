@@ -62,27 +62,7 @@ def peer_content(n: int) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """(fact id, content, citations) of corpus fact `n`, as the peer stores it."""
     from bench import corpus
 
-    f = corpus.fact(n)
-    content = {
-        "subject": f.person,
-        "predicate": "held_position",
-        "object": f.office,
-        "value": None,
-        "qualifiers": {"role": None, "place": None, "organization": f.org, "note": None},
-        "valid_from": f.valid_from,
-        "valid_to": f.valid_to,
-        "point_in_time": None,
-        "modality": "asserted",
-    }
-    citations = [
-        {
-            "source_id": corpus.source_id(f.batch),
-            "content_sha256": "0" * 64,
-            "line_start": f.line,
-            "line_end": f.line,
-            "quote": f.text,
-        }
-    ]
+    content, citations = corpus.fact_json(n)
     return str(peer_id(n)), content, citations
 
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -233,40 +234,37 @@ class RawPage(Worker):
             "SELECT position, stream_id, stream_version, event_type, schema_version, data, metadata, "
             "recorded_at, prev_hash, hash FROM events WHERE position > {} ORDER BY position LIMIT {}"
         )
+        fetch: Callable[[int], Awaitable[Sequence[Any]]]
         if self.config["backend"] == "sqlite":
             import aiosqlite
 
             conn = await aiosqlite.connect(self.config["dsn"])
-            started = time.perf_counter()
-            after = 0
-            while True:
+
+            async def fetch(after: int) -> Sequence[Any]:
                 cursor = await conn.execute(query.format("?", "?"), (after, PAGE))
-                page = await cursor.fetchall()
-                for row in page:
-                    state[row[1]] = (row[2], decode(row[5]))
-                seen += len(page)
-                if len(page) < PAGE:
-                    break
-                after = page[-1][0]
-            seconds = time.perf_counter() - started
-            await conn.close()
+                return await cursor.fetchall()
+
         else:
             import asyncpg
 
             conn = await asyncpg.connect(self.config["dsn"])
             statement = await conn.prepare(query.format("$1", "$2"))
-            started = time.perf_counter()
-            after = 0
-            while True:
-                page = await statement.fetch(after, PAGE)
-                for row in page:
-                    state[row[1]] = (row[2], decode(row[5]))
-                seen += len(page)
-                if len(page) < PAGE:
-                    break
-                after = page[-1][0]
-            seconds = time.perf_counter() - started
-            await conn.close()
+
+            async def fetch(after: int) -> Sequence[Any]:
+                return await statement.fetch(after, PAGE)
+
+        started = time.perf_counter()
+        after = 0
+        while True:
+            page = await fetch(after)
+            for row in page:
+                state[row[1]] = (row[2], decode(row[5]))
+            seen += len(page)
+            if len(page) < PAGE:
+                break
+            after = page[-1][0]
+        seconds = time.perf_counter() - started
+        await conn.close()
         return {"seconds": seconds, "events": seen}
 
 
