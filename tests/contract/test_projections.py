@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.domain.events import Citation, FactChanges
@@ -39,6 +39,13 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
             query = select(table).order_by(*table.primary_key.columns)
             taken[name] = [tuple(row) for row in await conn.execute(query)]
     return taken
+
+
+async def read_model_indexes(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
+    """Each read model's indexes as the database reports them (a SQLite rebuild drops and remakes them)."""
+    async with engine.connect() as conn:
+        found = await conn.run_sync(lambda sync: {name: inspect(sync).get_indexes(name) for name in TABLES})
+    return {name: sorted(indexes, key=repr) for name, indexes in found.items()}
 
 
 async def last_position(engine: AsyncEngine) -> int:
@@ -157,6 +164,7 @@ async def test_rebuild_of_the_seeded_corpus_gives_the_same_rows(
     seeded_archive: Archive, seeded_engine: AsyncEngine
 ) -> None:
     before = await snapshot(seeded_engine)
+    indexes = await read_model_indexes(seeded_engine)
     applied = await rebuild(seeded_archive.store, seeded_archive.projector)
     after = await snapshot(seeded_engine)
 
@@ -164,6 +172,8 @@ async def test_rebuild_of_the_seeded_corpus_gives_the_same_rows(
     assert all(before[name] for name in TABLES), [name for name in TABLES if not before[name]]
     for name in TABLES:
         assert after[name] == before[name], name
+    assert sum(map(len, indexes.values())) >= 10
+    assert await read_model_indexes(seeded_engine) == indexes
 
 
 async def test_rebuild_after_corrections_retraction_rerank_citation_and_revision_gives_the_same_rows(
@@ -246,6 +256,7 @@ async def test_rebuild_that_fails_midway_leaves_the_old_read_models_intact(
 ) -> None:
     await change_the_corpus(seeded_archive, seeded_engine)
     before = await snapshot(seeded_engine)
+    indexes = await read_model_indexes(seeded_engine)
     total = await event_count(seeded_engine)
     exploding = ExplodingProjector(seeded_archive.projector, fail_at=total // 2)
 
@@ -254,6 +265,7 @@ async def test_rebuild_that_fails_midway_leaves_the_old_read_models_intact(
 
     assert exploding.applied == total // 2 > 50, "the failure came after whole pages had been applied"
     assert await snapshot(seeded_engine) == before
+    assert await read_model_indexes(seeded_engine) == indexes, "the dropped indexes came back"
 
     # The archive still works: a later rebuild succeeds and gives the same rows again.
     assert await rebuild(seeded_archive.store, seeded_archive.projector) == total
