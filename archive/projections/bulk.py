@@ -123,16 +123,25 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequen
     await write_postgres(conn, inserts={table: rows})
 
 
-async def close_current(conn: AsyncConnection, table: Table, closes: Sequence[tuple[str, Any, int]]) -> None:
-    """End the current rows of several facts: (fact id, encoded `recorded_to`, `position_to`) each.
+#: One fact whose current rows a batch ends: (fact id, the version they belong to, `recorded_to`,
+#: `position_to`). Every version closes the rows of the one before, so a fact's current rows, in every
+#: versioned read model, are exactly the rows of its current version: the closes find them by primary
+#: key. A `recorded_to IS NULL` condition would add nothing, and on PostgreSQL, with statistics that
+#: lag behind a bulk load, it makes the planner read every current row through the record-time index
+#: (tests/integration/test_query_plan.py).
+Close = tuple[str, int, Any, int]
+
+
+async def close_current(conn: AsyncConnection, table: Table, closes: Sequence[Close]) -> None:
+    """End the current rows of several facts (`recorded_to` encoded for the driver).
 
     The statement is plain SQL (one executemany); on PostgreSQL `write_postgres` does it instead.
     """
     if closes:
         await conn.exec_driver_sql(
             f'UPDATE {_qualified(conn, table)} SET "recorded_to" = ?, "position_to" = ? '
-            'WHERE "fact_id" = ? AND "recorded_to" IS NULL',
-            [(moment, position, fact_id) for fact_id, moment, position in closes],
+            'WHERE "fact_id" = ? AND "version" = ?',
+            [(moment, position, fact_id, version) for fact_id, version, moment, position in closes],
         )
 
 
@@ -146,21 +155,36 @@ def _array_of(column: Column[Any]) -> str:
 async def write_postgres(
     conn: AsyncConnection,
     *,
-    closes: Sequence[tuple[str, datetime, int]] = (),
+    closes: Sequence[Close] = (),
     close_tables: Sequence[Table] = (),
     inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
     checkpoint: tuple[Table, Sequence[str], int] | None = None,
 ) -> None:
     """On PostgreSQL, a batch's writes as one statement (data-modifying CTEs, arrays bound once).
 
-    - `closes` (fact id, recorded_to, position_to) end the current rows of those facts in each of
-      `close_tables`; every part of the statement sees the rows as they were before it, so the rows
-      it inserts are never closed by it;
+    - `closes` end the current rows of those facts in each of `close_tables`; every part of the
+      statement sees the rows as they were before it, so the rows it inserts are never closed by it;
     - `inserts` adds rows (each a value per column, in the table's column order);
     - `checkpoint` (table, names, position) sets those checkpoints, creating the missing ones.
 
     The statement's text depends only on which tables it touches, so the driver prepares it once.
     """
+    statement, args = postgres_batch(
+        lambda table: _qualified(conn, table), closes, close_tables, inserts or {}, checkpoint
+    )
+    if statement:
+        driver = await postgres_driver(conn)
+        await driver.execute(statement, *args)
+
+
+def postgres_batch(
+    qualified: Callable[[Table], str],
+    closes: Sequence[Close],
+    close_tables: Sequence[Table],
+    inserts: Mapping[Table, Sequence[Sequence[Any]]],
+    checkpoint: tuple[Table, Sequence[str], int] | None,
+) -> tuple[str, list[Any]]:
+    """The statement and arguments of `write_postgres` (empty when there is nothing to write)."""
     args: list[Any] = []
 
     def param(value: Any, cast: str) -> str:
@@ -169,18 +193,23 @@ async def write_postgres(
 
     parts: list[str] = []
     if closes:
-        fact_ids, moments, positions = (list(values) for values in zip(*closes, strict=True))
+        fact_ids, versions, moments, positions = (list(values) for values in zip(*closes, strict=True))
         arrays = ", ".join(
-            (param(fact_ids, "text[]"), param(moments, "timestamptz[]"), param(positions, "bigint[]"))
+            (
+                param(fact_ids, "text[]"),
+                param(versions, "integer[]"),
+                param(moments, "timestamptz[]"),
+                param(positions, "bigint[]"),
+            )
         )
         parts += [
-            f"UPDATE {_qualified(conn, table)} AS t "
+            f"UPDATE {qualified(table)} AS t "
             '  SET "recorded_to" = v.recorded_to, "position_to" = v.position_to '
-            f"  FROM unnest({arrays}) AS v(fact_id, recorded_to, position_to) "
-            '  WHERE t."fact_id" = v.fact_id AND t."recorded_to" IS NULL'
+            f"  FROM unnest({arrays}) AS v(fact_id, version, recorded_to, position_to) "
+            '  WHERE t."fact_id" = v.fact_id AND t."version" = v.version'
             for table in close_tables
         ]
-    for table, rows in (inserts or {}).items():
+    for table, rows in inserts.items():
         if rows:
             columns = list(table.columns)
             listed = ", ".join(f'"{column.name}"' for column in columns)
@@ -188,19 +217,18 @@ async def write_postgres(
                 param(list(values), _array_of(column))
                 for column, values in zip(columns, zip(*rows, strict=True), strict=True)
             )
-            parts.append(f"INSERT INTO {_qualified(conn, table)} ({listed}) SELECT * FROM unnest({arrays})")
+            parts.append(f"INSERT INTO {qualified(table)} ({listed}) SELECT * FROM unnest({arrays})")
     if checkpoint is not None:
         table, names, position = checkpoint
         parts.append(
-            f'INSERT INTO {_qualified(conn, table)} ("projection", "position") '
+            f'INSERT INTO {qualified(table)} ("projection", "position") '
             f"SELECT unnest({param(list(names), 'text[]')}), {param(position, 'bigint')} "
             'ON CONFLICT ("projection") DO UPDATE SET "position" = EXCLUDED."position"'
         )
     if not parts:
-        return
+        return "", []
     *first, last = parts
     statement = (
         ("WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(first)) + " ") if first else ""
     )
-    driver = await postgres_driver(conn)
-    await driver.execute(statement + last, *args)
+    return statement + last, args

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete
@@ -47,6 +46,7 @@ from archive.projections import (
 )
 from archive.projections.bulk import (
     COPY_FROM_ROWS,
+    Close,
     Encoding,
     close_current,
     encoding_of,
@@ -127,7 +127,7 @@ class _Batch:
         # The citation ids each touched fact has in `citations`: those of its state before the batch
         # (a fact's citations only ever grow, and each one got its row when it first appeared).
         self.known_citations: dict[str, set[str]] = {}
-        self.closes: list[tuple[str, datetime, int]] = []
+        self.closes: list[Close] = []
         self.open: dict[str, list[list[Any]]] = {}
         self.inserts: dict[Table, list[Sequence[Any]]] = {table: [] for table in INSERT_ORDER}
 
@@ -142,7 +142,7 @@ class _Batch:
         if fact_id in self.open:
             close(self.open[fact_id], new.recorded_from, new.position)
         elif before.exists:
-            self.closes.append((fact_id, recorded.recorded_at, recorded.position))
+            self.closes.append((fact_id, before.version, recorded.recorded_at, recorded.position))
         inserts = self.inserts
         current: list[list[Any]] = []
         for table, rows in (
@@ -174,7 +174,8 @@ class _Batch:
         else:
             if self.closes:
                 closes = [
-                    (fact_id, self.encoding.moment(at), position) for fact_id, at, position in self.closes
+                    (fact_id, version, self.encoding.moment(at), position)
+                    for fact_id, version, at, position in self.closes
                 ]
                 for table in VERSIONED_TABLES:
                     await close_current(conn, table, closes)

@@ -17,9 +17,11 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.db import postgres_driver
 from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.projections import fact_versions
+from archive.projections.bulk import Close, postgres_batch
 from archive.projections.fact_versions import fact_versions_table
 from archive.queries import ArchiveQueries
 
@@ -240,3 +242,39 @@ async def test_state_lookups_of_commands_use_the_fact_id_index_even_before_stati
     state, statement, parameters = await answer_and_its_sql(seeded_engine, one)
     assert state.fact_id == synthetic_fact_id(3)
     assert_indexed(await explain(seeded_engine, statement, parameters))
+
+
+async def test_batched_closes_find_the_current_rows_by_fact_id_even_before_statistics_catch_up(
+    postgres_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    # The same stale statistics as above, for the projector's batched UPDATE: a batch of corrections
+    # (or a rebuild replaying them) must not read every current row through the record-time index.
+    await add_synthetic_history(seeded_engine, analyse=False)
+
+    def closes(every: int) -> list[Close]:
+        return [
+            (synthetic_fact_id(n), VERSIONS, START + STEP * 100, 2_000_000 + n)
+            for n in range(0, FACTS, every)
+        ]
+
+    def statement_for(batch: list[Close]) -> tuple[str, list[Any]]:
+        return postgres_batch(lambda table: f'"{table.name}"', batch, [fact_versions_table], {}, None)
+
+    # 250 facts out of 20,000 rows: a sequential scan is a fair choice, the record-time index is not.
+    statement, parameters = statement_for(closes(8))
+    assert "recorded_to_recorded_from" not in await explain(seeded_engine, statement, parameters)
+    # A correction's close, or a few: through an index on the fact id.
+    plan = await explain(seeded_engine, *statement_for(closes(400)))
+    assert "recorded_to_recorded_from" not in plan, plan
+    assert_indexed(plan)
+
+    async with seeded_engine.begin() as conn:
+        driver = await postgres_driver(conn)
+        await driver.execute(statement, *parameters)
+        closed = await conn.execute(
+            select(func.count()).where(
+                fact_versions_table.c.fact_id.like("00000000-0000-5000-8000-%"),
+                fact_versions_table.c.recorded_to == START + STEP * 100,
+            )
+        )
+        assert closed.scalar_one() == len(closes(8))
