@@ -27,7 +27,7 @@ from archive.projections import citations, citations_by_line, entities, fact_ver
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
 from archive.projections.relations import relations_table
-from archive.projections.roles import roles_table
+from archive.projections.roles import OPT_IN_VALID_TIME_INDEX, VALID_TIME_ORDER, roles_table, valid_during
 from archive.projections.timeline import timeline_table
 from archive.projections.versioning import believed_at
 from archive.services import fact_stream
@@ -756,11 +756,10 @@ class ArchiveQueries:
         if _unmatchable(holder, office, organization):
             return RolePage(items=[], total=0, limit=limit, offset=offset)
         table = roles_table
-        conditions = [
-            believed_at(table, as_of),
-            *_rank_condition(table, rank),
-            *_valid_condition(table, valid_at),
-        ]
+        conditions = [believed_at(table, as_of), *_rank_condition(table, rank)]
+        if valid_at is not None:
+            # The rows of `_valid_condition`, written so that ix_roles_current_valid_time answers them.
+            conditions += valid_during(valid_at.earliest, valid_at.latest)
         if modality != "all":
             conditions.append(table.c.modality == modality)
         if holder:
@@ -771,11 +770,11 @@ class ArchiveQueries:
             )
         if organization:
             conditions.append(table.c.organization_id == organization)
-        query = (
-            select(table)
-            .where(*conditions)
-            .order_by(table.c.valid_earliest.is_(None), table.c.valid_earliest, table.c.fact_id)
-        )
+        if not (holder or office or organization):
+            # Only listings by valid time read ix_roles_current_valid_time (see OPT_IN_VALID_TIME_INDEX);
+            # a holder, office or organization is found through its own index or a scan, as before.
+            conditions.append(OPT_IN_VALID_TIME_INDEX)
+        query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
         async with self._reads.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
@@ -938,9 +937,16 @@ def _utc(moment: datetime) -> datetime:
 async def _page(
     conn: AsyncConnection, query: Select[Any], limit: int, offset: int
 ) -> tuple[list[Row[Any]], int]:
-    """One page of an ordered query, and the size of the whole result."""
+    """One page of an ordered query, and the size of the whole result.
+
+    A page that starts at or past the end is empty without being read: finding that out can cost as
+    much as the count did (for a year no role reaches, a walk of ix_roles_current_valid_time).
+    """
     total = (
         await conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))
     ).scalar_one()
-    rows = (await conn.execute(query.limit(limit).offset(min(offset, MAX_OFFSET)))).all()
+    start = min(offset, MAX_OFFSET)
+    if start >= total:
+        return [], int(total)
+    rows = (await conn.execute(query.limit(limit).offset(start))).all()
     return list(rows), int(total)

@@ -91,13 +91,20 @@ def _years(total: int) -> list[int]:
 
 
 class RawRoles:
-    """The statements ArchiveQueries.roles issues for ?valid_at=YEAR (count, one page, labels)."""
+    """The statements ArchiveQueries.roles issues for ?valid_at=YEAR (count, one page, labels).
+
+    The valid-time conditions, the opt-in term and the order are `valid_during`, `OPT_IN_VALID_TIME_INDEX`
+    and `VALID_TIME_ORDER` of `archive.projections.roles`, spelled as ix_roles_current_valid_time is
+    (SQLite matches indexed expressions, and a partial index's WHERE, by how they are spelled).
+    """
 
     WHERE = (
         "recorded_to IS NULL AND rank != 'deprecated' AND status != 'retracted' "
-        "AND (valid_earliest IS NULL OR valid_earliest <= {latest}) "
-        "AND (valid_latest IS NULL OR valid_latest >= {earliest}) AND modality = 'asserted'"
+        "AND coalesce(valid_earliest, '0001-01-01') <= {latest} "
+        "AND coalesce(valid_latest, '9999-12-31') >= {earliest} AND modality = 'asserted' "
+        "AND (valid_earliest IS NULL) IN ({false}, {true})"
     )
+    ORDER = "valid_earliest IS NULL, coalesce(valid_earliest, '0001-01-01'), fact_id"
 
     def __init__(self, raw: RawAsOf) -> None:
         self.raw = raw
@@ -108,14 +115,14 @@ class RawRoles:
         conn = self.raw.conn
         earliest, latest = date(year, 1, 1), date(year, 12, 31)
         if self.raw.backend == "sqlite":
-            where = self.WHERE.format(latest="?", earliest="?")
+            where = self.WHERE.format(latest="?", earliest="?", false=0, true=1)
             params: tuple[Any, ...] = (latest.isoformat(), earliest.isoformat())
             cursor = await conn.execute(f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where})", params)
             total = (await cursor.fetchone())[0]
+            if total == 0:  # as ArchiveQueries: no page past the end, and no labels for no rows
+                return 0
             cursor = await conn.execute(
-                f"SELECT * FROM roles WHERE {where} ORDER BY valid_earliest IS NULL, valid_earliest, fact_id "
-                "LIMIT 50 OFFSET 0",
-                params,
+                f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
             )
             rows = await cursor.fetchall()
             ids = sorted({r[2] for r in rows} | {r[3] for r in rows} | {r[5] for r in rows})
@@ -125,15 +132,14 @@ class RawRoles:
             )
             await cursor.fetchall()
             return int(total)
-        where = self.WHERE.format(latest="$1", earliest="$2")
+        where = self.WHERE.format(latest="$1", earliest="$2", false="false", true="true")
         total = await conn.fetchval(
             f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where}) AS anon", latest, earliest
         )
+        if total == 0:
+            return 0
         rows = await conn.fetch(
-            f"SELECT * FROM roles WHERE {where} ORDER BY valid_earliest IS NULL, valid_earliest, fact_id "
-            "LIMIT 50 OFFSET 0",
-            latest,
-            earliest,
+            f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", latest, earliest
         )
         ids = sorted(
             {r["holder"] for r in rows}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, inspect, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.domain.events import Citation, FactChanges
@@ -41,11 +41,23 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
     return taken
 
 
-async def read_model_indexes(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
-    """Each read model's indexes as the database reports them (a SQLite rebuild drops and remakes them)."""
+async def read_model_indexes(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """(name, definition) of every index on the read models, from the catalog (a SQLite rebuild drops
+    and remakes them). The catalog, not reflection: SQLAlchemy cannot reflect an expression index on
+    SQLite, and would leave it out."""
+    names = tuple(TABLES)
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({}) ORDER BY name"
+        marks = ", ".join("?" * len(names))
+    else:
+        query = (
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename IN ({}) ORDER BY indexname"
+        )
+        marks = ", ".join(f"${i}" for i in range(1, len(names) + 1))
     async with engine.connect() as conn:
-        found = await conn.run_sync(lambda sync: {name: inspect(sync).get_indexes(name) for name in TABLES})
-    return {name: sorted(indexes, key=repr) for name, indexes in found.items()}
+        found = await conn.exec_driver_sql(query.format(marks), names)
+        return [(str(name), str(definition)) for name, definition in found]
 
 
 async def last_position(engine: AsyncEngine) -> int:
@@ -172,7 +184,7 @@ async def test_rebuild_of_the_seeded_corpus_gives_the_same_rows(
     assert all(before[name] for name in TABLES), [name for name in TABLES if not before[name]]
     for name in TABLES:
         assert after[name] == before[name], name
-    assert sum(map(len, indexes.values())) >= 10
+    assert len(indexes) >= 10
     assert await read_model_indexes(seeded_engine) == indexes
 
 
