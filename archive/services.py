@@ -60,8 +60,12 @@ from archive.eventstore.store import utc_now
 from archive.projections import citations, entities, fact_versions, sources
 from archive.projections.runner import Projector
 
-#: How many source versions' split texts the command side keeps.
+#: How many source versions' split texts the command side keeps, and how many lines they may hold in
+#: all (about 6 MB of lines of 60 characters). Bounded by lines, not only by count: 256 versions of
+#: 2000-line documents held 60 MB, and an ingest's peak memory grew with its corpus up to that (bench
+#: case 4: 86 MiB at 10^4 facts, 170 MiB at 10^6).
 SNAPSHOT_CACHE_SIZE = 256
+SNAPSHOT_CACHE_LINES = 50_000
 
 
 def source_stream(source_id: str) -> str:
@@ -251,8 +255,12 @@ class Archive:
         """What a fact decider needs to know of the rest of the archive: entity kinds, source texts."""
         wanted = {e for e in entity_ids if e is not None}
         snapshots = await sources.snapshots(conn, {c.source_id for c in cited}, self._snapshots)
-        while len(self._snapshots) > SNAPSHOT_CACHE_SIZE:
-            self._snapshots.pop(next(iter(self._snapshots)))  # the oldest first: dicts keep insertion order
+        cached_lines = sum(len(snapshot.lines) for snapshot in self._snapshots.values())
+        while len(self._snapshots) > 1 and (
+            len(self._snapshots) > SNAPSHOT_CACHE_SIZE or cached_lines > SNAPSHOT_CACHE_LINES
+        ):
+            # The oldest first (dicts keep insertion order); the newest stays, however long.
+            cached_lines -= len(self._snapshots.pop(next(iter(self._snapshots))).lines)
         return FactContext(
             vocabulary=self.vocabulary, entities=await entities.kinds(conn, wanted), sources=snapshots
         )
