@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import MetaData, event
+from sqlalchemy import FromClause, MetaData, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -43,6 +44,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _sqlite_from_hint(self: SQLiteCompiler, table: FromClause, text: str | None) -> str | None:
+    return text
+
+
+# `Select.with_hint(table, "INDEXED BY ix_...", dialect_name="sqlite")` is SQLAlchemy's way to name the
+# index a query must use, and SQLite has the syntax, but SQLAlchemy's SQLite compiler drops FROM hints.
+# It renders them after the table name, as the base compiler does for the dialects that support them.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign,assignment]
 
 
 def _on_sqlite_begin(conn: Connection) -> None:

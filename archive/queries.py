@@ -27,7 +27,13 @@ from archive.projections import citations, citations_by_line, entities, fact_ver
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
 from archive.projections.relations import relations_table
-from archive.projections.roles import OPT_IN_VALID_TIME_INDEX, VALID_TIME_ORDER, roles_table, valid_during
+from archive.projections.roles import (
+    OPT_IN_VALID_TIME_INDEX,
+    VALID_TIME_ORDER,
+    roles_table,
+    valid_during,
+    valid_time_index,
+)
 from archive.projections.timeline import timeline_table
 from archive.projections.versioning import believed_at
 from archive.services import fact_stream
@@ -775,6 +781,11 @@ class ArchiveQueries:
             # a holder, office or organization is found through its own index or a scan, as before.
             conditions.append(OPT_IN_VALID_TIME_INDEX)
         query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
+        if as_of is None and not (holder or office or organization):
+            # Once ANALYZE (or `PRAGMA optimize`) has run, SQLite's planner took a skip-scan of the
+            # organisation index instead, with a table lookup per current row: 190-205 ms against
+            # 2-32 ms at 10^5 facts. Named, the index is used whatever the statistics say.
+            query = query.with_hint(table, f"INDEXED BY {valid_time_index.name}", dialect_name="sqlite")
         async with self._reads.connect() as conn:
             rows, total = await _page(conn, query, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
