@@ -1,24 +1,51 @@
-"""Rebuild every read model from the log: clear them, then replay `read_all` page by page.
+"""Rebuild every read model from the log: replay `read_all` page by page into fresh tables.
 
-The whole rebuild is one write transaction: writers wait, readers keep seeing the old rows until the
-new ones commit, and a crash leaves the old rows in place.
+The whole rebuild is one write transaction holding the append lock: writers wait, readers keep seeing
+the old rows until the new ones commit, and a crash or an error leaves the old rows in place.
 
-On SQLite the read models' secondary indexes are dropped after the clear and built again from the
-finished tables, inside the same transaction (SQLite's DDL is transactional, and readers of the WAL keep
-their snapshot, old indexes included). Building an index from a full table sorts once; keeping it while
-a million rows arrive in fact-id order costs a scattered B-tree insert per row and index. PostgreSQL
-keeps its indexes: `DROP INDEX` takes a lock that would make every reader wait for the whole rebuild.
+How the rows get fresh tables differs by backend, so that readers are never locked out:
+
+- **PostgreSQL** replays into new tables in a schema of their own (`REBUILD_SCHEMA`, through SQLAlchemy's
+  `schema_translate_map`, as the shadow check does), builds their secondary indexes once the rows are
+  in, analyzes them, and only then swaps them in: the live tables are dropped and the new ones moved
+  into their schema, with the grants the live tables had. Readers use the old tables until that last
+  step, which waits for the reads in flight (`_lock_for_swap`) and holds readers off only until the
+  commit. Rows go into tables without dead tuples or secondary indexes to maintain (at 10^5 events:
+  20-25 s in place, with DELETE, against 14 s). The role needs CREATE on the database and must own the
+  tables; without either, the rebuild is done in place (DELETE, then replay), as it was before.
+- **SQLite** clears the tables and drops the read models' secondary indexes, then builds them again from
+  the finished tables, inside the same transaction (SQLite's DDL is transactional, and readers of the
+  WAL keep their snapshot, old indexes included). Building an index from a full table sorts once;
+  keeping it while a million rows arrive in fact-id order costs a scattered B-tree insert per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import asyncpg
+import structlog
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.schema import CreateIndex, DropIndex
+from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 
+from archive.db import postgres_driver
 from archive.eventstore import EventStore
+from archive.projections.checkpoints import checkpoints_table
 from archive.projections.runner import READ_MODEL_TABLES, Projector, clear
+
+log = structlog.get_logger("archive.rebuild")
+
+#: Every table a replay writes: the read models and their checkpoints.
+REPLAYED_TABLES: list[Table] = [*READ_MODEL_TABLES.values(), checkpoints_table]
+
+#: The PostgreSQL schema a rebuild fills before its tables replace the live ones (it exists only inside
+#: the rebuild's transaction).
+REBUILD_SCHEMA = "archive_rebuild"
+
+#: How long one attempt to lock the live tables for the swap waits, and how many attempts there are.
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_LOCK_ATTEMPTS = 30
 
 
 async def replay(
@@ -32,8 +59,9 @@ async def replay(
     """Apply the whole log, page by page, through `conn`; return the number of events applied.
 
     Pages are read through `read_conn` (a separate connection when None), so a caller whose `conn`
-    writes elsewhere (the shadow check) still reads the real log. The read models `conn` writes to
-    must be empty: the projector then skips the stored state of facts it has not projected yet.
+    writes elsewhere (the shadow check, a PostgreSQL rebuild) still reads the real log. The read
+    models `conn` writes to must be empty: the projector then skips the stored state of facts it has
+    not projected yet.
     """
     applied, after = 0, 0
     with projector.replaying(conn):
@@ -54,6 +82,13 @@ async def rebuild(
 ) -> int:
     """Replay the whole log into fresh read models; return the number of events applied."""
     async with store.transaction() as conn:
+        if conn.dialect.name == "postgresql":
+            if await can_swap_tables(conn):
+                return await _rebuild_and_swap(store, projector, conn, page_size, on_progress)
+            log.warning(
+                "rebuild_in_place",
+                reason="the role lacks CREATE on the database or does not own every read-model table",
+            )
         await clear(conn)
         deferred = conn.dialect.name == "sqlite"
         indexes = [index for table in READ_MODEL_TABLES.values() for index in table.indexes]
@@ -65,3 +100,72 @@ async def rebuild(
             for index in indexes:
                 await conn.execute(CreateIndex(index))
         return applied
+
+
+async def can_swap_tables(conn: AsyncConnection) -> bool:
+    """Whether this PostgreSQL role may create the rebuild's schema and drop the live tables."""
+    names = [table.name for table in REPLAYED_TABLES]
+    allowed = await conn.exec_driver_sql(
+        "SELECT has_database_privilege(current_database(), 'CREATE') "
+        "AND (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = ANY($1::text[]) AND pg_has_role(tableowner, 'USAGE')) = $2",
+        (names, len(names)),
+    )
+    return bool(allowed.scalar_one())
+
+
+async def _rebuild_and_swap(
+    store: EventStore,
+    projector: Projector,
+    conn: AsyncConnection,
+    page_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> int:
+    live = str((await conn.exec_driver_sql("SELECT current_schema()")).scalar_one())
+    grants = await conn.exec_driver_sql(
+        "SELECT table_name, privilege_type, grantee FROM information_schema.table_privileges "
+        "WHERE table_schema = $1 AND table_name = ANY($2::text[]) AND grantee <> current_user",
+        (live, [table.name for table in REPLAYED_TABLES]),
+    )
+    kept_grants = [tuple(map(str, row)) for row in grants]  # (table, privilege, grantee)
+    await conn.exec_driver_sql(f'CREATE SCHEMA "{REBUILD_SCHEMA}"')
+    await conn.execution_options(schema_translate_map={None: REBUILD_SCHEMA})
+    for table in REPLAYED_TABLES:
+        await conn.execute(CreateTable(table))
+    # Pages come through another connection: `conn` now sends every table name to the new tables.
+    applied = await replay(store, projector, conn, None, page_size, on_progress)
+    for table in REPLAYED_TABLES:
+        for index in table.indexes:
+            await conn.execute(CreateIndex(index))
+        await conn.exec_driver_sql(f'ANALYZE "{REBUILD_SCHEMA}"."{table.name}"')
+    await conn.execution_options(schema_translate_map=None)
+    await _lock_for_swap(conn, ", ".join(f'"{live}"."{table.name}"' for table in REPLAYED_TABLES))
+    for table in REPLAYED_TABLES:
+        await conn.exec_driver_sql(f'DROP TABLE "{live}"."{table.name}"')
+        await conn.exec_driver_sql(f'ALTER TABLE "{REBUILD_SCHEMA}"."{table.name}" SET SCHEMA "{live}"')
+    for table_name, privilege, grantee in kept_grants:
+        to = "PUBLIC" if grantee == "PUBLIC" else f'"{grantee}"'
+        await conn.exec_driver_sql(f'GRANT {privilege} ON "{live}"."{table_name}" TO {to}')
+    await conn.exec_driver_sql(f'DROP SCHEMA "{REBUILD_SCHEMA}"')
+    return applied
+
+
+async def _lock_for_swap(conn: AsyncConnection, tables: str) -> None:
+    """Lock every live table before the first DROP, waiting out the reads in flight.
+
+    Each attempt waits at most `SWAP_LOCK_TIMEOUT`, in a savepoint: a reader holding one table while it
+    waits for another (a deadlock, which PostgreSQL breaks by failing one side) or a long transaction
+    costs an attempt, not the rebuild. New readers queue behind an attempt, so short reads let it through.
+    """
+    driver = await postgres_driver(conn)
+    await driver.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+    for attempt in range(1, SWAP_LOCK_ATTEMPTS + 1):
+        try:
+            async with driver.transaction():
+                await driver.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+            break
+        except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError) as error:
+            if attempt == SWAP_LOCK_ATTEMPTS:
+                raise
+            log.info("rebuild_swap_waiting", attempt=attempt, reason=type(error).__name__)
+    await driver.execute("SET LOCAL lock_timeout = DEFAULT")

@@ -17,11 +17,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore import EventStore
-from archive.projections.checkpoints import checkpoints_table
-from archive.projections.rebuild import replay
-from archive.projections.runner import READ_MODEL_TABLES, Projector
-
-SHADOWED: list[Table] = [*READ_MODEL_TABLES.values(), checkpoints_table]
+from archive.projections.rebuild import REPLAYED_TABLES, replay
+from archive.projections.runner import Projector
 
 
 class TableDifference(msgspec.Struct, frozen=True):
@@ -58,12 +55,12 @@ async def compare_with_rebuild(
     """Every read model whose rows differ from a fresh replay of the log (empty when all match)."""
     shadow_schema = "temp" if store.engine.dialect.name == "sqlite" else "pg_temp"
     async with store.transaction(commit=False) as conn:
-        live = {table.name: await snapshot(conn, table) for table in SHADOWED}
+        live = {table.name: await snapshot(conn, table) for table in REPLAYED_TABLES}
         await conn.execution_options(schema_translate_map={None: shadow_schema})
-        await conn.run_sync(lambda sync: SHADOWED[0].metadata.create_all(sync, tables=SHADOWED))
+        await conn.run_sync(lambda sync: REPLAYED_TABLES[0].metadata.create_all(sync, tables=REPLAYED_TABLES))
         # Pages come through another connection: `conn` now sends every table name to the shadows.
         await replay(store, projector, conn, None, page_size, on_progress)
-        rebuilt = {table.name: await snapshot(conn, table) for table in SHADOWED}
+        rebuilt = {table.name: await snapshot(conn, table) for table in REPLAYED_TABLES}
         await conn.execution_options(schema_translate_map=None)
     differences = []
     for name, rows in live.items():

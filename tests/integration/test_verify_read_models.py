@@ -6,8 +6,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.projections.fact_versions import fact_versions_table
+from archive.projections.rebuild import REPLAYED_TABLES
 from archive.projections.roles import roles_table
-from archive.projections.shadow import SHADOWED, compare_with_rebuild, snapshot
+from archive.projections.shadow import compare_with_rebuild, snapshot
 from archive.services import Archive
 from tests.integration.test_cli import archive
 
@@ -16,10 +17,10 @@ async def test_intact_read_models_equal_a_rebuild_and_the_check_leaves_them_unto
     seeded_archive: Archive, seeded_engine: AsyncEngine
 ) -> None:
     async with seeded_engine.connect() as conn:
-        before = {t.name: await snapshot(conn, t) for t in SHADOWED}
+        before = {t.name: await snapshot(conn, t) for t in REPLAYED_TABLES}
     assert await compare_with_rebuild(seeded_archive.store, seeded_archive.projector) == []
     async with seeded_engine.connect() as conn:
-        after = {t.name: await snapshot(conn, t) for t in SHADOWED}
+        after = {t.name: await snapshot(conn, t) for t in REPLAYED_TABLES}
     assert after == before
     assert len(before["fact_versions"]) > 100
 

@@ -1,0 +1,233 @@
+"""A rebuild never locks readers out, and on PostgreSQL swaps in new tables that keep the old grants.
+
+Row-for-row equality with the inline projection, and a failure midway, are in
+tests/contract/test_projections.py; these tests are about what readers and the catalog see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from archive.db import create_engine
+from archive.events import event_registry
+from archive.eventstore import EventStore, RecordedEvent
+from archive.projections import rebuild as rebuild_module
+from archive.projections.fact_versions import fact_versions_table
+from archive.projections.rebuild import REBUILD_SCHEMA, REPLAYED_TABLES, rebuild
+from archive.projections.roles import roles_table
+from archive.projections.runner import Projector
+from archive.queries import ArchiveQueries, FactFilter
+from archive.services import Archive
+from tests.conftest import BACKENDS
+from tests.contract.test_projections import ExplodingProjector, event_count, read_model_indexes, snapshot
+
+POSTGRES_ONLY = pytest.mark.parametrize("backend", [p for p in BACKENDS if p.id == "postgres"])
+
+
+class GatedProjector(Projector):
+    """Applies its first page, then waits for `go` before applying the rest."""
+
+    def __init__(self, projector: Projector) -> None:
+        super().__init__(projector.vocabulary)
+        self.first_page_applied = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def apply(self, conn: AsyncConnection, recorded_events: Sequence[RecordedEvent]) -> None:
+        await super().apply(conn, recorded_events)
+        self.first_page_applied.set()
+        await self.go.wait()
+
+
+async def read_everything(queries: ArchiveQueries, fact_id: str) -> tuple[object, ...]:
+    """A few reads across the read models, as a client would make them."""
+    return (
+        await queries.fact(fact_id),
+        await queries.search_facts(FactFilter(), 50, 0),
+        await queries.entities(None, None, 50, 0),
+        await queries.sources(50, 0),
+    )
+
+
+async def test_readers_see_the_old_rows_during_a_rebuild_and_are_never_blocked_or_failed(
+    seeded_archive: Archive, seeded_database_url: str
+) -> None:
+    reader = create_engine(seeded_database_url)
+    try:
+        queries = ArchiveQueries(reader, EventStore(reader, event_registry()))
+        async with reader.connect() as conn:
+            fact_id = (await conn.execute(select(fact_versions_table.c.fact_id).limit(1))).scalar_one()
+        before = await read_everything(queries, fact_id)
+
+        gated = GatedProjector(seeded_archive.projector)
+        rebuilding = asyncio.create_task(rebuild(seeded_archive.store, gated, page_size=20))
+        await asyncio.wait_for(gated.first_page_applied.wait(), 30)
+        # Midway: the new rows so far are uncommitted (and on PostgreSQL in other tables).
+        assert await asyncio.wait_for(read_everything(queries, fact_id), 10) == before
+
+        gated.go.set()
+        reads = 0
+        while not rebuilding.done():  # through the end of the rebuild, its swap and commit included
+            assert await asyncio.wait_for(read_everything(queries, fact_id), 10) == before
+            reads += 1
+        assert await rebuilding == await event_count(reader)
+        assert await read_everything(queries, fact_id) == before
+        assert reads > 0
+    finally:
+        await reader.dispose()
+
+
+async def table_oids(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.exec_driver_sql(
+            "SELECT relname, oid::int FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind = 'r' AND relname = ANY($1::text[])",
+            ([t.name for t in REPLAYED_TABLES],),
+        )
+        return {str(name): int(oid) for name, oid in rows}
+
+
+async def rebuild_schema_exists(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1", (REBUILD_SCHEMA,)
+        )
+        return bool(found.scalar_one())
+
+
+@POSTGRES_ONLY
+async def test_postgres_rebuild_swaps_in_new_tables_with_the_same_rows_indexes_and_grants(
+    seeded_archive: Archive, seeded_engine: AsyncEngine
+) -> None:
+    async with seeded_engine.begin() as conn:
+        await conn.exec_driver_sql('GRANT SELECT ON "roles", "fact_versions" TO PUBLIC')
+    before, indexes, oids = (
+        await snapshot(seeded_engine),
+        await read_model_indexes(seeded_engine),
+        await table_oids(seeded_engine),
+    )
+    assert len(oids) == len(REPLAYED_TABLES)
+
+    await rebuild(seeded_archive.store, seeded_archive.projector)
+
+    after_oids = await table_oids(seeded_engine)
+    assert after_oids.keys() == oids.keys()
+    assert all(after_oids[name] != oids[name] for name in oids), "every table was replaced"
+    assert await snapshot(seeded_engine) == before
+    assert await read_model_indexes(seeded_engine) == indexes
+    assert not await rebuild_schema_exists(seeded_engine)
+    async with seeded_engine.connect() as conn:
+        public = await conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.table_privileges "
+            "WHERE table_schema = current_schema() AND grantee = 'PUBLIC' AND privilege_type = 'SELECT' "
+            "ORDER BY table_name"
+        )
+        assert [name for (name,) in public] == ["fact_versions", "roles"]
+        analyzed = await conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_user_tables "
+            "WHERE relname = 'fact_versions' AND last_analyze IS NOT NULL"
+        )
+        assert analyzed.scalar_one() == 1, "the new tables come with statistics"
+
+
+@POSTGRES_ONLY
+async def test_postgres_rebuild_that_fails_midway_leaves_no_schema_and_the_same_tables(
+    seeded_archive: Archive, seeded_engine: AsyncEngine
+) -> None:
+    oids = await table_oids(seeded_engine)
+    exploding = ExplodingProjector(seeded_archive.projector, fail_at=100)
+    with pytest.raises(RuntimeError, match="boom"):
+        await rebuild(seeded_archive.store, exploding, page_size=50)
+    assert await table_oids(seeded_engine) == oids
+    assert not await rebuild_schema_exists(seeded_engine)
+
+
+@POSTGRES_ONLY
+async def test_postgres_rebuild_in_place_when_the_role_may_not_swap_tables(
+    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with seeded_engine.connect() as conn:
+        assert await rebuild_module.can_swap_tables(conn), "the test role owns its database and tables"
+
+    async def not_allowed(conn: AsyncConnection) -> bool:
+        return False
+
+    monkeypatch.setattr(rebuild_module, "can_swap_tables", not_allowed)
+    before, oids = await snapshot(seeded_engine), await table_oids(seeded_engine)
+    assert await rebuild(seeded_archive.store, seeded_archive.projector) == await event_count(seeded_engine)
+    assert await table_oids(seeded_engine) == oids, "the same tables, rewritten"
+    assert await snapshot(seeded_engine) == before
+
+
+async def hold_a_read_lock_until(engine: AsyncEngine, holding: asyncio.Event, release: asyncio.Event) -> None:
+    """A reader's transaction holding `roles` (as a long report would) until `release`."""
+    async with engine.connect() as conn, conn.begin():
+        await conn.execute(select(roles_table.c.fact_id).limit(1))
+        holding.set()
+        await asyncio.wait_for(release.wait(), 60)
+
+
+class RecordingLog:
+    """Stands in for the rebuild's logger: records each event, and says when one came."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, object]]] = []
+        self.logged = asyncio.Event()
+
+    def info(self, event: str, **fields: object) -> None:
+        self.events.append((event, fields))
+        self.logged.set()
+
+
+@POSTGRES_ONLY
+async def test_postgres_swap_waits_out_a_reader_that_holds_a_table_then_swaps(
+    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "100ms")
+    recording = RecordingLog()
+    monkeypatch.setattr(rebuild_module, "log", recording)
+    oids = await table_oids(seeded_engine)
+    holding, release = asyncio.Event(), asyncio.Event()
+    reader = asyncio.create_task(hold_a_read_lock_until(seeded_engine, holding, release))
+    await holding.wait()
+
+    async def release_after_a_failed_attempt() -> None:
+        await recording.logged.wait()
+        release.set()
+
+    releasing = asyncio.create_task(release_after_a_failed_attempt())
+    applied = await asyncio.wait_for(rebuild(seeded_archive.store, seeded_archive.projector), 60)
+    await reader
+    await releasing
+
+    assert applied == await event_count(seeded_engine)
+    event, fields = recording.events[0]
+    assert (event, fields["reason"]) == ("rebuild_swap_waiting", "LockNotAvailableError")
+    after = await table_oids(seeded_engine)
+    assert all(after[name] != oids[name] for name in oids)
+
+
+@POSTGRES_ONLY
+async def test_postgres_swap_that_never_gets_its_locks_fails_and_leaves_the_old_tables(
+    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "50ms")
+    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_ATTEMPTS", 3)
+    before, oids = await snapshot(seeded_engine), await table_oids(seeded_engine)
+    holding, release = asyncio.Event(), asyncio.Event()
+    reader = asyncio.create_task(hold_a_read_lock_until(seeded_engine, holding, release))
+    await holding.wait()
+    try:
+        with pytest.raises(asyncpg.LockNotAvailableError):
+            await rebuild(seeded_archive.store, seeded_archive.projector)
+    finally:
+        release.set()
+        await reader
+    assert await table_oids(seeded_engine) == oids
+    assert await snapshot(seeded_engine) == before
+    assert not await rebuild_schema_exists(seeded_engine)
