@@ -100,18 +100,40 @@ async def rebuild_schema_exists(engine: AsyncEngine) -> bool:
         return bool(found.scalar_one())
 
 
+async def table_definitions(engine: AsyncEngine) -> list[tuple[str, ...]]:
+    """Every column (type, nullability, default) and constraint of the replayed tables, as migrated."""
+    async with engine.connect() as conn:
+        columns = await conn.exec_driver_sql(
+            "SELECT table_name, column_name, data_type, coalesce(character_maximum_length::text, ''), "
+            "is_nullable, coalesce(column_default, '') FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ANY($1::text[]) "
+            "ORDER BY table_name, ordinal_position",
+            ([t.name for t in REPLAYED_TABLES],),
+        )
+        constraints = await conn.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY($1::text[]) "
+            "AND relnamespace = current_schema()::regnamespace) ORDER BY 1, 2",
+            ([t.name for t in REPLAYED_TABLES],),
+        )
+        return [tuple(map(str, row)) for row in [*columns, *constraints]]
+
+
 @POSTGRES_ONLY
 async def test_postgres_rebuild_swaps_in_new_tables_with_the_same_rows_indexes_and_grants(
     seeded_archive: Archive, seeded_engine: AsyncEngine
 ) -> None:
+    """The new tables come from the models, the old ones from the migrations: they must not differ."""
     async with seeded_engine.begin() as conn:
         await conn.exec_driver_sql('GRANT SELECT ON "roles", "fact_versions" TO PUBLIC')
-    before, indexes, oids = (
+    before, indexes, definitions, oids = (
         await snapshot(seeded_engine),
         await read_model_indexes(seeded_engine),
+        await table_definitions(seeded_engine),
         await table_oids(seeded_engine),
     )
     assert len(oids) == len(REPLAYED_TABLES)
+    assert len(definitions) > 50
 
     await rebuild(seeded_archive.store, seeded_archive.projector)
 
@@ -120,6 +142,7 @@ async def test_postgres_rebuild_swaps_in_new_tables_with_the_same_rows_indexes_a
     assert all(after_oids[name] != oids[name] for name in oids), "every table was replaced"
     assert await snapshot(seeded_engine) == before
     assert await read_model_indexes(seeded_engine) == indexes
+    assert await table_definitions(seeded_engine) == definitions
     assert not await rebuild_schema_exists(seeded_engine)
     async with seeded_engine.connect() as conn:
         public = await conn.exec_driver_sql(
