@@ -139,6 +139,22 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture
+def postgres_backend(backend: str) -> str:
+    """The backend, for a test of PostgreSQL's behaviour alone (skipped on SQLite)."""
+    if backend != "postgres":
+        pytest.skip("checks PostgreSQL's behaviour")
+    return backend
+
+
+@pytest.fixture
+def sqlite_backend(backend: str) -> str:
+    """The backend, for a test of SQLite's behaviour alone (skipped on PostgreSQL)."""
+    if backend != "sqlite":
+        pytest.skip("checks SQLite's behaviour")
+    return backend
+
+
 def _fresh_database(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, seeded: bool
 ) -> Iterator[str]:

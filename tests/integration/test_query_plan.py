@@ -38,22 +38,6 @@ START = datetime(2001, 1, 1, tzinfo=UTC)
 STEP = timedelta(days=1)
 
 
-@pytest.fixture
-def postgres_backend(backend: str) -> str:
-    """Skip on SQLite: the plan checked here is PostgreSQL's."""
-    if backend != "postgres":
-        pytest.skip("query plans are checked on PostgreSQL")
-    return backend
-
-
-@pytest.fixture
-def sqlite_backend(backend: str) -> str:
-    """Skip on PostgreSQL: the plan checked here is SQLite's."""
-    if backend != "sqlite":
-        pytest.skip("this plan is SQLite's")
-    return backend
-
-
 def synthetic_fact_id(n: int) -> str:
     return f"00000000-0000-5000-8000-{n:012d}"
 

@@ -24,10 +24,7 @@ from archive.projections.roles import roles_table
 from archive.projections.runner import Projector
 from archive.queries import ArchiveQueries, FactFilter
 from archive.services import Archive
-from tests.conftest import BACKENDS
 from tests.contract.test_projections import ExplodingProjector, event_count, read_model_indexes, snapshot
-
-POSTGRES_ONLY = pytest.mark.parametrize("backend", [p for p in BACKENDS if p.id == "postgres"])
 
 
 class GatedProjector(Projector):
@@ -119,9 +116,8 @@ async def table_definitions(engine: AsyncEngine) -> list[tuple[str, ...]]:
         return [tuple(map(str, row)) for row in [*columns, *constraints]]
 
 
-@POSTGRES_ONLY
 async def test_postgres_rebuild_swaps_in_new_tables_with_the_same_rows_indexes_and_grants(
-    seeded_archive: Archive, seeded_engine: AsyncEngine
+    postgres_backend: str, seeded_archive: Archive, seeded_engine: AsyncEngine
 ) -> None:
     """The new tables come from the models, the old ones from the migrations: they must not differ."""
     async with seeded_engine.begin() as conn:
@@ -158,9 +154,8 @@ async def test_postgres_rebuild_swaps_in_new_tables_with_the_same_rows_indexes_a
         assert analyzed.scalar_one() == 1, "the new tables come with statistics"
 
 
-@POSTGRES_ONLY
 async def test_postgres_rebuild_that_fails_midway_leaves_no_schema_and_the_same_tables(
-    seeded_archive: Archive, seeded_engine: AsyncEngine
+    postgres_backend: str, seeded_archive: Archive, seeded_engine: AsyncEngine
 ) -> None:
     oids = await table_oids(seeded_engine)
     exploding = ExplodingProjector(seeded_archive.projector, fail_at=100)
@@ -170,9 +165,11 @@ async def test_postgres_rebuild_that_fails_midway_leaves_no_schema_and_the_same_
     assert not await rebuild_schema_exists(seeded_engine)
 
 
-@POSTGRES_ONLY
 async def test_postgres_rebuild_in_place_when_the_role_may_not_swap_tables(
-    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    postgres_backend: str,
+    seeded_archive: Archive,
+    seeded_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with seeded_engine.connect() as conn:
         assert await rebuild_module.can_swap_tables(conn), "the test role owns its database and tables"
@@ -207,9 +204,11 @@ class RecordingLog:
         self.logged.set()
 
 
-@POSTGRES_ONLY
 async def test_postgres_swap_waits_out_a_reader_that_holds_a_table_then_swaps(
-    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    postgres_backend: str,
+    seeded_archive: Archive,
+    seeded_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "100ms")
     recording = RecordingLog()
@@ -235,9 +234,11 @@ async def test_postgres_swap_waits_out_a_reader_that_holds_a_table_then_swaps(
     assert all(after[name] != oids[name] for name in oids)
 
 
-@POSTGRES_ONLY
 async def test_postgres_swap_that_never_gets_its_locks_fails_and_leaves_the_old_tables(
-    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    postgres_backend: str,
+    seeded_archive: Archive,
+    seeded_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "50ms")
     monkeypatch.setattr(rebuild_module, "SWAP_LOCK_ATTEMPTS", 3)
