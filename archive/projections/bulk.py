@@ -97,7 +97,8 @@ def _schema(conn: AsyncConnection) -> str | None:
     return None if schema is None else str(schema)
 
 
-def _qualified(conn: AsyncConnection, table: Table) -> str:
+def table_name_on(conn: AsyncConnection, table: Table) -> str:
+    """`table`'s quoted name as `conn` sends it (in the schema its `schema_translate_map` names)."""
     schema = _schema(conn) or table.schema
     return f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
 
@@ -107,7 +108,7 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequen
     if not rows:
         return
     columns = [column.name for column in table.columns]
-    name = _qualified(conn, table)
+    name = table_name_on(conn, table)
     listed = ", ".join(f'"{column}"' for column in columns)
     if conn.dialect.name != "postgresql":
         marks = ", ".join("?" * len(columns))
@@ -139,7 +140,7 @@ async def close_current(conn: AsyncConnection, table: Table, closes: Sequence[Cl
     """
     if closes:
         await conn.exec_driver_sql(
-            f'UPDATE {_qualified(conn, table)} SET "recorded_to" = ?, "position_to" = ? '
+            f'UPDATE {table_name_on(conn, table)} SET "recorded_to" = ?, "position_to" = ? '
             'WHERE "fact_id" = ? AND "version" = ?',
             [(moment, position, fact_id, version) for fact_id, version, moment, position in closes],
         )
@@ -170,7 +171,7 @@ async def write_postgres(
     The statement's text depends only on which tables it touches, so the driver prepares it once.
     """
     statement, args = postgres_batch(
-        lambda table: _qualified(conn, table), closes, close_tables, inserts or {}, checkpoint
+        lambda table: table_name_on(conn, table), closes, close_tables, inserts or {}, checkpoint
     )
     if statement:
         driver = await postgres_driver(conn)
