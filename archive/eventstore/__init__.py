@@ -8,7 +8,7 @@ from archive.eventstore.errors import (
     UnserialisableDataError,
 )
 from archive.eventstore.hashing import GENESIS_HASH, chain_hash
-from archive.eventstore.records import NewEvent, RecordedEvent
+from archive.eventstore.records import Logged, NewEvent, RecordedEvent, ReplayedEvent
 from archive.eventstore.store import EventStore, StreamWrite, VerifyReport
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
@@ -20,8 +20,10 @@ __all__ = [
     "EventStore",
     "EventStoreError",
     "EventTypeRegistry",
+    "Logged",
     "NewEvent",
     "RecordedEvent",
+    "ReplayedEvent",
     "StreamWrite",
     "UnknownEventTypeError",
     "UnserialisableDataError",

@@ -1,9 +1,9 @@
-"""The two shapes an event has at the store's boundary: before and after it is recorded."""
+"""The shapes an event has at the store's boundary: before it is recorded, after, and as a replay reads it."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -29,3 +29,25 @@ class RecordedEvent(msgspec.Struct, frozen=True):
     recorded_at: datetime
     prev_hash: str
     hash: str
+
+
+class ReplayedEvent(msgspec.Struct, frozen=True):
+    """A recorded event as a replay reads it: its place in the log and its payload, decoded into its type."""
+
+    position: int
+    event_type: str
+    recorded_at: datetime
+    event: Any
+
+
+class Logged(Protocol):
+    """Where an event sits in the log and when it was recorded: what a projection needs beside the event."""
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def recorded_at(self) -> datetime: ...

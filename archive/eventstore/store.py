@@ -30,7 +30,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from sqlalchemy import Dialect, Table, func, select
+from sqlalchemy import Dialect, Table, Text, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,16 +40,27 @@ from archive.db import SQLITE_BEGIN, json_text, postgres_driver
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
+    UnknownEventTypeError,
     UnserialisableDataError,
 )
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
-from archive.eventstore.records import NewEvent, RecordedEvent
+from archive.eventstore.records import NewEvent, RecordedEvent, ReplayedEvent
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
 
 #: The PostgreSQL advisory lock key that serialises appends (any constant; this one spells "EVTS").
 APPEND_LOCK_KEY = 0x45565453
 _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
+
+
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(event_class: type[Any]) -> msgspec.json.Decoder[Any]:
+    found = _decoders.get(event_class)
+    if found is None:
+        found = _decoders[event_class] = msgspec.json.Decoder(event_class)
+    return found
 
 
 def utc_now() -> datetime:
@@ -493,6 +504,51 @@ class EventStore:
             return [self._to_recorded(row) for row in await conn.execute(query)]
         async with self.engine.connect() as own:
             return [self._to_recorded(row) for row in await own.execute(query)]
+
+    async def read_all_decoded(
+        self,
+        after_position: int,
+        limit: int,
+        types: Mapping[str, type[Any]],
+        conn: AsyncConnection | None = None,
+    ) -> list[ReplayedEvent]:
+        """Like `read_all`, each payload decoded straight from its stored JSON into `types[event_type]`.
+
+        Only what a replay needs is read; a payload stored at an older schema version is upcast first.
+        Decoding the text into the type, rather than into dicts that are then converted, is most of
+        what a replay spends reading the log.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        e = events_table.c
+        query = (
+            select(e.position, e.event_type, e.schema_version, cast(e.data, Text), e.recorded_at)
+            .where(e.position > after_position)
+            .order_by(e.position)
+            .limit(limit)
+        )
+        if conn is not None:
+            rows = (await conn.execute(query)).all()
+        else:
+            async with self.engine.connect() as own:
+                rows = (await own.execute(query)).all()
+        return [
+            ReplayedEvent(
+                position, event_type, _as_utc(recorded_at), self._decode(event_type, version, text, types)
+            )
+            for position, event_type, version, text, recorded_at in rows
+        ]
+
+    def _decode(self, event_type: str, schema_version: int, text: str, types: Mapping[str, type[Any]]) -> Any:
+        current = self.registry.current_version(event_type)
+        try:
+            event_class = types[event_type]
+        except KeyError:
+            raise UnknownEventTypeError(event_type) from None
+        if schema_version == current:
+            return _decoder(event_class).decode(text)
+        _, data = self.registry.upcast(event_type, schema_version, msgspec.json.decode(text))
+        return msgspec.convert(data, event_class)
 
     async def count(self) -> int:
         """How many events the log holds."""

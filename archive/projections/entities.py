@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.db import metadata
 from archive.domain.events import EntityRegistered, EntityRevised
-from archive.eventstore import RecordedEvent
+from archive.eventstore import Logged
 from archive.projections.bulk import Encoding
 
 NAME = "entities"
@@ -31,7 +31,7 @@ def _search_text(label: str, aliases: tuple[str, ...]) -> str:
     return "\n".join((label, *aliases)).casefold()
 
 
-def registered_row(event: EntityRegistered, recorded: RecordedEvent, encoding: Encoding) -> tuple[Any, ...]:
+def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding) -> tuple[Any, ...]:
     """The row of a registered entity, in the table's column order (the runner inserts them in bulk)."""
     return (
         event.entity_id,
@@ -43,7 +43,7 @@ def registered_row(event: EntityRegistered, recorded: RecordedEvent, encoding: E
     )
 
 
-async def apply(conn: AsyncConnection, event: EntityRevised, recorded: RecordedEvent) -> None:
+async def apply(conn: AsyncConnection, event: EntityRevised, recorded: Logged) -> None:
     """Overwrite a revised entity (registrations go in bulk: `registered_row`)."""
     values = {
         "kind": event.kind,

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 
 from archive.db import postgres_driver
+from archive.domain.events import EVENT_TYPES
 from archive.eventstore import EventStore
 from archive.projections.bulk import table_name_on
 from archive.projections.checkpoints import checkpoints_table
@@ -73,8 +74,8 @@ async def replay(
     """
     applied, after, analyze_at = 0, 0, ANALYZE_FROM
     with projector.replaying(conn):
-        while page := await store.read_all(after, page_size, conn=read_conn):
-            await projector.apply(conn, page)
+        while page := await store.read_all_decoded(after, page_size, EVENT_TYPES, conn=read_conn):
+            await projector.apply_replayed(conn, page)
             applied += len(page)
             after = page[-1].position
             if applied >= analyze_at and conn.dialect.name == "postgresql":

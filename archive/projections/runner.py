@@ -32,7 +32,7 @@ from archive.domain.events import (
 )
 from archive.domain.facts import FactState, evolve_fact, initial_fact_state
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import RecordedEvent
+from archive.eventstore import Logged, RecordedEvent, ReplayedEvent
 from archive.projections import (
     checkpoints,
     citations,
@@ -131,7 +131,7 @@ class _Batch:
         self.open: dict[str, list[list[Any]]] = {}
         self.inserts: dict[Table, list[Sequence[Any]]] = {table: [] for table in INSERT_ORDER}
 
-    def add_fact(self, event: FactEvent, recorded: RecordedEvent) -> None:
+    def add_fact(self, event: FactEvent, recorded: Logged) -> None:
         fact_id = event.fact_id
         before = self.states.get(fact_id)
         if before is None:
@@ -164,7 +164,7 @@ class _Batch:
                 citations_by_line.rows_for(fact_id, added)
             )
 
-    def add_entity(self, event: EntityRegistered, recorded: RecordedEvent) -> None:
+    def add_entity(self, event: EntityRegistered, recorded: Logged) -> None:
         self.inserts[entities.entities_table].append(entities.registered_row(event, recorded, self.encoding))
 
     async def flush(self, conn: AsyncConnection, checkpoint: int | None = None) -> None:
@@ -234,11 +234,23 @@ class Projector:
         handlers have them; the initial state for a fact known not to exist yet); only the other
         facts' states are read from `fact_versions`.
         """
-        if not recorded_events:
-            return
         decoded = [(decode_event(r.event_type, r.data), r) for r in recorded_events]
+        await self._apply_decoded(conn, decoded, states_before or {})
+
+    async def apply_replayed(self, conn: AsyncConnection, replayed: Sequence[ReplayedEvent]) -> None:
+        """Apply a page of a replay (`EventStore.read_all_decoded`), as `apply` does."""
+        await self._apply_decoded(conn, [(r.event, r) for r in replayed], {})
+
+    async def _apply_decoded(
+        self,
+        conn: AsyncConnection,
+        decoded: Sequence[tuple[Event, Logged]],
+        states_before: Mapping[str, FactState],
+    ) -> None:
+        if not decoded:
+            return
         fact_ids = {e.fact_id for e, _ in decoded if isinstance(e, FACT_EVENTS)}
-        known = dict(states_before or {})
+        known = dict(states_before)
         wanted = fact_ids - known.keys()
         seen = self._replays.get(conn)
         if seen is not None:
@@ -254,9 +266,9 @@ class Projector:
             else:
                 await batch.flush(conn)  # source and entity events see every event before them
                 await self._route(conn, event, recorded)
-        await batch.flush(conn, checkpoint=recorded_events[-1].position)
+        await batch.flush(conn, checkpoint=decoded[-1][1].position)
 
-    async def _route(self, conn: AsyncConnection, event: Event, recorded: RecordedEvent) -> None:
+    async def _route(self, conn: AsyncConnection, event: Event, recorded: Logged) -> None:
         match event:
             case SourceRegistered():
                 await sources.apply(conn, event, recorded)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.db import metadata
 from archive.domain.events import SourceRegistered, SourceRevised
 from archive.domain.sources import SourceSnapshot, split_lines
-from archive.eventstore import RecordedEvent
+from archive.eventstore import Logged
 
 NAME = "sources"
 
@@ -32,9 +32,7 @@ sources_table = Table(
 )
 
 
-async def apply(
-    conn: AsyncConnection, event: SourceRegistered | SourceRevised, recorded: RecordedEvent
-) -> None:
+async def apply(conn: AsyncConnection, event: SourceRegistered | SourceRevised, recorded: Logged) -> None:
     """Insert a new source, or replace the text of a revised one."""
     if isinstance(event, SourceRegistered):
         await conn.execute(

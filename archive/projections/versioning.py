@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Tab
 
 from archive.domain.facts import FactState
 from archive.domain.time import bounds, make_valid_time
-from archive.eventstore import RecordedEvent
+from archive.eventstore import Logged
 from archive.projections.bulk import Encoding
 
 
@@ -79,7 +79,7 @@ class NewVersion:
         "state",
     )
 
-    def __init__(self, state: FactState, recorded: RecordedEvent, encoding: Encoding) -> None:
+    def __init__(self, state: FactState, recorded: Logged, encoding: Encoding) -> None:
         self.state = state
         self.event_type = recorded.event_type
         self.encoding = encoding

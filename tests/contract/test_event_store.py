@@ -7,6 +7,7 @@ import enum
 from datetime import UTC
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -84,6 +85,50 @@ async def test_read_all_pages_in_global_order(events: EventStore) -> None:
     rest = await events.read_all(first[-1].position, limit=10)
     assert [e.data["n"] for e in first + rest] == [1, 2, 3, 4]
     assert [e.stream_id for e in first + rest] == ["a", "b", "b", "a"]
+
+
+class Happened(msgspec.Struct, frozen=True):
+    n: int
+
+
+class Named(msgspec.Struct, frozen=True):
+    title: str
+
+
+TYPES: dict[str, type[Any]] = {"thing.happened": Happened, "thing.named": Named}
+
+
+async def test_read_all_decoded_pages_like_read_all_with_each_payload_in_its_type(events: EventStore) -> None:
+    await events.append("a", 0, [happened(1)])
+    await events.append("b", 0, [happened(2), NewEvent("thing.named", {"name": "old"}, schema_version=1)])
+    await events.append("a", 1, [NewEvent("thing.named", {"title": "new"}), happened(3)])
+    first = await events.read_all_decoded(0, 2, TYPES)
+    rest = await events.read_all_decoded(first[-1].position, 10, TYPES)
+    recorded = await events.read_all(0, 10)
+    assert [e.event for e in first + rest] == [
+        Happened(1),
+        Happened(2),
+        Named("old"),
+        Named("new"),
+        Happened(3),
+    ]
+    assert [(e.position, e.event_type, e.recorded_at) for e in first + rest] == [
+        (e.position, e.event_type, e.recorded_at) for e in recorded
+    ]
+    assert recorded[0].recorded_at.utcoffset() is not None
+    assert await events.read_all_decoded(rest[-1].position, 10, TYPES) == []
+
+
+async def test_read_all_decoded_refuses_a_type_it_was_not_given_and_a_payload_that_does_not_fit(
+    events: EventStore,
+) -> None:
+    await events.append("a", 0, [happened(1)])
+    with pytest.raises(UnknownEventTypeError, match=r"thing\.happened"):
+        await events.read_all_decoded(0, 10, {"thing.named": Named})
+    with pytest.raises(msgspec.ValidationError, match="Object missing required field `title`"):
+        await events.read_all_decoded(0, 10, {"thing.happened": Named})
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        await events.read_all_decoded(0, 0, TYPES)
 
 
 async def test_stale_expected_version_raises_concurrency_error_and_appends_nothing(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.domain.events import Citation, FactChanges
 from archive.domain.facts import FactState
-from archive.eventstore import RecordedEvent, events_table
+from archive.eventstore import ReplayedEvent, events_table
 from archive.projections import fact_versions
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.rebuild import rebuild
@@ -252,13 +252,13 @@ class ExplodingProjector(Projector):
         self.fail_at = fail_at
         self.applied = 0
 
-    async def apply(self, conn: AsyncConnection, recorded_events: Sequence[RecordedEvent]) -> None:
+    async def apply_replayed(self, conn: AsyncConnection, recorded_events: Sequence[ReplayedEvent]) -> None:
         room = self.fail_at - self.applied
         if room >= len(recorded_events):
-            await super().apply(conn, recorded_events)
+            await super().apply_replayed(conn, recorded_events)
             self.applied += len(recorded_events)
             return
-        await super().apply(conn, recorded_events[:room])
+        await super().apply_replayed(conn, recorded_events[:room])
         self.applied += room
         raise RuntimeError(f"boom after {self.applied} events")
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.db import create_engine
 from archive.events import event_registry
-from archive.eventstore import EventStore, RecordedEvent
+from archive.eventstore import EventStore, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
 from archive.projections.bulk import table_name_on
 from archive.projections.fact_versions import fact_versions_table
@@ -37,8 +37,8 @@ class GatedProjector(Projector):
         self.first_page_applied = asyncio.Event()
         self.go = asyncio.Event()
 
-    async def apply(self, conn: AsyncConnection, recorded_events: Sequence[RecordedEvent]) -> None:
-        await super().apply(conn, recorded_events)
+    async def apply_replayed(self, conn: AsyncConnection, recorded_events: Sequence[ReplayedEvent]) -> None:
+        await super().apply_replayed(conn, recorded_events)
         self.first_page_applied.set()
         await self.go.wait()
 
@@ -267,8 +267,8 @@ class StatisticsProbe(Projector):
         self.applied = 0
         self.seen: list[tuple[int, float, int]] = []  # (events applied, reltuples, rows)
 
-    async def apply(self, conn: AsyncConnection, recorded_events: Sequence[RecordedEvent]) -> None:
-        await super().apply(conn, recorded_events)
+    async def apply_replayed(self, conn: AsyncConnection, recorded_events: Sequence[ReplayedEvent]) -> None:
+        await super().apply_replayed(conn, recorded_events)
         self.applied += len(recorded_events)
         name = table_name_on(conn, fact_versions_table)
         estimate = await conn.exec_driver_sql(
