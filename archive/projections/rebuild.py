@@ -21,7 +21,9 @@ How the rows get fresh tables differs by backend, so that readers are never lock
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import asyncpg
 import structlog
@@ -52,6 +54,13 @@ REBUILD_SCHEMA = "archive_rebuild"
 #: 10^6 events). Statistics taken from the first 10^4 events already say that a fact id is nearly unique.
 ANALYZE_FROM = 10_000
 
+#: The cyclic garbage collector's thresholds while a replay runs (Python's default is 700, 10, 10). A
+#: replay allocates millions of short-lived rows that hold no cycles, and with the default thresholds
+#: every few hundred of them start a collection, and every thousand or so collections one of the whole
+#: heap (18 of those in a rebuild of 10^5 events, none with these). Rebuild of a 10^5 copy, medians of
+#: runs alternating with the default: PostgreSQL 14.0 -> 13.3 s (eight each), SQLite 14.9 -> 14.0 s (three).
+REPLAY_GC_THRESHOLD = (50_000, 20, 100)
+
 #: How long one attempt to lock the live tables for the swap waits, and how many attempts there are.
 SWAP_LOCK_TIMEOUT = "2s"
 SWAP_LOCK_ATTEMPTS = 30
@@ -73,7 +82,7 @@ async def replay(
     not projected yet. On PostgreSQL the tables are analyzed as they fill (`ANALYZE_FROM`).
     """
     applied, after, analyze_at = 0, 0, ANALYZE_FROM
-    with projector.replaying(conn):
+    with projector.replaying(conn), collecting_less_often():
         while page := await store.read_all_decoded(after, page_size, EVENT_TYPES, conn=read_conn):
             await projector.apply_replayed(conn, page)
             applied += len(page)
@@ -84,6 +93,28 @@ async def replay(
             if on_progress is not None:
                 on_progress(applied)
     return applied
+
+
+class _Collector:
+    """How many replays run in this process, and the thresholds to restore when the last one ends."""
+
+    running = 0
+    thresholds = gc.get_threshold()
+
+
+@contextmanager
+def collecting_less_often() -> Iterator[None]:
+    """Within: the garbage collector runs at `REPLAY_GC_THRESHOLD` (restored after the last replay)."""
+    if _Collector.running == 0:
+        _Collector.thresholds = gc.get_threshold()
+        gc.set_threshold(*REPLAY_GC_THRESHOLD)
+    _Collector.running += 1
+    try:
+        yield
+    finally:
+        _Collector.running -= 1
+        if _Collector.running == 0:
+            gc.set_threshold(*_Collector.thresholds)
 
 
 async def analyze(conn: AsyncConnection) -> None:

@@ -7,6 +7,7 @@ tests/contract/test_projections.py; these tests are about what readers and the c
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 
 import asyncpg
@@ -20,7 +21,13 @@ from archive.eventstore import EventStore, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
 from archive.projections.bulk import table_name_on
 from archive.projections.fact_versions import fact_versions_table
-from archive.projections.rebuild import REBUILD_SCHEMA, REPLAYED_TABLES, rebuild
+from archive.projections.rebuild import (
+    REBUILD_SCHEMA,
+    REPLAY_GC_THRESHOLD,
+    REPLAYED_TABLES,
+    collecting_less_often,
+    rebuild,
+)
 from archive.projections.roles import roles_table
 from archive.projections.runner import Projector
 from archive.projections.shadow import compare_with_rebuild
@@ -304,3 +311,42 @@ async def test_postgres_replay_analyzes_the_tables_it_fills_as_they_grow(
         rows_then = probe.seen[crossing][2]
         assert rows_then > 0, "facts were projected by then"
         assert probe.seen[crossing + 1][1] == rows_then, replaying
+
+
+class ThresholdProbe(Projector):
+    """Records the garbage collector's thresholds while each page is applied."""
+
+    def __init__(self, projector: Projector) -> None:
+        super().__init__(projector.vocabulary)
+        self.seen: set[tuple[int, ...]] = set()
+
+    async def apply_replayed(self, conn: AsyncConnection, recorded_events: Sequence[ReplayedEvent]) -> None:
+        self.seen.add(gc.get_threshold())
+        await super().apply_replayed(conn, recorded_events)
+
+
+async def test_a_replay_collects_garbage_less_often_and_restores_the_thresholds_even_when_it_fails(
+    seeded_archive: Archive,
+) -> None:
+    before = gc.get_threshold()
+    assert before != REPLAY_GC_THRESHOLD
+    probe = ThresholdProbe(seeded_archive.projector)
+    await rebuild(seeded_archive.store, probe, page_size=50)
+    assert probe.seen == {REPLAY_GC_THRESHOLD}
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError, match="boom"):
+        await rebuild(
+            seeded_archive.store, ExplodingProjector(seeded_archive.projector, fail_at=100), page_size=50
+        )
+    assert gc.get_threshold() == before
+
+
+def test_overlapping_replays_restore_the_thresholds_when_the_last_one_ends() -> None:
+    before = gc.get_threshold()
+    first, second = collecting_less_often(), collecting_less_often()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == REPLAY_GC_THRESHOLD, "the second replay still runs"
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
