@@ -426,17 +426,19 @@ def _fact_at_statement(current: bool) -> Select[Any]:
 
     One statement is one snapshot, so the version, its labels and its citation states agree without a
     transaction. Built once per shape (current or as of), so a request only binds `fact_id` and `as_of`.
+
+    The version is a materialized CTE, so the qualifiers' entity ids are read out of the state's JSON once.
+    Named inside the label subqueries, PostgreSQL evaluated the JSON path for every entity row it
+    scanned: with the seed's 109 entities (a table small enough that it scans it) that was 2 ms of a
+    3 ms read.
     """
     fv = fact_versions_table
     cited = citations.citations_table
     entity = entities.entities_table
 
-    def label(entity_id: ColumnElement[Any]) -> ColumnElement[Any]:
-        return select(entity.c.label).where(entity.c.entity_id == entity_id).scalar_subquery()
-
     def qualifier(name: str) -> ColumnElement[Any]:
         extracted: ColumnElement[Any] = fv.c.state[("qualifiers", name)].as_string()
-        return extracted
+        return extracted.label(name)
 
     as_of = bindparam("as_of", type_=fv.c.recorded_from.type)
     believed = (
@@ -444,24 +446,40 @@ def _fact_at_statement(current: bool) -> Select[Any]:
         if current
         else and_(fv.c.recorded_from <= as_of, or_(fv.c.recorded_to.is_(None), fv.c.recorded_to > as_of))
     )
-    return (
+    version = (
         select(
+            fv.c.fact_id,
             fv.c.recorded_from,
             fv.c.recorded_to,
             cast(fv.c.state, Text).label("state"),
-            label(fv.c.subject).label("subject_label"),
-            label(fv.c.object).label("object_label"),
-            label(qualifier("role")).label("role_label"),
-            label(qualifier("place")).label("place_label"),
-            label(qualifier("organization")).label("organization_label"),
-            cited.c.citation_id,
-            cited.c.state.label("citation_state"),
-            cited.c.current_line_start,
-            cited.c.current_line_end,
+            fv.c.subject,
+            fv.c.object,
+            qualifier("role"),
+            qualifier("place"),
+            qualifier("organization"),
         )
-        .select_from(fv.outerjoin(cited, cited.c.fact_id == fv.c.fact_id))
         .where(fv.c.fact_id == bindparam("fact_id"), believed)
+        .cte("version")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+
+    def label(entity_id: ColumnElement[Any]) -> ColumnElement[Any]:
+        return select(entity.c.label).where(entity.c.entity_id == entity_id).scalar_subquery()
+
+    return select(
+        version.c.recorded_from,
+        version.c.recorded_to,
+        version.c.state,
+        label(version.c.subject).label("subject_label"),
+        label(version.c.object).label("object_label"),
+        label(version.c.role).label("role_label"),
+        label(version.c.place).label("place_label"),
+        label(version.c.organization).label("organization_label"),
+        cited.c.citation_id,
+        cited.c.state.label("citation_state"),
+        cited.c.current_line_start,
+        cited.c.current_line_end,
+    ).select_from(version.outerjoin(cited, cited.c.fact_id == version.c.fact_id))
 
 
 _FACT_CURRENT = _fact_at_statement(current=True)
