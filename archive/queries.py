@@ -23,6 +23,7 @@ from archive.domain.facts import FactState
 from archive.domain.sources import split_lines
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
 from archive.eventstore import EventStore, RecordedEvent
+from archive.point_reads import PointReads
 from archive.projections import citations, citations_by_line, entities, fact_versions, sources
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
@@ -553,6 +554,8 @@ class ArchiveQueries:
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         # A read of one statement is consistent by itself: on SQLite it needs no BEGIN either.
         self._single_reads = self._reads if postgres else engine.execution_options(**{SQLITE_BEGIN: None})
+        # The fact read of `GET /facts/{id}` (an indexed lookup): on a SQLite file, on the loop's thread.
+        self._point_reads = PointReads(engine, self._single_reads)
 
     # -- facts -------------------------------------------------------------------------------------
 
@@ -615,16 +618,14 @@ class ArchiveQueries:
         """One fact as it stood at `as_of` (now by default)."""
         if _unmatchable(fact_id):
             raise NotFound(f"fact {fact_id!r} does not exist")
-        async with self._single_reads.connect() as conn:
-            rows = (
-                await conn.execute(
-                    _FACT_CURRENT if as_of is None else _FACT_AS_OF, {"fact_id": fact_id, "as_of": as_of}
-                )
-            ).all()
-            if not rows:
+        rows = await self._point_reads.all(
+            _FACT_CURRENT if as_of is None else _FACT_AS_OF, {"fact_id": fact_id, "as_of": as_of}
+        )
+        if not rows:
+            async with self._single_reads.connect() as conn:
                 known = await fact_versions.exists(conn, fact_id)
-                when = f" at {as_of.isoformat()}" if as_of and known else ""
-                raise NotFound(f"fact {fact_id} {'was not yet recorded' if when else 'does not exist'}{when}")
+            when = f" at {as_of.isoformat()}" if as_of and known else ""
+            raise NotFound(f"fact {fact_id} {'was not yet recorded' if when else 'does not exist'}{when}")
         first = rows[0]
         state = msgspec.json.decode(first.state, type=FactState)
         q = state.qualifiers

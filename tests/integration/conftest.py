@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import aiosqlite
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -37,3 +39,17 @@ async def seeded_client(seeded_database_url: str) -> AsyncIterator[AsyncTestClie
     settings = Settings(database_url=seeded_database_url, log_format="json", log_level="WARNING")
     async with AsyncTestClient(app=create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function queued to an aiosqlite connection's thread, in order."""
+    queued: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        queued.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return queued

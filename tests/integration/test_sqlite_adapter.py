@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -22,20 +20,6 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await conn.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"))
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of every function queued to an aiosqlite connection's thread, in order."""
-    queued: list[str] = []
-    original = aiosqlite.Connection._execute
-
-    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        queued.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
-    return queued
 
 
 async def test_a_read_without_a_transaction_is_one_trip(sqlite_engine: AsyncEngine, trips: list[str]) -> None:

@@ -1,0 +1,94 @@
+"""Point reads (`GET /facts/{id}`'s one statement): on a SQLite file they run on the loop's thread, agree
+with the async engine's answer, and take the async engine's way when SQLite is busy."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.db import create_engine, sqlite_path
+from archive.events import event_registry
+from archive.eventstore import EventStore
+from archive.point_reads import PointReads
+from archive.projections.fact_versions import fact_versions_table
+from archive.queries import ArchiveQueries
+from tests.integration.test_query_plan import answer_and_its_statements, first_seeded_fact
+
+
+def queries_on(engine: AsyncEngine) -> ArchiveQueries:
+    return ArchiveQueries(engine, EventStore(engine, event_registry()))
+
+
+async def test_a_fact_read_on_a_sqlite_file_makes_no_trip_to_a_driver_thread(
+    sqlite_backend: str, seeded_engine: AsyncEngine, trips: list[str]
+) -> None:
+    seeded = await first_seeded_fact(seeded_engine)
+    queries = queries_on(seeded_engine)
+    trips.clear()
+    view, sent = await answer_and_its_statements(seeded_engine, lambda: queries.fact(seeded.fact_id))
+    assert view.id == seeded.fact_id
+    assert (sent, trips) == ([], [])
+
+
+async def test_a_point_read_answers_as_the_async_engine_does(
+    backend: str, seeded_engine: AsyncEngine
+) -> None:
+    statement = select(fact_versions_table).order_by(fact_versions_table.c.fact_id).limit(5)
+    async with seeded_engine.connect() as conn:
+        expected = (await conn.execute(statement)).all()
+    reads = PointReads(seeded_engine)
+    assert reads.inline == (backend == "sqlite")
+    got = await reads.all(statement, {})
+    assert [tuple(row) for row in got] == [tuple(row) for row in expected]
+    assert all(isinstance(row.recorded_from, datetime) for row in got)  # types processed alike
+
+
+@pytest.fixture
+def locked_sqlite_file(
+    sqlite_backend: str, seeded_database_url: str
+) -> Iterator[tuple[str, sqlite3.Connection]]:
+    """The seeded file in rollback-journal mode, with another connection holding its exclusive lock.
+
+    (In WAL mode a reader is never kept waiting by a writer; this is the case where it would be.)"""
+    path = sqlite_path(seeded_database_url)
+    assert path is not None
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("PRAGMA journal_mode=DELETE")
+    blocker.execute("BEGIN EXCLUSIVE")
+    yield seeded_database_url, blocker
+    blocker.close()
+
+
+async def test_a_busy_point_read_takes_the_async_engines_way_and_waits_there(
+    locked_sqlite_file: tuple[str, sqlite3.Connection],
+) -> None:
+    url, blocker = locked_sqlite_file
+    engine = create_engine(url)
+    try:
+        reads = PointReads(engine)
+        through_async: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: through_async.append(a[2]))
+        statement = select(fact_versions_table.c.fact_id).limit(1)
+        read = asyncio.create_task(reads.all(statement, {}))
+        await asyncio.sleep(0.3)
+        assert not read.done()  # waiting on the lock, in the async engine's thread, not on this one
+        blocker.execute("ROLLBACK")
+        rows = await asyncio.wait_for(read, 30)
+        assert len(rows) == 1
+        assert any("FROM fact_versions" in sql for sql in through_async)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_point_read_that_fails_otherwise_raises_at_once(
+    sqlite_backend: str, engine: AsyncEngine
+) -> None:
+    with pytest.raises(OperationalError, match="no such table"):
+        await PointReads(engine).all(text("SELECT * FROM no_such_table"), {})
