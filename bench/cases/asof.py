@@ -105,10 +105,11 @@ class RawAsOf:
             "fact_id" if value == fact_id else "as_of" if value == as_of else value for value in parameters
         ]
         if self.backend == "sqlite":
-            import aiosqlite
+            # sqlite3 on the calling thread, as ours runs this read (archive.point_reads): the bare driver.
+            import sqlite3
 
-            self.conn = await aiosqlite.connect(self.dsn)
-            await self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn = sqlite3.connect(self.dsn, isolation_level=None)
+            self.conn.execute("PRAGMA busy_timeout=30000")
         else:
             import asyncpg
 
@@ -118,29 +119,31 @@ class RawAsOf:
         moment: Any = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if self.backend == "sqlite" else as_of
         values = [fact_id if v == "fact_id" else moment if v == "as_of" else v for v in self.template]
         if self.backend == "sqlite":
-            cursor = await self.conn.execute(self.sql, values)
-            return await cursor.fetchall()
+            return self.conn.execute(self.sql, values).fetchall()
         return await self.conn.fetch(self.sql, *values)
 
     async def close(self) -> None:
-        await self.conn.close()
+        if self.backend == "sqlite":
+            self.conn.close()
+        else:
+            await self.conn.close()
 
 
 async def open_raw_as_of(backend: str, queries: Any, dsn: str, fact_id: str, as_of: datetime) -> RawAsOf:
-    """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out."""
-    from sqlalchemy import event
+    """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out
+    (from any engine: on a SQLite file the read goes through the synchronous one of `PointReads`)."""
+    from sqlalchemy import Engine, event
 
-    engine = queries.engine.sync_engine
     sent: list[tuple[str, Sequence[Any]]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         sent.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", capture)
+    event.listen(Engine, "before_cursor_execute", capture)
     try:
         await queries.fact(fact_id, as_of)
     finally:
-        event.remove(engine, "before_cursor_execute", capture)
+        event.remove(Engine, "before_cursor_execute", capture)
     assert len(sent) == 1, sent
     moment: Any = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if backend == "sqlite" else as_of
     raw = RawAsOf(backend, dsn)

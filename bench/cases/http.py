@@ -117,20 +117,20 @@ class RawRoles:
         if self.raw.backend == "sqlite":
             where = self.WHERE.format(latest="?", earliest="?", false=0, true=1)
             params: tuple[Any, ...] = (latest.isoformat(), earliest.isoformat())
-            cursor = await conn.execute(f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where})", params)
-            total = (await cursor.fetchone())[0]
+            # sqlite3, the bare driver (RawAsOf's connection)
+            total = conn.execute(
+                f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where})", params
+            ).fetchone()[0]
             if total == 0:  # as ArchiveQueries: no page past the end, and no labels for no rows
                 return 0
-            cursor = await conn.execute(
+            rows = conn.execute(
                 f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
-            )
-            rows = await cursor.fetchall()
+            ).fetchall()
             ids = sorted({r[2] for r in rows} | {r[3] for r in rows} | {r[5] for r in rows})
             marks = ",".join("?" * len(ids))
-            cursor = await conn.execute(
+            conn.execute(
                 f"SELECT entity_id, label FROM entities WHERE entity_id IN ({marks})", ids
-            )
-            await cursor.fetchall()
+            ).fetchall()
             return int(total)
         where = self.WHERE.format(latest="$1", earliest="$2", false="false", true="true")
         total = await conn.fetchval(
