@@ -3,16 +3,18 @@
 SQLAlchemy's executemany processes every parameter of every row (bind processors for dates, times and
 JSON, then its own parameter assembly), which is most of a projection batch's CPU. The projector
 builds positional rows whose values are already what the driver receives, encoded exactly as
-SQLAlchemy's column types would encode them (`Encoding`), and `insert_rows` hands them to the driver:
-`executemany` on SQLite, `COPY` (binary) on PostgreSQL for large batches and a prepared `executemany`
-for small ones. Both run on the caller's connection, inside its transaction, and honour a
-`schema_translate_map` (the shadow check writes to temporary tables).
+SQLAlchemy's column types would encode them (`Encoding`), and hands a batch's rows to the driver:
+`write_sqlite`, one trip to aiosqlite's thread with an `executemany` per table, on SQLite; on
+PostgreSQL `write_postgres`, one statement, or `insert_rows`, `COPY` (binary) for large batches. All
+run on the caller's connection, inside its transaction, and honour a `schema_translate_map` (the
+shadow check writes to temporary tables).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -21,8 +23,10 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, Dialect, Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from archive.aiosqlite_adapter import run_in_sqlite_thread
 from archive.db import postgres_driver
 
 #: The dialect that names the array types `write_postgres` binds (it runs on PostgreSQL only).
@@ -107,18 +111,13 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequen
     """Insert `rows` (each a value per column of `table`, in the table's column order)."""
     if not rows:
         return
-    columns = [column.name for column in table.columns]
-    name = table_name_on(conn, table)
-    listed = ", ".join(f'"{column}"' for column in columns)
     if conn.dialect.name != "postgresql":
-        marks = ", ".join("?" * len(columns))
-        await conn.exec_driver_sql(
-            f"INSERT INTO {name} ({listed}) VALUES ({marks})", [tuple(r) for r in rows]
-        )
+        await write_sqlite(conn, inserts={table: rows})
         return
     driver = await postgres_driver(conn)
     if len(rows) >= COPY_FROM_ROWS:
         schema = _schema(conn) or table.schema
+        columns = [column.name for column in table.columns]
         await driver.copy_records_to_table(table.name, records=rows, columns=columns, schema_name=schema)
         return
     await write_postgres(conn, inserts={table: rows})
@@ -133,17 +132,70 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Sequen
 Close = tuple[str, int, Any, int]
 
 
-async def close_current(conn: AsyncConnection, table: Table, closes: Sequence[Close]) -> None:
-    """End the current rows of several facts (`recorded_to` encoded for the driver).
+async def write_sqlite(
+    conn: AsyncConnection,
+    *,
+    closes: Sequence[Close] = (),
+    close_tables: Sequence[Table] = (),
+    inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+    checkpoint: tuple[Table, Sequence[str], int] | None = None,
+) -> None:
+    """On SQLite, a batch's writes as one trip to the driver's thread: one executemany per statement.
 
-    The statement is plain SQL (one executemany); on PostgreSQL `write_postgres` does it instead.
+    Takes what `write_postgres` takes (with `recorded_to` encoded for SQLite), in the same order: the
+    closes first, so that they never reach the rows the batch inserts. A correction's projection was
+    one trip per table (about ten); a trip costs more than most of these statements.
     """
+    statements = sqlite_batch(
+        lambda table: table_name_on(conn, table), closes, close_tables, inserts or {}, checkpoint
+    )
+    if statements:
+        await run_in_sqlite_thread(conn, _execute_each, statements)
+
+
+def _execute_each(db: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+    """In the driver's thread: each statement with its rows; an error as SQLAlchemy would raise it."""
+    for statement, rows in statements:
+        try:
+            db.executemany(statement, rows)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
+
+
+def sqlite_batch(
+    qualified: Callable[[Table], str],
+    closes: Sequence[Close],
+    close_tables: Sequence[Table],
+    inserts: Mapping[Table, Sequence[Sequence[Any]]],
+    checkpoint: tuple[Table, Sequence[str], int] | None,
+) -> list[tuple[str, Sequence[Sequence[Any]]]]:
+    """The statements, each with its rows, of `write_sqlite` (none when there is nothing to write)."""
+    statements: list[tuple[str, Sequence[Sequence[Any]]]] = []
     if closes:
-        await conn.exec_driver_sql(
-            f'UPDATE {table_name_on(conn, table)} SET "recorded_to" = ?, "position_to" = ? '
-            'WHERE "fact_id" = ? AND "version" = ?',
-            [(moment, position, fact_id, version) for fact_id, version, moment, position in closes],
+        ended = [(moment, position, fact_id, version) for fact_id, version, moment, position in closes]
+        statements += [
+            (
+                f'UPDATE {qualified(table)} SET "recorded_to" = ?, "position_to" = ? '
+                'WHERE "fact_id" = ? AND "version" = ?',
+                ended,
+            )
+            for table in close_tables
+        ]
+    for table, rows in inserts.items():
+        if rows:
+            listed = ", ".join(f'"{column.name}"' for column in table.columns)
+            marks = ", ".join("?" * len(table.columns))
+            statements.append((f"INSERT INTO {qualified(table)} ({listed}) VALUES ({marks})", rows))
+    if checkpoint is not None:
+        table, names, position = checkpoint
+        statements.append(
+            (
+                f'INSERT INTO {qualified(table)} ("projection", "position") VALUES (?, ?) '
+                'ON CONFLICT ("projection") DO UPDATE SET "position" = excluded."position"',
+                [(name, position) for name in names],
+            )
         )
+    return statements
 
 
 @cache  # compiling the type name for every array of every statement was most of the statement's cost

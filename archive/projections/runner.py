@@ -48,10 +48,10 @@ from archive.projections.bulk import (
     COPY_FROM_ROWS,
     Close,
     Encoding,
-    close_current,
     encoding_of,
     insert_rows,
     write_postgres,
+    write_sqlite,
 )
 from archive.projections.versioning import NewVersion, close
 
@@ -172,19 +172,25 @@ class _Batch:
         if conn.dialect.name == "postgresql":
             await self._flush_postgres(conn, checkpoint)
         else:
-            if self.closes:
-                closes = [
+            await write_sqlite(
+                conn,
+                closes=[
                     (fact_id, version, self.encoding.moment(at), position)
                     for fact_id, version, at, position in self.closes
-                ]
-                for table in VERSIONED_TABLES:
-                    await close_current(conn, table, closes)
-            for table, rows in self.inserts.items():
-                await insert_rows(conn, table, rows)
-            if checkpoint is not None:
-                await checkpoints.advance(conn, READ_MODEL_TABLES, checkpoint)
+                ],
+                close_tables=VERSIONED_TABLES,
+                inserts=self.inserts,
+                checkpoint=self._checkpoint(checkpoint),
+            )
         self.closes, self.open = [], {}
         self.inserts = {table: [] for table in INSERT_ORDER}
+
+    @staticmethod
+    def _checkpoint(position: int | None) -> tuple[Table, list[str], int] | None:
+        """Every read model's checkpoint at `position`, as `write_postgres` and `write_sqlite` take it."""
+        if position is None:
+            return None
+        return (checkpoints.checkpoints_table, list(READ_MODEL_TABLES), position)
 
     async def _flush_postgres(self, conn: AsyncConnection, checkpoint: int | None) -> None:
         # One statement closes, inserts the small tables' rows and moves the checkpoints; COPY then
@@ -195,9 +201,7 @@ class _Batch:
             closes=self.closes,
             close_tables=VERSIONED_TABLES,
             inserts={table: rows for table, rows in self.inserts.items() if table not in large},
-            checkpoint=None
-            if checkpoint is None
-            else (checkpoints.checkpoints_table, list(READ_MODEL_TABLES), checkpoint),
+            checkpoint=self._checkpoint(checkpoint),
         )
         for table, rows in large.items():
             await insert_rows(conn, table, rows)

@@ -11,6 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.db import SQLITE_BEGIN, create_engine
+from archive.domain.events import Citation, FactChanges
+from archive.events import event_registry
+from archive.eventstore import EventStore
+from archive.queries import ArchiveQueries, FactFilter
+from archive.services import Archive, CommandMeta
 
 
 @pytest.fixture
@@ -93,3 +98,32 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_
             await conn.execute(text("INSERT INTO item (name) VALUES ('b')"))
     async with sqlite_engine.connect() as conn:
         assert (await conn.execute(text("SELECT name FROM item"))).scalars().all() == ["b"]
+
+
+async def test_a_correction_projects_its_batch_in_one_trip(
+    sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
+) -> None:
+    queries = ArchiveQueries(seeded_engine, EventStore(seeded_engine, event_registry()))
+    fact = (await queries.search_facts(FactFilter(predicate="member_of"), 1, 0)).items[0]
+    evidence = fact.citations[0]
+    trips.clear()
+    await seeded_archive.correct_fact(
+        fact_id=fact.id,
+        expected_version=fact.version,
+        changes=FactChanges(valid_to="2099"),
+        reason_code="valid_time_shift",
+        justification="test: a later end",
+        citations=[
+            Citation(
+                evidence.source_id,
+                evidence.content_sha256,
+                evidence.line_start,
+                evidence.line_end,
+                evidence.quote,
+            )
+        ],
+        meta=CommandMeta(actor="tester", reason="test"),
+    )
+    # After the append, every read model's closes and inserts and the checkpoints are one trip (they
+    # were one a statement, ten here), then COMMIT.
+    assert trips[trips.index("_link_and_insert") :] == ["_link_and_insert", "_execute_each", "commit"], trips
