@@ -92,3 +92,19 @@ async def test_a_point_read_that_fails_otherwise_raises_at_once(
 ) -> None:
     with pytest.raises(OperationalError, match="no such table"):
         await PointReads(engine).all(text("SELECT * FROM no_such_table"), {})
+
+
+async def test_disposing_of_the_engine_closes_the_point_reads_connections(
+    sqlite_backend: str, database_url: str
+) -> None:
+    engine = create_engine(database_url)
+    reads = PointReads(engine)
+    statement = select(fact_versions_table.c.fact_id).limit(1)
+    await reads.all(statement, {})
+    held = reads._held[0].connection.dbapi_connection
+    assert held is not None
+    await engine.dispose()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        held.execute("SELECT 1")
+    assert await reads.all(statement, {}) == []  # a later read opens a connection again
+    await engine.dispose()
