@@ -6,7 +6,7 @@
 Each run makes its own databases (PostgreSQL: `<name>_bench_<pid>` on the cluster named by
 BENCH_POSTGRES_URL or ARCHIVE_TEST_POSTGRES_URL, default the local archive_test; SQLite: files in a
 temporary directory) and drops them at the end. It prints a table and writes
-bench/results/<date>-<backend>.json for each backend.
+bench/results/<date>-<backend>.json for each backend (`results_path` names a partial run apart).
 
 The 10^6 tier (case 4 and 5 at 10^6 facts, case 6 at 10^6) is expensive. With `--million auto` (the
 default) it runs only when the time projected from the measured 10^5 rates fits in what is left of
@@ -119,6 +119,7 @@ def run_backend(
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "backend": backend,
             "quick": plan.quick,
+            "cases": cases,
             "commit": git_commit(),
             "python": platform.python_version(),
             "machine": f"{os.cpu_count()} cpus, {platform.machine()}, {platform.platform()}",
@@ -362,11 +363,31 @@ def table(results: Results) -> str:
     return "\n".join(lines)
 
 
+def results_path(results: Results, directory: Path = RESULTS) -> Path:
+    """Where a run's JSON goes: `<date>-<backend>[-cases-...][-million][-quick].json`, never over another.
+
+    A run of some cases, or a quick one, is named for what it ran, so that it cannot replace the day's
+    full run; a second run of the same kind on the same day gets `-2`, `-3`, ...
+    """
+    stamp = str(results.meta.get("date", datetime.now(UTC).isoformat()))[:10]
+    cases = results.meta.get("cases", ALL_CASES)
+    name = f"{stamp}-{results.backend}"
+    if set(cases) != set(ALL_CASES):
+        name += "-cases-" + "-".join(cases)
+    if results.meta.get("million_tier", {}).get("ran"):
+        name += "-million"
+    if results.meta.get("quick"):
+        name += "-quick"
+    path, n = directory / f"{name}.json", 1
+    while path.exists():
+        n += 1
+        path = directory / f"{name}-{n}.json"
+    return path
+
+
 def write_json(results: Results) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    suffix = "-quick" if results.meta.get("quick") else ""
-    path = RESULTS / f"{stamp}-{results.backend}{suffix}.json"
+    path = results_path(results)
 
     def clean(value: Any) -> Any:
         if isinstance(value, float) and math.isnan(value):
