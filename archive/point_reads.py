@@ -4,12 +4,14 @@ On a SQLite file, a point read costs SQLite tens of microseconds, and a trip to 
 than that: a queue, a thread wake-up, a loop wake-up, and the GIL handed back and forth, which under
 load is most of a request (bench case 7 on SQLite, as-of/hello-JSON requests a second: 0.23 with the
 fact read of `GET /facts/{id}` through aiosqlite, 0.33 on the event loop's own thread). `PointReads`
-runs such a statement on the calling thread through a synchronous engine on the same file: SQLAlchemy's
-pysqlite dialect, so the statement compiles and its rows come back exactly as through the async engine.
+runs such a statement on the calling thread, with `sqlite3` on the same file: the statement is compiled
+once by the async engine's dialect and run by the driver with SQLAlchemy's own bind and result
+processors (`archive.db.DriverStatement`), so it sends the same SQL and returns the same values as the
+async engine would, without SQLAlchemy's execution path, which cost more than the read itself.
 Each thread keeps one connection, `query_only`, outside any transaction (each statement reads the
 latest commit, as a one-statement read of the async engine does), that never waits for a lock: where
 SQLite answers busy (a writer not in WAL mode, a recovery), the read takes the ordinary way, through
-the async engine, which may wait.
+the async engine, which may wait. Other driver errors are raised as SQLAlchemy's (`DBAPIError`).
 
 Only bounded statements belong here: a read that scans blocks every request of the process meanwhile.
 On PostgreSQL and on an in-memory SQLite database, a point read is an ordinary read of the async engine.
@@ -22,29 +24,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import msgspec
-from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.engine import Row
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Select, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import ConnectionPoolEntry
 
-from archive.db import json_text, sqlite_path
+from archive.db import DriverStatement, sqlite_path
 
-
-def _on_connect(dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
-    dbapi_connection.isolation_level = None  # no BEGIN: each statement is its own read
-    dbapi_connection.execute("PRAGMA query_only=ON")
-    dbapi_connection.execute("PRAGMA busy_timeout=0")
-
-
-def _busy(error: OperationalError) -> bool:
-    return isinstance(error.orig, sqlite3.OperationalError) and error.orig.sqlite_errorname in (
-        "SQLITE_BUSY",
-        "SQLITE_BUSY_RECOVERY",
-        "SQLITE_BUSY_SNAPSHOT",
-        "SQLITE_LOCKED",
-    )
+#: What SQLite answers when it would have to wait for a lock, which a point read never does.
+_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_BUSY_RECOVERY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"})
 
 
 class PointReads:
@@ -55,53 +42,54 @@ class PointReads:
         self.engine = engine
         self.ordinary = ordinary or engine
         self.path = sqlite_path(engine.url.render_as_string(hide_password=False))
-        self._inline: Engine | None = None
         self._local = threading.local()  # each thread's connection to the file, kept between reads
-        self._held: list[Connection] = []
+        self._held: list[sqlite3.Connection] = []
+        self._compiled: dict[Select[Any], DriverStatement] = {}
+        self._closes_with_engine = False
 
     @property
     def inline(self) -> bool:
         """Whether reads run on the calling thread (a SQLite file)."""
         return self.path is not None
 
-    def _connection(self) -> Connection:
-        """This thread's connection: checked out once and kept (a checkout cost a quarter of a read)."""
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._inline is None:
-                self._inline = create_engine(
-                    f"sqlite:///{self.path}",
-                    json_serializer=json_text,
-                    json_deserializer=msgspec.json.decode,
-                    connect_args={"check_same_thread": False},  # closed by whichever thread disposes
-                    pool_size=1,
-                    max_overflow=8,
-                )
-                event.listen(self._inline, "connect", _on_connect)
-                # Closed with the async engine (the app's lifespan disposes of that one).
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection: opened once and kept (a checkout cost a quarter of a read)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            if not self._closes_with_engine:  # the app's lifespan disposes of the async engine
                 event.listen(self.engine.sync_engine, "engine_disposed", lambda _: self.close())
-            conn = self._local.conn = self._inline.connect()
-            self._held.append(conn)
-        return conn
+                self._closes_with_engine = True
+            # No BEGIN (each statement is its own read); closed by whichever thread disposes.
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)  # type: ignore[arg-type]
+            db.execute("PRAGMA query_only=ON")
+            db.execute("PRAGMA busy_timeout=0")
+            self._local.db = db
+            self._held.append(db)
+        return db
 
     def close(self) -> None:
-        """Close every thread's connection and the synchronous engine (a later read opens them again)."""
+        """Close every thread's connection (a later read opens one again)."""
         held, self._held, self._local = self._held, [], threading.local()
-        for conn in held:
-            conn.close()
-        if self._inline is not None:
-            self._inline.dispose()
+        for db in held:
+            db.close()
 
-    async def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        """Every row `statement` returns with `parameters`."""
+    def compiled(self, statement: Select[Any]) -> DriverStatement:
+        """`statement` as this database's driver runs it (compiled on first use)."""
+        found = self._compiled.get(statement)
+        if found is None:
+            found = self._compiled[statement] = DriverStatement(statement, self.engine.dialect)
+        return found
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Any]:
+        """Every row `statement` returns with `parameters` (attributes named for its columns)."""
         if self.path is not None:
-            conn = self._connection()
+            driver = self.compiled(statement)
+            values = driver.parameters(parameters)
             try:
-                return conn.execute(statement, dict(parameters)).all()
-            except OperationalError as error:
-                if not _busy(error):
-                    raise
-            finally:
-                conn.rollback()  # SQLAlchemy's transaction only: the driver opened none
+                return driver.rows(self._connection().execute(driver.sql, values).fetchall())
+            except sqlite3.Error as error:
+                if getattr(error, "sqlite_errorname", None) not in _BUSY:
+                    raise DBAPIError.instance(driver.sql, values, error, sqlite3.Error) from error
         async with self.ordinary.connect() as ordinary:
-            return (await ordinary.execute(statement, dict(parameters))).all()
+            rows: Sequence[Any] = (await ordinary.execute(statement, dict(parameters))).all()
+        return rows

@@ -30,13 +30,13 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from sqlalchemy import Dialect, Table, Text, cast, func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.aiosqlite_adapter import immediate_transaction, run_in_sqlite_thread
-from archive.db import SQLITE_BEGIN, json_text, postgres_driver
+from archive.db import SQLITE_BEGIN, DriverStatement, json_text, postgres_driver
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
@@ -148,23 +148,6 @@ _SQLITE_HEAD = (
 _SQLITE_PAIRS_PER_QUERY = 5000
 
 
-class _DriverInsert:
-    """An INSERT of every column, compiled once, run by the driver with SQLAlchemy's bind processors."""
-
-    def __init__(self, table: Table, dialect: Dialect) -> None:
-        compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in table.c])
-        self.sql = str(compiled)
-        self.keys = list(compiled.positiontup or ())
-        types = [table.c[key].type.dialect_impl(dialect) for key in self.keys]
-        self.processors = [column_type.bind_processor(dialect) for column_type in types]
-
-    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            row[key] if process is None else process(row[key])
-            for key, process in zip(self.keys, self.processors, strict=True)
-        )
-
-
 def _canonical(row: dict[str, Any], recorded_at: datetime) -> bytes:
     return canonical_bytes(
         stream_id=row["stream_id"],
@@ -179,7 +162,7 @@ def _canonical(row: dict[str, Any], recorded_at: datetime) -> bytes:
 
 def _link_and_insert(
     db: sqlite3.Connection,
-    insert: _DriverInsert,
+    insert: DriverStatement,
     rows: list[dict[str, Any]],
     continuing: list[tuple[str, int]],
     recorded_at: datetime,
@@ -233,7 +216,7 @@ class EventStore:
         self._clock = clock
         self._is_sqlite = engine.dialect.name == "sqlite"
         self._sqlite_writer = asyncio.Lock()
-        self._sqlite_insert_statement: _DriverInsert | None = None
+        self._sqlite_insert_statement: DriverStatement | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -366,7 +349,8 @@ class EventStore:
     ) -> list[tuple[int, str, str]]:
         """Chain and insert in one trip to the driver's thread; with `own_transaction`, commit too."""
         if self._sqlite_insert_statement is None:
-            self._sqlite_insert_statement = _DriverInsert(events_table, conn.dialect)
+            columns = [c.key for c in events_table.c]
+            self._sqlite_insert_statement = DriverStatement(events_table.insert(), conn.dialect, columns)
         insert = self._sqlite_insert_statement
         work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at)
         try:

@@ -130,8 +130,9 @@ class RawAsOf:
 
 
 async def open_raw_as_of(backend: str, queries: Any, dsn: str, fact_id: str, as_of: datetime) -> RawAsOf:
-    """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out
-    (from any engine: on a SQLite file the read goes through the synchronous one of `PointReads`)."""
+    """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out:
+    from SQLAlchemy's events, or, on a SQLite file, where ours hands the read to `sqlite3` itself
+    (`archive.point_reads`), as the SQL and values it gives the driver."""
     from sqlalchemy import Engine, event
 
     sent: list[tuple[str, Sequence[Any]]] = []
@@ -139,11 +140,22 @@ async def open_raw_as_of(backend: str, queries: Any, dsn: str, fact_id: str, as_
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         sent.append((statement, parameters))
 
+    reads = queries._point_reads
+    read = reads.all
+
+    async def capture_inline(statement: Any, parameters: Any) -> Any:
+        if reads.inline:
+            driver = reads.compiled(statement)
+            sent.append((driver.sql, driver.parameters(parameters)))
+        return await read(statement, parameters)
+
     event.listen(Engine, "before_cursor_execute", capture)
+    reads.all = capture_inline
     try:
         await queries.fact(fact_id, as_of)
     finally:
         event.remove(Engine, "before_cursor_execute", capture)
+        del reads.all
     assert len(sent) == 1, sent
     moment: Any = as_of.strftime("%Y-%m-%d %H:%M:%S.%f") if backend == "sqlite" else as_of
     raw = RawAsOf(backend, dsn)

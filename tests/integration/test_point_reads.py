@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, column, event, select, table
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import create_engine, sqlite_path
+from archive.db import DriverStatement, create_engine, sqlite_path
 from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.point_reads import PointReads
@@ -91,7 +92,7 @@ async def test_a_point_read_that_fails_otherwise_raises_at_once(
     sqlite_backend: str, engine: AsyncEngine
 ) -> None:
     with pytest.raises(OperationalError, match="no such table"):
-        await PointReads(engine).all(text("SELECT * FROM no_such_table"), {})
+        await PointReads(engine).all(select(table("no_such_table", column("x"))), {})
 
 
 async def test_disposing_of_the_engine_closes_the_point_reads_connections(
@@ -101,10 +102,25 @@ async def test_disposing_of_the_engine_closes_the_point_reads_connections(
     reads = PointReads(engine)
     statement = select(fact_versions_table.c.fact_id).limit(1)
     await reads.all(statement, {})
-    held = reads._held[0].connection.dbapi_connection
-    assert held is not None
+    held = reads._held[0]
     await engine.dispose()
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         held.execute("SELECT 1")
     assert await reads.all(statement, {}) == []  # a later read opens a connection again
     await engine.dispose()
+
+
+def test_a_driver_statement_binds_what_the_statement_carries_and_names_what_is_missing() -> None:
+    versions = fact_versions_table.c
+    statement = select(versions.fact_id).where(versions.fact_id == bindparam("fact_id")).limit(3)
+    driver = DriverStatement(statement, aiosqlite_dialect())
+    assert driver.parameters({"fact_id": "a"}) == ("a", 3, 0)  # LIMIT and OFFSET: bound once, here
+    with pytest.raises(ValueError, match="'fact_id'"):
+        driver.parameters({})
+
+
+def test_a_driver_statement_refuses_parameters_rendered_at_run_time() -> None:
+    versions = fact_versions_table.c
+    statement = select(versions.fact_id).where(versions.fact_id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(TypeError, match="rendered at run time"):
+        DriverStatement(statement, aiosqlite_dialect())
