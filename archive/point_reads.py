@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,7 +45,9 @@ class PointReads:
         self.path = sqlite_path(engine.url.render_as_string(hide_password=False))
         self._local = threading.local()  # each thread's connection to the file, kept between reads
         self._held: list[sqlite3.Connection] = []
-        self._compiled: dict[Select[Any], DriverStatement] = {}
+        # Statements are meant to be built once (module constants); one built per call is compiled per
+        # call, and is forgotten with it.
+        self._compiled: weakref.WeakKeyDictionary[Select[Any], DriverStatement] = weakref.WeakKeyDictionary()
         self._closes_with_engine = False
 
     @property

@@ -4,6 +4,7 @@ with the async engine's answer, and take the async engine's way when SQLite is b
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -124,3 +125,15 @@ def test_a_driver_statement_refuses_parameters_rendered_at_run_time() -> None:
     statement = select(versions.fact_id).where(versions.fact_id.in_(bindparam("ids", expanding=True)))
     with pytest.raises(TypeError, match="rendered at run time"):
         DriverStatement(statement, aiosqlite_dialect())
+
+
+async def test_point_reads_forget_the_statements_their_callers_dropped(
+    sqlite_backend: str, seeded_engine: AsyncEngine
+) -> None:
+    reads = PointReads(seeded_engine)
+    kept = select(fact_versions_table.c.fact_id).limit(1)
+    for _ in range(3):
+        await reads.all(kept, {})
+        await reads.all(select(fact_versions_table.c.fact_id).limit(1), {})  # built anew each time
+    gc.collect()
+    assert list(reads._compiled) == [kept]
