@@ -7,7 +7,7 @@ UV := python3 -m uv
 endif
 RUN := $(UV) run --frozen
 
-.PHONY: install run serve seed test test-postgres check format bench clean
+.PHONY: install run serve seed test test-postgres test-store-tz check format bench clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -20,6 +20,12 @@ run: install
 
 test: install
 	$(RUN) pytest
+
+# The event store's contract and the pinned hash format under a non-UTC TZ (UTC+05:45, POSIX form, no
+# tzdata needed): SQLite hands back naive times, and a reader taking them as local time passes under UTC.
+test-store-tz: install
+	TZ="ARC-05:45" $(RUN) pytest -q -p no:cacheprovider \
+	  tests/contract/test_event_store.py tests/contract/test_event_store_inputs.py tests/contract/test_hash_format.py
 
 check: install
 	$(RUN) ruff check archive api tests migrations
