@@ -184,12 +184,15 @@ async def test_concurrent_writers_retrying_lose_no_event_and_duplicate_no_positi
     events: EventStore,
 ) -> None:
     per_writer = 15
+    first_reads = asyncio.Barrier(4)
 
     async def writer(name: int) -> int:
         conflicts = 0
         written = 0
         while written < per_writer:
             version = await events.stream_version("shared")
+            if written == conflicts == 0:
+                await first_reads.wait()  # all four read version 0 before any appends: three must retry
             try:
                 await events.append(
                     "shared", version, [NewEvent("thing.happened", {"n": name * 1000 + written})]
@@ -199,7 +202,8 @@ async def test_concurrent_writers_retrying_lose_no_event_and_duplicate_no_positi
                 conflicts += 1
         return conflicts
 
-    await asyncio.gather(*(writer(w) for w in range(4)))
+    conflicts = await asyncio.gather(*(writer(w) for w in range(4)))
+    assert sum(conflicts) >= 3, conflicts
     stored = await events.read_stream("shared")
     assert [e.stream_version for e in stored] == list(range(1, 4 * per_writer + 1))
     assert sorted(e.data["n"] for e in stored) == sorted(
