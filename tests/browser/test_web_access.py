@@ -128,6 +128,14 @@ def test_a_revoked_token_in_the_cookie_counts_as_signed_out(client: Client, toke
     assert 'action="/ui/sign-in"' in response.text
 
 
+#: What each guarded page shows when it is allowed: its own content, not just a 200.
+PAGE_SHOWS = {
+    f"/ui/facts/{FACT}/edit": "Correct, retract or re-rank",
+    "/ui/sources/general-information/record": "Record a fact",
+    "/ui/audit/": "The chain is intact",
+}
+
+
 def test_pages_apply_the_api_roles(client: Client, tokens: dict[str, str]) -> None:
     expected = {
         "archivist": {
@@ -154,6 +162,12 @@ def test_pages_apply_the_api_roles(client: Client, tokens: dict[str, str]) -> No
             response = client.get(path)
             assert response.status_code == status, (role, path)
             assert response.headers["content-type"].startswith("text/html")
+            assert f"Signed in as <strong>web {role}</strong> ({role})" in response.text
+            if status == 403:
+                needed = "auditor" if path == "/ui/audit/" else "archivist"
+                assert f"this page needs the {needed} role; you are signed in as {role}" in response.text
+            else:
+                assert PAGE_SHOWS[path] in response.text, (role, path)
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(
@@ -238,7 +252,10 @@ def test_reads_need_a_token_when_the_settings_say_so(database_copy: str, tokens:
         assert "/ui/search?q=OSCE" in refused.text  # where to come back to after signing in
         assert (client.get("/ui/sign-in")).status_code == 200
         sign_in(client, tokens["auditor"])
-        assert (client.get("/ui/search?q=OSCE")).status_code == 200
+        allowed = client.get("/ui/search?q=OSCE")
+        assert allowed.status_code == 200
+        assert "Signed in as <strong>web auditor</strong> (auditor)" in allowed.text
+        assert f'href="/ui/facts/{FACT}"' in allowed.text  # a result, not an empty page
 
 
 def test_pages_carry_a_content_security_policy_and_bad_input_is_a_page(client: Client) -> None:

@@ -134,7 +134,12 @@ async def write_request(client: Client, path: str) -> tuple[str, Json]:
         "/facts", params={"subject": "kazakhstan", "predicate": "chaired", "rank": "all"}
     )
     target = others.json()["items"][0]["id"]
-    return url, {"relation": "contradicts", "target_fact_id": target, "reason": "access test"}
+    return url, {
+        "expected_version": version,
+        "relation": "contradicts",
+        "target_fact_id": target,
+        "reason": "access test",
+    }
 
 
 WRITE_PATHS = [
@@ -145,6 +150,26 @@ WRITE_PATHS = [
     "/facts/{id}/links",
     "/sources",
 ]
+
+
+#: The status of an allowed write on each path, and the event it appends.
+WRITTEN = {
+    "/facts": (201, "fact.recorded"),
+    "/facts/{id}/corrections": (200, "fact.corrected"),
+    "/facts/{id}/retractions": (200, "fact.retracted"),
+    "/facts/{id}/rank": (200, "fact.reranked"),
+    "/facts/{id}/links": (200, "fact.linked"),
+    "/sources": (201, "source.registered"),
+}
+
+
+def assert_body_shows(body: Json, stream_id: str, version: int) -> None:
+    """The response shows the written fact or source at the version the appended event gave it."""
+    if stream_id.startswith("source:"):
+        assert (f"source:{body['source']['id']}", body["source"]["version"]) == (stream_id, version)
+        assert body["events_appended"] == 1
+    else:
+        assert (f"fact:{body['id']}", body["version"]) == (stream_id, version)
 
 
 def assert_refused(response: Any, status: int) -> Json:
@@ -180,8 +205,11 @@ async def test_write_path_refuses_missing_wrong_revoked_and_non_archivist_tokens
 
     before = await store.count()
     allowed = await seeded_client.post(url, json=body, headers=bearer(tokens["archivist"]))
-    assert allowed.status_code in (200, 201), allowed.text
+    assert allowed.status_code == WRITTEN[path][0], allowed.text
     assert await store.count() == before + 1
+    (event,) = await store.read_all(before, 1)
+    assert (event.event_type, event.metadata["actor"]) == (WRITTEN[path][1], "archivist-tester")
+    assert_body_shows(allowed.json(), event.stream_id, event.stream_version)
 
 
 @pytest.mark.parametrize("path", ["/facts/{id}/rank", "/sources"])
@@ -191,10 +219,11 @@ async def test_admin_may_write_too(
     url, body = await write_request(seeded_client, path)
     before = await store.count()
     response = await seeded_client.post(url, json=body, headers=bearer(tokens["admin"]))
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code == WRITTEN[path][0], response.text
     assert await store.count() == before + 1
     (event,) = await store.read_all(await store.head_position() - 1, 1)
-    assert event.metadata["actor"] == "admin-tester"
+    assert (event.event_type, event.metadata["actor"]) == (WRITTEN[path][1], "admin-tester")
+    assert_body_shows(response.json(), event.stream_id, event.stream_version)
 
 
 @pytest.mark.parametrize("url", ["/events", "/audit/verify"])
@@ -228,10 +257,23 @@ READS = [
 ]
 
 
+def assert_read_body(url: str, body: Json) -> None:
+    """What each read returns on the seeded corpus, beyond its status: the thing asked for."""
+    if url == f"/sources/{SOURCE}":
+        assert (body["id"], body["line_count"] > 0) == (SOURCE, True)
+    elif url == f"/sources/{SOURCE}/lines/4":
+        assert (body["source_id"], body["line"]) == (SOURCE, 4)
+        assert body["text"].startswith("January 1992")
+        assert body["facts"], body
+    else:
+        assert body["total"] >= len(body["items"]) > 0, (url, body)
+
+
 async def test_reads_are_public_by_default(seeded_client: Client) -> None:
     for url in READS:
         response = await seeded_client.get(url)
         assert response.status_code == 200, (url, response.text)
+        assert_read_body(url, response.json())
 
 
 async def test_reads_need_a_live_token_when_the_settings_say_so(
@@ -244,11 +286,16 @@ async def test_reads_need_a_live_token_when_the_settings_say_so(
         for url in READS:
             assert_refused(await client.get(url), 401)
             assert_refused(await client.get(url, headers=bearer(tokens["revoked"])), 401)
+            bodies = []
             for role in ("archivist", "auditor", "admin"):
                 response = await client.get(url, headers=bearer(tokens[role]))
                 assert response.status_code == 200, (url, role, response.text)
+                bodies.append(response.json())
+            assert_read_body(url, bodies[0])
+            assert bodies[1:] == bodies[:1] * 2, url
         health = await client.get("/health")
     assert health.status_code == 200
+    assert health.json()["status"] == "ok"
 
 
 async def test_refusals_are_logged_with_method_path_and_status_but_never_the_token(
