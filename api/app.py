@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -28,6 +29,7 @@ from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.logging import configure_logging
 from archive.queries import ArchiveQueries
+from archive.seeding import SeedMarks
 from archive.services import Archive
 from archive.settings import Settings
 from archive.vocabulary import load_vocabulary
@@ -44,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             "engine": engine,
             "store": store,
-            "queries": ArchiveQueries(engine, store),
+            "queries": ArchiveQueries(engine, store, SeedMarks(Path(settings.seeds_path))),
             "archive": Archive(store, load_vocabulary()),
         }
     )

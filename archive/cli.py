@@ -167,58 +167,61 @@ def seed(path: Path | None) -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 def coverage(path: Path | None) -> None:
-    """List source lines that state a date or a role and that no fact cites and no mark explains.
+    """List every sentence of every source that no fact cites and no "no fact here" mark explains.
 
-    Marks ("no fact here", with a reason) come from the facts files of the seeds folder PATH. Exits 1
-    when any such line is found.
+    Marks (the words they explain, quoted, and a reason) come from the facts files of the seeds folder
+    PATH. Exits 1 when a sentence is uncovered or a mark's words are no longer in its source.
     """
     from sqlalchemy import select
 
-    from archive.coverage import uncovered_lines
+    from archive.events import event_registry
+    from archive.eventstore import EventStore
     from archive.logging import configure_logging
-    from archive.projections.citations_by_line import citations_by_line_table
     from archive.projections.sources import sources_table
-    from archive.seeding import SeedError, load_facts_file
+    from archive.queries import ArchiveQueries
+    from archive.seeding import SeedError, SeedMarks
 
     settings = _settings()
     configure_logging(settings)
-    root = path or Path(settings.seeds_path)
-    marks: dict[str, dict[int, str]] = {}
+    marks = SeedMarks(path or Path(settings.seeds_path))
     try:
-        for facts_file in sorted((root / "facts").glob("*.yaml")):
-            parsed = load_facts_file(facts_file)
-            marks.setdefault(parsed.source.id, {}).update({m.line: m.reason for m in parsed.no_fact_here})
+        marks()
     except SeedError as error:
         raise click.UsageError(str(error)) from None
 
-    async def scan() -> list[Any]:
+    async def scan() -> tuple[list[Any], set[str]]:
         engine, _ = _archive_for(settings)
         try:
+            queries = ArchiveQueries(engine, EventStore(engine, event_registry()), marks)
             async with engine.connect() as conn:
-                documents = (
-                    await conn.execute(select(sources_table.c.source_id, sources_table.c.text))
-                ).all()
-                cited_rows = await conn.execute(
-                    select(citations_by_line_table.c.source_id, citations_by_line_table.c.line)
-                )
-                cited: dict[str, set[int]] = {}
-                for source_id, line in cited_rows:
-                    cited.setdefault(source_id, set()).add(line)
+                source_ids = sorted((await conn.execute(select(sources_table.c.source_id))).scalars())
+            reports = [await queries.source_coverage(source_id) for source_id in source_ids]
         finally:
             await engine.dispose()
-        if not documents:
+        if not source_ids:
             raise click.UsageError("the archive holds no sources: run `archive seed` first")
-        found = []
-        for source_id, text in sorted(documents):
-            found += uncovered_lines(source_id, text, cited.get(source_id, set()), marks.get(source_id, {}))
-        click.echo(f"{len(documents)} sources scanned")
-        return found
+        return reports, queries.mark_sources() - set(source_ids)
 
-    found = _run(scan())
-    for item in found:
-        click.echo(f"{item.source_id}:{item.line}: [{', '.join(item.signals)}] {item.text[:160]}")
-    click.echo(f"{len(found)} uncovered lines")
-    sys.exit(1 if found else 0)
+    reports, unknown = _run(scan())
+    uncovered = orphaned = 0
+    for report in reports:
+        for item in report.uncovered:
+            click.echo(f"{item.source_id}:{item.line_start}-{item.line_end}: uncovered: {item.text[:160]}")
+        for mark in report.orphaned_marks:
+            click.echo(
+                f"{mark.source_id}:{mark.line_start}: mark orphaned, its words are gone: {mark.quote[:120]}"
+            )
+        uncovered += len(report.uncovered)
+        orphaned += len(report.orphaned_marks)
+    for source_id in sorted(unknown):
+        click.echo(f"{source_id}: marks name a source the archive does not hold")
+    sentences = sum(r.sentences for r in reports)
+    click.echo(
+        f"{len(reports)} sources scanned: {sentences} sentences, {sentences - uncovered} covered, "
+        f"{orphaned} orphaned marks"
+    )
+    click.echo(f"{uncovered} uncovered sentences")
+    sys.exit(1 if uncovered or orphaned or unknown else 0)
 
 
 @main.command("rebuild-projections")

@@ -7,7 +7,7 @@ held there `definite`ly or only `possible`) and `as_of` (what the archive believ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
@@ -17,8 +17,9 @@ from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, false
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from archive.coverage import FollowedMark, Mark, QuotedSpan, SourceCoverage, coverage_of, follow_mark
 from archive.db import SQLITE_BEGIN
-from archive.domain.events import citation_id
+from archive.domain.events import CitationState, citation_id
 from archive.domain.facts import FactState
 from archive.domain.sources import split_lines
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
@@ -58,6 +59,8 @@ class DateValue(msgspec.Struct, frozen=True):
     value: str
     precision: str
     circa: bool = False
+    # The text implies the date without stating it (an anniversary, "this year"): an inference.
+    derived: bool = False
 
 
 class EntityRef(msgspec.Struct, frozen=True):
@@ -165,13 +168,28 @@ class FactSummary(msgspec.Struct, frozen=True):
     quote: str
 
 
+class MarkView(msgspec.Struct, frozen=True):
+    """A "no fact here" mark: the words it explains, why they state no fact, and where they are now.
+
+    ``state`` is the mark's against the current text, as a citation's: ``verified`` at its lines,
+    ``drifted`` (``line_start``/``line_end`` are where the words are now) or ``orphaned`` (gone).
+    """
+
+    line_start: int | None
+    line_end: int | None
+    quote: str
+    reason: str
+    state: CitationState
+
+
 class SourceLineView(msgspec.Struct, frozen=True):
-    """One line of a source and the facts whose citations cover it."""
+    """One line of a source, the facts whose citations cover it, and the marks that explain it."""
 
     source_id: str
     line: int
     text: str
     facts: list[FactSummary]
+    marks: list[MarkView] = []
 
 
 class EntityView(msgspec.Struct, frozen=True):
@@ -330,7 +348,7 @@ def date_value(text: str | None) -> DateValue | None:
     if text is None:
         return None
     parsed = parse_partial_date(text)
-    return DateValue(value=text, precision=parsed.precision, circa=parsed.circa)
+    return DateValue(value=text, precision=parsed.precision, circa=parsed.circa, derived=parsed.derived)
 
 
 def certainty_of(state: FactState | Row[Any], valid_at: PartialDate | None) -> Certainty | None:
@@ -544,9 +562,17 @@ def _fact_view(
 class ArchiveQueries:
     """Every read the archive answers."""
 
-    def __init__(self, engine: AsyncEngine, store: EventStore) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        store: EventStore,
+        marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None,
+    ) -> None:
         self.engine = engine
         self.store = store
+        # "No fact here" marks are curation data of the seeds folder, not events: each read checks them
+        # against the source's current text, as a new version re-checks a citation.
+        self._marks = marks or dict
         postgres = engine.dialect.name == "postgresql"
         # Reads open no transaction on PostgreSQL: under READ COMMITTED every statement takes its own
         # snapshot anyway, so BEGIN and the pool's ROLLBACK were two round trips that bought nothing.
@@ -918,7 +944,44 @@ class ArchiveQueries:
                         )
                     )
         summaries.sort(key=lambda s: (s.id, s.line_start))
-        return SourceLineView(source_id=source_id, line=line, text=lines[line - 1], facts=summaries)
+        explaining = [
+            MarkView(m.line_start, m.line_end, m.mark.quote, m.mark.reason, m.state)
+            for m in self._followed_marks(source_id, lines)
+            if m.line_start is not None and m.line_end is not None and m.line_start <= line <= m.line_end
+        ]
+        return SourceLineView(
+            source_id=source_id, line=line, text=lines[line - 1], facts=summaries, marks=explaining
+        )
+
+    def _followed_marks(self, source_id: str, lines: Sequence[str]) -> list[FollowedMark]:
+        return [follow_mark(lines, mark) for mark in self._marks().get(source_id, ())]
+
+    async def source_coverage(self, source_id: str) -> SourceCoverage:
+        """The sentences of a source that no active fact's citation quotes and no mark explains.
+
+        A citation counts at its current lines (an orphaned one counts nowhere); a mark counts where its
+        words are now, and one whose words are gone is listed in ``orphaned_marks``.
+        """
+        _, lines = await self.source_text(source_id)
+        c = citations.citations_table
+        current = fact_versions_table
+        query = (
+            select(c.c.current_line_start, c.c.current_line_end, c.c.quote)
+            .join(current, current.c.fact_id == c.c.fact_id)
+            .where(
+                c.c.source_id == source_id,
+                c.c.current_line_start.is_not(None),
+                current.c.recorded_to.is_(None),
+                current.c.status == "active",
+            )
+        )
+        async with self._reads.connect() as conn:
+            cited = [QuotedSpan(start, end, quote) for start, end, quote in await conn.execute(query)]
+        return coverage_of(source_id, lines, cited, self._followed_marks(source_id, lines))
+
+    def mark_sources(self) -> set[str]:
+        """The source ids the marks name (a mark may name a source the archive does not hold)."""
+        return set(self._marks())
 
     async def entities(self, q: str | None, kind: str | None, limit: int, offset: int) -> EntityPage:
         """Entities whose label or an alias contains `q`, of `kind` when given."""

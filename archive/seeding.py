@@ -15,10 +15,11 @@ from typing import Any
 import msgspec
 import yaml
 
+from archive.coverage import Mark
 from archive.domain.errors import DomainError
 from archive.domain.events import Citation, LinkRelation, Modality, Qualifiers, Rank
 from archive.domain.facts import FactContent, fact_id_for
-from archive.domain.sources import sha256_hex, split_lines
+from archive.domain.sources import sha256_hex, split_lines, verify_quote
 from archive.projections import sources as source_rows
 from archive.services import Archive, CommandMeta, FactInput, IngestError
 
@@ -117,9 +118,12 @@ class SeedFact(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class NoFactHere(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A line that looks like it states a fact but does not, with the reason."""
+    """Words of the source that state no fact, quoted like a citation (so they follow a new version of the
+    source as a citation does), with the reason."""
 
-    line: int
+    line_start: int
+    line_end: int
+    quote: str
     reason: str
 
 
@@ -313,12 +317,14 @@ class Seeder:
             text = content.decode("utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise SeedError(path, "source.file", f"cannot read {document}: {error}") from None
-        line_count = len(split_lines(text))
-        for mark in parsed.no_fact_here:
-            if not 1 <= mark.line <= line_count:
-                raise SeedError(
-                    path, f"no_fact_here line {mark.line}", f"the source has lines 1..{line_count}"
-                )
+        lines = split_lines(text)
+        for index, mark in enumerate(parsed.no_fact_here):
+            if not mark.reason.strip():
+                raise SeedError(path, f"no_fact_here[{index}]", "a mark needs a reason")
+            try:
+                verify_quote(source.id, lines, mark.line_start, mark.line_end, mark.quote)
+            except DomainError as error:
+                raise SeedError(path, f"no_fact_here[{index}] (line {mark.line_start})", str(error)) from None
         meta = CommandMeta(actor=SEED_ACTOR, reason=f"seed {path.name}")
         appended = 0
         async with self.archive.transaction() as conn:
@@ -368,3 +374,31 @@ class Seeder:
                     appended += len(linked.events)
                 self._advance()
         return appended
+
+
+def marks_in(facts_files: list[FactsFile]) -> dict[str, list[Mark]]:
+    """The "no fact here" marks of parsed facts files, by source id."""
+    marks: dict[str, list[Mark]] = {}
+    for parsed in facts_files:
+        marks.setdefault(parsed.source.id, []).extend(
+            Mark(parsed.source.id, m.line_start, m.line_end, m.quote, m.reason) for m in parsed.no_fact_here
+        )
+    return marks
+
+
+class SeedMarks:
+    """The marks of a seeds folder, read again only when a facts file changes (they are curation data)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seen: tuple[tuple[str, int], ...] | None = None
+        self._marks: dict[str, list[Mark]] = {}
+
+    def __call__(self) -> dict[str, list[Mark]]:
+        """Marks by source id; none when the folder holds no facts files."""
+        paths = sorted((self.root / "facts").glob("*.yaml"))
+        seen = tuple((str(path), path.stat().st_mtime_ns) for path in paths)
+        if seen != self._seen:
+            self._marks = marks_in([load_facts_file(path) for path in paths])
+            self._seen = seen
+        return self._marks

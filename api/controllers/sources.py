@@ -14,6 +14,7 @@ from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import Limit, Offset
 from api.schemas import SourceRequest
+from archive.coverage import SourceCoverage
 from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView
 from archive.services import Archive
 from archive.tokens import Principal
@@ -27,7 +28,8 @@ SOURCE_WRITE_RESPONSES = {
 
 
 class SourcesController(Controller):
-    """Reads: GET /sources, /sources/{id}, /sources/{id}/lines/{n}. Write (archivist): POST /sources."""
+    """Reads: GET /sources, /sources/{id}, /sources/{id}/lines/{n}, /sources/{id}/coverage. Write
+    (archivist): POST /sources."""
 
     path = "/sources"
     tags = ["sources"]
@@ -51,7 +53,7 @@ class SourcesController(Controller):
         "/{source_id:str}/lines/{n:int}",
         operation_id="getSourceLine",
         responses=ITEM_PROBLEMS,
-        summary="A line and the facts citing it",
+        summary="A line, the facts citing it and the marks explaining it",
     )
     async def get_line(
         self,
@@ -59,8 +61,22 @@ class SourcesController(Controller):
         source_id: FromPath[str],
         n: Annotated[int, PathParameter(ge=1, description="The 1-based line number.")],
     ) -> SourceLineView:
-        """The line's exact text and every fact whose citation covers it (with that citation's span)."""
+        """The line's exact text, every fact whose citation covers it (with that citation's span), and every
+        "no fact here" mark whose words are on it (with its reason and its state against this text)."""
         return await queries.source_line(source_id, n)
+
+    @get(
+        "/{source_id:str}/coverage",
+        operation_id="getSourceCoverage",
+        responses=ITEM_PROBLEMS,
+        summary="The sentences no fact cites and no mark explains",
+    )
+    async def get_coverage(
+        self, queries: NamedDependency[ArchiveQueries], source_id: FromPath[str]
+    ) -> SourceCoverage:
+        """Every sentence of the source that no active fact's citation quotes and no "no fact here" mark
+        explains (the same answer as `archive coverage`), and the marks whose words are gone."""
+        return await queries.source_coverage(source_id)
 
     @post(
         operation_id="registerSource",

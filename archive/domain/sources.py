@@ -16,6 +16,7 @@ from archive.domain.errors import CitationMismatch, InvalidCommand, SourceHashMi
 from archive.domain.events import (
     Citation,
     CitationRecheck,
+    CitationState,
     Event,
     SourceRegistered,
     SourceRevised,
@@ -219,18 +220,25 @@ def _recheck(source_id: str, lines: tuple[str, ...], ref: CitationRef) -> Citati
             f"citation {citation_id(citation)} of fact {ref.fact_id} points into {citation.source_id!r}, "
             f"not {source_id!r}"
         )
-    cid = citation_id(citation)
+    state, start, end = follow_quote(source_id, lines, citation.line_start, citation.line_end, citation.quote)
+    return CitationRecheck(ref.fact_id, citation_id(citation), state, start, end)
+
+
+def follow_quote(
+    source_id: str, lines: Sequence[str], line_start: int, line_end: int, quote: str
+) -> tuple[CitationState, int | None, int | None]:
+    """Where quoted words are in a (new) text: verified at their lines, drifted to the lines where they
+    are found now, or orphaned (no lines); never fuzzy. Citations and "no fact here" marks share it."""
     try:
-        verify_quote(source_id, lines, citation.line_start, citation.line_end, citation.quote)
+        verify_quote(source_id, lines, line_start, line_end, quote)
     except CitationMismatch:
         pass
     else:
-        return CitationRecheck(ref.fact_id, cid, "verified", citation.line_start, citation.line_end)
-    span = citation.line_end - citation.line_start + 1
-    located = locate_quote(lines, citation.quote, span, near=citation.line_start)
+        return "verified", line_start, line_end
+    located = locate_quote(lines, quote, line_end - line_start + 1, near=line_start)
     if located is None:
-        return CitationRecheck(ref.fact_id, cid, "orphaned", None, None)
-    return CitationRecheck(ref.fact_id, cid, "drifted", located[0], located[1])
+        return "orphaned", None, None
+    return "drifted", located[0], located[1]
 
 
 def evolve_source(state: SourceState, event: Event) -> SourceState:

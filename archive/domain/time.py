@@ -1,9 +1,10 @@
 """Partial dates, valid time and record time.
 
 A source states dates at some precision ("2010", "January 1992", "1 December 2010"), sometimes
-hedged ("circa 2010"). The archive keeps a date at exactly that precision and reasons about it as the
-period of days it could denote, so that an answer can say whether a fact held *definitely* or only
-*possibly* at a queried date.
+hedged ("circa 2010"), or not stated but worked out from the text ("derived 2010": "the 65th
+anniversary of 1945", "this year" in a document of 2009). The archive keeps a date at exactly that
+precision and reasons about it as the period of days it could denote, so that an answer can say
+whether a fact held *definitely* or only *possibly* at a queried date.
 """
 
 from __future__ import annotations
@@ -24,19 +25,25 @@ Certainty = Literal["definite", "possible"]
 MIN_YEAR = 1
 MAX_YEAR = 9999
 CIRCA_PREFIX = "circa "
+DERIVED_PREFIX = "derived "
 ACCEPTED_FORMS = (
-    "accepted forms are 'YYYY', 'YYYY-MM' and 'YYYY-MM-DD', each optionally prefixed with 'circa '"
+    "accepted forms are 'YYYY', 'YYYY-MM' and 'YYYY-MM-DD', each optionally prefixed with 'circa ' "
+    "or 'derived ' (or both, in that order: 'derived circa 2010')"
 )
 
 _CANONICAL = re.compile(
-    r"(?P<circa>circa )?(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?"
+    r"(?P<derived>derived )?(?P<circa>circa )?"
+    r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?"
 )
 # Numbers with the right shape but the wrong width ("2010-1", "99") deserve a pointed hint.
-_LOOSE = re.compile(r"(?:circa )?[0-9]{1,5}(?:-[0-9]{1,3}){0,2}")
+_LOOSE = re.compile(r"(?:derived )?(?:circa )?[0-9]{1,5}(?:-[0-9]{1,3}){0,2}")
 
 
 class PartialDate(msgspec.Struct, frozen=True):
     """A calendar date known to the year, the month or the day, possibly approximate (circa).
+
+    ``derived`` says the text does not state the date but implies it (an anniversary, "this year"):
+    an inference, shown as such wherever the date is shown. It changes no bound.
 
     Construction validates the fields (year 1..9999, a month 1..12, a day that exists in its month,
     no day without a month), so every instance denotes a real, non-empty period of days.
@@ -46,6 +53,7 @@ class PartialDate(msgspec.Struct, frozen=True):
     month: int | None = None
     day: int | None = None
     circa: bool = False
+    derived: bool = False
 
     def __post_init__(self) -> None:
         """Refuse fields that do not name a real period of days."""
@@ -98,7 +106,8 @@ class PartialDate(msgspec.Struct, frozen=True):
             text += f"-{self.month:02d}"
         if self.day is not None:
             text += f"-{self.day:02d}"
-        return CIRCA_PREFIX + text if self.circa else text
+        text = CIRCA_PREFIX + text if self.circa else text
+        return DERIVED_PREFIX + text if self.derived else text
 
 
 def _shift(day: dt.date, precision: Precision, step: Literal[-1, 1]) -> dt.date:
@@ -156,6 +165,7 @@ def _parse_text(text: str) -> PartialDate:
             month=int(month) if month is not None else None,
             day=int(day) if day is not None else None,
             circa=match["circa"] is not None,
+            derived=match["derived"] is not None,
         )
     except InvalidDate as error:
         raise InvalidDate(f"{stripped!r}: {error.message}") from None

@@ -1,13 +1,9 @@
-"""The seed corpus itself: every citation verifies against the stored bytes, every id resolves, every
-signalling line is covered, and the seeded database holds exactly what the files say."""
+"""The seed corpus itself: every citation verifies against the stored bytes, every id resolves, and the
+seeded database holds exactly what the files say (sentence coverage: tests/integration/test_coverage.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +12,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.coverage import signals, uncovered_lines
 from archive.domain.errors import DomainError
 from archive.domain.facts import fact_id_for
 from archive.domain.sources import split_lines, verify_quote
@@ -25,7 +20,6 @@ from archive.eventstore import EventStore
 from archive.projections.citations import citations_table
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table
-from archive.projections.sources import sources_table
 from archive.queries import ArchiveQueries, FactFilter
 from archive.seeding import FactsFile, load_facts_file
 
@@ -141,56 +135,6 @@ def test_every_link_points_to_a_ref_defined_in_the_seed_files() -> None:
 
 
 # -- the seeded database -----------------------------------------------------------------------------
-
-
-def _archive_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "ARCHIVE_LOG_FORMAT": "json"}
-    return subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_archive_coverage_reports_no_uncovered_line_on_the_seeded_corpus(
-    seeded_sqlite_template: Path, tmp_path: Path
-) -> None:
-    target = tmp_path / "seeded.db"
-    shutil.copyfile(seeded_sqlite_template, target)
-    result = _archive_cli("coverage", str(SEEDS), database_url=f"sqlite+aiosqlite:///{target}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 sources scanned" in result.stdout
-    assert result.stdout.rstrip().endswith("0 uncovered lines")
-
-
-async def test_without_the_no_fact_here_marks_exactly_the_marked_signalling_lines_are_uncovered(
-    seeded_engine: AsyncEngine,
-) -> None:
-    """The zero above is earned: the detector does flag lines, and the marks are what explain them."""
-    async with seeded_engine.connect() as conn:
-        texts = dict((await conn.execute(select(sources_table.c.source_id, sources_table.c.text))).all())
-        cited: dict[str, set[int]] = {}
-        for source_id, line in await conn.execute(
-            select(citations_by_line_table.c.source_id, citations_by_line_table.c.line)
-        ):
-            cited.setdefault(source_id, set()).add(line)
-    found = {
-        (item.source_id, item.line)
-        for source_id, text in texts.items()
-        for item in uncovered_lines(source_id, text, cited.get(source_id, set()), {})
-    }
-    marked_with_signals = {
-        (parsed.source.id, mark.line)
-        for _, parsed in _facts_files()
-        for mark in parsed.no_fact_here
-        if signals(split_lines(texts[parsed.source.id])[mark.line - 1])
-    }
-    assert marked_with_signals
-    assert found == marked_with_signals
 
 
 async def test_the_seeded_database_holds_the_three_sources_with_the_sha256_of_each_document(

@@ -253,7 +253,9 @@ def generate(
                 "date": str(1800 + (f * facts_per_file) // 12),
             },
             "facts": facts,
-            "no_fact_here": [{"line": 1, "reason": "the register's heading"}],
+            "no_fact_here": [
+                {"line_start": 1, "line_end": 1, "quote": lines[0], "reason": "the register's heading"}
+            ],
         }
         (root / "facts" / f"{source_id}.yaml").write_text(
             yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
