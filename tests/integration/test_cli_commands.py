@@ -63,11 +63,9 @@ async def test_tokens_are_created_shown_once_stored_hashed_listed_and_revoked_by
     assert await authenticate(engine, ada) is None
     assert await authenticate(engine, bob) is not None
 
-    listed = archive("tokens", "list", database_url=database_url).stdout.splitlines()
-    assert re.fullmatch(
-        rf"{ada_id}  archivist  revoked \d{{4}}-\d\d-\d\d \d\d:\d\d +Ada Archivist", listed[0]
-    )
-    assert listed[1].split() == [bob_id, "auditor", "live", "Bob"]
+    after = archive("tokens", "list", database_url=database_url).stdout.splitlines()
+    assert re.fullmatch(rf"{ada_id}  archivist  revoked \d{{4}}-\d\d-\d\d \d\d:\d\d +Ada Archivist", after[0])
+    assert after[1].split() == [bob_id, "auditor", "live", "Bob"]
 
     again = archive("tokens", "revoke", ada_id, database_url=database_url)
     assert again.returncode == 2
