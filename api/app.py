@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.auth import provide_principal
+from api.bodies import ArchiveRequest
 from api.controllers.audit import AuditController, CitationsController, DiffController
 from api.controllers.entities import EntitiesController
 from api.controllers.facts import FactsController
@@ -22,7 +23,7 @@ from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_engine, provide_queries, provide_settings, provide_store
 from api.errors import EXCEPTION_HANDLERS
-from api.middleware import RequestIdMiddleware
+from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
 from api.web import template_config, web_csrf_config, web_route_handlers
 from archive.db import create_engine
 from archive.events import event_registry
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API for `settings` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.lock_timeout_ms)
     store = EventStore(engine, event_registry())
     state = State(
         {
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestIdMiddleware],
+        middleware=[RequestIdMiddleware, AllowHeaderMiddleware],
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(
@@ -96,5 +97,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=web_csrf_config(settings.csrf_secret),
         request_max_body_size=settings.max_body_bytes,
+        request_class=ArchiveRequest,
         debug=False,
     )

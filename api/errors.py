@@ -6,7 +6,8 @@ with its traceback (a 500 is a bug).
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 import structlog
@@ -14,14 +15,17 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
+from archive.db import is_lock_timeout
 from archive.domain.errors import (
     AlreadyRetracted,
     DomainError,
     FactNotFound,
     StaleVersion,
+    VersionRequired,
 )
-from archive.eventstore import ConcurrencyError
+from archive.eventstore import ConcurrencyError, LockTimeoutError
 from archive.queries import NotFound
 
 PROBLEM_JSON = "application/problem+json"
@@ -31,8 +35,10 @@ log = structlog.get_logger("api.errors")
 class ProblemDetails(msgspec.Struct, frozen=True):
     """The body of every error response (RFC 9457), as the OpenAPI schema documents it.
 
-    `code` names a domain refusal; `parameter` and `errors` the offending input; `expected_version` and
-    `current_version` come with a 409 on a stale version.
+    `code` names a domain refusal; `parameter` the query parameter or body field at fault (as the
+    request spells it: `valid_from`, `changes.valid_to`, `citations[0].quote`), `allowed` what a choice
+    accepts, and `errors` every offending input; `expected_version` and `current_version` come with a
+    409 on a stale version, `current_version` with a 428 for a missing one.
     """
 
     type: str
@@ -42,6 +48,7 @@ class ProblemDetails(msgspec.Struct, frozen=True):
     instance: str
     code: str | None = None
     parameter: str | None = None
+    allowed: list[str] | None = None
     errors: list[dict[str, Any]] | None = None
     expected_version: int | None = None
     current_version: int | None = None
@@ -55,7 +62,8 @@ _PROBLEM_MEANINGS = {
     409: "A stale expected_version (current_version is given), or the fact is retracted.",
     413: "The body is larger than ARCHIVE_MAX_BODY_BYTES.",
     422: "The command breaks a rule of the archive (unknown entity, quote not in its lines, bad date).",
-    503: "The database does not answer.",
+    428: "The write would change an existing stream but names no expected_version (current_version given).",
+    503: "Another writer held the write lock past ARCHIVE_LOCK_TIMEOUT_MS; retry after Retry-After seconds.",
 }
 
 
@@ -76,7 +84,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 #: resource, writes, and the auditor's views.
 READ_PROBLEMS = problem_responses(400, 401)
 ITEM_PROBLEMS = problem_responses(400, 401, 404)
-WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422, 428, 503)
 AUDIT_PROBLEMS = problem_responses(400, 401, 403)
 
 
@@ -118,18 +126,80 @@ def _on_api_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Respons
     return problem_response(request, exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra)
 
 
+#: msgspec's "Object missing required field `x`", reported by Litestar against the whole body.
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _choices(annotation: Any) -> list[str] | None:
+    """The values a Literal (or an optional Literal) accepts, or None for any other type."""
+    if get_origin(annotation) is Literal:
+        return [str(value) for value in get_args(annotation)]
+    for member in get_args(annotation):
+        found = _choices(member)
+        if found is not None:
+            return found
+    return None
+
+
+def _body_field_type(root: Any, path: str) -> Any:
+    """The declared type of `path` ("changes.qualifiers.role", "citations[0].quote") inside `root`."""
+    current = root
+    for name in _INDEX.sub("", path).split("."):
+        struct = next((t for t in (current, *get_args(current)) if isinstance(t, type)), None)
+        hints = get_type_hints(struct) if struct is not None and hasattr(struct, "__struct_fields__") else {}
+        if name not in hints:
+            return None
+        current = hints[name]
+        if get_origin(current) is list:
+            current = get_args(current)[0]
+    return current
+
+
+def _located(request: Request[Any, Any, Any], error: dict[str, Any]) -> dict[str, Any]:
+    """A Litestar validation error named as the client spells it, with the choices when it is a choice.
+
+    Litestar names a query parameter by the handler's argument (`citation_state` for `?state=`) and a
+    missing body field as the whole body (`data`); clients know neither name.
+    """
+    key, source, message = error.get("key"), error.get("source"), str(error.get("message", ""))
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    declared: Any = None
+    if source == "body":
+        missing = _MISSING_FIELD.search(message)
+        if missing:
+            key = missing.group(1) if key in (None, "data") else f"{key}.{missing.group(1)}"
+        data = parameters.get("data")
+        if data is not None and key:
+            declared = _body_field_type(data.annotation, key)
+    elif key in parameters:
+        field = parameters[key]
+        declared = field.annotation
+        alias = getattr(field.kwarg_definition, "name", None)
+        key = alias or key
+    located = {**error, "key": key}
+    choices = _choices(declared) if message.startswith("Invalid enum value") else None
+    if choices is not None:
+        located["allowed"] = choices
+    return located
+
+
 def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     extra: dict[str, Any] = {}
     detail = exc.detail
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         # Name each offending parameter in the detail, not only in `errors`.
-        extra["errors"] = exc.extra
+        errors = [_located(request, e) if isinstance(e, dict) else e for e in exc.extra]
+        extra["errors"] = errors
         named = [
-            f"{e.get('key')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict) and e.get("key")
+            f"{e.get('key')}: {e.get('message')}" for e in errors if isinstance(e, dict) and e.get("key")
         ]
         if named:
             detail = "; ".join(named)
-            extra["parameter"] = exc.extra[0].get("key")
+            first = next(e for e in errors if isinstance(e, dict) and e.get("key"))
+            extra["parameter"] = first["key"]
+            if "allowed" in first:
+                extra["allowed"] = first["allowed"]
     title = {
         400: "Bad Request",
         401: "Unauthorized",
@@ -161,6 +231,7 @@ _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     FactNotFound: (404, "Not Found"),
     StaleVersion: (409, "Conflict"),
     AlreadyRetracted: (409, "Conflict"),
+    VersionRequired: (428, "Precondition Required"),
 }
 
 
@@ -170,9 +241,40 @@ def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respo
         (422, "Unprocessable Content"),
     )
     extra: dict[str, Any] = {"code": exc.code}
+    if exc.field is not None:
+        extra["parameter"] = exc.field
+    if exc.choices:
+        extra["allowed"] = list(exc.choices)
     if isinstance(exc, StaleVersion):
         extra |= {"expected_version": exc.expected_version, "current_version": exc.current_version}
+    if isinstance(exc, VersionRequired):
+        extra["current_version"] = exc.current_version
     return problem_response(request, status, title, exc.message, **extra)
+
+
+#: How long a client should wait before retrying a write that found the lock taken.
+RETRY_AFTER_SECONDS = 1
+
+
+def _busy(request: Request[Any, Any, Any], detail: str) -> Response[dict[str, Any]]:
+    log.warning("lock timeout", path=request.url.path, method=request.method)
+    return problem_response(
+        request,
+        503,
+        "Service Unavailable",
+        detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _on_lock_timeout(request: Request[Any, Any, Any], exc: LockTimeoutError) -> Response[dict[str, Any]]:
+    return _busy(request, str(exc))
+
+
+def _on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    if is_lock_timeout(exc):
+        return _busy(request, "the database is busy with another writer; nothing was changed: try again")
+    return _on_unexpected(request, exc)
 
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -189,6 +291,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ApiProblem: _on_api_problem,
     HTTPException: _on_http_exception,
     ConcurrencyError: _on_concurrency,
+    LockTimeoutError: _on_lock_timeout,
+    DBAPIError: _on_database_error,
     NotFound: _on_not_found,
     DomainError: _on_domain_error,
     Exception: _on_unexpected,

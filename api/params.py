@@ -56,18 +56,21 @@ def partial_date(name: str, raw: str | None) -> PartialDate | None:
         raise bad_parameter(name, error.message) from None
 
 
-def record_time(as_of: str | None, accept_datetime: str | None) -> datetime | None:
-    """The record time asked for, from `as_of` (RFC 3339) or the `Accept-Datetime` header (RFC 7089)."""
+def record_time(as_of: str | None, accept_datetime: str | None, name: str = "as_of") -> datetime | None:
+    """The record time asked for, from `as_of` (RFC 3339) or the `Accept-Datetime` header (RFC 7089).
+
+    `name` is the query parameter `as_of` came in, named by a problem about it.
+    """
     if as_of:
         try:
             moment = datetime.fromisoformat(as_of.strip().replace("z", "Z"))
         except ValueError:
             raise bad_parameter(
-                "as_of", f"{as_of!r} is not an RFC 3339 timestamp such as 2026-01-01T00:00:00Z"
+                name, f"{as_of!r} is not an RFC 3339 timestamp such as 2026-01-01T00:00:00Z"
             ) from None
         if moment.tzinfo is None:
-            raise bad_parameter("as_of", "give a time zone, e.g. 2026-01-01T00:00:00Z")
-        return _to_utc("as_of", moment)
+            raise bad_parameter(name, "give a time zone, e.g. 2026-01-01T00:00:00Z")
+        return _to_utc(name, moment)
     if accept_datetime:
         try:
             moment = parsedate_to_datetime(accept_datetime)

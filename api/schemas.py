@@ -97,15 +97,16 @@ class RankRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class LinkRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """POST /facts/{fact_id}/links."""
+    """POST /facts/{fact_id}/links: the linking fact's version, as for every change of a fact."""
 
     relation: LinkRelation
     target_fact_id: Id
+    expected_version: Version
     reason: ShortText | None = None
 
 
 class SourceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """POST /sources: a new source, or a new version of one's text."""
+    """POST /sources: a new source, or a new version of one's text (which needs `expected_version`)."""
 
     source_id: Id
     title: Text

@@ -123,7 +123,7 @@ def _archive_for(settings: Settings) -> tuple[Any, Any]:
     from archive.services import Archive
     from archive.vocabulary import load_vocabulary
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.lock_timeout_ms)
     return engine, Archive(EventStore(engine, event_registry()), load_vocabulary())
 
 
@@ -263,7 +263,7 @@ def tokens_create(role: str, name: str) -> None:
     settings = _settings()
 
     async def create() -> tuple[str, Any]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, settings.lock_timeout_ms)
         try:
             return await create_token(engine, role, name)
         finally:
@@ -287,7 +287,7 @@ def tokens_list() -> None:
     settings = _settings()
 
     async def fetch() -> list[Any]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, settings.lock_timeout_ms)
         try:
             return await list_tokens(engine)
         finally:
@@ -308,7 +308,7 @@ def tokens_revoke(token_id_or_name: str) -> None:
     settings = _settings()
 
     async def revoke() -> list[Any]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, settings.lock_timeout_ms)
         try:
             return await revoke_token(engine, token_id_or_name)
         finally:

@@ -35,18 +35,46 @@ _json_encoder = msgspec.json.Encoder()
 
 #: Execution option naming how a transaction begins on SQLite ("IMMEDIATE" for writers; None for none).
 SQLITE_BEGIN = "archive_sqlite_begin"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a statement waits for a lock another connection holds (SQLite's write lock, PostgreSQL's
+#: append lock) before the database gives up; `ARCHIVE_LOCK_TIMEOUT_MS` sets it for the service.
+LOCK_TIMEOUT_MS = 30_000
+
+#: SQLite's answers for "another connection holds the lock", and PostgreSQL's `lock_not_available`
+#: (raised when `lock_timeout` runs out).
+SQLITE_BUSY_ERRORS = frozenset(
+    {"SQLITE_BUSY", "SQLITE_BUSY_RECOVERY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"}
+)
+_POSTGRES_LOCK_NOT_AVAILABLE = "55P03"
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
-    # No isinstance(sqlite3.Connection) guard: aiosqlite's adapted connection would fail it.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether `error` (a driver's, or SQLAlchemy's wrapping one) says a lock wait ran out."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlite_errorname", None) in SQLITE_BUSY_ERRORS:
+            return True
+        codes = (getattr(current, "sqlstate", None), getattr(current, "pgcode", None))
+        if _POSTGRES_LOCK_NOT_AVAILABLE in codes:
+            return True
+        # SQLAlchemy keeps the driver's error as `orig`; the asyncpg adapter keeps asyncpg's as the cause.
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
+        # No isinstance(sqlite3.Connection) guard: aiosqlite's adapted connection would fail it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_from_hint(self: SQLiteCompiler, table: FromClause, text: str | None) -> str | None:
@@ -153,15 +181,19 @@ async def postgres_driver(conn: AsyncConnection, in_transaction: bool = True) ->
     return driver
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine for `url`, with the SQLite transaction and pragma handling installed."""
+def create_engine(url: str, lock_timeout_ms: int = LOCK_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for `url`, with the SQLite transaction and pragma handling installed.
+
+    `lock_timeout_ms` bounds a wait for a lock another connection holds: past it the statement fails
+    with an error `is_lock_timeout` recognises, which the API answers with 503 and Retry-After.
+    """
     kwargs.setdefault("json_serializer", json_text)
     kwargs.setdefault("json_deserializer", msgspec.json.decode)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        kwargs.setdefault("connect_args", {"timeout": lock_timeout_ms / 1000})
         kwargs.setdefault("module", one_trip_dbapi())  # one trip to aiosqlite's thread per statement
         if path is not None:  # a file: SQLAlchemy's queue pool (5 + 10 overflow), every connection kept
             kwargs.setdefault("pool_size", 15)
@@ -172,8 +204,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # requests (bench case 7). The ceiling is the same 30 as before (10 + 20 overflow).
         kwargs.setdefault("pool_size", 30)
         kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("connect_args", {"server_settings": {"lock_timeout": str(int(lock_timeout_ms))}})
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(lock_timeout_ms))
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

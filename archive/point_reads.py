@@ -29,10 +29,7 @@ from sqlalchemy import Select, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import DriverStatement, sqlite_path
-
-#: What SQLite answers when it would have to wait for a lock, which a point read never does.
-_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_BUSY_RECOVERY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"})
+from archive.db import SQLITE_BUSY_ERRORS, DriverStatement, sqlite_path
 
 
 class PointReads:
@@ -91,7 +88,7 @@ class PointReads:
             try:
                 return driver.rows(self._connection().execute(driver.sql, values).fetchall())
             except sqlite3.Error as error:
-                if getattr(error, "sqlite_errorname", None) not in _BUSY:
+                if getattr(error, "sqlite_errorname", None) not in SQLITE_BUSY_ERRORS:
                     raise DBAPIError.instance(driver.sql, values, error, sqlite3.Error) from error
         async with self.ordinary.connect() as ordinary:
             rows: Sequence[Any] = (await ordinary.execute(statement, dict(parameters))).all()

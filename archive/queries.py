@@ -439,9 +439,10 @@ _VALID_ORDER = (
 _CitationStates = Mapping[str, tuple[str, int | None, int | None]]
 
 
-def _fact_at_statement(current: bool) -> Select[Any]:
-    """One fact's version believed at `:as_of` (or the current one), in one statement: the stored state as
-    JSON text, the labels of the entities it names, and one row per citation with its state.
+def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Select[Any]:
+    """One fact's version believed at `:as_of` (or the current one, or version `:version`), in one
+    statement: the stored state as JSON text, the labels of the entities it names, and one row per citation
+    with its state.
 
     One statement is one snapshot, so the version, its labels and its citation states agree without a
     transaction. Built once per shape (current or as of), so a request only binds `fact_id` and `as_of`.
@@ -460,11 +461,11 @@ def _fact_at_statement(current: bool) -> Select[Any]:
         return extracted.label(name)
 
     as_of = bindparam("as_of", type_=fv.c.recorded_from.type)
-    believed = (
-        fv.c.recorded_to.is_(None)
-        if current
-        else and_(fv.c.recorded_from <= as_of, or_(fv.c.recorded_to.is_(None), fv.c.recorded_to > as_of))
-    )
+    which = {
+        "current": fv.c.recorded_to.is_(None),
+        "as_of": and_(fv.c.recorded_from <= as_of, or_(fv.c.recorded_to.is_(None), fv.c.recorded_to > as_of)),
+        "version": fv.c.version == bindparam("version", type_=fv.c.version.type),
+    }[believed]
     version = (
         select(
             fv.c.fact_id,
@@ -477,7 +478,7 @@ def _fact_at_statement(current: bool) -> Select[Any]:
             qualifier("place"),
             qualifier("organization"),
         )
-        .where(fv.c.fact_id == bindparam("fact_id"), believed)
+        .where(fv.c.fact_id == bindparam("fact_id"), which)
         .cte("version")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
@@ -501,8 +502,9 @@ def _fact_at_statement(current: bool) -> Select[Any]:
     ).select_from(version.outerjoin(cited, cited.c.fact_id == version.c.fact_id))
 
 
-_FACT_CURRENT = _fact_at_statement(current=True)
-_FACT_AS_OF = _fact_at_statement(current=False)
+_FACT_CURRENT = _fact_at_statement("current")
+_FACT_AS_OF = _fact_at_statement("as_of")
+_FACT_AT_VERSION = _fact_at_statement("version")
 
 
 def _fact_view(
@@ -556,6 +558,28 @@ def _fact_view(
         certainty=certainty_of(s, valid_at),
         citations=citation_views,
         links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
+    )
+
+
+def source_view(
+    source_id: str,
+    title: str,
+    origin: str,
+    source_date: str,
+    content_sha256: str,
+    line_count: int,
+    version: int,
+) -> SourceView:
+    """A source's record as the API shows it (a date it cannot read is shown with precision unknown)."""
+    date = date_value(source_date)
+    return SourceView(
+        id=source_id,
+        title=title,
+        origin=origin,
+        source_date=date if date is not None else DateValue(source_date, "unknown"),
+        content_sha256=content_sha256,
+        line_count=line_count,
+        version=version,
     )
 
 
@@ -640,12 +664,18 @@ class ArchiveQueries:
             items = await self._fact_views(conn, rows, f.valid_at)
         return FactPage(items=items, total=total, limit=limit, offset=offset)
 
-    async def fact(self, fact_id: str, as_of: datetime | None = None) -> FactView:
-        """One fact as it stood at `as_of` (now by default)."""
+    async def fact(self, fact_id: str, as_of: datetime | None = None, version: int | None = None) -> FactView:
+        """One fact as it stood at `as_of` (now by default), or at its `version`.
+
+        A write answers with the version it produced: the current one may already be another writer's.
+        """
         if _unmatchable(fact_id):
             raise NotFound(f"fact {fact_id!r} does not exist")
+        statement = _FACT_CURRENT if as_of is None else _FACT_AS_OF
+        if version is not None:
+            statement = _FACT_AT_VERSION
         rows = await self._point_reads.all(
-            _FACT_CURRENT if as_of is None else _FACT_AS_OF, {"fact_id": fact_id, "as_of": as_of}
+            statement, {"fact_id": fact_id, "as_of": as_of, "version": version}
         )
         if not rows:
             async with self._single_reads.connect() as conn:
@@ -865,15 +895,14 @@ class ArchiveQueries:
 
     @staticmethod
     def _source_view(row: Row[Any]) -> SourceView:
-        date = date_value(row.source_date)
-        return SourceView(
-            id=row.source_id,
-            title=row.title,
-            origin=row.origin,
-            source_date=date if date is not None else DateValue(row.source_date, "unknown"),
-            content_sha256=row.content_sha256,
-            line_count=row.line_count,
-            version=row.version,
+        return source_view(
+            row.source_id,
+            row.title,
+            row.origin,
+            row.source_date,
+            row.content_sha256,
+            row.line_count,
+            row.version,
         )
 
     async def sources(self, limit: int, offset: int) -> SourcePage:

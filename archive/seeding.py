@@ -21,7 +21,15 @@ from archive.domain.events import Citation, LinkRelation, Modality, Qualifiers, 
 from archive.domain.facts import FactContent, fact_id_for
 from archive.domain.sources import sha256_hex, split_lines, verify_quote
 from archive.projections import sources as source_rows
-from archive.services import Archive, CommandMeta, FactInput, IngestError
+from archive.services import (
+    Archive,
+    CommandMeta,
+    FactInput,
+    IngestError,
+    entity_stream,
+    fact_stream,
+    source_stream,
+)
 
 SEED_ACTOR = "seed"
 
@@ -295,12 +303,17 @@ class Seeder:
         async with self.archive.transaction() as conn:
             for index, entity in enumerate(parsed.entities):
                 try:
+                    # The seed file is the registry's record: it revises whatever version this
+                    # transaction (which holds the append lock) finds, and says so.
                     written = await self.archive.register_entity(
                         entity_id=entity.id,
                         kind=entity.kind,
                         label=entity.label,
                         aliases=entity.aliases,
                         meta=meta,
+                        expected_version=await self.archive.store.stream_version(
+                            entity_stream(entity.id), conn=conn
+                        ),
                         conn=conn,
                     )
                 except DomainError as error:
@@ -329,6 +342,7 @@ class Seeder:
         appended = 0
         async with self.archive.transaction() as conn:
             try:
+                # As for entities: the document in seeds/ is the one to hold, at whatever version.
                 written = await self.archive.register_source(
                     source_id=source.id,
                     title=source.title,
@@ -336,6 +350,9 @@ class Seeder:
                     source_date=source.date,
                     content=content,
                     meta=meta,
+                    expected_version=await self.archive.store.stream_version(
+                        source_stream(source.id), conn=conn
+                    ),
                     conn=conn,
                 )
             except DomainError as error:
@@ -361,12 +378,16 @@ class Seeder:
             appended += len(ingested.events)
             for index, fact in enumerate(parsed.facts):
                 for link in fact.links:
+                    fact_id = ingested.fact_ids[index]
                     try:
                         linked = await self.archive.link_fact(
-                            fact_id=ingested.fact_ids[index],
+                            fact_id=fact_id,
                             relation=link.relation,
                             target_fact_id=refs[link.ref],
                             meta=meta,
+                            expected_version=await self.archive.store.stream_version(
+                                fact_stream(fact_id), conn=conn
+                            ),
                             conn=conn,
                         )
                     except DomainError as error:

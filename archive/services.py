@@ -19,7 +19,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.entities import RegisterEntity, decide_entity, evolve_entity, initial_entity_state
-from archive.domain.errors import DomainError, StaleVersion
+from archive.domain.errors import DomainError
 from archive.domain.events import (
     Citation,
     Event,
@@ -50,6 +50,7 @@ from archive.domain.facts import (
 from archive.domain.sources import (
     RegisterSource,
     SourceSnapshot,
+    SourceState,
     decide_source,
     evolve_source,
     initial_source_state,
@@ -102,6 +103,12 @@ class Written(msgspec.Struct, frozen=True):
     stream_id: str
     version: int
     events: list[RecordedEvent]
+
+
+class RegisteredSource(Written, frozen=True):
+    """A source command's outcome, with the source's state after it."""
+
+    state: SourceState = SourceState()
 
 
 class FactWritten(Written, frozen=True):
@@ -200,10 +207,11 @@ class Archive:
         meta: CommandMeta,
         expected_version: int | None = None,
         conn: AsyncConnection | None = None,
-    ) -> Written:
+    ) -> RegisteredSource:
         """Register a source document, or a new version of it (re-checking every citation into it).
 
-        With `expected_version`, the source's stream must be at that version (0: a new source).
+        With `expected_version`, the source's stream must be at that version (0: a new source); a new
+        version of an existing source needs it.
         """
         text = content.decode("utf-8")
         async with self._in(conn) as tx:
@@ -211,8 +219,6 @@ class Archive:
             state = initial_source_state()
             for recorded in await self.store.read_stream(stream, conn=tx):
                 state = evolve_source(state, _decode(recorded))
-            if expected_version is not None and state.version != expected_version:
-                raise StaleVersion(stream, expected_version, state.version)
             command = RegisterSource(
                 source_id=source_id,
                 title=title,
@@ -222,10 +228,13 @@ class Archive:
                 content_sha256=hashlib.sha256(content).hexdigest(),
                 recorded_at=self._clock(),
                 citations=await citations.refs_into(tx, source_id) if state.exists else (),
+                expected_version=expected_version,
             )
             events = decide_source(command, state)
             appended = await self._commit(tx, stream, state.version, events, meta)
-            return Written(stream, state.version + len(appended), appended)
+            for event in events:
+                state = evolve_source(state, event)
+            return RegisteredSource(stream, state.version, appended, state=state)
 
     async def register_entity(
         self,
@@ -235,15 +244,18 @@ class Archive:
         label: str,
         aliases: Sequence[str] = (),
         meta: CommandMeta,
+        expected_version: int | None = None,
         conn: AsyncConnection | None = None,
     ) -> Written:
-        """Register an entity, or bring its kind, label and aliases up to date."""
+        """Register an entity, or bring its kind, label and aliases up to date (with `expected_version`)."""
         async with self._in(conn) as tx:
             stream = entity_stream(entity_id)
             state = initial_entity_state()
             for recorded in await self.store.read_stream(stream, conn=tx):
                 state = evolve_entity(state, _decode(recorded))
-            command = RegisterEntity(entity_id, kind, label, tuple(aliases), self._clock())
+            command = RegisterEntity(
+                entity_id, kind, label, tuple(aliases), self._clock(), expected_version=expected_version
+            )
             appended = await self._commit(tx, stream, state.version, decide_entity(command, state), meta)
             return Written(stream, state.version + len(appended), appended)
 
@@ -289,23 +301,19 @@ class Archive:
     ) -> FactWritten:
         """Record a fact; the same fact again adds only the citations it did not have.
 
-        With `expected_version`, the fact must be at that version (0: not yet recorded).
+        With `expected_version`, the fact must be at that version (0: not yet recorded); adding
+        citations to an existing fact needs it.
         """
         fact_id = fact_id_for(content)
         async with self._in(conn) as tx:
-            if expected_version is not None:
-                await self._expect(tx, fact_id, expected_version)
             q = content.qualifiers
             context = await self._context(
                 tx, {content.subject, content.object, q.role, q.place, q.organization}, citations
             )
-            command = RecordFact(content, rank, tuple(citations), context, self._clock())
+            command = RecordFact(
+                content, rank, tuple(citations), context, self._clock(), expected_version=expected_version
+            )
             return await self._decide_fact(tx, fact_id, command, meta)
-
-    async def _expect(self, conn: AsyncConnection, fact_id: str, expected_version: int) -> None:
-        current = (await fact_versions.current_state(conn, fact_id)).version
-        if current != expected_version:
-            raise StaleVersion(fact_stream(fact_id), expected_version, current)
 
     async def ingest_facts(
         self, items: Sequence[FactInput], meta: CommandMeta, conn: AsyncConnection | None = None
@@ -337,7 +345,16 @@ class Archive:
             recorded_at = self._clock()
             for index, (item, fact_id) in enumerate(zip(items, fact_ids, strict=True)):
                 state = states.get(fact_id, initial_fact_state())
-                command = RecordFact(item.content, item.rank, item.citations, context, recorded_at)
+                # The states were read in this transaction, which holds the append lock: the version
+                # each item is decided on is the current one, so an ingest adds citations knowingly.
+                command = RecordFact(
+                    item.content,
+                    item.rank,
+                    item.citations,
+                    context,
+                    recorded_at,
+                    expected_version=state.version,
+                )
                 try:
                     events = decide_fact(command, state)
                 except DomainError as error:
@@ -442,12 +459,39 @@ class Archive:
         relation: LinkRelation,
         target_fact_id: str,
         meta: CommandMeta,
+        expected_version: int | None = None,
         conn: AsyncConnection | None = None,
     ) -> FactWritten:
-        """Link a fact to another: it fulfils, contradicts or supersedes it."""
+        """Link a fact to another: it fulfils, contradicts or supersedes it (with `expected_version`)."""
         async with self._in(conn) as tx:
-            command = LinkFact(fact_id, relation, target_fact_id, self._clock())
+            target = await fact_versions.current_state(tx, target_fact_id)
+            chain = await _superseded_from(tx, target) if relation == "supersedes" else frozenset()
+            command = LinkFact(
+                fact_id,
+                relation,
+                target_fact_id,
+                self._clock(),
+                expected_version=expected_version,
+                target_exists=target.exists,
+                target_supersedes=chain,
+            )
             return await self._decide_fact(tx, fact_id, command, meta)
+
+
+async def _superseded_from(conn: AsyncConnection, start: FactState) -> frozenset[str]:
+    """Every fact `start` supersedes, directly or down a chain of supersedes links."""
+    found: set[str] = set()
+    frontier = {link.target_fact_id for link in start.links if link.relation == "supersedes"}
+    while frontier:
+        found |= frontier
+        states = await fact_versions.current_states(conn, frontier)
+        frontier = {
+            link.target_fact_id
+            for state in states.values()
+            for link in state.links
+            if link.relation == "supersedes" and link.target_fact_id not in found
+        }
+    return frozenset(found)
 
 
 def _decode(recorded: RecordedEvent) -> Event:

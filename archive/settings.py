@@ -62,6 +62,8 @@ class Settings:
     port: int = 8000
     require_token_for_reads: bool = False
     max_body_bytes: int = 1_048_576
+    #: How long a write waits for another connection's write lock before it is answered 503.
+    lock_timeout_ms: int = 30_000
     seeds_path: str = "seeds"
     csrf_secret: str | None = field(default=None, repr=False)
 
@@ -91,6 +93,9 @@ class Settings:
             ),
             max_body_bytes=_int(
                 "ARCHIVE_MAX_BODY_BYTES", env.get("ARCHIVE_MAX_BODY_BYTES", "1048576"), low=1024, high=1 << 30
+            ),
+            lock_timeout_ms=_int(
+                "ARCHIVE_LOCK_TIMEOUT_MS", env.get("ARCHIVE_LOCK_TIMEOUT_MS", "30000"), low=1, high=600_000
             ),
             seeds_path=env.get("ARCHIVE_SEEDS_PATH", "seeds"),
             csrf_secret=env.get("ARCHIVE_CSRF_SECRET") or None,

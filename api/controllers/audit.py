@@ -75,7 +75,7 @@ class DiffController(Controller):
         offset: Offset = 0,
     ) -> Diff:
         """Facts added, cited, corrected, retracted, re-ranked and linked, each with its event and actor."""
-        start, end = record_time(from_, None), record_time(to, None)
+        start, end = record_time(from_, None, "from"), record_time(to, None, "to")
         if start is None or end is None:
             raise bad_parameter("from", "both from and to are needed")
         if end < start:

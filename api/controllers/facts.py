@@ -153,6 +153,11 @@ class FactsController(Controller):
         responses=RECORD_RESPONSES,
         guards=ARCHIVIST,
         summary="Record a fact with at least one citation",
+        description=(
+            "201 with a new fact. Recording a fact that exists adds the citations it lacks and needs the "
+            "fact's `expected_version` (428 without it, 409 with a stale one); the same fact and citations "
+            "again change nothing (200)."
+        ),
         status_code=201,
     )
     async def record(
@@ -166,7 +171,8 @@ class FactsController(Controller):
         """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing)."""
         written = await record_fact(request, data, archive, queries, principal)
         created = any(e.event_type == "fact.recorded" for e in written.events)
-        return Response(await queries.fact(written.fact_id), status_code=201 if created else 200)
+        fact = await queries.fact(written.fact_id, version=written.version)
+        return Response(fact, status_code=201 if created else 200)
 
     @post(
         "/{fact_id:str}/corrections",
@@ -195,7 +201,7 @@ class FactsController(Controller):
             citations=await resolve_citations(queries, data.citations),
             meta=command_meta(request, principal, data.justification),
         )
-        return await queries.fact(written.fact_id)
+        return await queries.fact(written.fact_id, version=written.version)
 
     @post(
         "/{fact_id:str}/retractions",
@@ -223,7 +229,7 @@ class FactsController(Controller):
             citations=await resolve_citations(queries, data.citations),
             meta=command_meta(request, principal, data.justification),
         )
-        return await queries.fact(written.fact_id)
+        return await queries.fact(written.fact_id, version=written.version)
 
     @post(
         "/{fact_id:str}/rank",
@@ -251,7 +257,7 @@ class FactsController(Controller):
             justification=data.justification,
             meta=command_meta(request, principal, data.justification),
         )
-        return await queries.fact(written.fact_id)
+        return await queries.fact(written.fact_id, version=written.version)
 
     @post(
         "/{fact_id:str}/links",
@@ -270,13 +276,12 @@ class FactsController(Controller):
         queries: NamedDependency[ArchiveQueries],
         principal: NamedDependency[Principal],
     ) -> FactView:
-        """This fact fulfils, contradicts or supersedes the target fact."""
-        await queries.fact(fact_id)
-        await queries.fact(data.target_fact_id)
+        """This fact fulfils, contradicts or supersedes the target fact; a supersedes cycle is refused."""
         written = await archive.link_fact(
             fact_id=fact_id,
             relation=data.relation,
             target_fact_id=data.target_fact_id,
             meta=command_meta(request, principal, data.reason),
+            expected_version=data.expected_version,
         )
-        return await queries.fact(written.fact_id)
+        return await queries.fact(written.fact_id, version=written.version)

@@ -15,7 +15,8 @@ from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import Limit, Offset
 from api.schemas import SourceRequest
 from archive.coverage import SourceCoverage
-from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView
+from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
+from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView, source_view
 from archive.services import Archive
 from archive.tokens import Principal
 
@@ -83,6 +84,12 @@ class SourcesController(Controller):
         responses=SOURCE_WRITE_RESPONSES,
         guards=ARCHIVIST,
         summary="Register a source or a new version of it",
+        description=(
+            "201 for a new source. A new text for an existing source needs the source's `expected_version` "
+            "(428 without it, 409 with a stale one) and is recorded as a new version, each citation into "
+            "it re-checked (200); the same text again changes nothing (200). A source holds at most "
+            f"{MAX_SOURCE_LINES:,} lines of at most {MAX_LINE_CHARS:,} characters."
+        ),
         status_code=201,
     )
     async def register(
@@ -105,5 +112,17 @@ class SourcesController(Controller):
         )
         rechecks = [r for e in written.events for r in rechecks_of(e.data)]
         created = any(e.event_type == "source.registered" for e in written.events)
-        body = SourceWritten(await queries.source(data.source_id), len(written.events), rechecks)
-        return Response(body, status_code=201 if created else 200)
+        state = written.state
+        # The source as this write left it: by now the current version may be another writer's.
+        source = source_view(
+            state.source_id,
+            state.title,
+            state.origin,
+            state.source_date,
+            state.content_sha256,
+            len(state.lines),
+            state.version,
+        )
+        return Response(
+            SourceWritten(source, len(written.events), rechecks), status_code=201 if created else 200
+        )

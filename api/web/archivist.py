@@ -21,6 +21,7 @@ from api.web.forms import FormError, correction_request, rank_request, record_re
 from api.web.pages import entity_choices
 from api.web.quotes import segments
 from api.web.rendering import page
+from api.web.windows import AroundLine, FirstLine, line_window
 from archive.domain.errors import DomainError, StaleVersion
 from archive.domain.events import Modality, Rank, ReasonCode
 from archive.eventstore import ConcurrencyError
@@ -64,9 +65,11 @@ class RecordController(Controller):
         request: Request[Any, Any, Any],
         queries: NamedDependency[ArchiveQueries],
         source_id: FromPath[str],
+        from_: FirstLine = None,
+        line: AroundLine = None,
     ) -> Template:
-        """The source beside the form; selecting words in the source fills in the lines and the quote."""
-        return await self._render(request, queries, source_id, {}, None, 200)
+        """A window of the source beside the form; selecting words in it fills in the lines and the quote."""
+        return await self._render(request, queries, source_id, {}, None, 200, from_, line)
 
     @post("/{source_id:str}/record", name="web:record-submit")
     async def record(
@@ -84,7 +87,11 @@ class RecordController(Controller):
             written = await record_fact(request, data, archive, queries, _principal(request))
         except (FormError, DomainError, ConcurrencyError, NotFound) as error:
             status = 409 if isinstance(error, StaleVersion | ConcurrencyError) else 422
-            return await self._render(request, queries, source_id, form, _message(error), status)
+            typed = form.get("line_start", "")
+            around = int(typed) if typed.isdigit() else None
+            return await self._render(
+                request, queries, source_id, form, _message(error), status, None, around
+            )
         return Redirect(f"/ui/facts/{written.fact_id}?done={_outcome(written)}", status_code=303)
 
     @staticmethod
@@ -95,14 +102,18 @@ class RecordController(Controller):
         form: dict[str, str],
         error: str | None,
         status: int,
+        first: int | None,
+        line: int | None,
     ) -> Template:
         source, lines = await queries.source_text(source_id)
+        window = line_window(len(lines), first, line)
         return page(
             request,
             "record.html",
             status_code=status,
             source=source,
-            lines=[(n, segments(text, [])) for n, text in enumerate(lines, start=1)],
+            window=window,
+            lines=[(n, segments(lines[n - 1], [])) for n in range(window.first, window.last + 1)],
             form=form,
             error=error,
             entities=await entity_choices(queries),

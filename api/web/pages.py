@@ -18,6 +18,7 @@ from api.params import partial_date, record_time
 from api.web.quotes import Segment, quote_ranges, segments
 from api.web.rendering import is_htmx, page
 from api.web.timeline_svg import TimelineChart, contested_groups, layout, valid_time_order
+from api.web.windows import AroundLine, FirstLine, LineWindow, line_window
 from archive.domain.time import PartialDate
 from archive.queries import (
     ArchiveQueries,
@@ -414,17 +415,26 @@ class SourcePagesController(Controller):
         queries: NamedDependency[ArchiveQueries],
         source_id: FromPath[str],
         fact: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        from_: FirstLine = None,
+        line: AroundLine = None,
     ) -> Template:
-        """The document with line numbers, each cited line linked to its facts; `fact`'s quotes marked."""
+        """A window of the document with line numbers, each cited line linked to its facts; `fact`'s
+        quotes marked. The window opens at `from`, around `line`, or at `fact`'s first quote."""
         source, lines = await queries.source_text(source_id)
         citing = await all_facts(queries, FactFilter(source=source_id, rank="all"))
-        document, highlighted = document_lines(source_id, lines, citing, fact)
+        cited = cited_line_numbers(source_id, citing)
+        if from_ is None and line is None and fact is not None:
+            line = next(iter(cited.get(fact, [])), None)
+        window = line_window(len(lines), from_, line)
+        document, highlighted = document_lines(source_id, lines, citing, fact, window)
         flagged = await flagged_citations(queries, source_id, {f.id: f for f in citing})
         return page(
             request,
             "source.html",
             source=source,
             document=document,
+            window=window,
+            cited_lines=sorted({n for numbers in cited.values() for n in numbers}),
             flagged=flagged,
             fact_count=len(citing),
             highlight_fact=highlighted,
@@ -456,11 +466,25 @@ async def flagged_citations(
     return flagged
 
 
+def cited_line_numbers(source_id: str, citing: list[FactView]) -> dict[str, list[int]]:
+    """Each citing fact's cited lines in the current version of the source, in order."""
+    cited: dict[str, list[int]] = {}
+    for f in citing:
+        for c in f.citations:
+            if (
+                c.source_id == source_id
+                and c.current_line_start is not None
+                and c.current_line_end is not None
+            ):
+                cited.setdefault(f.id, []).extend(range(c.current_line_start, c.current_line_end + 1))
+    return {fact_id: sorted(set(numbers)) for fact_id, numbers in cited.items()}
+
+
 def document_lines(
-    source_id: str, lines: list[str], citing: list[FactView], highlight: str | None
+    source_id: str, lines: list[str], citing: list[FactView], highlight: str | None, window: LineWindow
 ) -> tuple[list[DocumentLine], FactView | None]:
-    """The lines with the facts citing each (at the cited lines of the current version), and the fact
-    whose quotes are highlighted (when `highlight` names one citing this source)."""
+    """The window's lines with the facts citing each (at the cited lines of the current version), and
+    the fact whose quotes are highlighted (when `highlight` names one citing this source)."""
     by_line: dict[int, list[LineFact]] = {}
     marks: dict[int, list[tuple[int, int]]] = {}
     highlighted: FactView | None = None
@@ -470,21 +494,25 @@ def document_lines(
                 continue
             if c.current_line_start is None or c.current_line_end is None:
                 continue
-            end = min(c.current_line_end, len(lines))
-            for n in range(c.current_line_start, end + 1):
-                by_line.setdefault(n, []).append(LineFact(f, c))
             if highlight is not None and f.id == highlight:
                 highlighted = f
-                for n, spans in quote_ranges(lines, c.current_line_start, end, c.quote).items():
+            start, end = max(c.current_line_start, window.first), min(c.current_line_end, window.last)
+            if start > end:
+                continue  # cited outside this window
+            for n in range(start, end + 1):
+                by_line.setdefault(n, []).append(LineFact(f, c))
+            if highlight is not None and f.id == highlight:
+                full_end = min(c.current_line_end, len(lines))
+                for n, spans in quote_ranges(lines, c.current_line_start, full_end, c.quote).items():
                     marks.setdefault(n, []).extend(spans)
     document = [
         DocumentLine(
             number=n,
-            segments=segments(text, marks.get(n, [])),
+            segments=segments(lines[n - 1], marks.get(n, [])),
             facts=_unique_facts(by_line.get(n, [])),
             highlighted=n in marks,
         )
-        for n, text in enumerate(lines, start=1)
+        for n in range(window.first, window.last + 1)
     ]
     return document, highlighted
 

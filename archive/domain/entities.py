@@ -14,6 +14,7 @@ from archive.domain.errors import InvalidCommand
 from archive.domain.events import EntityRegistered, EntityRevised, Event
 from archive.domain.ids import require_slug
 from archive.domain.time import as_utc
+from archive.domain.versions import require_expected_version
 from archive.domain.vocabulary import ENTITY_KINDS
 
 
@@ -41,23 +42,35 @@ class RegisterEntity(msgspec.Struct, frozen=True):
     label: str
     aliases: tuple[str, ...]
     recorded_at: dt.datetime
+    expected_version: int | None = None
 
 
 def decide_entity(cmd: RegisterEntity, state: EntityState) -> list[Event]:
     """Register a new entity, do nothing if nothing changed, or revise it with the new values.
 
-    Raises ``InvalidCommand`` for an id that is not a slug, an unknown kind, or an empty label or alias.
+    Raises ``InvalidCommand`` for an id that is not a slug, an unknown kind, or an empty label or alias,
+    and the version rule's ``StaleVersion`` and ``VersionRequired`` (a change to an existing entity needs
+    ``expected_version``).
     """
-    require_slug(cmd.entity_id, "entity id")
+    require_slug(cmd.entity_id, "entity id", field="entity_id")
     if cmd.kind not in ENTITY_KINDS:
         raise InvalidCommand(
-            f"entity {cmd.entity_id!r} has kind {cmd.kind!r}; known kinds are {', '.join(ENTITY_KINDS)}"
+            f"entity {cmd.entity_id!r} has kind {cmd.kind!r}; known kinds are {', '.join(ENTITY_KINDS)}",
+            field="kind",
+            choices=tuple(ENTITY_KINDS),
         )
     if not cmd.label.strip():
-        raise InvalidCommand(f"entity {cmd.entity_id!r} needs a label")
+        raise InvalidCommand(f"entity {cmd.entity_id!r} needs a label", field="label")
     if any(not alias.strip() for alias in cmd.aliases):
-        raise InvalidCommand(f"entity {cmd.entity_id!r} has an empty alias")
+        raise InvalidCommand(f"entity {cmd.entity_id!r} has an empty alias", field="aliases")
     recorded_at = as_utc(cmd.recorded_at)
+    unchanged = (cmd.kind, cmd.label, cmd.aliases) == (state.kind, state.label, state.aliases)
+    require_expected_version(
+        f"entity {cmd.entity_id}",
+        state.version,
+        cmd.expected_version,
+        "change its kind, label or aliases" if state.exists and not unchanged else None,
+    )
     if not state.exists:
         return [
             EntityRegistered(
@@ -68,7 +81,7 @@ def decide_entity(cmd: RegisterEntity, state: EntityState) -> list[Event]:
                 recorded_at=recorded_at,
             )
         ]
-    if (cmd.kind, cmd.label, cmd.aliases) == (state.kind, state.label, state.aliases):
+    if unchanged:
         return []
     return [
         EntityRevised(

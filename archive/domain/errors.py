@@ -12,13 +12,24 @@ from typing import ClassVar
 # The subclass names are the contract the service and the API map to problem types: they name what
 # happened rather than ending in "Error", hence the N818 waivers.
 class DomainError(Exception):
-    """Base of every refusal by a decider; ``code`` is stable, ``message`` is for humans."""
+    """Base of every refusal by a decider; ``code`` is stable, ``message`` is for humans.
+
+    ``field`` names the command field at fault, as the request spells it (``valid_from``,
+    ``citations[1].quote``), so a client can point at it; ``choices`` lists what a choice accepts.
+    """
 
     code: ClassVar[str] = "domain_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None, choices: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
+        self.choices = choices
+
+    def within(self, prefix: str) -> DomainError:
+        """This error, its field named inside ``prefix`` (``citations[0]`` + ``quote``); for re-raising."""
+        self.field = prefix if self.field is None else f"{prefix}.{self.field}"
+        return self
 
 
 class InvalidDate(DomainError):
@@ -52,6 +63,7 @@ class CitationMismatch(DomainError):
         expected: str,
         found: str,
         message: str | None = None,
+        field: str = "quote",
     ) -> None:
         self.source_id = source_id
         self.line_start = line_start
@@ -64,7 +76,8 @@ class CitationMismatch(DomainError):
             or (
                 f"the quote is not in {lines} of source {source_id!r}: "
                 f"expected {expected!r}, but the text there is {found!r}"
-            )
+            ),
+            field=field,
         )
 
 
@@ -115,7 +128,27 @@ class StaleVersion(DomainError):
         self.current_version = current_version
         super().__init__(
             f"{stream_id} is at version {current_version}, not {expected_version}: "
-            "reload it, check what changed, and resubmit with the current version"
+            "reload it, check what changed, and resubmit with the current version",
+            field="expected_version",
+        )
+
+
+class VersionRequired(DomainError):
+    """A write that would change an existing stream names no ``expected_version``.
+
+    Without it, two writers who both read version n would both succeed and the later would silently
+    replace what the earlier wrote; with it, the later gets a conflict and sees what changed.
+    """
+
+    code = "version_required"
+
+    def __init__(self, stream_id: str, current_version: int, change: str) -> None:
+        self.stream_id = stream_id
+        self.current_version = current_version
+        super().__init__(
+            f"{stream_id} exists (version {current_version}) and this request would {change}: "
+            f"send expected_version {current_version} to say which version you decided on",
+            field="expected_version",
         )
 
 

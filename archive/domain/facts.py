@@ -15,11 +15,11 @@ import msgspec
 
 from archive.domain.errors import (
     AlreadyRetracted,
+    DomainError,
     EvidenceRequired,
     FactNotFound,
     InvalidCommand,
     SourceHashMismatch,
-    StaleVersion,
     UnknownEntity,
     UnknownSource,
 )
@@ -46,6 +46,7 @@ from archive.domain.events import (
 from archive.domain.ids import derived_id
 from archive.domain.sources import SourceSnapshot, verify_quote
 from archive.domain.time import as_utc, make_valid_time
+from archive.domain.versions import require_expected_version
 from archive.domain.vocabulary import Predicate, Vocabulary
 
 MODALITIES: tuple[str, ...] = get_args(Modality)
@@ -160,13 +161,17 @@ def initial_fact_state() -> FactState:
 
 
 class RecordFact(msgspec.Struct, frozen=True):
-    """Record a fact with its citations; on an existing fact, add the citations it lacks."""
+    """Record a fact with its citations; on an existing fact, add the citations it lacks.
+
+    Adding citations to an existing fact needs ``expected_version`` (0 asks for a new fact).
+    """
 
     content: FactContent
     rank: Rank
     citations: tuple[Citation, ...]
     context: FactContext
     recorded_at: dt.datetime
+    expected_version: int | None = None
 
 
 class CorrectFact(msgspec.Struct, frozen=True):
@@ -206,12 +211,20 @@ class RerankFact(msgspec.Struct, frozen=True):
 
 
 class LinkFact(msgspec.Struct, frozen=True):
-    """Relate a fact to another one: it fulfils, contradicts or supersedes it."""
+    """Relate a fact to another one: it fulfils, contradicts or supersedes it.
+
+    ``target_exists`` and ``target_supersedes`` (every fact the target supersedes, directly or down a
+    chain) are supplied by the service: a link needs a target, and a supersedes link may not close a
+    cycle, where each fact would replace the other.
+    """
 
     fact_id: str
     relation: LinkRelation
     target_fact_id: str
     recorded_at: dt.datetime
+    expected_version: int | None = None
+    target_exists: bool = True
+    target_supersedes: frozenset[str] = frozenset()
 
 
 FactCommand: TypeAlias = RecordFact | CorrectFact | RetractFact | RerankFact | LinkFact
@@ -237,6 +250,7 @@ def _record(cmd: RecordFact, state: FactState) -> list[Event]:
     recorded_at = as_utc(cmd.recorded_at)
     fact_id = fact_id_for(content)
     if not state.exists:
+        require_expected_version(f"fact {fact_id}", state.version, cmd.expected_version, None)
         return [
             FactRecorded(
                 fact_id=fact_id,
@@ -259,11 +273,15 @@ def _record(cmd: RecordFact, state: FactState) -> list[Event]:
             f"the content derives fact id {fact_id}, but the stream holds fact {state.fact_id}"
         )
     present = {citation_id(citation) for citation in state.citations}
-    return [
+    cited: list[Event] = [
         FactCited(fact_id=fact_id, citation=citation, recorded_at=recorded_at)
         for citation in citations
         if citation_id(citation) not in present
     ]
+    require_expected_version(
+        f"fact {fact_id}", state.version, cmd.expected_version, "add citations to it" if cited else None
+    )
+    return cited
 
 
 def _correct(cmd: CorrectFact, state: FactState) -> list[Event]:
@@ -274,14 +292,19 @@ def _correct(cmd: CorrectFact, state: FactState) -> list[Event]:
     proposed = msgspec.structs.replace(
         current, **{name: getattr(cmd.changes, name) for name in changed_fields(cmd.changes)}
     )
-    corrected = _checked_content(proposed, cmd.context, previous=current)
+    try:
+        corrected = _checked_content(proposed, cmd.context, previous=current)
+    except DomainError as error:
+        raise error.within("changes") from None
     actual = {
         name: getattr(corrected, name)
         for name in CHANGEABLE_FIELDS
         if getattr(corrected, name) != getattr(current, name)
     }
     if not actual:
-        raise InvalidCommand(f"the correction changes nothing: fact {cmd.fact_id} already has those values")
+        raise InvalidCommand(
+            f"the correction changes nothing: fact {cmd.fact_id} already has those values", field="changes"
+        )
     citations = _checked_citations(cmd.citations, cmd.context, "a correction")
     return [
         FactCorrected(
@@ -317,7 +340,7 @@ def _rerank(cmd: RerankFact, state: FactState) -> list[Event]:
     _require_choice(cmd.reason_code, REASON_CODES, "reason_code")
     _require_justification(cmd.justification)
     if cmd.rank == state.rank:
-        raise InvalidCommand(f"fact {cmd.fact_id} already has rank {cmd.rank!r}")
+        raise InvalidCommand(f"fact {cmd.fact_id} already has rank {cmd.rank!r}", field="rank")
     return [
         FactReranked(
             fact_id=cmd.fact_id,
@@ -333,10 +356,22 @@ def _link(cmd: LinkFact, state: FactState) -> list[Event]:
     _require_existing(state, cmd.fact_id)
     _require_choice(cmd.relation, LINK_RELATIONS, "relation")
     if not cmd.target_fact_id.strip():
-        raise InvalidCommand("a link needs a target_fact_id")
+        raise InvalidCommand("a link needs a target_fact_id", field="target_fact_id")
     if cmd.target_fact_id == cmd.fact_id:
-        raise InvalidCommand(f"fact {cmd.fact_id} cannot be linked to itself")
-    if FactLink(cmd.relation, cmd.target_fact_id) in state.links:
+        raise InvalidCommand(f"fact {cmd.fact_id} cannot be linked to itself", field="target_fact_id")
+    if not cmd.target_exists:
+        raise FactNotFound(f"the target fact {cmd.target_fact_id} does not exist", field="target_fact_id")
+    if cmd.relation == "supersedes" and cmd.fact_id in cmd.target_supersedes:
+        raise InvalidCommand(
+            f"fact {cmd.target_fact_id} already supersedes fact {cmd.fact_id} (directly or down a chain): "
+            f"{cmd.fact_id} superseding it too would make a cycle in which each replaces the other",
+            field="target_fact_id",
+        )
+    new = FactLink(cmd.relation, cmd.target_fact_id) not in state.links
+    require_expected_version(
+        f"fact {cmd.fact_id}", state.version, cmd.expected_version, "link it" if new else None
+    )
+    if not new:
         return []
     return [
         FactLinked(
@@ -356,8 +391,7 @@ def _require_existing(state: FactState, fact_id: str) -> None:
 def _require_active_at_version(state: FactState, fact_id: str, expected_version: int, verb: str) -> None:
     """Existence, then the optimistic version check, then the status: the order the client fixes them."""
     _require_existing(state, fact_id)
-    if expected_version != state.version:
-        raise StaleVersion(f"fact {fact_id}", expected_version, state.version)
+    require_expected_version(f"fact {fact_id}", state.version, expected_version, verb)
     if state.status == "retracted":
         raise AlreadyRetracted(f"fact {fact_id} is retracted and cannot be {verb}")
 
@@ -365,12 +399,16 @@ def _require_active_at_version(state: FactState, fact_id: str, expected_version:
 def _require_choice(value: str, allowed: tuple[str, ...], field: str) -> None:
     # Commands built in Python bypass msgspec's Literal checks, so the decider checks again.
     if value not in allowed:
-        raise InvalidCommand(f"{field} {value!r} is not one of {', '.join(allowed)}")
+        raise InvalidCommand(
+            f"{field} {value!r} is not one of {', '.join(allowed)}", field=field, choices=allowed
+        )
 
 
 def _require_justification(justification: str) -> None:
     if not justification.strip():
-        raise InvalidCommand("a justification is required: say why the archive should change its view")
+        raise InvalidCommand(
+            "a justification is required: say why the archive should change its view", field="justification"
+        )
 
 
 def _checked_content(content: FactContent, context: FactContext, previous: FactContent | None) -> FactContent:
@@ -410,28 +448,38 @@ def _check_object_shape(predicate: Predicate, content: FactContent) -> None:
     name = predicate.name
     if predicate.object == "entity":
         if content.object is None:
-            raise InvalidCommand(f"predicate {name!r} needs an entity object")
+            raise InvalidCommand(f"predicate {name!r} needs an entity object", field="object")
         if content.value is not None:
-            raise InvalidCommand(f"predicate {name!r} takes an entity object, not a literal value")
+            raise InvalidCommand(
+                f"predicate {name!r} takes an entity object, not a literal value", field="value"
+            )
     elif predicate.object == "literal":
         if content.value is None or not content.value.strip():
-            raise InvalidCommand(f"predicate {name!r} needs a literal value")
+            raise InvalidCommand(f"predicate {name!r} needs a literal value", field="value")
         if content.object is not None:
-            raise InvalidCommand(f"predicate {name!r} takes a literal value, not an entity object")
+            raise InvalidCommand(
+                f"predicate {name!r} takes a literal value, not an entity object", field="object"
+            )
     elif content.object is not None or content.value is not None:
-        raise InvalidCommand(f"predicate {name!r} takes neither an object nor a value")
+        raise InvalidCommand(
+            f"predicate {name!r} takes neither an object nor a value",
+            field="object" if content.object is not None else "value",
+        )
 
 
 def _check_entity(
     predicate: Predicate, role: str, entity_id: str, kinds: tuple[str, ...], context: FactContext
 ) -> None:
+    field = role.replace("qualifier ", "qualifiers.")
     kind = context.entities.get(entity_id)
     if kind is None:
-        raise UnknownEntity(f"the {role} {entity_id!r} is not a registered entity")
+        raise UnknownEntity(f"the {role} {entity_id!r} is not a registered entity", field=field)
     if kinds and kind not in kinds:
         raise InvalidCommand(
             f"predicate {predicate.name!r} accepts as {role} only entities of kind {' or '.join(kinds)}; "
-            f"{entity_id!r} is of kind {kind}"
+            f"{entity_id!r} is of kind {kind}",
+            field=field,
+            choices=kinds,
         )
 
 
@@ -441,22 +489,30 @@ def _checked_citations(
     """The citations without repeats, each checked against the current version of its source."""
     unique = _without_repeats(citations)
     if not unique:
-        raise EvidenceRequired(f"{what} needs at least one citation: a source line and its exact quote")
-    for citation in unique:
-        _check_citation(citation, context.sources)
+        raise EvidenceRequired(
+            f"{what} needs at least one citation: a source line and its exact quote", field="citations"
+        )
+    for index, citation in enumerate(citations):
+        try:
+            _check_citation(citation, context.sources)
+        except DomainError as error:
+            raise error.within(f"citations[{index}]") from None
     return unique
 
 
 def _check_citation(citation: Citation, sources: dict[str, SourceSnapshot]) -> None:
     source = sources.get(citation.source_id)
     if source is None:
-        raise UnknownSource(f"the citation names source {citation.source_id!r}, which is not registered")
+        raise UnknownSource(
+            f"the citation names source {citation.source_id!r}, which is not registered", field="source_id"
+        )
     if citation.content_sha256 != source.content_sha256:
         raise SourceHashMismatch(
             f"the citation of lines {citation.line_start}-{citation.line_end} cites source "
             f"{citation.source_id!r} with content_sha256 {citation.content_sha256}, an old or unknown "
             f"version; the current version {source.version} has {source.content_sha256}: "
-            "check the quote against the current text and cite that"
+            "check the quote against the current text and cite that",
+            field="content_sha256",
         )
     verify_quote(citation.source_id, source.lines, citation.line_start, citation.line_end, citation.quote)
 

@@ -21,12 +21,13 @@ def is_slug(value: str) -> bool:
     return SLUG_PATTERN.fullmatch(value) is not None
 
 
-def require_slug(value: str, what: str) -> str:
+def require_slug(value: str, what: str, field: str | None = None) -> str:
     """Return ``value`` if it is a slug, else raise ``InvalidCommand`` naming ``what`` it identifies."""
     if not is_slug(value):
         raise InvalidCommand(
             f"{what} {value!r} is not a slug: use lowercase letters and digits joined by single hyphens, "
-            "e.g. 'example-country'"
+            "e.g. 'example-country'",
+            field=field,
         )
     return value
 

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import msgspec
 
-from archive.domain.errors import CitationMismatch, InvalidCommand, SourceHashMismatch, UnknownSource
+from archive.domain.errors import (
+    CitationMismatch,
+    InvalidCommand,
+    InvalidDate,
+    SourceHashMismatch,
+    UnknownSource,
+)
 from archive.domain.events import (
     Citation,
     CitationRecheck,
@@ -24,6 +30,13 @@ from archive.domain.events import (
 )
 from archive.domain.ids import require_slug
 from archive.domain.time import as_utc, parse_partial_date
+from archive.domain.versions import require_expected_version
+
+#: What one source may hold. A source is read, cited and re-checked line by line, and its page shows
+#: its lines: a text of hundreds of thousands of lines or of a line of megabytes is not a document
+#: someone cites by line, and every re-check of it would cost as much as the text is long.
+MAX_SOURCE_LINES = 50_000
+MAX_LINE_CHARS = 20_000
 
 
 def split_lines(text: str) -> tuple[str, ...]:
@@ -58,7 +71,9 @@ def verify_quote(source_id: str, lines: Sequence[str], line_start: int, line_end
     The quote may have been copied across a wrap, with a ``"\\n"`` or a single space at the break.
     """
     if not quote.strip():
-        raise InvalidCommand(f"the quote citing {source_id!r} is empty: copy the exact words from the source")
+        raise InvalidCommand(
+            f"the quote citing {source_id!r} is empty: copy the exact words from the source", field="quote"
+        )
     if line_start < 1 or line_end < line_start or line_end > len(lines):
         raise CitationMismatch(
             source_id,
@@ -70,6 +85,7 @@ def verify_quote(source_id: str, lines: Sequence[str], line_start: int, line_end
                 f"lines {line_start}-{line_end} do not exist in source {source_id!r}, which has "
                 f"{len(lines)} lines: line_start must be >= 1 and <= line_end <= {len(lines)}"
             ),
+            field="line_start" if line_start < 1 or line_end < line_start else "line_end",
         )
     found = normalise_quote_span(lines, line_start, line_end)
     if normalise_quote(quote) not in found:
@@ -105,6 +121,23 @@ def _trimmed(lines: Sequence[str], quote: str, start: int, end: int) -> tuple[in
     while end > start and quote in normalise_quote_span(lines, start, end - 1):
         end -= 1
     return start, end
+
+
+def check_text_limits(source_id: str, lines: Sequence[str]) -> None:
+    """Refuse a text of more than MAX_SOURCE_LINES lines, or with a line over MAX_LINE_CHARS characters."""
+    if len(lines) > MAX_SOURCE_LINES:
+        raise InvalidCommand(
+            f"the text of source {source_id!r} has {len(lines)} lines; a source may have at most "
+            f"{MAX_SOURCE_LINES}: split the document into several sources",
+            field="text",
+        )
+    longest = max(range(len(lines)), key=lambda index: len(lines[index]))
+    if len(lines[longest]) > MAX_LINE_CHARS:
+        raise InvalidCommand(
+            f"line {longest + 1} of source {source_id!r} has {len(lines[longest])} characters; a line may "
+            f"have at most {MAX_LINE_CHARS}: break the text into lines as the document does",
+            field="text",
+        )
 
 
 def sha256_hex(text: str) -> str:
@@ -162,27 +195,42 @@ class RegisterSource(msgspec.Struct, frozen=True):
     content_sha256: str
     recorded_at: dt.datetime
     citations: tuple[CitationRef, ...] = ()
+    expected_version: int | None = None
 
 
 def decide_source(cmd: RegisterSource, state: SourceState) -> list[Event]:
     """Register a new source, do nothing for the same bytes, or revise it and re-check citations.
 
-    Raises ``InvalidCommand`` (bad slug, empty title, foreign citation), ``InvalidDate`` and
-    ``SourceHashMismatch`` (the text does not hash to ``content_sha256``).
+    Raises ``InvalidCommand`` (bad slug, empty title, foreign citation, a text over the limits),
+    ``InvalidDate``, ``SourceHashMismatch`` (the text does not hash to ``content_sha256``), and the
+    version rule's ``StaleVersion`` and ``VersionRequired`` (a new text for an existing source needs
+    ``expected_version``).
     """
-    require_slug(cmd.source_id, "source id")
+    require_slug(cmd.source_id, "source id", field="source_id")
     if not cmd.title.strip():
-        raise InvalidCommand(f"source {cmd.source_id!r} needs a title")
-    source_date = str(parse_partial_date(cmd.source_date))
+        raise InvalidCommand(f"source {cmd.source_id!r} needs a title", field="title")
+    try:
+        source_date = str(parse_partial_date(cmd.source_date))
+    except InvalidDate as error:
+        raise InvalidDate(f"source_date: {error.message}", field="source_date") from None
     actual = sha256_hex(cmd.text)
     if actual != cmd.content_sha256:
         raise SourceHashMismatch(
             f"the text of source {cmd.source_id!r} hashes to {actual}, "
             f"not the declared {cmd.content_sha256}: "
-            "the bytes changed in transit or the hash belongs to another file"
+            "the bytes changed in transit or the hash belongs to another file",
+            field="text",
         )
     recorded_at = as_utc(cmd.recorded_at)
     lines = split_lines(cmd.text)
+    check_text_limits(cmd.source_id, lines)
+    changes = cmd.content_sha256 != state.content_sha256
+    require_expected_version(
+        f"source {cmd.source_id}",
+        state.version,
+        cmd.expected_version,
+        "replace its text with a new version" if state.exists and changes else None,
+    )
     if not state.exists:
         return [
             SourceRegistered(
@@ -197,7 +245,7 @@ def decide_source(cmd: RegisterSource, state: SourceState) -> list[Event]:
                 recorded_at=recorded_at,
             )
         ]
-    if cmd.content_sha256 == state.content_sha256:
+    if not changes:
         return []
     return [
         SourceRevised(

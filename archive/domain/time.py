@@ -186,7 +186,8 @@ class ValidTime(msgspec.Struct, frozen=True):
         if self.point_in_time is not None and (self.valid_from is not None or self.valid_to is not None):
             raise InvalidCommand(
                 "point_in_time excludes valid_from and valid_to: give either a point in time "
-                "or an interval, not both"
+                "or an interval, not both",
+                field="point_in_time",
             )
         if (
             self.valid_from is not None
@@ -194,7 +195,9 @@ class ValidTime(msgspec.Struct, frozen=True):
             and self.valid_from.earliest > self.valid_to.latest
         ):
             raise InvalidDate(
-                f"valid_from {self.valid_from} is after valid_to {self.valid_to}: the interval would be empty"
+                f"valid_from {self.valid_from} is after valid_to {self.valid_to}: "
+                "the interval would be empty",
+                field="valid_to",
             )
 
     def canonical(self) -> tuple[str | None, str | None, str | None]:
@@ -221,7 +224,7 @@ def _parse_optional(name: str, text: str | None) -> PartialDate | None:
     try:
         return parse_partial_date(text)
     except InvalidDate as error:
-        raise InvalidDate(f"{name}: {error.message}") from None
+        raise InvalidDate(f"{name}: {error.message}", field=name) from None
 
 
 def make_valid_time(valid_from: str | None, valid_to: str | None, point_in_time: str | None) -> ValidTime:

@@ -69,7 +69,9 @@ class Vocabulary(msgspec.Struct, frozen=True):
             return self.predicates[name]
         except KeyError:
             raise UnknownPredicate(
-                f"unknown predicate {name!r}: it is not defined in {VOCABULARY_LOCATION}"
+                f"unknown predicate {name!r}: it is not defined in {VOCABULARY_LOCATION}",
+                field="predicate",
+                choices=tuple(sorted(self.predicates)),
             ) from None
 
 

@@ -4,6 +4,7 @@ from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
     EventStoreError,
+    LockTimeoutError,
     UnknownEventTypeError,
     UnserialisableDataError,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "EventStore",
     "EventStoreError",
     "EventTypeRegistry",
+    "LockTimeoutError",
     "Logged",
     "NewEvent",
     "RecordedEvent",

@@ -35,5 +35,12 @@ class UnserialisableDataError(EventStoreError):
     """Event data or metadata that cannot be stored as JSON."""
 
 
+class LockTimeoutError(EventStoreError):
+    """Another connection held the write lock for longer than the lock timeout: nothing was appended.
+
+    Worth retrying later; the API answers it with 503 and Retry-After.
+    """
+
+
 class EmptyBatchError(EventStoreError):
     """An append with no events: nothing to record, so it is refused rather than silently ignored."""

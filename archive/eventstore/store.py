@@ -36,10 +36,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.aiosqlite_adapter import immediate_transaction, run_in_sqlite_thread
-from archive.db import SQLITE_BEGIN, DriverStatement, json_text, postgres_driver
+from archive.db import SQLITE_BEGIN, DriverStatement, is_lock_timeout, json_text, postgres_driver
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
+    LockTimeoutError,
     UnknownEventTypeError,
     UnserialisableDataError,
 )
@@ -86,15 +87,38 @@ class VerifyReport(msgspec.Struct, frozen=True):
     problem: str | None = None
 
 
-#: The exact types the quick walk of `check_json` accepts without a second look.
-_JSON_LEAVES = frozenset({str, int, bool, type(None)})
+#: The exact types the quick walk of `check_json` accepts without a second look (strings are looked into).
+_JSON_LEAVES = frozenset({int, bool, type(None)})
+#: The longest event type the `events` table holds.
+MAX_EVENT_TYPE_LENGTH = 100
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored on every backend, or None when it can.
+
+    PostgreSQL refuses the NUL character in text and JSON, and no driver can encode a lone surrogate
+    as UTF-8; SQLite would store the first, so a log written there could not be moved to PostgreSQL.
+    """
+    if "\x00" in text:
+        return "holds a NUL character (\\u0000), which PostgreSQL cannot store"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return f"holds a lone surrogate at character {error.start}, which is not valid Unicode text"
+    return None
+
+
+def _storable_text(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or text_problem(text) is None)
 
 
 def check_json(value: Any, path: str = "data") -> None:
-    """Refuse anything but JSON's own types. Floats are refused too: their text form differs by database.
+    """Refuse anything but JSON's own types, and text no backend can store (NUL, a lone surrogate).
 
-    A quick walk over the exact built-in types comes first; only a value it is unsure of (a float, a
-    subclass, another type, a key that is not a string) is walked again, with paths, to name the problem.
+    Floats are refused too: their text form differs by database. A quick walk over the exact built-in
+    types comes first; only a value it is unsure of (a float, a subclass, another type, a key that is
+    not a string, a string with a NUL or outside ASCII) is walked again, with paths, to name the problem.
     """
     pending = [value]
     while pending:
@@ -102,7 +126,9 @@ def check_json(value: Any, path: str = "data") -> None:
         kind = type(item)
         if kind in _JSON_LEAVES:
             continue
-        if kind is dict and all(type(key) is str for key in item):
+        if kind is str and _storable_text(item):
+            continue
+        if kind is dict and all(type(key) is str and _storable_text(key) for key in item):
             pending.extend(item.values())
         elif kind is list or kind is tuple:
             pending.extend(item)
@@ -112,8 +138,14 @@ def check_json(value: Any, path: str = "data") -> None:
 
 
 def _check_json_at(value: Any, path: str) -> None:
-    if type(value) in _JSON_LEAVES or (isinstance(value, enum.Enum) and isinstance(value, int | str)):
-        return  # an enumeration of strings or integers is stored as its value; other subclasses are not
+    # An enumeration of strings or integers is stored as its value; other subclasses are not.
+    if type(value) is str or (isinstance(value, enum.Enum) and isinstance(value, str)):
+        problem = text_problem(value)
+        if problem is not None:
+            raise UnserialisableDataError(f"{path} {problem}")
+        return
+    if type(value) in _JSON_LEAVES or (isinstance(value, enum.Enum) and isinstance(value, int)):
+        return
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check_json_at(item, f"{path}[{index}]")
@@ -122,6 +154,9 @@ def _check_json_at(value: Any, path: str) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise UnserialisableDataError(f"{path} has a key {key!r} that is not a string")
+            problem = text_problem(key)
+            if problem is not None:
+                raise UnserialisableDataError(f"{path} has a key {key!r} that {problem}")
             _check_json_at(item, f"{path}.{key}")
         return
     kind = "a float" if isinstance(value, float) else f"a {type(value).__name__}"
@@ -198,6 +233,20 @@ def _link_and_insert(
     return linked
 
 
+@asynccontextmanager
+async def _lock_timeouts() -> AsyncIterator[None]:
+    """The database's "lock wait ran out" (SQLite busy, PostgreSQL lock_not_available) as the store's own."""
+    try:
+        yield
+    except Exception as error:
+        if is_lock_timeout(error):
+            raise LockTimeoutError(
+                "another connection held a lock this write needs (most often the archive's write lock) "
+                "for longer than the lock timeout; nothing was written: try again"
+            ) from error
+        raise
+
+
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -227,7 +276,7 @@ class EventStore:
         With `commit=False` it always rolls back: a consistent, writer-free view for checks that write
         only scratch tables.
         """
-        async with self._writer_turn(), self.engine.connect() as conn:
+        async with _lock_timeouts(), self._writer_turn(), self.engine.connect() as conn:
             if self._is_sqlite:
                 await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
             transaction = await conn.begin()
@@ -261,18 +310,27 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`."""
         try:
-            if self._is_sqlite:
-                # The whole transaction, BEGIN IMMEDIATE to COMMIT, is one trip to the driver's thread.
-                async with self._writer_turn(), self.engine.connect() as conn:
-                    writes = [StreamWrite(stream_id, expected_version, events)]
-                    return await self._append_streams(conn, writes, metadata, own_transaction=True)
-            # One statement, so it can be its own transaction: `archive_append` takes the lock itself.
-            async with self.engine.connect() as conn:
-                writes = [StreamWrite(stream_id, expected_version, events)]
-                return await self._append_streams(conn, writes, metadata, own_transaction=True)
+            async with _lock_timeouts():
+                return await self._append_alone(stream_id, expected_version, events, metadata)
         except ConcurrencyError as error:
             error.current_version = await self.stream_version(stream_id)
             raise
+
+    async def _append_alone(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        metadata: Mapping[str, Any] | None,
+    ) -> list[RecordedEvent]:
+        writes = [StreamWrite(stream_id, expected_version, events)]
+        if self._is_sqlite:
+            # The whole transaction, BEGIN IMMEDIATE to COMMIT, is one trip to the driver's thread.
+            async with self._writer_turn(), self.engine.connect() as conn:
+                return await self._append_streams(conn, writes, metadata, own_transaction=True)
+        # One statement, so it can be its own transaction: `archive_append` takes the lock itself.
+        async with self.engine.connect() as conn:
+            return await self._append_streams(conn, writes, metadata, own_transaction=True)
 
     async def append_in(
         self,
@@ -408,11 +466,19 @@ class EventStore:
             raise EmptyBatchError(f"append to {stream_id!r} has no events: nothing to record")
         if not stream_id or len(stream_id) > 200:
             raise ValueError("stream_id must be 1 to 200 characters")
+        problem = text_problem(stream_id)
+        if problem is not None:
+            raise ValueError(f"stream_id {stream_id!r} {problem}")
         if expected_version < 0:
             raise ValueError(f"expected_version must be 0 or more, not {expected_version}")
         check_json(metadata, "metadata")
         rows = []
         for offset, event in enumerate(events, start=1):
+            if len(event.event_type) > MAX_EVENT_TYPE_LENGTH or text_problem(event.event_type) is not None:
+                raise ValueError(
+                    f"event type {event.event_type[:120]!r} is not storable: an event type is at most "
+                    f"{MAX_EVENT_TYPE_LENGTH} characters of valid text without NUL"
+                )
             current = self.registry.current_version(event.event_type)
             if not isinstance(event.data, dict):
                 raise UnserialisableDataError(f"data of {event.event_type} must be a JSON object")
@@ -464,13 +530,15 @@ class EventStore:
         async with self.engine.connect() as own:
             return [self._to_recorded(row) for row in await own.execute(query)]
 
-    async def stream_version(self, stream_id: str) -> int:
-        """The stream's current version (0 when it has no events)."""
+    async def stream_version(self, stream_id: str, conn: AsyncConnection | None = None) -> int:
+        """The stream's current version (0 when it has no events), in `conn`'s transaction when given."""
         query = select(func.coalesce(func.max(events_table.c.stream_version), 0)).where(
             events_table.c.stream_id == stream_id
         )
-        async with self.engine.connect() as conn:
+        if conn is not None:
             return int((await conn.execute(query)).scalar_one())
+        async with self.engine.connect() as own:
+            return int((await own.execute(query)).scalar_one())
 
     async def read_all(
         self, after_position: int = 0, limit: int = 1000, conn: AsyncConnection | None = None

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog.testing
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -50,11 +51,13 @@ def tokens(database_copy: str) -> dict[str, str]:
     return run_async(_make_tokens(database_copy))
 
 
-def _client(database_url: str, *, require_token_for_reads: bool = False) -> Client:
+def _client(
+    database_url: str, *, require_token_for_reads: bool = False, log_level: str = "WARNING"
+) -> Client:
     config = Settings(
         database_url=database_url,
         log_format="json",
-        log_level="WARNING",
+        log_level=log_level,
         require_token_for_reads=require_token_for_reads,
     )
     return TestClient(app=create_app(config))
@@ -181,6 +184,20 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(
         assert response.status_code == 403
         assert "The form has expired" in response.text
     assert (client.get(f"/facts/{FACT}")).json()["version"] == before
+
+
+def test_a_csrf_refusal_is_logged_with_the_status_the_client_got(
+    database_copy: str, tokens: dict[str, str]
+) -> None:
+    with _client(database_copy, log_level="INFO") as client:
+        sign_in(client, tokens["archivist"])
+        with structlog.testing.capture_logs() as logs:
+            data = {"expected_version": "1", "rank": "preferred"}
+            response = client.post(f"/ui/facts/{FACT}/rank", data=data)
+    assert response.status_code == 403
+    [access] = [entry for entry in logs if entry["event"] == "request"]
+    assert (access["path"], access["status"]) == (f"/ui/facts/{FACT}/rank", 403)
+    assert not [entry for entry in logs if entry["event"] == "unhandled error"]
 
 
 def test_the_json_api_takes_bearer_tokens_without_csrf_and_ignores_the_cookie(

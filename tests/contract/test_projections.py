@@ -148,6 +148,7 @@ async def change_the_corpus(archive: Archive, engine: AsyncEngine) -> None:
             )
         ],
         meta=META,
+        expected_version=slovakia.version,
     )
     assert [e.event_type for e in written.events] == ["fact.cited"]
 
@@ -168,6 +169,7 @@ async def change_the_corpus(archive: Archive, engine: AsyncEngine) -> None:
         source_date=source.source_date,
         content=("A revised edition\n" + "\n".join(lines)).encode("utf-8"),
         meta=META,
+        expected_version=source.version,
     )
     assert [e.event_type for e in revised.events] == ["source.revised"]
 

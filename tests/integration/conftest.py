@@ -9,9 +9,15 @@ import aiosqlite
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from archive.settings import Settings
+from archive.tokens import create_token
+
+#: The actors of the tokens `headers` creates, as the log records them.
+ARCHIVIST = "archivist-ada"
+AUDITOR = "auditor-ode"
 
 
 @pytest.fixture
@@ -53,3 +59,14 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
     return queued
+
+
+@pytest.fixture
+async def headers(seeded_engine: AsyncEngine) -> dict[str, dict[str, str]]:
+    """Bearer headers of an archivist and an auditor token, created on the seeded test database."""
+    archivist, _ = await create_token(seeded_engine, "archivist", ARCHIVIST)
+    auditor, _ = await create_token(seeded_engine, "auditor", AUDITOR)
+    return {
+        "archivist": {"Authorization": f"Bearer {archivist}"},
+        "auditor": {"Authorization": f"Bearer {auditor}"},
+    }

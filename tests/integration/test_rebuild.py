@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.db import create_engine
 from archive.events import event_registry
-from archive.eventstore import EventStore, ReplayedEvent
+from archive.eventstore import EventStore, LockTimeoutError, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
 from archive.projections.bulk import table_name_on
 from archive.projections.fact_versions import fact_versions_table
@@ -256,11 +256,13 @@ async def test_postgres_swap_that_never_gets_its_locks_fails_and_leaves_the_old_
     reader = asyncio.create_task(hold_a_read_lock_until(seeded_engine, holding, release))
     await holding.wait()
     try:
-        with pytest.raises(asyncpg.LockNotAvailableError):
+        # The store reports the database's lock timeout as its own error, the driver's as its cause.
+        with pytest.raises(LockTimeoutError) as refused:
             await rebuild(seeded_archive.store, seeded_archive.projector)
     finally:
         release.set()
         await reader
+    assert isinstance(refused.value.__cause__, asyncpg.LockNotAvailableError)
     assert await table_oids(seeded_engine) == oids
     assert await snapshot(seeded_engine) == before
     assert not await rebuild_schema_exists(seeded_engine)

@@ -20,13 +20,12 @@ from archive.events import event_registry
 from archive.eventstore import EventStore, RecordedEvent
 from archive.settings import Settings
 from archive.tokens import create_token
+from tests.integration.conftest import ARCHIVIST
 
 Client = AsyncTestClient[Litestar]
 Json = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
 
-ARCHIVIST = "archivist-ada"
-AUDITOR = "auditor-ode"
 
 # The seeded corpus: general-information.txt, line 4 and line 19, quoted exactly.
 SOURCE = "general-information"
@@ -38,17 +37,6 @@ LINE_19_PART = "Having become a full member of the pan-European conference"
 
 
 # -- fixtures and helpers --------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def headers(seeded_engine: AsyncEngine) -> dict[str, dict[str, str]]:
-    """Bearer headers of an archivist and an auditor token, created on the test's database."""
-    archivist, _ = await create_token(seeded_engine, "archivist", ARCHIVIST)
-    auditor, _ = await create_token(seeded_engine, "auditor", AUDITOR)
-    return {
-        "archivist": {"Authorization": f"Bearer {archivist}"},
-        "auditor": {"Authorization": f"Bearer {auditor}"},
-    }
 
 
 @pytest.fixture
@@ -126,7 +114,7 @@ async def test_post_fact_is_201_with_the_fact_and_the_same_again_is_200_with_no_
     assert fact["subject"] == {"id": "kazakhstan", "label": "Kazakhstan"}
     assert fact["predicate"] == "member_of"
     assert fact["object"]["id"] == "osce"
-    assert fact["valid_from"] == {"value": "1993-02", "precision": "month", "circa": False}
+    assert fact["valid_from"] == {"value": "1993-02", "precision": "month", "circa": False, "derived": False}
     assert (fact["valid_to"], fact["point_in_time"]) == (None, None)
     assert (fact["rank"], fact["status"], fact["modality"], fact["version"]) == (
         "normal",
@@ -152,7 +140,9 @@ async def test_post_fact_is_201_with_the_fact_and_the_same_again_is_200_with_no_
     assert await store.count() == before + 1
 
     cited = await seeded_client.post(
-        "/facts", json=new_fact(citations=[citation(4, LINE_4)]), headers=headers["archivist"]
+        "/facts",
+        json=new_fact(citations=[citation(4, LINE_4)], expected_version=1),
+        headers=headers["archivist"],
     )
     assert cited.status_code == 200, cited.text
     assert cited.json()["version"] == 2
@@ -315,7 +305,7 @@ async def test_correction_is_200_with_a_new_version_and_the_changed_value(
     assert response.status_code == 200, response.text
     corrected = response.json()
     assert corrected["version"] == fact["version"] + 1
-    assert corrected["valid_from"] == {"value": "1992", "precision": "year", "circa": False}
+    assert corrected["valid_from"] == {"value": "1992", "precision": "year", "circa": False, "derived": False}
     assert corrected["object"] == fact["object"]
     fetched = (await seeded_client.get(f"/facts/{fact['id']}")).json()
     assert (fetched["version"], fetched["valid_from"]["value"]) == (fact["version"] + 1, "1992")
@@ -512,7 +502,7 @@ async def test_post_sources_registers_then_revises_and_lists_drifted_and_orphane
     alpha_id, beta_id = alpha.json()["id"], beta.json()["id"]
 
     before, head = await store.count(), await store.head_position()
-    revised = await seeded_client.post("/sources", json=memo(MEMO_V2), headers=h)
+    revised = await seeded_client.post("/sources", json=memo(MEMO_V2) | {"expected_version": 1}, headers=h)
     assert revised.status_code == 200, revised.text
     body = revised.json()
     assert body["source"]["version"] == 2
@@ -592,7 +582,12 @@ async def test_every_write_records_the_token_name_as_actor_with_the_reason_and_r
         ),
         await seeded_client.post(
             f"/facts/{fact['id']}/links",
-            json={"relation": "contradicts", "target_fact_id": other.json()["id"], "reason": "reason: link"},
+            json={
+                "relation": "contradicts",
+                "target_fact_id": other.json()["id"],
+                "expected_version": fact["version"] + 2,
+                "reason": "reason: link",
+            },
             headers=h,
         ),
         await seeded_client.post(

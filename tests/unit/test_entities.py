@@ -13,7 +13,7 @@ from archive.domain.entities import (
     evolve_entity,
     initial_entity_state,
 )
-from archive.domain.errors import InvalidCommand
+from archive.domain.errors import InvalidCommand, StaleVersion, VersionRequired
 from archive.domain.events import EntityRegistered, EntityRevised
 
 from .examples import AT, LATER, SOURCE_REGISTERED
@@ -55,7 +55,7 @@ def test_registering_the_same_entity_again_changes_nothing() -> None:
     [{"label": "Example Organisation for Cooperation"}, {"aliases": ("EO",)}, {"kind": "body"}],
 )
 def test_a_changed_entity_is_revised_with_the_new_values(change: dict[str, object]) -> None:
-    command = register(recorded_at=LATER, **change)
+    command = register(recorded_at=LATER, expected_version=1, **change)
     entity.given(REGISTERED).when(command).then(
         EntityRevised(
             entity_id="example-organisation",
@@ -65,6 +65,14 @@ def test_a_changed_entity_is_revised_with_the_new_values(change: dict[str, objec
             recorded_at=LATER,
         )
     )
+
+
+def test_a_change_to_an_existing_entity_needs_the_version_it_replaces() -> None:
+    entity.given(REGISTERED).when(register(recorded_at=LATER, label="Another Label")).then_raises(
+        VersionRequired, match="entity example-organisation exists \\(version 1\\)"
+    )
+    command = register(recorded_at=LATER, label="Another Label", expected_version=2)
+    entity.given(REGISTERED).when(command).then_raises(StaleVersion, match="at version 1, not 2")
 
 
 def test_the_state_follows_the_latest_revision() -> None:

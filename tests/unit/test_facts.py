@@ -20,6 +20,7 @@ from archive.domain.errors import (
     UnknownEntity,
     UnknownPredicate,
     UnknownSource,
+    VersionRequired,
 )
 from archive.domain.events import (
     Citation,
@@ -82,8 +83,11 @@ def record(
     rank: Rank = "normal",
     context: FactContext = CONTEXT,
     recorded_at: dt.datetime = AT,
+    expected_version: int | None = None,
 ) -> RecordFact:
-    return RecordFact(content, rank, citations or (MEMBERSHIP_CITATION,), context, recorded_at)
+    return RecordFact(
+        content, rank, citations or (MEMBERSHIP_CITATION,), context, recorded_at, expected_version
+    )
 
 
 def correct(changes: FactChanges, **overrides: Any) -> CorrectFact:
@@ -134,6 +138,7 @@ def link(**overrides: Any) -> LinkFact:
         "relation": "fulfils",
         "target_fact_id": OTHER_FACT_ID,
         "recorded_at": LATER,
+        "expected_version": 1,
         **overrides,
     }
     return LinkFact(**fields)
@@ -239,13 +244,40 @@ def test_recording_the_same_fact_with_the_same_citation_changes_nothing() -> Non
 
 
 def test_recording_the_same_fact_from_another_line_adds_that_citation() -> None:
-    fact.given(MEMBERSHIP_RECORDED).when(record(MEMBERSHIP, SECOND_CITATION, recorded_at=LATER)).then(
+    command = record(MEMBERSHIP, SECOND_CITATION, recorded_at=LATER, expected_version=1)
+    fact.given(MEMBERSHIP_RECORDED).when(command).then(
         FactCited(fact_id=MEMBERSHIP_ID, citation=SECOND_CITATION, recorded_at=LATER)
     )
 
 
+def test_adding_a_citation_to_an_existing_fact_needs_its_version() -> None:
+    fact.given(MEMBERSHIP_RECORDED).when(record(MEMBERSHIP, SECOND_CITATION)).then_raises(
+        VersionRequired, match="exists \\(version 1\\).*send expected_version 1"
+    )
+
+
+def test_adding_a_citation_on_a_stale_version_is_refused() -> None:
+    command = record(MEMBERSHIP, SECOND_CITATION, expected_version=0)
+    fact.given(MEMBERSHIP_RECORDED).when(command).then_raises(StaleVersion, match="at version 1, not 0")
+
+
+def test_a_fact_asked_for_as_new_that_exists_is_refused() -> None:
+    fact.given(MEMBERSHIP_RECORDED).when(record(expected_version=0)).then_raises(StaleVersion)
+
+
+def test_recording_an_existing_fact_again_unchanged_needs_no_version() -> None:
+    fact.given(MEMBERSHIP_RECORDED).when(record()).then()
+
+
 def test_only_the_citations_not_yet_present_are_added() -> None:
-    command = record(MEMBERSHIP, MEMBERSHIP_CITATION, SECOND_CITATION, THIRD_CITATION, recorded_at=LATER)
+    command = record(
+        MEMBERSHIP,
+        MEMBERSHIP_CITATION,
+        SECOND_CITATION,
+        THIRD_CITATION,
+        recorded_at=LATER,
+        expected_version=1,
+    )
     fact.given(MEMBERSHIP_RECORDED).when(command).then(
         FactCited(fact_id=MEMBERSHIP_ID, citation=SECOND_CITATION, recorded_at=LATER),
         FactCited(fact_id=MEMBERSHIP_ID, citation=THIRD_CITATION, recorded_at=LATER),
@@ -423,7 +455,7 @@ def test_the_state_of_a_recorded_fact() -> None:
 
 
 def test_a_cited_fact_has_one_more_citation() -> None:
-    fact.given(MEMBERSHIP_RECORDED).when(record(MEMBERSHIP, SECOND_CITATION)).then_state(
+    fact.given(MEMBERSHIP_RECORDED).when(record(MEMBERSHIP, SECOND_CITATION, expected_version=1)).then_state(
         version=2, citations=(MEMBERSHIP_CITATION, SECOND_CITATION)
     )
 
@@ -687,16 +719,46 @@ def test_linking_twice_changes_nothing() -> None:
     linked = FactLinked(
         fact_id=MEMBERSHIP_ID, relation="fulfils", target_fact_id=OTHER_FACT_ID, recorded_at=AT
     )
-    fact.given(MEMBERSHIP_RECORDED, linked).when(link()).then()
+    fact.given(MEMBERSHIP_RECORDED, linked).when(link(expected_version=2)).then()
+    fact.given(MEMBERSHIP_RECORDED, linked).when(link(expected_version=None)).then()
 
 
 def test_another_relation_to_the_same_target_is_a_new_link() -> None:
     linked = FactLinked(
         fact_id=MEMBERSHIP_ID, relation="fulfils", target_fact_id=OTHER_FACT_ID, recorded_at=AT
     )
-    fact.given(MEMBERSHIP_RECORDED, linked).when(link(relation="contradicts")).then_state(
+    command = link(relation="contradicts", expected_version=2)
+    fact.given(MEMBERSHIP_RECORDED, linked).when(command).then_state(
         version=3,
         links=(FactLink("fulfils", OTHER_FACT_ID), FactLink("contradicts", OTHER_FACT_ID)),
+    )
+
+
+def test_a_link_needs_the_version_it_was_decided_on() -> None:
+    fact.given(MEMBERSHIP_RECORDED).when(link(expected_version=None)).then_raises(
+        VersionRequired, match="would link it"
+    )
+    fact.given(MEMBERSHIP_RECORDED).when(link(expected_version=0)).then_raises(StaleVersion)
+
+
+def test_a_link_to_a_fact_that_does_not_exist_is_refused() -> None:
+    fact.given(MEMBERSHIP_RECORDED).when(link(target_exists=False)).then_raises(
+        FactNotFound, match="target fact"
+    )
+
+
+def test_a_supersedes_link_that_would_close_a_cycle_is_refused() -> None:
+    # The target already supersedes this fact (here down a chain of two): superseding it back is a cycle.
+    command = link(relation="supersedes", target_supersedes=frozenset({"a-middle-fact", MEMBERSHIP_ID}))
+    fact.given(MEMBERSHIP_RECORDED).when(command).then_raises(InvalidCommand, match="cycle")
+
+
+def test_a_supersedes_link_outside_any_cycle_is_recorded() -> None:
+    command = link(relation="supersedes", target_supersedes=frozenset({"a-middle-fact"}))
+    fact.given(MEMBERSHIP_RECORDED).when(command).then(
+        FactLinked(
+            fact_id=MEMBERSHIP_ID, relation="supersedes", target_fact_id=OTHER_FACT_ID, recorded_at=LATER
+        )
     )
 
 

@@ -13,7 +13,9 @@ from archive.domain.errors import (
     InvalidCommand,
     InvalidDate,
     SourceHashMismatch,
+    StaleVersion,
     UnknownSource,
+    VersionRequired,
 )
 from archive.domain.events import (
     CitationRecheck,
@@ -23,6 +25,8 @@ from archive.domain.events import (
     citation_id,
 )
 from archive.domain.sources import (
+    MAX_LINE_CHARS,
+    MAX_SOURCE_LINES,
     CitationRef,
     RegisterSource,
     SourceSnapshot,
@@ -222,6 +226,46 @@ def test_registering_the_same_bytes_again_changes_nothing() -> None:
     source.given(SOURCE_REGISTERED).when(register(recorded_at=LATER)).then()
 
 
+def test_new_bytes_for_an_existing_source_need_the_version_they_replace() -> None:
+    source.given(SOURCE_REGISTERED).when(register(REVISED_TEXT)).then_raises(
+        VersionRequired, match="source example-report exists \\(version 1\\).*expected_version 1"
+    )
+    source.given(SOURCE_REGISTERED).when(register(REVISED_TEXT, expected_version=0)).then_raises(
+        StaleVersion, match="at version 1, not 0"
+    )
+
+
+def test_a_stale_version_is_refused_even_for_the_same_bytes() -> None:
+    source.given(SOURCE_REGISTERED).when(register(expected_version=2)).then_raises(StaleVersion)
+
+
+def test_a_text_over_the_line_limit_is_refused_naming_the_limit() -> None:
+    text = "a line\n" * MAX_SOURCE_LINES  # MAX_SOURCE_LINES newlines make one line more
+    source.when(register(text)).then_raises(InvalidCommand, match=f"at most {MAX_SOURCE_LINES}")
+    source.when(register("a line\n" * (MAX_SOURCE_LINES - 1) + "last")).then(
+        SourceRegistered(
+            source_id=SOURCE_ID,
+            title="Example Report",
+            origin="invented for tests",
+            source_date="2011",
+            content_sha256=hashlib.sha256(
+                ("a line\n" * (MAX_SOURCE_LINES - 1) + "last").encode()
+            ).hexdigest(),
+            text="a line\n" * (MAX_SOURCE_LINES - 1) + "last",
+            line_count=MAX_SOURCE_LINES,
+            version=1,
+            recorded_at=AT,
+        )
+    )
+
+
+def test_a_line_over_the_length_limit_is_refused_naming_it() -> None:
+    text = "title\n" + "x" * (MAX_LINE_CHARS + 1)
+    source.when(register(text)).then_raises(InvalidCommand, match=f"line 2 .* at most {MAX_LINE_CHARS}")
+    [event] = source.when(register("title\n" + "x" * MAX_LINE_CHARS)).decided()
+    assert isinstance(event, SourceRegistered)
+
+
 def test_new_bytes_are_a_new_version_with_each_citation_rechecked() -> None:
     refs = (
         CitationRef(FACT_ID, TITLE_CITATION),
@@ -229,7 +273,9 @@ def test_new_bytes_are_a_new_version_with_each_citation_rechecked() -> None:
         CitationRef("fact-2", CHAIR_CITATION),
         CitationRef("fact-3", SUMMIT_CITATION),
     )
-    source.given(SOURCE_REGISTERED).when(register(REVISED_TEXT, recorded_at=LATER, citations=refs)).then(
+    source.given(SOURCE_REGISTERED).when(
+        register(REVISED_TEXT, recorded_at=LATER, citations=refs, expected_version=1)
+    ).then(
         SourceRevised(
             source_id=SOURCE_ID,
             content_sha256=REVISED_SHA,
@@ -250,7 +296,9 @@ def test_new_bytes_are_a_new_version_with_each_citation_rechecked() -> None:
 def test_a_quote_that_changed_by_one_letter_is_orphaned_not_matched_fuzzily() -> None:
     text = SOURCE_TEXT.replace("Organisation.", "Organization.")
     ref = CitationRef(FACT_ID, MEMBERSHIP_CITATION)
-    [event] = source.given(SOURCE_REGISTERED).when(register(text, citations=(ref,))).decided()
+    [event] = (
+        source.given(SOURCE_REGISTERED).when(register(text, citations=(ref,), expected_version=1)).decided()
+    )
     assert isinstance(event, SourceRevised)
     assert event.rechecks == (
         CitationRecheck(FACT_ID, citation_id(MEMBERSHIP_CITATION), "orphaned", None, None),
@@ -266,7 +314,7 @@ def test_versions_count_up_with_each_new_text() -> None:
         version=2,
         recorded_at=LATER,
     )
-    [event] = source.given(SOURCE_REGISTERED, second).when(register("third\n")).decided()
+    [event] = source.given(SOURCE_REGISTERED, second).when(register("third\n", expected_version=2)).decided()
     assert isinstance(event, SourceRevised)
     assert (event.version, event.line_count, event.rechecks) == (3, 2, ())
 
@@ -300,9 +348,9 @@ def test_a_naive_recorded_at_is_refused() -> None:
 
 def test_a_citation_into_another_source_cannot_be_rechecked_here() -> None:
     foreign = CitationRef(FACT_ID, msgspec.structs.replace(TITLE_CITATION, source_id="other-report"))
-    source.given(SOURCE_REGISTERED).when(register(REVISED_TEXT, citations=(foreign,))).then_raises(
-        InvalidCommand, match="points into 'other-report', not 'example-report'"
-    )
+    source.given(SOURCE_REGISTERED).when(
+        register(REVISED_TEXT, citations=(foreign,), expected_version=1)
+    ).then_raises(InvalidCommand, match="points into 'other-report', not 'example-report'")
 
 
 # -- evolve and snapshot
