@@ -68,8 +68,24 @@ async def compare_with_rebuild(
             continue
         only_live = sorted(set(rows) - set(rebuilt[name]), key=repr)
         only_rebuilt = sorted(set(rebuilt[name]) - set(rows), key=repr)
-        example = repr((only_live or only_rebuilt or [("order differs",)])[0])[:300]
+        example = _example((only_live or only_rebuilt or [("order differs",)])[0])
         differences.append(
             TableDifference(name, len(rows), len(rebuilt[name]), len(only_live), len(only_rebuilt), example)
         )
     return differences
+
+
+#: How much of each text value an example row shows: every column stays visible, however long a text.
+EXAMPLE_TEXT_CHARS = 60
+
+
+def _example(row: tuple[Any, ...]) -> str:
+    """One differing row for a person to read: each long text cut short, so no column is pushed out."""
+    return repr(
+        tuple(
+            value[:EXAMPLE_TEXT_CHARS] + "…"
+            if isinstance(value, str) and len(value) > EXAMPLE_TEXT_CHARS
+            else value
+            for value in row
+        )
+    )

@@ -43,7 +43,7 @@ async def test_a_read_model_row_changed_behind_the_projector_is_reported(
     assert "Forged Office" in roles.example  # the example is a live row, as forged
     fact_versions = next(d for d in differences if d.table == "fact_versions")
     assert fact_versions.only_live == fact_versions.only_rebuilt > 0
-    assert "'preferred'" in fact_versions.example
+    assert "'preferred'" in fact_versions.example  # every column shows, however long the row's texts
 
     result = archive("verify", database_url=seeded_database_url)
     assert result.returncode == 1
