@@ -7,7 +7,7 @@ UV := python3 -m uv
 endif
 RUN := $(UV) run --frozen
 
-.PHONY: install run serve seed test test-postgres test-store-tz check format bench clean
+.PHONY: install run serve seed test test-postgres test-store-tz check format bench coverage mutation clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -40,5 +40,22 @@ format: install
 bench: install
 	$(RUN) python -m bench --backend sqlite,postgres $(BENCH_ARGS)
 
+# Branch coverage of archive/ over the whole suite, the CLI's subprocesses included (pyproject's
+# [tool.coverage.run]); writes docs/coverage.md. Target: 85% of branches.
+coverage: install
+	rm -rf var/coverage && mkdir -p var/coverage
+	$(RUN) pytest --cov --cov-report= $(COVERAGE_ARGS)
+	$(RUN) coverage combine -q || true
+	$(RUN) coverage json -q -o var/coverage/coverage.json
+	$(RUN) coverage report --skip-covered --sort=cover | tail -n 25
+	$(RUN) python docs/coverage_summary.py var/coverage/coverage.json
+
+# Mutation testing of the core modules against their fast tests on SQLite (pyproject's [tool.mutmut]);
+# slow, so not part of CI: one worker, niced. Writes docs/mutation.md. MUTANTS narrows the run to
+# mutant names (globs), e.g. MUTANTS='archive.domain.time*'.
+mutation: install
+	env -u ARCHIVE_TEST_POSTGRES_URL nice -n 10 $(RUN) mutmut run --max-children 1 $(MUTANTS)
+	$(RUN) python docs/mutation_report.py
+
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var mutants .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,166 @@
+"""Write docs/mutation.md from the results of `mutmut run` (run by `make mutation`; see the Makefile).
+
+Reads `mutmut results --all true` (one `name: status` line per mutant) and, for each survivor, its diff
+from `mutmut show`. Scores are per module: killed (timeouts count as killed) over all mutants checked.
+`docs/mutation-baseline.json` holds the per-module counts of an earlier run, shown beside the new ones;
+`docs/mutation-notes.yaml` says why a surviving mutant is harmless (keyed by mutant name, or by module
+and a fragment of the changed line).
+
+    python docs/mutation_report.py [--baseline-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "docs" / "mutation.md"
+BASELINE = ROOT / "docs" / "mutation-baseline.json"
+NOTES = ROOT / "docs" / "mutation-notes.yaml"
+KILLED = {"killed", "timeout"}
+NOT_RUN = {"not checked", "skipped"}
+
+
+def mutmut(*args: str) -> str:
+    """Run mutmut in the project and return its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "mutmut", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def module_of(name: str) -> str:
+    """The module of a mutant name such as `archive.domain.time.x_holds_at__mutmut_3`."""
+    return name.split(".x")[0] if ".x" in name else name.rsplit(".", 1)[0]
+
+
+def read_results() -> dict[str, str]:
+    """Mutant name -> status."""
+    results = {}
+    for line in mutmut("results", "--all", "true").splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name.startswith("archive."):
+            results[name] = status.strip()
+    return results
+
+
+def counts(results: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per module: how many mutants had each status."""
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, status in results.items():
+        per[module_of(name)][status] += 1
+    return {module: dict(c) for module, c in sorted(per.items())}
+
+
+def score(c: dict[str, int]) -> tuple[int, int, float | None]:
+    """(killed, checked, killed/checked) for one module's counts."""
+    checked = sum(n for status, n in c.items() if status not in NOT_RUN)
+    killed = sum(n for status, n in c.items() if status in KILLED)
+    return killed, checked, (killed / checked if checked else None)
+
+
+def changed_lines(name: str) -> list[str]:
+    """The lines a mutant removes and adds."""
+    diff = mutmut("show", name).splitlines()
+    return [
+        line.rstrip()
+        for line in diff
+        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
+    ]
+
+
+def note_for(name: str, lines: list[str], notes: dict[str, Any]) -> str | None:
+    """Why a survivor is harmless, from the notes file: by exact name, or by module and line fragment."""
+    if name in notes.get("mutants", {}):
+        return str(notes["mutants"][name])
+    for rule in notes.get("patterns", []):
+        if module_of(name) == rule["module"] and any(rule["fragment"] in line for line in lines):
+            return str(rule["reason"])
+    return None
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline-out", type=Path, help="write these counts as a baseline file and stop")
+    args = parser.parse_args()
+    results = read_results()
+    if not results:
+        sys.exit("no mutmut results: run `mutmut run` first")
+    per_module = counts(results)
+    if args.baseline_out:
+        args.baseline_out.write_text(json.dumps(per_module, indent=1) + "\n", encoding="utf-8")
+        return
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.is_file() else {}
+    notes = yaml.safe_load(NOTES.read_text(encoding="utf-8")) if NOTES.is_file() else {}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+    out = [
+        "# Mutation testing",
+        "",
+        f"Written by `make mutation` on {dt.date.today().isoformat()} at commit {commit} (plus any",
+        "uncommitted changes in the tree). Configuration: `[tool.mutmut]` in pyproject.toml. Score: mutants",
+        "killed (a timeout counts as killed) over mutants checked; one no test reaches counts as not killed.",
+        f"Before: {baseline.get('_label', 'no baseline')}.",
+        "",
+        "| module | mutants | killed | survived | no tests | score | before |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    totals: Counter[str] = Counter()
+    for module, c in per_module.items():
+        killed, checked, value = score(c)
+        before = score(baseline[module])[2] if module in baseline else None
+        totals.update(c)
+        out.append(
+            f"| `{module}` | {checked} | {killed} | {c.get('survived', 0)} | {c.get('no tests', 0)} "
+            f"| {percent(value)} | {percent(before)} |"
+        )
+    killed, checked, value = score(dict(totals))
+    before_totals: Counter[str] = Counter()
+    for module, c in baseline.items():
+        if not module.startswith("_"):
+            before_totals.update(c)
+    before_value = score(dict(before_totals))[2] if before_totals else None
+    out.append(
+        f"| **all** | {checked} | {killed} | {totals.get('survived', 0)} | {totals.get('no tests', 0)} "
+        f"| {percent(value)} | {percent(before_value)} |"
+    )
+    out += ["", "## Surviving mutants", ""]
+    survivors = [n for n, s in sorted(results.items()) if s in {"survived", "no tests"}]
+    explained = 0
+    for module in per_module:
+        mine = [n for n in survivors if module_of(n) == module]
+        if not mine:
+            continue
+        out += [f"### `{module}`", ""]
+        for name in mine:
+            lines = changed_lines(name)
+            why = note_for(name, lines, notes)
+            explained += why is not None
+            out.append(f"- `{name.removeprefix(module + '.')}` ({results[name]})")
+            out += [f"  `{line.strip()[:150]}`" for line in lines[:2]]
+            out.append(f"  - why harmless: {why}" if why else "  - not yet explained")
+        out.append("")
+    out.insert(
+        out.index("## Surviving mutants") + 2,
+        f"{len(survivors)} survive; {explained} are explained as harmless below, the rest are not yet.\n",
+    )
+    REPORT.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"wrote {REPORT.relative_to(ROOT)}: {checked} mutants checked, score {percent(value)}")
+
+
+if __name__ == "__main__":
+    main()
