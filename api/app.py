@@ -1,10 +1,9 @@
-"""The application factory. All wiring is here: settings in, a Litestar app out; no module-level state."""
+"""The application factory: settings in, the archive built by `archive.bootstrap`, a Litestar app out."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -25,30 +24,23 @@ from api.deps import provide_archive, provide_engine, provide_queries, provide_s
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
 from api.web import template_config, web_csrf_config, web_route_handlers
-from archive.db import create_engine
-from archive.events import event_registry
-from archive.eventstore import EventStore
+from archive.bootstrap import build
 from archive.logging import configure_logging
-from archive.queries import ArchiveQueries
-from archive.seeding import SeedMarks
-from archive.services import Archive
 from archive.settings import Settings
-from archive.vocabulary import load_vocabulary
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API for `settings` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    engine = create_engine(settings.database_url, settings.lock_timeout_ms)
-    store = EventStore(engine, event_registry())
+    engine, store, commands, reads = build(settings)
     state = State(
         {
             "settings": settings,
             "engine": engine,
             "store": store,
-            "queries": ArchiveQueries(engine, store, SeedMarks(Path(settings.seeds_path))),
-            "archive": Archive(store, load_vocabulary()),
+            "queries": reads,
+            "archive": commands,
         }
     )
 

@@ -13,17 +13,17 @@ import msgspec
 from litestar import Request
 
 from api.auth import requires
-from api.schemas import (
+from api.requests import (
     ChangesIn,
     CitationIn,
     QualifiersIn,
     RecordFactRequest,
 )
+from archive.commands import Archive, CommandMeta, FactWritten
 from archive.domain.errors import UnknownSource
 from archive.domain.events import Citation, CitationRecheck, FactChanges, Qualifiers
 from archive.domain.facts import FactContent
-from archive.queries import ArchiveQueries, NotFound, SourceView
-from archive.services import Archive, CommandMeta, FactWritten
+from archive.reads import NotFound, Reads, SourceView
 from archive.tokens import Principal
 
 ARCHIVIST = [requires("archivist")]
@@ -47,7 +47,7 @@ def command_meta(request: Request[Any, Any, Any], principal: Principal, reason: 
     )
 
 
-async def resolve_citations(queries: ArchiveQueries, given: list[CitationIn]) -> list[Citation]:
+async def resolve_citations(queries: Reads, given: list[CitationIn]) -> list[Citation]:
     """Citations with their source's content hash (the current version's, when not given)."""
     resolved = []
     for c in given:
@@ -88,7 +88,7 @@ async def record_fact(
     request: Request[Any, Any, Any],
     data: RecordFactRequest,
     archive: Archive,
-    queries: ArchiveQueries,
+    queries: Reads,
     principal: Principal,
 ) -> FactWritten:
     """A record request (POST /facts, or the record form) through the command handler."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.commands import Archive
 from archive.eventstore import EventStore
-from archive.queries import ArchiveQueries
-from archive.services import Archive
+from archive.reads import Reads
 from archive.settings import Settings
 
 
@@ -29,9 +29,9 @@ def provide_store(state: State) -> EventStore:
     return store
 
 
-def provide_queries(state: State) -> ArchiveQueries:
+def provide_queries(state: State) -> Reads:
     """The read side."""
-    queries: ArchiveQueries = state.queries
+    queries: Reads = state.queries
     return queries
 
 

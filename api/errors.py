@@ -26,7 +26,7 @@ from archive.domain.errors import (
     VersionRequired,
 )
 from archive.eventstore import ConcurrencyError, LockTimeoutError
-from archive.queries import NotFound
+from archive.reads import NotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("api.errors")

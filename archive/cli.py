@@ -58,11 +58,11 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the HTTP API. Run `archive db upgrade` first: the server never migrates."""
     import uvicorn
 
-    from api.app import create_app
-
-    settings = _settings()
+    settings = _settings()  # refuses unusable settings here, with the variable's name
+    # The app is loaded by name: the archive package never imports the API that serves it.
     uvicorn.run(
-        create_app(settings),
+        "api.app:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
@@ -117,14 +117,10 @@ def verify(chain_only: bool) -> None:
 
 def _archive_for(settings: Settings) -> tuple[Any, Any]:
     """An engine and the archive's command side on it (the caller disposes of the engine)."""
-    from archive.db import create_engine
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
-    from archive.services import Archive
-    from archive.vocabulary import load_vocabulary
+    from archive.bootstrap import build
 
-    engine = create_engine(settings.database_url, settings.lock_timeout_ms)
-    return engine, Archive(EventStore(engine, event_registry()), load_vocabulary())
+    wired = build(settings)
+    return wired.engine, wired.commands
 
 
 @main.command()
@@ -174,11 +170,8 @@ def coverage(path: Path | None) -> None:
     """
     from sqlalchemy import select
 
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
     from archive.logging import configure_logging
     from archive.projections.sources import sources_table
-    from archive.queries import ArchiveQueries
     from archive.seeding import SeedError, SeedMarks
 
     settings = _settings()
@@ -190,9 +183,12 @@ def coverage(path: Path | None) -> None:
         raise click.UsageError(str(error)) from None
 
     async def scan() -> tuple[list[Any], set[str]]:
-        engine, _ = _archive_for(settings)
+        from archive.bootstrap import wire
+        from archive.db import create_engine
+
+        engine = create_engine(settings.database_url, settings.lock_timeout_ms)
         try:
-            queries = ArchiveQueries(engine, EventStore(engine, event_registry()), marks)
+            queries = wire(engine, marks).reads
             async with engine.connect() as conn:
                 source_ids = sorted((await conn.execute(select(sources_table.c.source_id))).scalars())
             reports = [await queries.source_coverage(source_id) for source_id in source_ids]

@@ -15,21 +15,14 @@ from typing import Any
 import msgspec
 import yaml
 
+from archive.commands import Archive, CommandMeta, FactInput, IngestError
 from archive.coverage import Mark
 from archive.domain.errors import DomainError
 from archive.domain.events import Citation, LinkRelation, Modality, Qualifiers, Rank
 from archive.domain.facts import FactContent, fact_id_for
 from archive.domain.sources import sha256_hex, split_lines, verify_quote
+from archive.domain.streams import entity_stream, fact_stream, source_stream
 from archive.projections import sources as source_rows
-from archive.services import (
-    Archive,
-    CommandMeta,
-    FactInput,
-    IngestError,
-    entity_stream,
-    fact_stream,
-    source_stream,
-)
 
 SEED_ACTOR = "seed"
 

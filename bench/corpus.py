@@ -124,8 +124,8 @@ def _fact_content(f: Fact) -> Any:
 
 def fact_inputs(numbers: range, sha: str) -> list[Any]:
     """`FactInput`s for Archive.ingest_facts."""
+    from archive.commands import FactInput
     from archive.domain.events import Citation
-    from archive.services import FactInput
 
     items = []
     for n in numbers:

@@ -41,14 +41,12 @@ class OursIngest(Worker):
     """Archive.ingest_facts, 2000 facts a call (each batch's source is registered first, untimed)."""
 
     async def setup(self) -> dict[str, Any]:
+        from archive.bootstrap import wire
+        from archive.commands import CommandMeta
         from archive.db import create_engine
-        from archive.events import event_registry
-        from archive.eventstore import EventStore
-        from archive.services import Archive, CommandMeta
-        from archive.vocabulary import load_vocabulary
 
         self.engine = create_engine(self.config["url"])
-        self.archive = Archive(EventStore(self.engine, event_registry()), load_vocabulary())
+        self.archive = wire(self.engine).commands
         self.meta = CommandMeta(actor="bench", reason="synthetic corpus")
         started = time.perf_counter()
         async with self.archive.transaction() as tx:
@@ -165,12 +163,11 @@ class OursRebuild(Worker):
     """archive.projections.rebuild.rebuild: clear every read model, replay read_all in pages of 2000."""
 
     async def run(self) -> dict[str, Any]:
+        from archive.bootstrap import event_registry, load_vocabulary
         from archive.db import create_engine
-        from archive.events import event_registry
         from archive.eventstore import EventStore
         from archive.projections.rebuild import rebuild
         from archive.projections.runner import Projector
-        from archive.vocabulary import load_vocabulary
 
         engine = create_engine(self.config["url"])
         try:

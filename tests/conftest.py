@@ -18,14 +18,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry, wire
+from archive.commands import Archive
 from archive.db import create_engine
-from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.migrations import upgrade
 from archive.seeding import Seeder
-from archive.services import Archive
 from archive.settings import normalise_database_url
-from archive.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -109,7 +108,7 @@ def seed_corpus(url: str, seeds: Path = SEEDS) -> None:
 
 def make_archive(engine: AsyncEngine) -> Archive:
     """The archive's command side on `engine`."""
-    return Archive(EventStore(engine, event_registry()), load_vocabulary())
+    return wire(engine).commands
 
 
 @pytest.fixture(scope="session")

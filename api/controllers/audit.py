@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.auth import reads_guard, requires
 from api.errors import AUDIT_PROBLEMS, READ_PROBLEMS
 from api.params import Limit, Offset, bad_parameter, record_time
-from archive.audit import Diff, EventPage, diff, events_page
 from archive.eventstore import EventStore, VerifyReport
-from archive.queries import ArchiveQueries, CitationPage
+from archive.reads import CitationPage, Diff, EventPage, Reads
+from archive.reads.log import diff, events_page
 
 AUDITOR = [requires("auditor")]
 
@@ -97,7 +97,7 @@ class CitationsController(Controller):
     )
     async def citations(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         citation_state: Annotated[
             Literal["verified", "drifted", "orphaned"], QueryParameter(name="state", description="The state.")
         ] = "drifted",

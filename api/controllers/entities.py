@@ -22,7 +22,7 @@ from api.params import (
     record_time,
 )
 from archive.domain.vocabulary import ENTITY_KINDS
-from archive.queries import ArchiveQueries, EntityPage, EntityView, FactPage, RankFilter
+from archive.reads import EntityPage, EntityView, FactPage, RankFilter, Reads
 
 
 class EntitiesController(Controller):
@@ -35,7 +35,7 @@ class EntitiesController(Controller):
     @get(operation_id="listEntities", responses=READ_PROBLEMS, summary="Search the entity registry")
     async def list_entities(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         q: Annotated[
             str | None, QueryParameter(max_length=200, description="Part of a label or alias.")
         ] = None,
@@ -49,9 +49,7 @@ class EntitiesController(Controller):
         return await queries.entities(q, kind, limit, offset)
 
     @get("/{entity_id:str}", operation_id="getEntity", responses=ITEM_PROBLEMS, summary="One entity")
-    async def get_entity(
-        self, queries: NamedDependency[ArchiveQueries], entity_id: FromPath[str]
-    ) -> EntityView:
+    async def get_entity(self, queries: NamedDependency[Reads], entity_id: FromPath[str]) -> EntityView:
         """An entity's kind, label and aliases."""
         return await queries.entity(entity_id)
 
@@ -63,7 +61,7 @@ class EntitiesController(Controller):
     )
     async def relations(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         entity_id: FromPath[str],
         valid_at: ValidAt = None,
         as_of: AsOf = None,

@@ -29,7 +29,7 @@ from api.params import (
     partial_date,
     record_time,
 )
-from api.schemas import (
+from api.requests import (
     NO_NUL,
     CorrectionRequest,
     LinkRequest,
@@ -37,8 +37,8 @@ from api.schemas import (
     RecordFactRequest,
     RetractionRequest,
 )
-from archive.queries import (
-    ArchiveQueries,
+from archive.commands import Archive
+from archive.reads import (
     FactFilter,
     FactHistory,
     FactPage,
@@ -46,8 +46,8 @@ from archive.queries import (
     ModalityFilter,
     Provenance,
     RankFilter,
+    Reads,
 )
-from archive.services import Archive
 from archive.tokens import Principal
 
 EntityId = Annotated[str | None, QueryParameter(max_length=200)]
@@ -69,7 +69,7 @@ class FactsController(Controller):
     @get(operation_id="searchFacts", responses=READ_PROBLEMS, summary="Search facts")
     async def search(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         subject: EntityId = None,
         object: EntityId = None,
         entity: EntityId = None,
@@ -116,7 +116,7 @@ class FactsController(Controller):
     )
     async def get_fact(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         fact_id: FromPath[str],
         as_of: AsOf = None,
         accept_datetime: AcceptDatetime = None,
@@ -132,7 +132,7 @@ class FactsController(Controller):
         responses=ITEM_PROBLEMS,
         summary="Every event of a fact",
     )
-    async def history(self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]) -> FactHistory:
+    async def history(self, queries: NamedDependency[Reads], fact_id: FromPath[str]) -> FactHistory:
         """Each event: position, type, version, record time, actor, reason and data."""
         return await queries.fact_history(fact_id)
 
@@ -142,9 +142,7 @@ class FactsController(Controller):
         responses=ITEM_PROBLEMS,
         summary="Where a fact comes from",
     )
-    async def provenance(
-        self, queries: NamedDependency[ArchiveQueries], fact_id: FromPath[str]
-    ) -> Provenance:
+    async def provenance(self, queries: NamedDependency[Reads], fact_id: FromPath[str]) -> Provenance:
         """Fact → events → citations → the source's lines, its sha256 and each citation's state."""
         return await queries.provenance(fact_id)
 
@@ -165,7 +163,7 @@ class FactsController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[RecordFactRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Response[FactView]:
         """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing)."""
@@ -188,7 +186,7 @@ class FactsController(Controller):
         fact_id: FactId,
         data: JSONBody[CorrectionRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> FactView:
         """New values with a reason code, a justification and evidence citations (needed for any value)."""
@@ -217,7 +215,7 @@ class FactsController(Controller):
         fact_id: FactId,
         data: JSONBody[RetractionRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> FactView:
         """The archive stops asserting the fact; it stays visible with rank=all, status retracted."""
@@ -245,7 +243,7 @@ class FactsController(Controller):
         fact_id: FactId,
         data: JSONBody[RankRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> FactView:
         """preferred, normal or deprecated, with a justification."""
@@ -273,7 +271,7 @@ class FactsController(Controller):
         fact_id: FactId,
         data: JSONBody[LinkRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> FactView:
         """This fact fulfils, contradicts or supersedes the target fact; a supersedes cycle is refused."""

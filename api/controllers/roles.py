@@ -20,7 +20,7 @@ from api.params import (
     partial_date,
     record_time,
 )
-from archive.queries import ArchiveQueries, FactPage, ModalityFilter, RankFilter, RolePage
+from archive.reads import FactPage, ModalityFilter, RankFilter, Reads, RolePage
 
 EntityId = Annotated[str | None, QueryParameter(max_length=200)]
 
@@ -35,7 +35,7 @@ class RolesController(Controller):
     @get(operation_id="listRoles", responses=READ_PROBLEMS, summary="Who held which office, when")
     async def roles(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         holder: EntityId = None,
         office: Annotated[
             str | None, QueryParameter(max_length=200, description="An office id or label.")
@@ -78,7 +78,7 @@ class TimelineController(Controller):
     @get(operation_id="getTimeline", responses=ITEM_PROBLEMS, summary="Dated facts in order of valid time")
     async def timeline(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         entity: EntityId = None,
         from_: Annotated[str | None, QueryParameter(name="from", description="A partial date.")] = None,
         to: Annotated[str | None, QueryParameter(description="A partial date.")] = None,

@@ -13,11 +13,11 @@ from api.auth import reads_guard
 from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import Limit, Offset
-from api.schemas import SourceRequest
+from api.requests import SourceRequest
+from archive.commands import Archive
 from archive.coverage import SourceCoverage
 from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
-from archive.queries import ArchiveQueries, SourceLineView, SourcePage, SourceView, source_view
-from archive.services import Archive
+from archive.reads import Reads, SourceLineView, SourcePage, SourceView, source_view
 from archive.tokens import Principal
 
 SOURCE_WRITE_RESPONSES = {
@@ -38,15 +38,13 @@ class SourcesController(Controller):
 
     @get(operation_id="listSources", responses=READ_PROBLEMS, summary="Every source document")
     async def list_sources(
-        self, queries: NamedDependency[ArchiveQueries], limit: Limit = 50, offset: Offset = 0
+        self, queries: NamedDependency[Reads], limit: Limit = 50, offset: Offset = 0
     ) -> SourcePage:
         """Sources in id order, with title, date, sha256 of their bytes and line count."""
         return await queries.sources(limit, offset)
 
     @get("/{source_id:str}", operation_id="getSource", responses=ITEM_PROBLEMS, summary="One source document")
-    async def get_source(
-        self, queries: NamedDependency[ArchiveQueries], source_id: FromPath[str]
-    ) -> SourceView:
+    async def get_source(self, queries: NamedDependency[Reads], source_id: FromPath[str]) -> SourceView:
         """A source's record, including the sha256 of its bytes and its version."""
         return await queries.source(source_id)
 
@@ -58,7 +56,7 @@ class SourcesController(Controller):
     )
     async def get_line(
         self,
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         source_id: FromPath[str],
         n: Annotated[int, PathParameter(ge=1, description="The 1-based line number.")],
     ) -> SourceLineView:
@@ -72,9 +70,7 @@ class SourcesController(Controller):
         responses=ITEM_PROBLEMS,
         summary="The sentences no fact cites and no mark explains",
     )
-    async def get_coverage(
-        self, queries: NamedDependency[ArchiveQueries], source_id: FromPath[str]
-    ) -> SourceCoverage:
+    async def get_coverage(self, queries: NamedDependency[Reads], source_id: FromPath[str]) -> SourceCoverage:
         """Every sentence of the source that no active fact's citation quotes and no "no fact here" mark
         explains (the same answer as `archive coverage`), and the marks whose words are gone."""
         return await queries.source_coverage(source_id)
@@ -97,7 +93,7 @@ class SourcesController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[SourceRequest],
         archive: NamedDependency[Archive],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Response[SourceWritten]:
         """201 for a new source; 200 for a new version (with each citation re-checked) or the same text."""

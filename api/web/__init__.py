@@ -40,7 +40,7 @@ from api.web.rendering import (
     template_config,
 )
 from archive.domain.errors import DomainError
-from archive.queries import NotFound
+from archive.reads import NotFound
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 

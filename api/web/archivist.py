@@ -22,11 +22,11 @@ from api.web.pages import entity_choices
 from api.web.quotes import segments
 from api.web.rendering import page
 from api.web.windows import AroundLine, FirstLine, line_window
+from archive.commands import Archive, FactWritten
 from archive.domain.errors import DomainError, StaleVersion
 from archive.domain.events import Modality, Rank, ReasonCode
 from archive.eventstore import ConcurrencyError
-from archive.queries import ArchiveQueries, FactView, NotFound
-from archive.services import Archive, FactWritten
+from archive.reads import FactView, NotFound, Reads
 from archive.tokens import Principal
 
 ARCHIVIST = [page_requires("archivist")]
@@ -63,7 +63,7 @@ class RecordController(Controller):
     async def form(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         source_id: FromPath[str],
         from_: FirstLine = None,
         line: AroundLine = None,
@@ -75,7 +75,7 @@ class RecordController(Controller):
     async def record(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         source_id: FromPath[str],
     ) -> Redirect | Template:
@@ -97,7 +97,7 @@ class RecordController(Controller):
     @staticmethod
     async def _render(
         request: Request[Any, Any, Any],
-        queries: ArchiveQueries,
+        queries: Reads,
         source_id: str,
         form: dict[str, str],
         error: str | None,
@@ -140,7 +140,7 @@ class EditController(Controller):
     async def form(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         fact_id: FromPath[str],
     ) -> Template:
         """The fact as it stands, and the three forms, each naming the version it was decided against."""
@@ -150,7 +150,7 @@ class EditController(Controller):
     async def correct(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         fact_id: FromPath[str],
     ) -> Redirect | Template:
@@ -175,7 +175,7 @@ class EditController(Controller):
     async def retract(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         fact_id: FromPath[str],
     ) -> Redirect | Template:
@@ -199,7 +199,7 @@ class EditController(Controller):
     async def rerank(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         fact_id: FromPath[str],
     ) -> Redirect | Template:
@@ -222,7 +222,7 @@ class EditController(Controller):
     async def _refused(
         self,
         request: Request[Any, Any, Any],
-        queries: ArchiveQueries,
+        queries: Reads,
         fact_id: str,
         action: str,
         form: dict[str, str],
@@ -248,7 +248,7 @@ class EditController(Controller):
     @staticmethod
     async def _render(
         request: Request[Any, Any, Any],
-        queries: ArchiveQueries,
+        queries: Reads,
         fact_id: str,
         *,
         action: str | None = None,

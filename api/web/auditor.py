@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.web.auth import page_requires
 from api.web.pages import read_controls
 from api.web.rendering import page
-from archive.audit import Diff, diff, events_page
 from archive.eventstore import EventStore
+from archive.reads import Diff
+from archive.reads.log import diff, events_page
 
 LOG_PAGE = 50
 DIFF_PAGE = 100

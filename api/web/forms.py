@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from api.schemas import CorrectionRequest, RankRequest, RecordFactRequest, RetractionRequest
+from api.requests import CorrectionRequest, RankRequest, RecordFactRequest, RetractionRequest
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """The reading pages: search, a fact, an entity (with its timeline), a source. Every read goes through
-`ArchiveQueries`, the same read service as the JSON API."""
+`Reads`, the same read service as the JSON API."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from api.web.quotes import Segment, quote_ranges, segments
 from api.web.rendering import is_htmx, page
 from api.web.timeline_svg import TimelineChart, contested_groups, layout, valid_time_order
 from api.web.windows import AroundLine, FirstLine, LineWindow, line_window
+from archive.commands import Archive
 from archive.domain.time import PartialDate
-from archive.queries import (
-    ArchiveQueries,
+from archive.reads import (
     CitationStateView,
     CitationView,
     EntityView,
@@ -31,9 +31,9 @@ from archive.queries import (
     ModalityFilter,
     NotFound,
     RankFilter,
+    Reads,
     SourceView,
 )
-from archive.services import Archive
 
 PAGE_SIZE = 50
 MAX_CHART_ROWS = 80
@@ -111,7 +111,7 @@ class DocumentLine(msgspec.Struct, frozen=True):
     highlighted: bool
 
 
-async def cited_lines(queries: ArchiveQueries, fact: FactView) -> list[CitationDisplay]:
+async def cited_lines(queries: Reads, fact: FactView) -> list[CitationDisplay]:
     """Each citation of `fact` with its source lines, the quote highlighted."""
     texts: dict[str, tuple[SourceView, list[str]] | None] = {}
     shown = []
@@ -139,7 +139,7 @@ async def cited_lines(queries: ArchiveQueries, fact: FactView) -> list[CitationD
     return shown
 
 
-async def all_facts(queries: ArchiveQueries, criteria: FactFilter) -> list[FactView]:
+async def all_facts(queries: Reads, criteria: FactFilter) -> list[FactView]:
     """Every fact matching `criteria`, read page by page."""
     found: list[FactView] = []
     while True:
@@ -149,7 +149,7 @@ async def all_facts(queries: ArchiveQueries, criteria: FactFilter) -> list[FactV
             return found
 
 
-async def entity_choices(queries: ArchiveQueries) -> list[EntityView]:
+async def entity_choices(queries: Reads) -> list[EntityView]:
     """Entities offered as suggestions in entity fields (the first page of the registry)."""
     return (await queries.entities(None, None, READ_PAGE, 0)).items
 
@@ -174,7 +174,7 @@ class SearchController(Controller):
     async def search(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         q: Text = None,
         entity: Text = None,
@@ -234,7 +234,7 @@ class SearchController(Controller):
         )
 
     @staticmethod
-    async def _entity(queries: ArchiveQueries, text: str) -> tuple[str | None, list[EntityView]]:
+    async def _entity(queries: Reads, text: str) -> tuple[str | None, list[EntityView]]:
         """An entity id for what was typed: an id, or a label or alias naming exactly one entity."""
         if not text:
             return None, []
@@ -260,7 +260,7 @@ class FactPageController(Controller):
     async def fact(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         fact_id: FromPath[str],
         as_of: Text = None,
         done: Annotated[str | None, QueryParameter(max_length=40)] = None,
@@ -286,7 +286,7 @@ class FactPageController(Controller):
         )
 
     @staticmethod
-    async def _linked(queries: ArchiveQueries, fact: FactView) -> dict[str, FactView]:
+    async def _linked(queries: Reads, fact: FactView) -> dict[str, FactView]:
         """The facts this one links to, by id (a link to a missing fact is shown as its id)."""
         linked = {}
         for link in fact.links:
@@ -326,7 +326,7 @@ class EntityPagesController(Controller):
     async def entities(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         q: Text = None,
         offset: Offset = 0,
     ) -> Template:
@@ -338,7 +338,7 @@ class EntityPagesController(Controller):
     async def entity(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         archive: NamedDependency[Archive],
         entity_id: FromPath[str],
         valid_at: Text = None,
@@ -385,9 +385,7 @@ class EntityPagesController(Controller):
         )
 
     @staticmethod
-    async def _all_relations(
-        queries: ArchiveQueries, entity_id: str, as_of: datetime | None
-    ) -> list[FactView]:
+    async def _all_relations(queries: Reads, entity_id: str, as_of: datetime | None) -> list[FactView]:
         found: list[FactView] = []
         while True:
             batch = await queries.relations(entity_id, None, as_of, "all", READ_PAGE, len(found))
@@ -402,9 +400,7 @@ class SourcePagesController(Controller):
     path = "/sources"
 
     @get("/", name="web:sources")
-    async def sources(
-        self, request: Request[Any, Any, Any], queries: NamedDependency[ArchiveQueries]
-    ) -> Template:
+    async def sources(self, request: Request[Any, Any, Any], queries: NamedDependency[Reads]) -> Template:
         """Every source document."""
         return page(request, "sources.html", sources=(await queries.sources(READ_PAGE, 0)).items)
 
@@ -412,7 +408,7 @@ class SourcePagesController(Controller):
     async def source(
         self,
         request: Request[Any, Any, Any],
-        queries: NamedDependency[ArchiveQueries],
+        queries: NamedDependency[Reads],
         source_id: FromPath[str],
         fact: Annotated[str | None, QueryParameter(max_length=64)] = None,
         from_: FirstLine = None,
@@ -442,7 +438,7 @@ class SourcePagesController(Controller):
 
 
 async def flagged_citations(
-    queries: ArchiveQueries, source_id: str, known: dict[str, FactView]
+    queries: Reads, source_id: str, known: dict[str, FactView]
 ) -> list[FlaggedCitation]:
     """The citations into this source that a new version left drifted or orphaned, with their facts.
 

@@ -22,7 +22,7 @@ from typing import Literal
 import msgspec
 
 from archive.domain.time import PartialDate, parse_partial_date
-from archive.queries import DateValue, FactView
+from archive.reads import DateValue, FactView
 
 ShapeKind = Literal["fuzzy-band", "core", "open-start", "open-end", "point-day"]
 Fill = Literal["rise", "fall", "solid", "point"]

@@ -61,8 +61,8 @@ class Sample:
 
 class Ours:
     def __init__(self, url: str) -> None:
+        from archive.bootstrap import event_registry
         from archive.db import create_engine
-        from archive.events import event_registry
         from archive.eventstore import EventStore
 
         self.engine = create_engine(url)
@@ -347,12 +347,10 @@ async def run_correction_case(dbs: Databases, results: Results, seconds: float, 
     fact's state, the cited source's current text (to verify the quote), decides, appends one event,
     and projects it into every read model, in one transaction.
     """
+    from archive.bootstrap import wire
+    from archive.commands import CommandMeta
     from archive.db import create_engine
     from archive.domain.events import Citation, FactChanges
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
-    from archive.services import Archive, CommandMeta
-    from archive.vocabulary import load_vocabulary
     from bench.worker import OursIngest
 
     url = await asyncio.to_thread(dbs.create, "correct")
@@ -363,7 +361,7 @@ async def run_correction_case(dbs: Databases, results: Results, seconds: float, 
     await loader.close()
 
     engine = create_engine(url)
-    archive = Archive(EventStore(engine, event_registry()), load_vocabulary())
+    archive = wire(engine).commands
     meta = CommandMeta(actor="bench", reason="correction benchmark")
     versions: dict[int, int] = {}
     shas: dict[int, str] = {}

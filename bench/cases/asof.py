@@ -5,7 +5,7 @@ Archive.correct_fact, the peer through its aggregate's `correct` and `save`), so
 two versions and the instant `as_of`, taken just before the corrections, names the superseded one.
 
 Measured, interleaved, on the same database:
-- ours-view: `ArchiveQueries.fact(fact_id, as_of)`, what GET /facts/{id}?as_of= returns (the version
+- ours-view: `Reads.fact(fact_id, as_of)`, what GET /facts/{id}?as_of= returns (the version
   row, the entity labels, the citation states, built into a FactView);
 - ours-version_at: `fact_versions.version_at` alone (the single as-of statement, through SQLAlchemy);
 - raw: the one statement ours-view sends, compiled for the bare driver (asyncpg / aiosqlite), rows only;
@@ -35,19 +35,17 @@ def sample_numbers(total: int, k: int = SAMPLE) -> list[int]:
 
 async def prepare_history(dbs: Databases, url: str, peer_db: str, total: int) -> datetime:
     """Correct the sampled facts once, in ours and in the peer; return an instant before the corrections."""
+    from archive.bootstrap import wire
+    from archive.commands import CommandMeta
     from archive.db import create_engine
     from archive.domain.events import Citation, FactChanges
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
-    from archive.services import Archive, CommandMeta
-    from archive.vocabulary import load_vocabulary
     from bench.peer import PeerArchive, peer_id
 
     numbers = sample_numbers(total)
     as_of = datetime.now(UTC)
     await asyncio.sleep(0.01)
     engine = create_engine(url)
-    archive = Archive(EventStore(engine, event_registry()), load_vocabulary())
+    archive = wire(engine).commands
     meta = CommandMeta(actor="bench", reason="history for as-of queries")
     shas: dict[int, str] = {}
     try:
@@ -87,14 +85,14 @@ async def prepare_history(dbs: Databases, url: str, peer_db: str, total: int) ->
 
 
 class RawAsOf:
-    """The statement ArchiveQueries.fact issues, with the bare driver."""
+    """The statement Reads.fact issues, with the bare driver."""
 
     def __init__(self, backend: str, dsn: str) -> None:
         self.backend = backend
         self.dsn = dsn
 
     async def open(self, statement: str, parameters: Sequence[Any], fact_id: str, as_of: Any) -> None:
-        """`statement` and `parameters`: what ArchiveQueries.fact sent to the driver for `fact_id`, `as_of`.
+        """`statement` and `parameters`: what Reads.fact sent to the driver for `fact_id`, `as_of`.
 
         Raw runs that very statement (one: version, citations, labels), so it pays for the same query
         but not for SQLAlchemy, the pool or the view; the positions of the fact id and the moment in
@@ -175,17 +173,15 @@ async def _one_size(
     label: str,
 ) -> dict[str, list[float]]:
     """Latencies (ms) of each implementation at one corpus size."""
+    from archive.bootstrap import wire
     from archive.db import create_engine
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
     from archive.projections import fact_versions
-    from archive.queries import ArchiveQueries
     from bench.peer import PeerArchive, peer_id
 
     numbers = sample_numbers(total)
     ids = {n: corpus.fact_id(n) for n in numbers}
     engine = create_engine(url)
-    queries_api = ArchiveQueries(engine, EventStore(engine, event_registry()))
+    queries_api = wire(engine).reads
     raw = await open_raw_as_of(dbs.backend, queries_api, dsn, ids[numbers[0]], as_of)
     app = PeerArchive(dbs.peer_env(peer_db))
     rng = random.Random(total)

@@ -91,7 +91,7 @@ def _years(total: int) -> list[int]:
 
 
 class RawRoles:
-    """The statements ArchiveQueries.roles issues for ?valid_at=YEAR (count, one page, labels).
+    """The statements Reads.roles issues for ?valid_at=YEAR (count, one page, labels).
 
     The valid-time conditions, the opt-in term and the order are `valid_during`, `OPT_IN_VALID_TIME_INDEX`
     and `VALID_TIME_ORDER` of `archive.projections.roles`, spelled as ix_roles_current_valid_time is
@@ -121,7 +121,7 @@ class RawRoles:
             total = conn.execute(
                 f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where})", params
             ).fetchone()[0]
-            if total == 0:  # as ArchiveQueries: no page past the end, and no labels for no rows
+            if total == 0:  # as Reads: no page past the end, and no labels for no rows
                 return 0
             rows = conn.execute(
                 f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
@@ -161,18 +161,14 @@ async def _latencies(
     ids = [corpus.fact_id(n) for n in numbers]
     years = _years(total)
     server = Server(url, workers)
+    from archive.bootstrap import wire
     from archive.db import create_engine
-    from archive.events import event_registry
-    from archive.eventstore import EventStore
-    from archive.queries import ArchiveQueries
 
     engine = create_engine(url)
     raw: RawAsOf | None = None
     try:
         await asyncio.to_thread(server.wait_ready)
-        raw = await open_raw_as_of(
-            dbs.backend, ArchiveQueries(engine, EventStore(engine, event_registry())), dsn, ids[0], as_of
-        )
+        raw = await open_raw_as_of(dbs.backend, wire(engine).reads, dsn, ids[0], as_of)
         roles_raw = RawRoles(raw)
         stamp = as_of.isoformat().replace("+00:00", "Z")
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:

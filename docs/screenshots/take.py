@@ -18,13 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from archive.bootstrap import wire  # noqa: E402
 from archive.db import create_engine  # noqa: E402
-from archive.events import event_registry  # noqa: E402
-from archive.eventstore import EventStore  # noqa: E402
 from archive.migrations import upgrade  # noqa: E402
 from archive.seeding import Seeder  # noqa: E402
-from archive.services import Archive  # noqa: E402
-from archive.vocabulary import load_vocabulary  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -34,7 +31,7 @@ VIEWPORT = {"width": 1280, "height": 860}
 async def _seed(url: str) -> None:
     engine = create_engine(url)
     try:
-        await Seeder(Archive(EventStore(engine, event_registry()), load_vocabulary()), ROOT / "seeds").run()
+        await Seeder(wire(engine).commands, ROOT / "seeds").run()
     finally:
         await engine.dispose()
 

@@ -13,7 +13,7 @@ import pytest
 from api.web.quotes import quote_ranges, segments
 from api.web.timeline_svg import contested_groups, layout
 from archive.domain.sources import split_lines
-from archive.queries import DateValue, EntityRef, FactView, LinkView, QualifiersView
+from archive.reads import DateValue, EntityRef, FactView, LinkView, QualifiersView
 from tests.conftest import SEEDS
 
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
 from archive.db import create_engine
-from archive.events import event_registry
 from archive.eventstore import EventStore, events_table
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
 from archive.migrations import upgrade

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, FactChanges
 from archive.domain.facts import FactState
 from archive.eventstore import ReplayedEvent, events_table
@@ -23,7 +24,6 @@ from archive.projections.checkpoints import checkpoints_table
 from archive.projections.rebuild import rebuild
 from archive.projections.runner import READ_MODEL_TABLES, Projector
 from archive.projections.sources import sources_table
-from archive.services import Archive, CommandMeta
 
 META = CommandMeta(actor="tester", reason="test")
 TABLES: dict[str, Table] = {**READ_MODEL_TABLES, checkpoints_table.name: checkpoints_table}

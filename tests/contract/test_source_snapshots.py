@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from archive import services
+from archive.commands import Archive, CommandMeta
+from archive.commands import facts as fact_commands
 from archive.domain.events import Citation
 from archive.domain.facts import FactContent
-from archive.services import Archive, CommandMeta
 
 META = CommandMeta(actor="tester", reason="test")
 LINES = 10
@@ -20,7 +20,7 @@ async def test_cached_source_texts_stay_within_the_line_budget(
 ) -> None:
     # An ingest cites a new source every batch: a cache bounded only by the number of versions kept
     # every long text it had seen, up to 60 MB for the bench's 2000-line registers.
-    monkeypatch.setattr(services, "SNAPSHOT_CACHE_LINES", 2 * LINES + 5)
+    monkeypatch.setattr(fact_commands, "SNAPSHOT_CACHE_LINES", 2 * LINES + 5)
     for n in range(6):
         text = "\n".join(f"Register {n}, line {i}: Kazakhstan is a member of the OSCE." for i in range(LINES))
         await seeded_archive.register_source(

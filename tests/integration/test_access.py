@@ -20,7 +20,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.events import event_registry
+from archive.bootstrap import event_registry
 from archive.eventstore import EventStore
 from archive.logging import configure_logging
 from archive.settings import Settings

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.events import event_registry
+from archive.bootstrap import event_registry
 from archive.eventstore import EventStore
 from archive.projections.rebuild import REPLAYED_TABLES
 from archive.projections.roles import roles_table

@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.events import event_registry
+from archive.bootstrap import event_registry
 from archive.eventstore import EventStore
 from archive.tokens import create_token
 

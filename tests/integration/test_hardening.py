@@ -16,12 +16,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from archive.bootstrap import event_registry
+from archive.commands import Archive
 from archive.db import sqlite_path
 from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
-from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.eventstore.store import APPEND_LOCK_KEY
-from archive.services import Archive
 from archive.settings import Settings
 from tests.conftest import SEEDS
 from tests.integration.test_writes import (

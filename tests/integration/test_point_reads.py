@@ -15,17 +15,17 @@ from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
 from archive.db import DriverStatement, create_engine, sqlite_path
-from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.point_reads import PointReads
 from archive.projections.fact_versions import fact_versions_table
-from archive.queries import ArchiveQueries
+from archive.reads import Reads
 from tests.integration.test_query_plan import answer_and_its_statements, first_seeded_fact
 
 
-def queries_on(engine: AsyncEngine) -> ArchiveQueries:
-    return ArchiveQueries(engine, EventStore(engine, event_registry()))
+def queries_on(engine: AsyncEngine) -> Reads:
+    return Reads(engine, EventStore(engine, event_registry()))
 
 
 async def test_a_fact_read_on_a_sqlite_file_makes_no_trip_to_a_driver_thread(

@@ -3,7 +3,7 @@
 
 The seed alone is too small for the planner to prefer an index, so 20,000 synthetic versions (2,000
 facts of 10 versions each) are bulk-inserted and the table analysed. The statements explained are the
-ones `fact_versions.version_at` and `ArchiveQueries.fact` (what `GET /facts/{id}` runs) actually send,
+ones `fact_versions.version_at` and `Reads.fact` (what `GET /facts/{id}` runs) actually send,
 captured on their way to the driver. The roles tests add 20,000 synthetic current roles (and 2,000
 older versions), vacuumed and analysed on PostgreSQL only: SQLite runs without statistics, as the app's do.
 """
@@ -20,15 +20,15 @@ import pytest
 from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
 from archive.db import postgres_driver
 from archive.domain.time import PartialDate, parse_partial_date
-from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.projections import fact_versions
 from archive.projections.bulk import Close, postgres_batch
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.roles import roles_table
-from archive.queries import ArchiveQueries
+from archive.reads import Reads
 
 T = TypeVar("T")
 
@@ -210,7 +210,7 @@ async def test_the_fact_page_query_finds_version_citations_and_labels_through_in
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE citations"))
         await conn.execute(text("ANALYZE entities"))  # as autovacuum would: the planner then scans it
-    queries = ArchiveQueries(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
     view, statement, parameters = await answer_and_its_sql(
         seeded_engine, lambda: queries.fact(seeded.fact_id, seeded.recorded_from)
     )
@@ -344,10 +344,10 @@ async def add_synthetic_roles(engine: AsyncEngine) -> None:
 
 
 @pytest.fixture
-async def roles_queries(seeded_engine: AsyncEngine) -> ArchiveQueries:
+async def roles_queries(seeded_engine: AsyncEngine) -> Reads:
     """The read side over the seed plus the synthetic roles."""
     await add_synthetic_roles(seeded_engine)
-    return ArchiveQueries(seeded_engine, EventStore(seeded_engine, event_registry()))
+    return Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
 
 
 async def plan_of(engine: AsyncEngine, statement: str, parameters: Sequence[Any]) -> str:
@@ -380,7 +380,7 @@ async def roles_by_the_plain_conditions(engine: AsyncEngine, valid_at: PartialDa
 
 
 async def test_roles_valid_at_counts_and_pages_through_the_valid_time_index(
-    backend: str, seeded_engine: AsyncEngine, roles_queries: ArchiveQueries
+    backend: str, seeded_engine: AsyncEngine, roles_queries: Reads
 ) -> None:
     # GET /roles?valid_at=YEAR counted and sorted every current row: 425 ms on SQLite and 66 ms on
     # PostgreSQL at 10^5 facts (bench case 5a). Both statements must read ix_roles_current_valid_time:
@@ -425,7 +425,7 @@ BENCH_ROLES_STATISTICS = {
 
 
 async def test_roles_valid_at_keeps_the_valid_time_index_once_sqlite_has_statistics(
-    sqlite_backend: str, seeded_engine: AsyncEngine, roles_queries: ArchiveQueries
+    sqlite_backend: str, seeded_engine: AsyncEngine, roles_queries: Reads
 ) -> None:
     # With the statistics ANALYZE (or `PRAGMA optimize`) left in the bench's database, SQLite's
     # planner preferred a skip-scan of the organisation index with a table lookup per current row
@@ -453,7 +453,7 @@ async def test_roles_valid_at_keeps_the_valid_time_index_once_sqlite_has_statist
 
 
 async def test_roles_pages_by_valid_time_answer_as_the_plain_conditions_do(
-    backend: str, seeded_engine: AsyncEngine, roles_queries: ArchiveQueries
+    backend: str, seeded_engine: AsyncEngine, roles_queries: Reads
 ) -> None:
     # The conditions are rewritten (open bounds as the first and last day, the order spelled as the
     # index is): every page, open bounds and history included, must be the one the plain ones give.
@@ -470,7 +470,7 @@ async def test_roles_pages_by_valid_time_answer_as_the_plain_conditions_do(
 
 
 async def test_roles_narrowed_by_holder_office_or_organization_leave_the_valid_time_index_alone(
-    backend: str, seeded_engine: AsyncEngine, roles_queries: ArchiveQueries
+    backend: str, seeded_engine: AsyncEngine, roles_queries: Reads
 ) -> None:
     # Without statistics SQLite takes a partial index to hold half the table. It chose the valid-time
     # index over ix_roles_holder_recorded_to when the query named the index's first column (0.2 ms ->

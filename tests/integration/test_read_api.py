@@ -20,9 +20,9 @@ import yaml
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, FactChanges
 from archive.domain.facts import FactContent
-from archive.services import Archive, CommandMeta
 
 Client = AsyncTestClient[Litestar]
 Json = dict[str, Any]

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from archive.bootstrap import event_registry
+from archive.commands import Archive
 from archive.db import create_engine
-from archive.events import event_registry
 from archive.eventstore import EventStore, LockTimeoutError, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
 from archive.projections.bulk import table_name_on
@@ -31,8 +32,7 @@ from archive.projections.rebuild import (
 from archive.projections.roles import roles_table
 from archive.projections.runner import Projector
 from archive.projections.shadow import compare_with_rebuild
-from archive.queries import ArchiveQueries, FactFilter
-from archive.services import Archive
+from archive.reads import FactFilter, Reads
 from tests.contract.test_projections import ExplodingProjector, event_count, read_model_indexes, snapshot
 
 
@@ -50,7 +50,7 @@ class GatedProjector(Projector):
         await self.go.wait()
 
 
-async def read_everything(queries: ArchiveQueries, fact_id: str) -> tuple[object, ...]:
+async def read_everything(queries: Reads, fact_id: str) -> tuple[object, ...]:
     """A few reads across the read models, as a client would make them."""
     return (
         await queries.fact(fact_id),
@@ -65,7 +65,7 @@ async def test_readers_see_the_old_rows_during_a_rebuild_and_are_never_blocked_o
 ) -> None:
     reader = create_engine(seeded_database_url)
     try:
-        queries = ArchiveQueries(reader, EventStore(reader, event_registry()))
+        queries = Reads(reader, EventStore(reader, event_registry()))
         async with reader.connect() as conn:
             fact_id = (await conn.execute(select(fact_versions_table.c.fact_id).limit(1))).scalar_one()
         before = await read_everything(queries, fact_id)

@@ -20,17 +20,17 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry, load_vocabulary
+from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, citation_id
 from archive.domain.facts import fact_id_for
-from archive.events import event_registry
+from archive.domain.streams import source_stream
 from archive.eventstore import EventStore, RecordedEvent
 from archive.projections.citations import citations_table
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.sources import sources_table
 from archive.seeding import FactsFile, SeedCitation, Seeder, SeedError, SeedReport, load_facts_file
-from archive.services import Archive, CommandMeta, source_stream
-from archive.vocabulary import load_vocabulary
 from tests.integration.test_seed_facts_end_to_end import key_of, seed_entries
 
 ROOT = Path(__file__).resolve().parents[2]

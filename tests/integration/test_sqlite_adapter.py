@@ -10,12 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
+from archive.commands import Archive, CommandMeta
 from archive.db import SQLITE_BEGIN, create_engine
 from archive.domain.events import Citation, FactChanges
-from archive.events import event_registry
 from archive.eventstore import EventStore
-from archive.queries import ArchiveQueries, FactFilter
-from archive.services import Archive, CommandMeta
+from archive.reads import FactFilter, Reads
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_
 async def test_a_correction_projects_its_batch_in_one_trip(
     sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
 ) -> None:
-    queries = ArchiveQueries(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
     fact = (await queries.search_facts(FactFilter(predicate="member_of"), 1, 0)).items[0]
     evidence = fact.citations[0]
     trips.clear()

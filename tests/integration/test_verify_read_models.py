@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.commands import Archive
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.rebuild import REPLAYED_TABLES
 from archive.projections.roles import roles_table
 from archive.projections.shadow import compare_with_rebuild, snapshot
-from archive.services import Archive
 from tests.integration.test_cli import archive
 
 

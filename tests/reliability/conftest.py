@@ -23,13 +23,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.events import event_registry
+from archive.bootstrap import event_registry, load_vocabulary
 from archive.eventstore import EventStore
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.rebuild import rebuild
 from archive.projections.runner import READ_MODEL_TABLES, Projector
 from archive.settings import Settings, normalise_database_url
-from archive.vocabulary import load_vocabulary
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.events import event_registry
+from archive.bootstrap import event_registry
 from archive.eventstore import EventStore
 from archive.settings import Settings
 from archive.tokens import create_token

@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
 from archive.db import create_engine
-from archive.events import event_registry
 from archive.eventstore import EventStore, events_table
 
 from .synthetic import SyntheticCorpus, generate

@@ -21,8 +21,8 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from archive.bootstrap import event_registry
 from archive.domain.sources import MAX_SOURCE_LINES
-from archive.events import event_registry
 from archive.eventstore import EventStore
 from archive.settings import Settings
 from archive.tokens import create_token

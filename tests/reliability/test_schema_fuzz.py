@@ -165,7 +165,8 @@ def test_every_operation_answers_within_its_schema_and_never_with_a_server_error
     assert not findings.problems, (
         f"schemathesis found problems in {len(findings.problems)} operations:\n{report}"
     )
-    assert len(findings.calls) == 23
+    # Every operation of the document got requests (none was skipped by a generation error).
+    assert len(findings.calls) == sum(1 for _ in schema.get_all_operations())
 
 
 @pytest.mark.parametrize(

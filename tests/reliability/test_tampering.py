@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.events import event_registry
+from archive.bootstrap import event_registry
 from archive.eventstore import EventStore, events_table
 from archive.tokens import create_token
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archive.domain.time import parse_partial_date
-from archive.queries import date_value
+from archive.reads import date_value
 
 
 def test_a_derived_date_reads_back_to_the_same_text_and_keeps_its_bounds() -> None:

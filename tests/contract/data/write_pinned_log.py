@@ -16,8 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from archive.bootstrap import event_registry
 from archive.db import create_engine
-from archive.events import event_registry
 from archive.eventstore import EventStore, NewEvent, StreamWrite
 from archive.migrations import upgrade
 

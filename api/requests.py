@@ -1,4 +1,4 @@
-"""Request bodies of the write endpoints, and audit responses: separate from the domain's events."""
+"""Request bodies of the write endpoints: what a client sends, apart from the domain's commands and events."""
 
 from __future__ import annotations
 

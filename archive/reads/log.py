@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.eventstore import EventStore, events_table
-from archive.queries import MAX_OFFSET, EventView, event_view
+from archive.reads.filters import MAX_OFFSET
+from archive.reads.views import Diff, DiffEntry, EventPage, event_view
 
 #: How each fact event reads in a diff.
 CHANGE_OF_EVENT = {
@@ -21,42 +20,6 @@ CHANGE_OF_EVENT = {
     "fact.reranked": "reranked",
     "fact.linked": "linked",
 }
-
-
-class EventPage(msgspec.Struct, frozen=True):
-    """A page of the global log; pass `next_after` as `after` for the next page."""
-
-    items: list[EventView]
-    limit: int
-    after: int
-    next_after: int | None
-
-
-class DiffEntry(msgspec.Struct, frozen=True):
-    """One change of belief about one fact, with the event behind it."""
-
-    fact_id: str
-    change: str
-    position: int
-    event_type: str
-    version: int
-    recorded_at: datetime
-    actor: str | None
-    reason_code: str | None
-    justification: str | None
-    data: dict[str, Any]
-
-
-class Diff(msgspec.Struct, frozen=True):
-    """What changed in belief between two record times: (from, to]."""
-
-    from_: datetime = msgspec.field(name="from")
-    to: datetime = msgspec.field(name="to")
-    counts: dict[str, int] = msgspec.field(default_factory=dict)
-    items: list[DiffEntry] = msgspec.field(default_factory=list)
-    total: int = 0
-    limit: int = 0
-    offset: int = 0
 
 
 async def events_page(store: EventStore, after: int, limit: int) -> EventPage:

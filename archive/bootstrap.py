@@ -1,0 +1,61 @@
+"""Wiring, once: settings in; the engine, the event store, the vocabulary, the commands and the reads out.
+
+The app, the CLI, the tests, the bench and the screenshot script all build the archive here, so a new
+piece of wiring is added in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.commands import Archive
+from archive.coverage import Mark
+from archive.db import create_engine
+from archive.domain.events import SCHEMA_VERSIONS
+from archive.domain.upcasters import UPCASTERS
+from archive.domain.vocabulary import Vocabulary, parse_vocabulary
+from archive.eventstore import EventStore, EventTypeRegistry
+from archive.reads import Reads
+from archive.seeding import SeedMarks
+from archive.settings import Settings
+
+#: The controlled predicate vocabulary: data that is part of the release, not of the archive's content.
+VOCABULARY_FILE = Path(__file__).resolve().parent / "vocabulary.yaml"
+
+
+def event_registry() -> EventTypeRegistry:
+    """The registry of every domain event type at its current schema version, with its upcasters."""
+    return EventTypeRegistry(SCHEMA_VERSIONS, UPCASTERS)
+
+
+@cache
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    """Parse the vocabulary file (once per path)."""
+    return parse_vocabulary(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+class Wired(NamedTuple):
+    """The archive on one database: its engine, log, command side and read side."""
+
+    engine: AsyncEngine
+    store: EventStore
+    commands: Archive
+    reads: Reads
+
+
+def wire(engine: AsyncEngine, marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None) -> Wired:
+    """The archive on `engine`; `marks` gives the "no fact here" marks the coverage reads check."""
+    store = EventStore(engine, event_registry())
+    return Wired(engine, store, Archive(store, load_vocabulary()), Reads(engine, store, marks))
+
+
+def build(settings: Settings) -> Wired:
+    """The archive `settings` describe: a new engine on its database, with its seeds folder's marks."""
+    engine = create_engine(settings.database_url, settings.lock_timeout_ms)
+    return wire(engine, SeedMarks(Path(settings.seeds_path)))

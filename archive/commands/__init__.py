@@ -1,0 +1,23 @@
+"""The command side: one module per aggregate (sources, entities, facts, bulk ingest), each handler reading
+load -> decide -> append + project in one write transaction. `Archive` is all of them on one store."""
+
+from archive.commands.entities import EntityCommands
+from archive.commands.ingest import FactInput, IngestCommands, Ingested, IngestError
+from archive.commands.sources import SourceCommands
+from archive.commands.unit import CommandMeta, FactWritten, RegisteredSource, Written
+
+
+class Archive(SourceCommands, EntityCommands, IngestCommands):
+    """The archive's command side."""
+
+
+__all__ = [
+    "Archive",
+    "CommandMeta",
+    "FactInput",
+    "FactWritten",
+    "IngestError",
+    "Ingested",
+    "RegisteredSource",
+    "Written",
+]

@@ -1,0 +1,190 @@
+"""Facts: record, correct, retract, rerank and link one, each decided on the fact's current state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.commands.fact_states import load_fact_state, superseded_from
+from archive.commands.unit import CommandBase, CommandMeta, FactWritten
+from archive.domain.events import Citation, FactChanges, LinkRelation, Qualifiers, Rank, ReasonCode
+from archive.domain.facts import (
+    CorrectFact,
+    FactCommand,
+    FactContent,
+    FactContext,
+    LinkFact,
+    RecordFact,
+    RerankFact,
+    RetractFact,
+    decide_fact,
+    evolve_fact,
+    fact_id_for,
+)
+from archive.domain.streams import fact_stream
+from archive.projections import entities, sources
+
+#: How many source versions' split texts the command side keeps, and how many lines they may hold in
+#: all (about 6 MB of lines of 60 characters). Bounded by lines, not only by count: 256 versions of
+#: 2000-line documents held 60 MB, and an ingest's peak memory grew with its corpus up to that (bench
+#: case 4: 86 MiB at 10^4 facts, 170 MiB at 10^6).
+SNAPSHOT_CACHE_SIZE = 256
+SNAPSHOT_CACHE_LINES = 50_000
+
+
+class FactCommands(CommandBase):
+    """The fact handlers, and the context (entity kinds, source texts) every fact decision needs."""
+
+    async def _context(
+        self, conn: AsyncConnection, entity_ids: set[str | None], cited: Sequence[Citation]
+    ) -> FactContext:
+        """What a fact decider needs to know of the rest of the archive: entity kinds, source texts."""
+        wanted = {e for e in entity_ids if e is not None}
+        snapshots = await sources.snapshots(conn, {c.source_id for c in cited}, self._snapshots)
+        cached_lines = sum(len(snapshot.lines) for snapshot in self._snapshots.values())
+        while len(self._snapshots) > 1 and (
+            len(self._snapshots) > SNAPSHOT_CACHE_SIZE or cached_lines > SNAPSHOT_CACHE_LINES
+        ):
+            # The oldest first (dicts keep insertion order); the newest stays, however long.
+            cached_lines -= len(self._snapshots.pop(next(iter(self._snapshots))).lines)
+        return FactContext(
+            vocabulary=self.vocabulary, entities=await entities.kinds(conn, wanted), sources=snapshots
+        )
+
+    async def _decide_fact(
+        self, conn: AsyncConnection, fact_id: str, command: FactCommand, meta: CommandMeta
+    ) -> FactWritten:
+        state = await load_fact_state(conn, fact_id)
+        events = decide_fact(command, state)
+        appended = await self._commit(
+            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state)
+        )
+        for event in events:
+            state = evolve_fact(state, event)
+        return FactWritten(fact_stream(fact_id), state.version, appended, fact_id=fact_id, state=state)
+
+    async def record_fact(
+        self,
+        *,
+        content: FactContent,
+        rank: Rank,
+        citations: Sequence[Citation],
+        meta: CommandMeta,
+        expected_version: int | None = None,
+        conn: AsyncConnection | None = None,
+    ) -> FactWritten:
+        """Record a fact; the same fact again adds only the citations it did not have.
+
+        With `expected_version`, the fact must be at that version (0: not yet recorded); adding
+        citations to an existing fact needs it.
+        """
+        fact_id = fact_id_for(content)
+        async with self._in(conn) as tx:
+            q = content.qualifiers
+            context = await self._context(
+                tx, {content.subject, content.object, q.role, q.place, q.organization}, citations
+            )
+            command = RecordFact(
+                content, rank, tuple(citations), context, self._clock(), expected_version=expected_version
+            )
+            return await self._decide_fact(tx, fact_id, command, meta)
+
+    async def correct_fact(
+        self,
+        *,
+        fact_id: str,
+        expected_version: int,
+        changes: FactChanges,
+        reason_code: ReasonCode,
+        justification: str,
+        citations: Sequence[Citation],
+        meta: CommandMeta,
+        conn: AsyncConnection | None = None,
+    ) -> FactWritten:
+        """Correct some values of a fact, with the reason and the evidence."""
+        introduced: set[str | None] = set()
+        if isinstance(changes.object, str):
+            introduced.add(changes.object)
+        if isinstance(changes.qualifiers, Qualifiers):
+            q = changes.qualifiers
+            introduced |= {q.role, q.place, q.organization}
+        async with self._in(conn) as tx:
+            context = await self._context(tx, introduced, citations)
+            command = CorrectFact(
+                fact_id,
+                expected_version,
+                changes,
+                reason_code,
+                justification,
+                tuple(citations),
+                context,
+                self._clock(),
+            )
+            return await self._decide_fact(tx, fact_id, command, meta)
+
+    async def retract_fact(
+        self,
+        *,
+        fact_id: str,
+        expected_version: int,
+        reason_code: ReasonCode,
+        justification: str,
+        citations: Sequence[Citation],
+        meta: CommandMeta,
+        conn: AsyncConnection | None = None,
+    ) -> FactWritten:
+        """Stop asserting a fact, with the reason and the evidence."""
+        async with self._in(conn) as tx:
+            context = await self._context(tx, set(), citations)
+            command = RetractFact(
+                fact_id,
+                expected_version,
+                reason_code,
+                justification,
+                tuple(citations),
+                context,
+                self._clock(),
+            )
+            return await self._decide_fact(tx, fact_id, command, meta)
+
+    async def rerank_fact(
+        self,
+        *,
+        fact_id: str,
+        expected_version: int,
+        rank: Rank,
+        reason_code: ReasonCode,
+        justification: str,
+        meta: CommandMeta,
+        conn: AsyncConnection | None = None,
+    ) -> FactWritten:
+        """Change a fact's rank (preferred, normal, deprecated), with the reason."""
+        async with self._in(conn) as tx:
+            command = RerankFact(fact_id, expected_version, rank, reason_code, justification, self._clock())
+            return await self._decide_fact(tx, fact_id, command, meta)
+
+    async def link_fact(
+        self,
+        *,
+        fact_id: str,
+        relation: LinkRelation,
+        target_fact_id: str,
+        meta: CommandMeta,
+        expected_version: int | None = None,
+        conn: AsyncConnection | None = None,
+    ) -> FactWritten:
+        """Link a fact to another: it fulfils, contradicts or supersedes it (with `expected_version`)."""
+        async with self._in(conn) as tx:
+            target = await load_fact_state(tx, target_fact_id)
+            chain = await superseded_from(tx, target) if relation == "supersedes" else frozenset()
+            command = LinkFact(
+                fact_id,
+                relation,
+                target_fact_id,
+                self._clock(),
+                expected_version=expected_version,
+                target_exists=target.exists,
+                target_supersedes=chain,
+            )
+            return await self._decide_fact(tx, fact_id, command, meta)

@@ -1,0 +1,118 @@
+"""What every command shares: who asks and why, what a command wrote, and the write transaction.
+
+Every write path of the archive (the API, the seeder, the CLI) goes through the command handlers, one
+module per aggregate, each reading load -> decide -> append + project. Each takes an optional open
+transaction so that a caller can make several commands atomic (the seeder appends a whole seed file or
+nothing); without one, each command is its own transaction. The state is loaded inside the transaction,
+which holds the append lock, so a decision can never be based on a state that another writer has since
+changed; a client's stale `expected_version` is refused by the decider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.domain.events import Event, decode_event, encode_event, event_type_of
+from archive.domain.facts import FactState
+from archive.domain.sources import SourceSnapshot, SourceState
+from archive.domain.vocabulary import Vocabulary
+from archive.eventstore import EventStore, NewEvent, RecordedEvent
+from archive.eventstore.store import utc_now
+from archive.projections.runner import Projector
+
+
+class CommandMeta(msgspec.Struct, frozen=True):
+    """Who asks and why: stored as the metadata of every event the command appends."""
+
+    actor: str
+    reason: str | None = None
+    request_id: str | None = None
+    token_id: str | None = None
+
+    def as_metadata(self) -> dict[str, Any]:
+        """The event metadata (absent values left out)."""
+        return {k: v for k, v in msgspec.to_builtins(self).items() if v is not None}
+
+
+class Written(msgspec.Struct, frozen=True):
+    """What a command appended (possibly nothing, when it was already true) and the stream's version."""
+
+    stream_id: str
+    version: int
+    events: list[RecordedEvent]
+
+
+class RegisteredSource(Written, frozen=True):
+    """A source command's outcome, with the source's state after it."""
+
+    state: SourceState = SourceState()
+
+
+class FactWritten(Written, frozen=True):
+    """A fact command's outcome, with the fact's state after it."""
+
+    fact_id: str = ""
+    state: FactState | None = None
+
+
+class CommandBase:
+    """The store, the vocabulary and the projector every handler module uses; `Archive` puts them together."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        vocabulary: Vocabulary,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.vocabulary = vocabulary
+        self.projector = Projector(vocabulary)
+        self._clock = clock
+        # Source snapshots by content sha256: a version's text never changes, so it is split once.
+        self._snapshots: dict[str, SourceSnapshot] = {}
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction several commands can share: they commit together or not at all."""
+        async with self.store.transaction() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _in(self, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        if conn is not None:
+            yield conn
+            return
+        async with self.store.transaction() as own:
+            yield own
+
+    async def _commit(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        version: int,
+        events: Sequence[Event],
+        meta: CommandMeta,
+        fact_before: tuple[str, FactState] | None = None,
+    ) -> list[RecordedEvent]:
+        """Append the decided events and project them, in the caller's transaction.
+
+        `fact_before` is the fact id and the state the decision was made on (the initial state for a
+        new fact), so the projector need not reload it.
+        """
+        if not events:
+            return []
+        new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
+        recorded = await self.store.append_in(conn, stream_id, version, new, meta.as_metadata())
+        before = {fact_before[0]: fact_before[1]} if fact_before is not None else {}
+        await self.projector.apply(conn, recorded, before)
+        return recorded
+
+
+def decoded(recorded: RecordedEvent) -> Event:
+    return decode_event(recorded.event_type, recorded.data)

@@ -1,0 +1,97 @@
+"""The read side: plain queries on the read models, returning views (msgspec Structs).
+
+The API and the web pages both read through `Reads`, so there is one query path. Time has two axes here:
+`valid_at` (when the fact held in the world, a partial date; each answer says whether it held there
+`definite`ly or only `possible`) and `as_of` (what the archive believed at that record time).
+
+One module per resource: facts, entities (and an entity's relations), timeline, roles, sources,
+citations, and the auditor's log; `views` holds every answer's Struct and `filters` what searches share.
+"""
+
+from archive.reads.citations import CitationReads
+from archive.reads.errors import NotFound
+from archive.reads.filters import MAX_LINE, MAX_OFFSET, FactFilter, ModalityFilter, RankFilter
+from archive.reads.roles import RoleReads
+from archive.reads.sources import SourceReads
+from archive.reads.timeline import TimelineReads
+from archive.reads.views import (
+    CitationPage,
+    CitationProvenance,
+    CitationStateView,
+    CitationView,
+    DateValue,
+    Diff,
+    DiffEntry,
+    EntityPage,
+    EntityRef,
+    EntityView,
+    EventPage,
+    EventView,
+    FactHistory,
+    FactPage,
+    FactSummary,
+    FactView,
+    LabelledRef,
+    LineText,
+    LinkView,
+    MarkView,
+    Page,
+    Provenance,
+    QualifiersView,
+    RolePage,
+    RoleView,
+    SourceLineView,
+    SourcePage,
+    SourceView,
+    certainty_of,
+    date_value,
+    event_view,
+    source_view,
+)
+
+
+class Reads(TimelineReads, SourceReads, RoleReads, CitationReads):
+    """Every read the archive answers."""
+
+
+__all__ = [
+    "MAX_LINE",
+    "MAX_OFFSET",
+    "CitationPage",
+    "CitationProvenance",
+    "CitationStateView",
+    "CitationView",
+    "DateValue",
+    "Diff",
+    "DiffEntry",
+    "EntityPage",
+    "EntityRef",
+    "EntityView",
+    "EventPage",
+    "EventView",
+    "FactFilter",
+    "FactHistory",
+    "FactPage",
+    "FactSummary",
+    "FactView",
+    "LabelledRef",
+    "LineText",
+    "LinkView",
+    "MarkView",
+    "ModalityFilter",
+    "NotFound",
+    "Page",
+    "Provenance",
+    "QualifiersView",
+    "RankFilter",
+    "Reads",
+    "RolePage",
+    "RoleView",
+    "SourceLineView",
+    "SourcePage",
+    "SourceView",
+    "certainty_of",
+    "date_value",
+    "event_view",
+    "source_view",
+]

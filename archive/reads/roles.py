@@ -1,0 +1,95 @@
+"""Roles: who held which office in which organisation, when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from archive.domain.time import PartialDate
+from archive.projections import entities
+from archive.projections.roles import (
+    OPT_IN_VALID_TIME_INDEX,
+    VALID_TIME_ORDER,
+    roles_table,
+    valid_during,
+    valid_time_index,
+)
+from archive.projections.versioning import believed_at
+from archive.reads.base import ReadBase
+from archive.reads.filters import ModalityFilter, RankFilter, page, rank_condition, unmatchable, utc
+from archive.reads.views import EntityRef, LabelledRef, RolePage, RoleView, certainty_of, date_value
+
+
+class RoleReads(ReadBase):
+    """The roles read."""
+
+    async def roles(
+        self,
+        holder: str | None,
+        office: str | None,
+        organization: str | None,
+        valid_at: PartialDate | None,
+        as_of: datetime | None,
+        rank: RankFilter,
+        modality: ModalityFilter,
+        limit: int,
+        offset: int,
+    ) -> RolePage:
+        """Who held which office in which organisation; `office` matches an entity id or a label."""
+        if unmatchable(holder, office, organization):
+            return RolePage(items=[], total=0, limit=limit, offset=offset)
+        table = roles_table
+        conditions = [believed_at(table, as_of), *rank_condition(table, rank)]
+        if valid_at is not None:
+            # The rows of `_valid_condition`, written so that ix_roles_current_valid_time answers them.
+            conditions += valid_during(valid_at.earliest, valid_at.latest)
+        if modality != "all":
+            conditions.append(table.c.modality == modality)
+        if holder:
+            conditions.append(table.c.holder == holder)
+        if office:
+            conditions.append(
+                or_(table.c.office_id == office, func.lower(table.c.office_label) == office.lower())
+            )
+        if organization:
+            conditions.append(table.c.organization_id == organization)
+        if not (holder or office or organization):
+            # Only listings by valid time read ix_roles_current_valid_time (see OPT_IN_VALID_TIME_INDEX);
+            # a holder, office or organization is found through its own index or a scan, as before.
+            conditions.append(OPT_IN_VALID_TIME_INDEX)
+        query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
+        if as_of is None and not (holder or office or organization):
+            # Once ANALYZE (or `PRAGMA optimize`) has run, SQLite's planner took a skip-scan of the
+            # organisation index instead, with a table lookup per current row: 190-205 ms against
+            # 2-32 ms at 10^5 facts. Named, the index is used whatever the statistics say.
+            query = query.with_hint(table, f"INDEXED BY {valid_time_index.name}", dialect_name="sqlite")
+        async with self._reads.connect() as conn:
+            rows, total = await page(conn, query, limit, offset)
+            ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
+            labels = await entities.labels(conn, {i for i in ids if i is not None})
+
+        def labelled(entity_id: str | None, label: str | None) -> LabelledRef | None:
+            if entity_id is None and label is None:
+                return None
+            return LabelledRef(entity_id, label or labels.get(entity_id or "", entity_id or ""))
+
+        items = [
+            RoleView(
+                fact_id=r.fact_id,
+                holder=EntityRef(r.holder, labels.get(r.holder, r.holder)),
+                office=labelled(r.office_id, r.office_label),
+                organization=labelled(r.organization_id, r.organization_label),
+                predicate=r.predicate,
+                valid_from=date_value(r.valid_from),
+                valid_to=date_value(r.valid_to),
+                point_in_time=date_value(r.point_in_time),
+                modality=r.modality,
+                rank=r.rank,
+                status=r.status,
+                certainty=certainty_of(r, valid_at),
+                recorded_at=utc(r.recorded_from),
+            )
+            for r in rows
+        ]
+        return RolePage(items=items, total=total, limit=limit, offset=offset)

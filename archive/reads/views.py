@@ -1,0 +1,378 @@
+"""Every answer the read side gives, as msgspec Structs: the API's response bodies and the pages' data.
+
+A list is a `Page` of its items. Each named page (`FactPage`, ...) pins its items' type, which is what
+gives the OpenAPI document one schema per page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from sqlalchemy.engine import Row
+
+from archive.domain.events import CitationState
+from archive.domain.facts import FactState
+from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
+from archive.eventstore import RecordedEvent
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a longer list: its items, how many there are in all, and where the page starts."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class DateValue(msgspec.Struct, frozen=True):
+    """A partial date as given: its text and its precision (never padded)."""
+
+    value: str
+    precision: str
+    circa: bool = False
+    # The text implies the date without stating it (an anniversary, "this year"): an inference.
+    derived: bool = False
+
+
+class EntityRef(msgspec.Struct, frozen=True):
+    """An entity named in an answer."""
+
+    id: str
+    label: str
+
+
+class QualifiersView(msgspec.Struct, frozen=True):
+    """A fact's qualifiers."""
+
+    role: EntityRef | None = None
+    place: EntityRef | None = None
+    organization: EntityRef | None = None
+    note: str | None = None
+
+
+class CitationView(msgspec.Struct, frozen=True):
+    """One citation of a fact, with its state against the current version of its source."""
+
+    source_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    content_sha256: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class LinkView(msgspec.Struct, frozen=True):
+    """This fact fulfils, contradicts or supersedes another."""
+
+    relation: str
+    fact_id: str
+
+
+class FactView(msgspec.Struct, frozen=True):
+    """A fact as it stood in one version."""
+
+    id: str
+    subject: EntityRef
+    predicate: str
+    object: EntityRef | None
+    value: str | None
+    qualifiers: QualifiersView
+    valid_from: DateValue | None
+    valid_to: DateValue | None
+    point_in_time: DateValue | None
+    modality: str
+    rank: str
+    status: str
+    version: int
+    recorded_at: datetime
+    superseded_at: datetime | None
+    certainty: Certainty | None
+    citations: list[CitationView]
+    links: list[LinkView]
+
+
+class FactPage(Page[FactView], frozen=True):
+    """A page of facts."""
+
+    items: list[FactView]
+
+
+class SourceView(msgspec.Struct, frozen=True):
+    """A source document (without its text)."""
+
+    id: str
+    title: str
+    origin: str
+    source_date: DateValue
+    content_sha256: str
+    line_count: int
+    version: int
+
+
+class SourcePage(Page[SourceView], frozen=True):
+    """A page of sources."""
+
+    items: list[SourceView]
+
+
+class FactSummary(msgspec.Struct, frozen=True):
+    """A fact citing a line, with the span of its citation there (to go back from the fact to the line)."""
+
+    id: str
+    subject: EntityRef
+    predicate: str
+    object: EntityRef | None
+    value: str | None
+    rank: str
+    status: str
+    modality: str
+    line_start: int
+    line_end: int
+    quote: str
+
+
+class MarkView(msgspec.Struct, frozen=True):
+    """A "no fact here" mark: the words it explains, why they state no fact, and where they are now.
+
+    ``state`` is the mark's against the current text, as a citation's: ``verified`` at its lines,
+    ``drifted`` (``line_start``/``line_end`` are where the words are now) or ``orphaned`` (gone).
+    """
+
+    line_start: int | None
+    line_end: int | None
+    quote: str
+    reason: str
+    state: CitationState
+
+
+class SourceLineView(msgspec.Struct, frozen=True):
+    """One line of a source, the facts whose citations cover it, and the marks that explain it."""
+
+    source_id: str
+    line: int
+    text: str
+    facts: list[FactSummary]
+    marks: list[MarkView] = []
+
+
+class EntityView(msgspec.Struct, frozen=True):
+    """An entity of the registry."""
+
+    id: str
+    kind: str
+    label: str
+    aliases: list[str]
+
+
+class EntityPage(Page[EntityView], frozen=True):
+    """A page of entities."""
+
+    items: list[EntityView]
+
+
+class LabelledRef(msgspec.Struct, frozen=True):
+    """An office or organisation in a role: an entity, or only a label."""
+
+    id: str | None
+    label: str
+
+
+class RoleView(msgspec.Struct, frozen=True):
+    """Who held what, where, when."""
+
+    fact_id: str
+    holder: EntityRef
+    office: LabelledRef | None
+    organization: LabelledRef | None
+    predicate: str
+    valid_from: DateValue | None
+    valid_to: DateValue | None
+    point_in_time: DateValue | None
+    modality: str
+    rank: str
+    status: str
+    certainty: Certainty | None
+    recorded_at: datetime
+
+
+class RolePage(Page[RoleView], frozen=True):
+    """A page of roles."""
+
+    items: list[RoleView]
+
+
+class EventView(msgspec.Struct, frozen=True):
+    """An event of the log, as an auditor reads it."""
+
+    position: int
+    stream_id: str
+    event_type: str
+    version: int
+    schema_version: int
+    recorded_at: datetime
+    actor: str | None
+    reason: str | None
+    request_id: str | None
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class FactHistory(msgspec.Struct, frozen=True):
+    """Every event of one fact, oldest first."""
+
+    fact_id: str
+    events: list[EventView]
+
+
+class LineText(msgspec.Struct, frozen=True):
+    """One line of a source."""
+
+    line: int
+    text: str
+
+
+class CitationProvenance(msgspec.Struct, frozen=True):
+    """One citation traced to its source: the document, its hash, the lines and the quote."""
+
+    source_id: str
+    source_title: str
+    source_version: int
+    source_sha256: str
+    cited_sha256: str
+    line_start: int
+    line_end: int
+    lines: list[LineText]
+    quote: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class Provenance(msgspec.Struct, frozen=True):
+    """The chain from a fact to its events, its citations and the source lines behind them."""
+
+    fact: FactView
+    citations: list[CitationProvenance]
+    events: list[EventView]
+
+
+class EventPage(msgspec.Struct, frozen=True):
+    """A page of the global log; pass `next_after` as `after` for the next page."""
+
+    items: list[EventView]
+    limit: int
+    after: int
+    next_after: int | None
+
+
+class DiffEntry(msgspec.Struct, frozen=True):
+    """One change of belief about one fact, with the event behind it."""
+
+    fact_id: str
+    change: str
+    position: int
+    event_type: str
+    version: int
+    recorded_at: datetime
+    actor: str | None
+    reason_code: str | None
+    justification: str | None
+    data: dict[str, Any]
+
+
+class Diff(msgspec.Struct, frozen=True):
+    """What changed in belief between two record times: (from, to]."""
+
+    from_: datetime = msgspec.field(name="from")
+    to: datetime = msgspec.field(name="to")
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+    items: list[DiffEntry] = msgspec.field(default_factory=list)
+    total: int = 0
+    limit: int = 0
+    offset: int = 0
+
+
+class CitationStateView(msgspec.Struct, frozen=True):
+    """A citation and its state against the current version of its source."""
+
+    fact_id: str
+    source_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    content_sha256: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class CitationPage(Page[CitationStateView], frozen=True):
+    """A page of citations."""
+
+    items: list[CitationStateView]
+
+
+@lru_cache(maxsize=4096)
+def date_value(text: str | None) -> DateValue | None:
+    """A stored partial-date text as {value, precision} (cached, bounded: the same dates recur)."""
+    if text is None:
+        return None
+    parsed = parse_partial_date(text)
+    return DateValue(value=text, precision=parsed.precision, circa=parsed.circa, derived=parsed.derived)
+
+
+def certainty_of(state: FactState | Row[Any], valid_at: PartialDate | None) -> Certainty | None:
+    """How surely the fact held at some time within `valid_at` (None when no date was asked)."""
+    if valid_at is None:
+        return None
+    return holds_at(make_valid_time(state.valid_from, state.valid_to, state.point_in_time), valid_at)
+
+
+def event_view(recorded: RecordedEvent) -> EventView:
+    """An event as the audit views show it."""
+    meta = recorded.metadata
+    return EventView(
+        position=recorded.position,
+        stream_id=recorded.stream_id,
+        event_type=recorded.event_type,
+        version=recorded.stream_version,
+        schema_version=recorded.schema_version,
+        recorded_at=recorded.recorded_at,
+        actor=meta.get("actor"),
+        reason=meta.get("reason"),
+        request_id=meta.get("request_id"),
+        data=recorded.data,
+        hash=recorded.hash,
+        prev_hash=recorded.prev_hash,
+    )
+
+
+def source_view(
+    source_id: str,
+    title: str,
+    origin: str,
+    source_date: str,
+    content_sha256: str,
+    line_count: int,
+    version: int,
+) -> SourceView:
+    """A source's record as the API shows it (a date it cannot read is shown with precision unknown)."""
+    date = date_value(source_date)
+    return SourceView(
+        id=source_id,
+        title=title,
+        origin=origin,
+        source_date=date if date is not None else DateValue(source_date, "unknown"),
+        content_sha256=content_sha256,
+        line_count=line_count,
+        version=version,
+    )
