@@ -44,11 +44,11 @@ bench: install
 # [tool.coverage.run]); writes docs/coverage.md. Target: 85% of branches.
 coverage: install
 	rm -rf var/coverage && mkdir -p var/coverage
-	$(RUN) pytest --cov --cov-report= $(COVERAGE_ARGS)
-	$(RUN) coverage combine -q || true
-	$(RUN) coverage json -q -o var/coverage/coverage.json
-	$(RUN) coverage report --skip-covered --sort=cover | tail -n 25
-	$(RUN) python docs/coverage_summary.py var/coverage/coverage.json
+	$(RUN) pytest --cov --cov-report= $(COVERAGE_ARGS); status=$$?; \
+	$(RUN) coverage combine -q 2>/dev/null; \
+	$(RUN) coverage json -q -o var/coverage/coverage.json && \
+	$(RUN) python docs/coverage_summary.py var/coverage/coverage.json; \
+	exit $$status
 
 # Mutation testing of the core modules against their fast tests on SQLite (pyproject's [tool.mutmut]);
 # slow, so not part of CI: one worker, niced. Writes docs/mutation.md. MUTANTS narrows the run to

@@ -3,8 +3,8 @@
 Reads `mutmut results --all true` (one `name: status` line per mutant) and, for each survivor, its diff
 from `mutmut show`. Scores are per module: killed (timeouts count as killed) over all mutants checked.
 `docs/mutation-baseline.json` holds the per-module counts of an earlier run, shown beside the new ones;
-`docs/mutation-notes.yaml` says why a surviving mutant is harmless (keyed by mutant name, or by module
-and a fragment of the changed line).
+`docs/mutation-notes.yaml` says why a surviving mutant is harmless (keyed by mutant name, or by module,
+a part of the mutant's name and a fragment of the changed line).
 
     python docs/mutation_report.py [--baseline-out FILE]
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -82,7 +83,9 @@ def note_for(name: str, lines: list[str], notes: dict[str, Any]) -> str | None:
     if name in notes.get("mutants", {}):
         return str(notes["mutants"][name])
     for rule in notes.get("patterns", []):
-        if module_of(name) == rule["module"] and any(rule["fragment"] in line for line in lines):
+        if module_of(name) != rule["module"] or rule.get("name", "") not in name:
+            continue
+        if any(rule.get("fragment", "") in line for line in lines):
             return str(rule["reason"])
     return None
 
@@ -104,9 +107,13 @@ def main() -> None:
         return
     baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.is_file() else {}
     notes = yaml.safe_load(NOTES.read_text(encoding="utf-8")) if NOTES.is_file() else {}
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
+    # REPORT_COMMIT names the commit when the run was made in an exported copy without .git.
+    commit = (
+        os.environ.get("REPORT_COMMIT")
+        or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
 
     out = [
         "# Mutation testing",
