@@ -17,7 +17,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 
-from archive.db import is_lock_timeout
 from archive.domain.errors import (
     AlreadyRetracted,
     DomainError,
@@ -27,6 +26,7 @@ from archive.domain.errors import (
 )
 from archive.eventstore import ConcurrencyError, LockTimeoutError
 from archive.reads import NotFound
+from archive.storage.engine import is_lock_timeout
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("api.errors")

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
 from archive.coverage import Mark
-from archive.db import create_engine
 from archive.domain.events import SCHEMA_VERSIONS
 from archive.domain.upcasters import UPCASTERS
 from archive.domain.vocabulary import Vocabulary, parse_vocabulary
@@ -24,6 +23,7 @@ from archive.eventstore import EventStore, EventTypeRegistry
 from archive.reads import Reads
 from archive.seeding import SeedMarks
 from archive.settings import Settings
+from archive.storage.engine import create_engine
 
 #: The controlled predicate vocabulary: data that is part of the release, not of the archive's content.
 VOCABULARY_FILE = Path(__file__).resolve().parent / "vocabulary.yaml"

@@ -41,7 +41,7 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply the migrations to DATABASE_URL (SQLite ./var/archive.db by default)."""
     from archive.logging import configure_logging
-    from archive.migrations import upgrade
+    from archive.storage.migrate import upgrade
 
     settings = _settings()
     configure_logging(settings)
@@ -184,7 +184,7 @@ def coverage(path: Path | None) -> None:
 
     async def scan() -> tuple[list[Any], set[str]]:
         from archive.bootstrap import wire
-        from archive.db import create_engine
+        from archive.storage.engine import create_engine
 
         engine = create_engine(settings.database_url, settings.lock_timeout_ms)
         try:
@@ -253,7 +253,7 @@ def tokens() -> None:
 @click.option("--name", required=True, help="Who or what holds it; recorded as the actor of its writes.")
 def tokens_create(role: str, name: str) -> None:
     """Create a token and print it once: only its hash is stored."""
-    from archive.db import create_engine
+    from archive.storage.engine import create_engine
     from archive.tokens import TokenError, create_token
 
     settings = _settings()
@@ -277,7 +277,7 @@ def tokens_create(role: str, name: str) -> None:
 @tokens.command("list")
 def tokens_list() -> None:
     """List tokens (never the tokens themselves)."""
-    from archive.db import create_engine
+    from archive.storage.engine import create_engine
     from archive.tokens import list_tokens
 
     settings = _settings()
@@ -298,7 +298,7 @@ def tokens_list() -> None:
 @click.argument("token_id_or_name")
 def tokens_revoke(token_id_or_name: str) -> None:
     """Revoke the live token(s) with this id or name."""
-    from archive.db import create_engine
+    from archive.storage.engine import create_engine
     from archive.tokens import TokenError, revoke_token
 
     settings = _settings()

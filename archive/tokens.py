@@ -16,8 +16,8 @@ import msgspec
 from sqlalchemy import Column, DateTime, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import metadata
 from archive.eventstore.store import utc_now
+from archive.storage.engine import metadata
 
 Role = Literal["archivist", "auditor", "admin"]
 ROLES: tuple[Role, ...] = ("archivist", "auditor", "admin")

@@ -259,7 +259,7 @@ class Databases:
                 self.made.append(db)
         url = self.archive_url(name)
         if migrate:
-            from archive.migrations import upgrade
+            from archive.storage.migrate import upgrade
 
             upgrade(url)
         return url

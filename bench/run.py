@@ -93,8 +93,8 @@ def git_commit() -> str:
 def event_count(dbs: Databases, name: str) -> int:
     async def run() -> int:
         from archive.bootstrap import event_registry
-        from archive.db import create_engine
         from archive.eventstore import EventStore
+        from archive.storage.engine import create_engine
 
         engine = create_engine(dbs.archive_url(name))
         try:

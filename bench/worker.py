@@ -43,7 +43,7 @@ class OursIngest(Worker):
     async def setup(self) -> dict[str, Any]:
         from archive.bootstrap import wire
         from archive.commands import CommandMeta
-        from archive.db import create_engine
+        from archive.storage.engine import create_engine
 
         self.engine = create_engine(self.config["url"])
         self.archive = wire(self.engine).commands
@@ -164,10 +164,10 @@ class OursRebuild(Worker):
 
     async def run(self) -> dict[str, Any]:
         from archive.bootstrap import event_registry, load_vocabulary
-        from archive.db import create_engine
         from archive.eventstore import EventStore
         from archive.projections.rebuild import rebuild
         from archive.projections.runner import Projector
+        from archive.storage.engine import create_engine
 
         engine = create_engine(self.config["url"])
         try:

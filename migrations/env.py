@@ -13,8 +13,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import create_engine
-from archive.schema import metadata
+from archive.storage.engine import create_engine
+from archive.storage.schema import metadata
 
 config = context.config
 

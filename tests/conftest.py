@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry, wire
 from archive.commands import Archive
-from archive.db import create_engine
 from archive.eventstore import EventStore
-from archive.migrations import upgrade
 from archive.seeding import Seeder
 from archive.settings import normalise_database_url
+from archive.storage.engine import create_engine
+from archive.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -8,14 +8,12 @@ from typing import Annotated, Literal
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import reads_guard, requires
 from api.errors import AUDIT_PROBLEMS, READ_PROBLEMS
 from api.params import Limit, Offset, bad_parameter, record_time
-from archive.eventstore import EventStore, VerifyReport
+from archive.eventstore import VerifyReport
 from archive.reads import CitationPage, Diff, EventPage, Reads
-from archive.reads.log import diff, events_page
 
 AUDITOR = [requires("auditor")]
 
@@ -35,12 +33,12 @@ class AuditController(Controller):
     )
     async def events(
         self,
-        store: NamedDependency[EventStore],
+        queries: NamedDependency[Reads],
         after: Annotated[int, QueryParameter(ge=0, description="Events after this position.")] = 0,
         limit: Limit = 100,
     ) -> EventPage:
         """Each event with its position, stream, version, type, time, actor, reason, data and hashes."""
-        return await events_page(store, after, limit)
+        return await queries.events(after, limit)
 
     @get(
         "/audit/verify",
@@ -48,9 +46,9 @@ class AuditController(Controller):
         responses=AUDIT_PROBLEMS,
         summary="Recompute the hash chain",
     )
-    async def verify(self, store: NamedDependency[EventStore]) -> VerifyReport:
+    async def verify(self, queries: NamedDependency[Reads]) -> VerifyReport:
         """`ok`, how many events were checked, the head hash, and the first bad position if any."""
-        return await store.verify()
+        return await queries.verify()
 
 
 class DiffController(Controller):
@@ -67,8 +65,7 @@ class DiffController(Controller):
     )
     async def diff(
         self,
-        engine: NamedDependency[AsyncEngine],
-        store: NamedDependency[EventStore],
+        queries: NamedDependency[Reads],
         from_: Annotated[str, QueryParameter(name="from", description="RFC 3339; changes after it.")],
         to: Annotated[str, QueryParameter(description="RFC 3339; changes up to it.")],
         limit: Limit = 100,
@@ -80,7 +77,7 @@ class DiffController(Controller):
             raise bad_parameter("from", "both from and to are needed")
         if end < start:
             raise bad_parameter("to", "is before from")
-        return await diff(engine, store, start, end, limit, offset)
+        return await queries.changes(start, end, limit, offset)
 
 
 class CitationsController(Controller):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import ApiProblem, problem_responses
+from archive.reads import Reads
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -30,13 +29,12 @@ class HealthController(Controller):
         responses=problem_responses(503),
         summary="Liveness, with the database reachable",
     )
-    async def health(self, engine: NamedDependency[AsyncEngine]) -> Health:
+    async def health(self, queries: NamedDependency[Reads]) -> Health:
         """Answer 200 when the database answers a query, 503 otherwise."""
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            database = await queries.ping()
         except (SQLAlchemyError, OSError) as error:
             raise ApiProblem(
                 503, "Service Unavailable", f"the database does not answer: {type(error).__name__}"
             ) from error
-        return Health(status="ok", database=engine.dialect.name)
+        return Health(status="ok", database=database)

@@ -9,14 +9,11 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.web.auth import page_requires
 from api.web.pages import read_controls
 from api.web.rendering import page
-from archive.eventstore import EventStore
-from archive.reads import Diff
-from archive.reads.log import diff, events_page
+from archive.reads import Diff, Reads
 
 LOG_PAGE = 50
 DIFF_PAGE = 100
@@ -34,14 +31,13 @@ class AuditController(Controller):
     async def audit(
         self,
         request: Request[Any, Any, Any],
-        engine: NamedDependency[AsyncEngine],
-        store: NamedDependency[EventStore],
+        queries: NamedDependency[Reads],
         after: Annotated[int, QueryParameter(ge=0)] = 0,
         from_: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
         to: Stamp = None,
     ) -> Template:
         """Verification, the log from `after`, and the diff between `from` and `to` when both are given."""
-        log = await events_page(store, after, LOG_PAGE)
+        log = await queries.events(after, LOG_PAGE)
         start, end = read_controls(None, from_), read_controls(None, to)
         errors = {
             name: controls.errors["as_of"]
@@ -53,13 +49,13 @@ class AuditController(Controller):
             if end.as_of < start.as_of:
                 errors["to"] = "is before from"
             else:
-                changes = await diff(engine, store, start.as_of, end.as_of, DIFF_PAGE, 0)
+                changes = await queries.changes(start.as_of, end.as_of, DIFF_PAGE, 0)
         elif (from_ or to) and not errors:
             errors["from" if not from_ else "to"] = "give both times"
         return page(
             request,
             "audit.html",
-            verification=await store.verify(),
+            verification=await queries.verify(),
             log=log,
             changes=changes,
             errors=errors,

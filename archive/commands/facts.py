@@ -26,9 +26,8 @@ from archive.domain.streams import fact_stream
 from archive.projections import entities, sources
 
 #: How many source versions' split texts the command side keeps, and how many lines they may hold in
-#: all (about 6 MB of lines of 60 characters). Bounded by lines, not only by count: 256 versions of
-#: 2000-line documents held 60 MB, and an ingest's peak memory grew with its corpus up to that (bench
-#: case 4: 86 MiB at 10^4 facts, 170 MiB at 10^6).
+#: all. Bounded by lines, not only by count: long documents filled the cache with tens of megabytes, and
+#: an ingest's peak memory grew with its corpus (docs/decisions/0006-source-cache-bounded-by-lines.md).
 SNAPSHOT_CACHE_SIZE = 256
 SNAPSHOT_CACHE_LINES = 50_000
 

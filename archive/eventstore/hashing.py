@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,3 +47,16 @@ def canonical_bytes(
 def chain_hash(prev_hash: str, event_bytes: bytes) -> str:
     """sha256(prev_hash || canonical bytes), as hex."""
     return hashlib.sha256(prev_hash.encode("ascii") + event_bytes).hexdigest()
+
+
+def canonical_row(row: Mapping[str, Any], recorded_at: datetime) -> bytes:
+    """`canonical_bytes` of an event row as the store prepares it (`event_metadata` is its metadata)."""
+    return canonical_bytes(
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        data=row["data"],
+        metadata=row["event_metadata"],
+        recorded_at=recorded_at,
+    )

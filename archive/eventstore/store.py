@@ -9,34 +9,24 @@ An append does not read the stream's version first. It writes `expected_version 
 chain, since the new hash covers the previous one, and in that same step it checks that
 `expected_version` itself exists, so that a too-high expected version cannot leave a gap.
 
-On PostgreSQL that step is one call of the server-side function `archive_append` (migration 0004),
-sent through asyncpg: it takes the lock, checks, chains with `sha256()` over the canonical bytes built
-here, and inserts, so a lone append is one round trip in autocommit. On SQLite the step is one function
-run in the driver's thread (`archive.aiosqlite_adapter`), and a lone append's whole transaction, from
-`BEGIN IMMEDIATE` to `COMMIT`, is that one trip. The writers of one process queue on an `asyncio.Lock`
-first, so that they wait in order instead of in SQLite's busy handler, which sleeps for up to 100 ms
-between tries.
+How the lock is taken and that step is run belongs to the backend (`archive.storage`): on PostgreSQL
+one call of the server-side `archive_append`, on SQLite one function in the driver's thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import msgspec
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.aiosqlite_adapter import immediate_transaction, run_in_sqlite_thread
-from archive.db import SQLITE_BEGIN, DriverStatement, is_lock_timeout, json_text, postgres_driver
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
@@ -48,9 +38,9 @@ from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
 from archive.eventstore.records import NewEvent, RecordedEvent, ReplayedEvent
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
+from archive.storage import backend_for
+from archive.storage.engine import is_lock_timeout
 
-#: The PostgreSQL advisory lock key that serialises appends (any constant; this one spells "EVTS").
-APPEND_LOCK_KEY = 0x45565453
 _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
 
 
@@ -166,73 +156,6 @@ def _check_json_at(value: Any, path: str) -> None:
     )
 
 
-#: The server-side append of migration 0004, with asyncpg's positional parameters.
-_APPEND_CALL = (
-    "SELECT event_position, event_prev_hash, event_hash FROM archive_append("
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-)
-#: The SQLSTATE `archive_append` raises when an expected version does not exist.
-_MISSING_VERSION_STATE = "AR409"
-
-
-_SQLITE_HEAD = (
-    "SELECT (SELECT hash FROM events ORDER BY position DESC LIMIT 1), "
-    "(SELECT coalesce(max(position), 0) FROM events)"
-)
-#: SQLite binds at most 32766 values a statement; two a pair, with room to spare.
-_SQLITE_PAIRS_PER_QUERY = 5000
-
-
-def _canonical(row: dict[str, Any], recorded_at: datetime) -> bytes:
-    return canonical_bytes(
-        stream_id=row["stream_id"],
-        stream_version=row["stream_version"],
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        data=row["data"],
-        metadata=row["event_metadata"],
-        recorded_at=recorded_at,
-    )
-
-
-def _link_and_insert(
-    db: sqlite3.Connection,
-    insert: DriverStatement,
-    rows: list[dict[str, Any]],
-    continuing: list[tuple[str, int]],
-    recorded_at: datetime,
-) -> list[tuple[int, str, str]]:
-    """In the SQLite driver's thread, under the write lock: read the head, check, chain and insert.
-
-    The lock is held, so the next positions are known: they are given explicitly, which lets SQLite
-    insert the batch with one executemany (with RETURNING it would insert row by row). The values go
-    through SQLAlchemy's own bind processors.
-    """
-    head, last_position = db.execute(_SQLITE_HEAD).fetchone()
-    present: set[tuple[str, int]] = set()
-    for start in range(0, len(continuing), _SQLITE_PAIRS_PER_QUERY):
-        chunk = continuing[start : start + _SQLITE_PAIRS_PER_QUERY]
-        pairs = ", ".join(["(?, ?)"] * len(chunk))
-        query = (
-            "SELECT stream_id, stream_version FROM events "
-            f"WHERE (stream_id, stream_version) IN (VALUES {pairs})"
-        )
-        present.update(db.execute(query, [v for pair in chunk for v in pair]).fetchall())
-    if len(present) != len(continuing):
-        raise ConcurrencyError(*next(pair for pair in continuing if pair not in present))
-    prev_hash = head or GENESIS_HASH
-    linked = []
-    for position, row in enumerate(rows, start=last_position + 1):
-        row["position"] = position
-        row["recorded_at"] = recorded_at
-        row["prev_hash"] = prev_hash
-        row["hash"] = chain_hash(prev_hash, _canonical(row, recorded_at))
-        linked.append((position, prev_hash, row["hash"]))
-        prev_hash = row["hash"]
-    db.executemany(insert.sql, [insert.parameters(row) for row in rows])
-    return linked
-
-
 @asynccontextmanager
 async def _lock_timeouts() -> AsyncIterator[None]:
     """The database's "lock wait ran out" (SQLite busy, PostgreSQL lock_not_available) as the store's own."""
@@ -263,9 +186,7 @@ class EventStore:
         self.engine = engine
         self.registry = registry
         self._clock = clock
-        self._is_sqlite = engine.dialect.name == "sqlite"
-        self._sqlite_writer = asyncio.Lock()
-        self._sqlite_insert_statement: DriverStatement | None = None
+        self.backend = backend_for(engine)
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -276,30 +197,8 @@ class EventStore:
         With `commit=False` it always rolls back: a consistent, writer-free view for checks that write
         only scratch tables.
         """
-        async with _lock_timeouts(), self._writer_turn(), self.engine.connect() as conn:
-            if self._is_sqlite:
-                await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-            transaction = await conn.begin()
-            try:
-                if not self._is_sqlite:
-                    await conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
-                yield conn
-            except BaseException:
-                await transaction.rollback()
-                raise
-            if commit:
-                await transaction.commit()
-            else:
-                await transaction.rollback()
-
-    @asynccontextmanager
-    async def _writer_turn(self) -> AsyncIterator[None]:
-        """On SQLite, this process's turn to write; on PostgreSQL the advisory lock does it."""
-        if not self._is_sqlite:
-            yield
-            return
-        async with self._sqlite_writer:
-            yield
+        async with _lock_timeouts(), self.backend.write_transaction(self.engine, commit) as conn:
+            yield conn
 
     async def append(
         self,
@@ -324,12 +223,7 @@ class EventStore:
         metadata: Mapping[str, Any] | None,
     ) -> list[RecordedEvent]:
         writes = [StreamWrite(stream_id, expected_version, events)]
-        if self._is_sqlite:
-            # The whole transaction, BEGIN IMMEDIATE to COMMIT, is one trip to the driver's thread.
-            async with self._writer_turn(), self.engine.connect() as conn:
-                return await self._append_streams(conn, writes, metadata, own_transaction=True)
-        # One statement, so it can be its own transaction: `archive_append` takes the lock itself.
-        async with self.engine.connect() as conn:
+        async with self.backend.lone_append(self.engine) as conn:
             return await self._append_streams(conn, writes, metadata, own_transaction=True)
 
     async def append_in(
@@ -368,12 +262,9 @@ class EventStore:
         continuing = [(w.stream_id, w.expected_version) for w in writes if w.expected_version > 0]
         recorded_at = self._clock()
         try:
-            if self._is_sqlite:
-                linked = await self._insert_sqlite(conn, rows, continuing, recorded_at, own_transaction)
-            else:
-                linked = await self._insert_postgres(
-                    conn, rows, continuing, meta, recorded_at, own_transaction
-                )
+            linked = await self.backend.insert_events(
+                conn, rows, continuing, meta, recorded_at, own_transaction
+            )
         except IntegrityError as error:
             if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
                 first = writes[0] if len(writes) == 1 else None
@@ -396,67 +287,6 @@ class EventStore:
             )
             for (position, prev_hash, hash_), row in zip(linked, rows, strict=True)
         ]
-
-    async def _insert_sqlite(
-        self,
-        conn: AsyncConnection,
-        rows: list[dict[str, Any]],
-        continuing: list[tuple[str, int]],
-        recorded_at: datetime,
-        own_transaction: bool,
-    ) -> list[tuple[int, str, str]]:
-        """Chain and insert in one trip to the driver's thread; with `own_transaction`, commit too."""
-        if self._sqlite_insert_statement is None:
-            columns = [c.key for c in events_table.c]
-            self._sqlite_insert_statement = DriverStatement(events_table.insert(), conn.dialect, columns)
-        insert = self._sqlite_insert_statement
-        work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at)
-        try:
-            if own_transaction:  # BEGIN IMMEDIATE to COMMIT, all in the one trip
-                return await run_in_sqlite_thread(conn, immediate_transaction, *work)
-            return await run_in_sqlite_thread(conn, *work)
-        except sqlite3.IntegrityError as error:
-            raise IntegrityError(insert.sql, None, error) from error
-
-    @staticmethod
-    async def _insert_postgres(
-        conn: AsyncConnection,
-        rows: list[dict[str, Any]],
-        continuing: list[tuple[str, int]],
-        metadata: dict[str, Any],
-        recorded_at: datetime,
-        own_transaction: bool,
-    ) -> list[tuple[int, str, str]]:
-        """One call of `archive_append` (migration 0004): lock, check, chain and insert on the server.
-
-        The call goes to asyncpg directly (its statement cache keeps it prepared): through SQLAlchemy the
-        same call took twice as long on the client as on the server. With `own_transaction` the
-        connection is in autocommit and the call is its own transaction.
-        """
-        driver = await postgres_driver(conn, in_transaction=not own_transaction)
-        try:
-            result = await driver.fetch(
-                _APPEND_CALL,
-                APPEND_LOCK_KEY,
-                [stream for stream, _ in continuing],
-                [version for _, version in continuing],
-                [row["stream_id"] for row in rows],
-                [row["stream_version"] for row in rows],
-                [row["event_type"] for row in rows],
-                [row["schema_version"] for row in rows],
-                [json_text(row["data"]) for row in rows],
-                json_text(metadata),
-                recorded_at,
-                [_canonical(row, recorded_at) for row in rows],
-            )
-        except asyncpg.PostgresError as error:
-            if error.sqlstate == _MISSING_VERSION_STATE:
-                detail = msgspec.json.decode(getattr(error, "detail", None) or "{}")
-                raise ConcurrencyError(str(detail["stream_id"]), int(detail["version"])) from None
-            if isinstance(error, asyncpg.UniqueViolationError):
-                raise IntegrityError(_APPEND_CALL, None, error) from error
-            raise
-        return [(position, prev_hash, hash_) for position, prev_hash, hash_ in result]
 
     def _prepare(
         self, stream_id: str, expected_version: int, events: Sequence[NewEvent], metadata: dict[str, Any]

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from archive.db import metadata
+from archive.storage.engine import metadata
 
 JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
+from archive.storage.engine import metadata
 
 checkpoints_table = Table(
     "projection_checkpoints",

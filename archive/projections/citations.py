@@ -12,10 +12,10 @@ from sqlalchemy import Column, Index, Integer, String, Table, Text, bindparam, f
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
 from archive.domain.events import Citation, CitationRecheck, citation_id
 from archive.domain.facts import FactState
 from archive.domain.sources import CitationRef
+from archive.storage.engine import metadata
 
 NAME = "citations"
 

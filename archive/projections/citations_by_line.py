@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Integer, String, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
 from archive.domain.events import Citation, CitationRecheck
+from archive.storage.engine import metadata
 
 NAME = "citations_by_line"
 

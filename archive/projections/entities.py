@@ -8,10 +8,10 @@ from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Integer, String,
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
 from archive.domain.events import EntityRegistered, EntityRevised
 from archive.eventstore import Logged
-from archive.projections.bulk import Encoding
+from archive.storage import Encoding
+from archive.storage.engine import metadata
 
 NAME = "entities"
 

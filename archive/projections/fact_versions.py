@@ -15,9 +15,9 @@ from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, 
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
 from archive.domain.facts import FactState, initial_fact_state
 from archive.projections.versioning import NewVersion, believed_at, record_time_columns
+from archive.storage.engine import metadata
 
 NAME = "fact_versions"
 

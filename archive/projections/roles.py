@@ -29,10 +29,10 @@ from sqlalchemy import (
     true,
 )
 
-from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.domain.vocabulary import Vocabulary
 from archive.projections.versioning import NewVersion, record_time_columns
+from archive.storage.engine import metadata
 
 NAME = "roles"
 
@@ -93,9 +93,10 @@ OPT_IN_VALID_TIME_INDEX = starts_open.in_([false(), true()])
 #: without statistics SQLite takes a partial index to hold half the table, and walked this one, with a
 #: lookup in the table per entry, for roles narrowed by office (no index serves that OR) instead of
 #: scanning the table. Narrowed queries do not say it: SQLite also takes a constraint on an index's
-#: first column to be selective, and read this index instead of `ix_roles_holder_recorded_to` (0.2 ms
-#: -> 99 ms at 10^5 facts). PostgreSQL has statistics, and drops from the index conditions a clause
-#: that its WHERE implies (the two ranges would be lost): there the WHERE is only "current". It also
+#: first column to be selective, and read this index instead of `ix_roles_holder_recorded_to`, hundreds
+#: of times slower (docs/decisions/0004-roles-valid-time-index-is-opt-in.md). PostgreSQL has statistics,
+#: and drops from the index conditions a clause that its WHERE implies (the two ranges would be lost):
+#: there the WHERE is only "current". It also
 #: carries the two bare columns (INCLUDE): its planner allows an index-only scan only when every column
 #: a query names is in the index, even one used only inside an indexed expression.
 valid_time_index = Index(

@@ -3,7 +3,7 @@
 Routing is a literal match on the event's class. Fact events are folded into each fact's new state
 (the states before the batch come from the caller or from `fact_versions`, in one query); each
 fact-derived read model turns that state into rows, and a whole batch is written with one statement
-per table, through the driver (`bulk`).
+per table, through the driver (the backend's `write_batch`, archive/storage).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import (
@@ -44,16 +44,8 @@ from archive.projections import (
     sources,
     timeline,
 )
-from archive.projections.bulk import (
-    COPY_FROM_ROWS,
-    Close,
-    Encoding,
-    encoding_of,
-    insert_rows,
-    write_postgres,
-    write_sqlite,
-)
 from archive.projections.versioning import NewVersion, close
+from archive.storage import Close, Encoding, backend_for
 
 #: Every read model, in the order a rebuild clears them.
 READ_MODEL_TABLES: dict[str, Table] = {
@@ -117,7 +109,7 @@ class _Batch:
 
     A fact that had rows before the batch gets them closed (one UPDATE per table for all such facts);
     a fact touched twice within the batch has its first buffered rows closed in memory instead.
-    Registered entities are buffered too. Rows are positional, encoded for the driver (`bulk`).
+    Registered entities are buffered too. Rows are positional, encoded for the driver (`Encoding`).
     """
 
     def __init__(self, states: dict[str, FactState], encoding: Encoding, vocabulary: Vocabulary) -> None:
@@ -169,42 +161,22 @@ class _Batch:
 
     async def flush(self, conn: AsyncConnection, checkpoint: int | None = None) -> None:
         """Write the buffered rows (closes first); with `checkpoint`, advance every checkpoint to it."""
-        if conn.dialect.name == "postgresql":
-            await self._flush_postgres(conn, checkpoint)
-        else:
-            await write_sqlite(
-                conn,
-                closes=[
-                    (fact_id, version, self.encoding.moment(at), position)
-                    for fact_id, version, at, position in self.closes
-                ],
-                close_tables=VERSIONED_TABLES,
-                inserts=self.inserts,
-                checkpoint=self._checkpoint(checkpoint),
-            )
+        await backend_for(conn.engine).write_batch(
+            conn,
+            closes=self.closes,
+            close_tables=VERSIONED_TABLES,
+            inserts=self.inserts,
+            checkpoint=self._checkpoint(checkpoint),
+        )
         self.closes, self.open = [], {}
         self.inserts = {table: [] for table in INSERT_ORDER}
 
     @staticmethod
     def _checkpoint(position: int | None) -> tuple[Table, list[str], int] | None:
-        """Every read model's checkpoint at `position`, as `write_postgres` and `write_sqlite` take it."""
+        """Every read model's checkpoint at `position`, as a backend's `write_batch` takes it."""
         if position is None:
             return None
         return (checkpoints.checkpoints_table, list(READ_MODEL_TABLES), position)
-
-    async def _flush_postgres(self, conn: AsyncConnection, checkpoint: int | None) -> None:
-        # One statement closes, inserts the small tables' rows and moves the checkpoints; COPY then
-        # loads the large ones (after the closes, which must not reach the new rows).
-        large = {table: rows for table, rows in self.inserts.items() if len(rows) >= COPY_FROM_ROWS}
-        await write_postgres(
-            conn,
-            closes=self.closes,
-            close_tables=VERSIONED_TABLES,
-            inserts={table: rows for table, rows in self.inserts.items() if table not in large},
-            checkpoint=self._checkpoint(checkpoint),
-        )
-        for table, rows in large.items():
-            await insert_rows(conn, table, rows)
 
 
 class Projector:
@@ -261,7 +233,7 @@ class Projector:
             wanted = {fact_id for fact_id in wanted if fact_id in seen}
             seen.update(fact_ids)
         states = {**await fact_versions.current_states(conn, wanted), **known}
-        batch = _Batch(states, encoding_of(conn), self.vocabulary)
+        batch = _Batch(states, backend_for(conn.engine).encoding(conn), self.vocabulary)
         for event, recorded in decoded:
             if isinstance(event, FACT_EVENTS):
                 batch.add_fact(event, recorded)
@@ -287,10 +259,3 @@ class Projector:
 
 
 FACT_EVENTS = (FactRecorded, FactCited, FactCorrected, FactRetracted, FactReranked, FactLinked)
-
-
-async def clear(conn: AsyncConnection) -> None:
-    """Empty every read model and its checkpoint (the first step of a rebuild)."""
-    for table in reversed(READ_MODEL_TABLES.values()):
-        await conn.execute(delete(table))
-    await conn.execute(delete(checkpoints.checkpoints_table))

@@ -53,7 +53,7 @@ async def compare_with_rebuild(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[TableDifference]:
     """Every read model whose rows differ from a fresh replay of the log (empty when all match)."""
-    shadow_schema = "temp" if store.engine.dialect.name == "sqlite" else "pg_temp"
+    shadow_schema = store.backend.shadow_schema
     async with store.transaction(commit=False) as conn:
         live = {table.name: await snapshot(conn, table) for table in REPLAYED_TABLES}
         await conn.execution_options(schema_translate_map={None: shadow_schema})

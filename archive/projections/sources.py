@@ -8,10 +8,10 @@ from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, Tex
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.db import metadata
 from archive.domain.events import SourceRegistered, SourceRevised
 from archive.domain.sources import SourceSnapshot, split_lines
 from archive.eventstore import Logged
+from archive.storage.engine import metadata
 
 NAME = "sources"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
-from archive.db import metadata
 from archive.domain.facts import FactState
 from archive.projections.versioning import NewVersion, record_time_columns
+from archive.storage.engine import metadata
 
 NAME = "timeline"
 

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Tab
 from archive.domain.facts import FactState
 from archive.domain.time import bounds, make_valid_time
 from archive.eventstore import Logged
-from archive.projections.bulk import Encoding
+from archive.storage import Encoding
 
 
 def record_time_columns() -> list[Column[Any]]:

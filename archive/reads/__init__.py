@@ -11,6 +11,7 @@ citations, and the auditor's log; `views` holds every answer's Struct and `filte
 from archive.reads.citations import CitationReads
 from archive.reads.errors import NotFound
 from archive.reads.filters import MAX_LINE, MAX_OFFSET, FactFilter, ModalityFilter, RankFilter
+from archive.reads.log import LogReads
 from archive.reads.roles import RoleReads
 from archive.reads.sources import SourceReads
 from archive.reads.timeline import TimelineReads
@@ -50,7 +51,7 @@ from archive.reads.views import (
 )
 
 
-class Reads(TimelineReads, SourceReads, RoleReads, CitationReads):
+class Reads(TimelineReads, SourceReads, RoleReads, CitationReads, LogReads):
     """Every read the archive answers."""
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.coverage import Mark
-from archive.db import SQLITE_BEGIN
 from archive.eventstore import EventStore
-from archive.point_reads import PointReads
+from archive.storage import backend_for
 
 
 class ReadBase:
@@ -26,12 +26,14 @@ class ReadBase:
         # "No fact here" marks are curation data of the seeds folder, not events: each read checks them
         # against the source's current text, as a new version re-checks a citation.
         self._marks = marks or dict
-        postgres = engine.dialect.name == "postgresql"
-        # Reads open no transaction on PostgreSQL: under READ COMMITTED every statement takes its own
-        # snapshot anyway, so BEGIN and the pool's ROLLBACK were two round trips that bought nothing.
-        # SQLite keeps its deferred read transaction, which holds one snapshot for a multi-statement read.
-        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
-        # A read of one statement is consistent by itself: on SQLite it needs no BEGIN either.
-        self._single_reads = self._reads if postgres else engine.execution_options(**{SQLITE_BEGIN: None})
+        self.backend = backend_for(engine)
+        # Reads of several statements, and reads of one (consistent by itself), each the cheapest way.
+        self._reads, self._single_reads = self.backend.read_engines(engine)
         # The fact read of `GET /facts/{id}` (an indexed lookup): on a SQLite file, on the loop's thread.
-        self._point_reads = PointReads(engine, self._single_reads)
+        self._point_reads = self.backend.point_reader(engine, self._single_reads)
+
+    async def ping(self) -> str:
+        """The database's name, once it has answered a query (raises when it does not answer)."""
+        async with self._single_reads.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return self.backend.name

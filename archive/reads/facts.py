@@ -68,8 +68,7 @@ def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Sele
 
     The version is a materialized CTE, so the qualifiers' entity ids are read out of the state's JSON once.
     Named inside the label subqueries, PostgreSQL evaluated the JSON path for every entity row it
-    scanned: with the seed's 109 entities (a table small enough that it scans it) that was 2 ms of a
-    3 ms read.
+    scanned, most of the read (docs/decisions/0005-fact-read-version-as-cte.md).
     """
     fv = fact_versions_table
     cited = citations.citations_table

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.eventstore import EventStore, events_table
+from archive.eventstore import EventStore, VerifyReport, events_table
+from archive.reads.base import ReadBase
 from archive.reads.filters import MAX_OFFSET
 from archive.reads.views import Diff, DiffEntry, EventPage, event_view
 
@@ -84,3 +85,19 @@ async def diff(
         limit=limit,
         offset=offset,
     )
+
+
+class LogReads(ReadBase):
+    """The auditor's reads: the log in order, the changes between two record times, the chain check."""
+
+    async def events(self, after: int, limit: int) -> EventPage:
+        """A page of the global log after position `after`."""
+        return await events_page(self.store, after, limit)
+
+    async def changes(self, start: datetime, end: datetime, limit: int, offset: int) -> Diff:
+        """What changed in belief after `start` and up to `end`."""
+        return await diff(self.engine, self.store, start, end, limit, offset)
+
+    async def verify(self) -> VerifyReport:
+        """The hash chain recomputed from the first event."""
+        return await self.store.verify()

@@ -60,10 +60,8 @@ class RoleReads(ReadBase):
             conditions.append(OPT_IN_VALID_TIME_INDEX)
         query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
         if as_of is None and not (holder or office or organization):
-            # Once ANALYZE (or `PRAGMA optimize`) has run, SQLite's planner took a skip-scan of the
-            # organisation index instead, with a table lookup per current row: 190-205 ms against
-            # 2-32 ms at 10^5 facts. Named, the index is used whatever the statistics say.
-            query = query.with_hint(table, f"INDEXED BY {valid_time_index.name}", dialect_name="sqlite")
+            # A planner with statistics may take another index for this listing, at many times the cost.
+            query = self.backend.use_index(query, table, valid_time_index)
         async with self._reads.connect() as conn:
             rows, total = await page(conn, query, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}

@@ -62,8 +62,8 @@ class Sample:
 class Ours:
     def __init__(self, url: str) -> None:
         from archive.bootstrap import event_registry
-        from archive.db import create_engine
         from archive.eventstore import EventStore
+        from archive.storage.engine import create_engine
 
         self.engine = create_engine(url)
         self.store = EventStore(self.engine, event_registry())
@@ -349,8 +349,8 @@ async def run_correction_case(dbs: Databases, results: Results, seconds: float, 
     """
     from archive.bootstrap import wire
     from archive.commands import CommandMeta
-    from archive.db import create_engine
     from archive.domain.events import Citation, FactChanges
+    from archive.storage.engine import create_engine
     from bench.worker import OursIngest
 
     url = await asyncio.to_thread(dbs.create, "correct")

@@ -37,8 +37,8 @@ async def prepare_history(dbs: Databases, url: str, peer_db: str, total: int) ->
     """Correct the sampled facts once, in ours and in the peer; return an instant before the corrections."""
     from archive.bootstrap import wire
     from archive.commands import CommandMeta
-    from archive.db import create_engine
     from archive.domain.events import Citation, FactChanges
+    from archive.storage.engine import create_engine
     from bench.peer import PeerArchive, peer_id
 
     numbers = sample_numbers(total)
@@ -130,7 +130,7 @@ class RawAsOf:
 async def open_raw_as_of(backend: str, queries: Any, dsn: str, fact_id: str, as_of: datetime) -> RawAsOf:
     """A RawAsOf that runs the statement `queries.fact(fact_id, as_of)` sends, captured on its way out:
     from SQLAlchemy's events, or, on a SQLite file, where ours hands the read to `sqlite3` itself
-    (`archive.point_reads`), as the SQL and values it gives the driver."""
+    (`archive.storage.sqlite.point_reads`), as the SQL and values it gives the driver."""
     from sqlalchemy import Engine, event
 
     sent: list[tuple[str, Sequence[Any]]] = []
@@ -174,8 +174,8 @@ async def _one_size(
 ) -> dict[str, list[float]]:
     """Latencies (ms) of each implementation at one corpus size."""
     from archive.bootstrap import wire
-    from archive.db import create_engine
     from archive.projections import fact_versions
+    from archive.storage.engine import create_engine
     from bench.peer import PeerArchive, peer_id
 
     numbers = sample_numbers(total)

@@ -162,7 +162,7 @@ async def _latencies(
     years = _years(total)
     server = Server(url, workers)
     from archive.bootstrap import wire
-    from archive.db import create_engine
+    from archive.storage.engine import create_engine
 
     engine = create_engine(url)
     raw: RawAsOf | None = None

@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from archive.bootstrap import wire  # noqa: E402
-from archive.db import create_engine  # noqa: E402
-from archive.migrations import upgrade  # noqa: E402
 from archive.seeding import Seeder  # noqa: E402
+from archive.storage.engine import create_engine  # noqa: E402
+from archive.storage.migrate import upgrade  # noqa: E402
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
 
 OUT = Path(__file__).resolve().parent

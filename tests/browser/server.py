@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import uvicorn
 
 from api.app import create_app
-from archive.db import create_engine
 from archive.settings import Settings
+from archive.storage.engine import create_engine
 from archive.tokens import create_token
 
 #: Debian's chromium and the flags it needs here (no sandbox as root, no GPU, no network chatter).

@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
-from archive.db import create_engine
 from archive.settings import Settings
+from archive.storage.engine import create_engine
 from archive.tokens import create_token, revoke_token
 from tests.browser.server import run_async
 

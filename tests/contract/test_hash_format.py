@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
-from archive.db import create_engine
 from archive.eventstore import EventStore, events_table
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
-from archive.migrations import upgrade
+from archive.storage.engine import create_engine
+from archive.storage.migrate import upgrade
 from tests.contract.data.write_pinned_log import MOMENTS, append_pinned_events
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from archive.bootstrap import event_registry
 from archive.commands import Archive
-from archive.db import sqlite_path
 from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
 from archive.eventstore import EventStore
-from archive.eventstore.store import APPEND_LOCK_KEY
 from archive.settings import Settings
+from archive.storage.postgres.append import APPEND_LOCK_KEY
+from archive.storage.sqlite.engine import sqlite_path
 from tests.conftest import SEEDS
 from tests.integration.test_writes import (
     LINE_19_PART,

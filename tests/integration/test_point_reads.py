@@ -16,11 +16,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
-from archive.db import DriverStatement, create_engine, sqlite_path
 from archive.eventstore import EventStore
-from archive.point_reads import PointReads
 from archive.projections.fact_versions import fact_versions_table
 from archive.reads import Reads
+from archive.storage.driver import DriverStatement
+from archive.storage.engine import create_engine
+from archive.storage.sqlite.engine import sqlite_path
+from archive.storage.sqlite.point_reads import PointReads
 from tests.integration.test_query_plan import answer_and_its_statements, first_seeded_fact
 
 

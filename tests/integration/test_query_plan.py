@@ -21,14 +21,15 @@ from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
-from archive.db import postgres_driver
 from archive.domain.time import PartialDate, parse_partial_date
 from archive.eventstore import EventStore
 from archive.projections import fact_versions
-from archive.projections.bulk import Close, postgres_batch
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.roles import roles_table
 from archive.reads import Reads
+from archive.storage import Close
+from archive.storage.postgres.batch import postgres_batch
+from archive.storage.postgres.driver import postgres_driver
 
 T = TypeVar("T")
 

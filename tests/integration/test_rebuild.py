@@ -17,13 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.bootstrap import event_registry
 from archive.commands import Archive
-from archive.db import create_engine
 from archive.eventstore import EventStore, LockTimeoutError, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
-from archive.projections.bulk import table_name_on
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.rebuild import (
-    REBUILD_SCHEMA,
     REPLAY_GC_THRESHOLD,
     REPLAYED_TABLES,
     collecting_less_often,
@@ -33,6 +30,10 @@ from archive.projections.roles import roles_table
 from archive.projections.runner import Projector
 from archive.projections.shadow import compare_with_rebuild
 from archive.reads import FactFilter, Reads
+from archive.storage import postgres as postgres_backend_module
+from archive.storage.engine import create_engine, table_name_on
+from archive.storage.postgres import rebuild as swap_module
+from archive.storage.postgres.rebuild import REBUILD_SCHEMA
 from tests.contract.test_projections import ExplodingProjector, event_count, read_model_indexes, snapshot
 
 
@@ -181,12 +182,12 @@ async def test_postgres_rebuild_in_place_when_the_role_may_not_swap_tables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with seeded_engine.connect() as conn:
-        assert await rebuild_module.can_swap_tables(conn), "the test role owns its database and tables"
+        assert await swap_module.can_swap_tables(conn, REPLAYED_TABLES), "the test role owns its tables"
 
-    async def not_allowed(conn: AsyncConnection) -> bool:
+    async def not_allowed(conn: AsyncConnection, tables: object) -> bool:
         return False
 
-    monkeypatch.setattr(rebuild_module, "can_swap_tables", not_allowed)
+    monkeypatch.setattr(postgres_backend_module, "can_swap_tables", not_allowed)
     before, oids = await snapshot(seeded_engine), await table_oids(seeded_engine)
     assert await rebuild(seeded_archive.store, seeded_archive.projector) == await event_count(seeded_engine)
     assert await table_oids(seeded_engine) == oids, "the same tables, rewritten"
@@ -219,9 +220,9 @@ async def test_postgres_swap_waits_out_a_reader_that_holds_a_table_then_swaps(
     seeded_engine: AsyncEngine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(swap_module, "SWAP_LOCK_TIMEOUT", "100ms")
     recording = RecordingLog()
-    monkeypatch.setattr(rebuild_module, "log", recording)
+    monkeypatch.setattr(swap_module, "log", recording)
     oids = await table_oids(seeded_engine)
     holding, release = asyncio.Event(), asyncio.Event()
     reader = asyncio.create_task(hold_a_read_lock_until(seeded_engine, holding, release))
@@ -249,8 +250,8 @@ async def test_postgres_swap_that_never_gets_its_locks_fails_and_leaves_the_old_
     seeded_engine: AsyncEngine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_TIMEOUT", "50ms")
-    monkeypatch.setattr(rebuild_module, "SWAP_LOCK_ATTEMPTS", 3)
+    monkeypatch.setattr(swap_module, "SWAP_LOCK_TIMEOUT", "50ms")
+    monkeypatch.setattr(swap_module, "SWAP_LOCK_ATTEMPTS", 3)
     before, oids = await snapshot(seeded_engine), await table_oids(seeded_engine)
     holding, release = asyncio.Event(), asyncio.Event()
     reader = asyncio.create_task(hold_a_read_lock_until(seeded_engine, holding, release))

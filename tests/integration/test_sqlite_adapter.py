@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
 from archive.commands import Archive, CommandMeta
-from archive.db import SQLITE_BEGIN, create_engine
 from archive.domain.events import Citation, FactChanges
 from archive.eventstore import EventStore
 from archive.reads import FactFilter, Reads
+from archive.storage.engine import create_engine
+from archive.storage.sqlite.engine import SQLITE_BEGIN
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ import pytest
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import create_engine
-from archive.migrations import alembic_config as project_alembic_config
+from archive.storage.engine import create_engine
+from archive.storage.migrate import alembic_config as project_alembic_config
 
 
 @pytest.fixture
 def empty_database_url(backend: str, database_url: str) -> str:
     """The test database, with the template's migrations reverted so pytest-alembic starts from nothing."""
-    from archive.migrations import downgrade
+    from archive.storage.migrate import downgrade
 
     downgrade(database_url, "base")
     return database_url

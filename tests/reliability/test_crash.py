@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
-from archive.db import create_engine
 from archive.eventstore import EventStore, events_table
+from archive.storage.engine import create_engine
 
 from .synthetic import SyntheticCorpus, generate
 

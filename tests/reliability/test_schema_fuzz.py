@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import text
 
 from api.app import create_app
-from archive.db import create_engine
 from archive.settings import Settings
+from archive.storage.engine import create_engine
 from archive.tokens import create_token
 
 MAX_EXAMPLES = 30

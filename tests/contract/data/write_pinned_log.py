@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import event_registry
-from archive.db import create_engine
 from archive.eventstore import EventStore, NewEvent, StreamWrite
-from archive.migrations import upgrade
+from archive.storage.engine import create_engine
+from archive.storage.migrate import upgrade
 
 HERE = Path(__file__).resolve().parent
 MOMENTS = [

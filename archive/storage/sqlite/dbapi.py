@@ -13,8 +13,8 @@ pool are SQLAlchemy's. Server-side cursors (`stream()`) keep SQLAlchemy's cursor
 
 Functions are queued to the thread the way aiosqlite's own methods do it (`Connection._execute`;
 SQLAlchemy's adapter uses the same queue to set the isolation level). aiosqlite and SQLAlchemy are
-pinned by uv.lock, and every SQLite statement of the test suite but the point reads (`archive.point_reads`,
-which skip the thread) runs through here.
+pinned by uv.lock, and every SQLite statement of the test suite but the point reads
+(`archive.storage.sqlite.point_reads`, which skip the thread) runs through here.
 """
 
 from __future__ import annotations

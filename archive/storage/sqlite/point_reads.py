@@ -29,7 +29,9 @@ from sqlalchemy import Select, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.db import SQLITE_BUSY_ERRORS, DriverStatement, sqlite_path
+from archive.storage.driver import DriverStatement
+from archive.storage.engine import SQLITE_BUSY_ERRORS
+from archive.storage.sqlite.engine import sqlite_path
 
 
 class PointReads:

@@ -1,0 +1,132 @@
+"""Every line that knows which database it runs on, behind one seam: the `Backend`.
+
+The generic code (the event store, the projector, the replay, the reads) asks its backend to take the
+write lock, to insert events, to write a projection batch, to run a point read, to rebuild the read
+models; `storage/sqlite/` and `storage/postgres/` each answer in their own way, the way the
+`eventsourcing` library keeps `sqlite.py` and `postgres.py` behind one recorder interface. Outside this
+package no module asks which dialect it runs on or imports `sqlite3`, `aiosqlite` or `asyncpg`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from typing import Any, Protocol
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, Index, Select, Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+#: One fact whose current rows a batch ends: (fact id, the version they belong to, `recorded_to`,
+#: `position_to`). Every version closes the rows of the one before, so a fact's current rows, in every
+#: versioned read model, are exactly the rows of its current version: the closes find them by primary
+#: key. A `recorded_to IS NULL` condition would add nothing, and on PostgreSQL, with statistics that
+#: lag behind a bulk load, it makes the planner read every current row through the record-time index
+#: (tests/integration/test_query_plan.py).
+Close = tuple[str, int, Any, int]
+
+#: A replay of the whole log into the tables `conn` writes to, reading pages through `read_conn` (a
+#: separate connection when None); it returns the number of events applied.
+Replay = Callable[[AsyncConnection, AsyncConnection | None], Awaitable[int]]
+
+
+class Encoding(Protocol):
+    """Column values as the driver receives them from SQLAlchemy's types."""
+
+    json: Callable[[Any], str]
+
+    def moment(self, value: datetime) -> Any:
+        """A `DateTime(timezone=True)` value."""
+
+    def day(self, value: date | None) -> Any:
+        """A `Date` value (None stays NULL)."""
+
+
+class PointReader(Protocol):
+    """Short statements (an indexed lookup, a handful of rows), run where they cost least."""
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Any]:
+        """Every row `statement` returns with `parameters` (attributes named for its columns)."""
+
+
+class Backend(Protocol):
+    """What the generic code needs from a database, answered by `sqlite.SqliteBackend` and
+    `postgres.PostgresBackend`. One instance per engine user (an event store holds its own)."""
+
+    #: The dialect's name, as `/health` reports it.
+    name: str
+    #: The schema the shadow check writes its temporary tables to.
+    shadow_schema: str
+
+    def write_transaction(
+        self, engine: AsyncEngine, commit: bool
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A transaction holding the append lock from its start to its end (rolled back unless `commit`)."""
+
+    def lone_append(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The connection a single append runs on as its own transaction (`own_transaction=True`)."""
+
+    async def insert_events(
+        self,
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        own_transaction: bool,
+    ) -> list[tuple[int, str, str]]:
+        """Under the append lock: check that each continued stream's expected version exists
+        (`ConcurrencyError` otherwise), chain and insert the rows; their (position, prev_hash, hash)."""
+
+    def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
+        """The engine options for reads of several statements, and for reads of one statement."""
+
+    def point_reader(self, engine: AsyncEngine, ordinary: AsyncEngine) -> PointReader:
+        """Point reads on `engine`'s database (`ordinary`: the way a read takes that cannot run inline)."""
+
+    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+        """`query` made to read `table` through `index`, where the planner must be told."""
+
+    def encoding(self, conn: AsyncConnection) -> Encoding:
+        """How `conn`'s driver takes dates, times and JSON."""
+
+    async def write_batch(
+        self,
+        conn: AsyncConnection,
+        *,
+        closes: Sequence[Close] = (),
+        close_tables: Sequence[Table] = (),
+        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        checkpoint: tuple[Table, Sequence[str], int] | None = None,
+    ) -> None:
+        """A projection batch's writes, the closes first, in as few trips as the driver allows."""
+
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert `rows` (each a value per column of `table`, in its column order)."""
+
+    async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
+        """Gather the planner's statistics on `tables` as `conn` writes them (where the planner needs it)."""
+
+    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
+        """Replay the log into fresh read-model `tables`, inside the write transaction `conn`."""
+
+
+#: One backend per engine: the SQLite writers of a process queue on its lock, whatever store they use.
+_BACKENDS: WeakKeyDictionary[Engine, Backend] = WeakKeyDictionary()
+
+
+def backend_for(engine: AsyncEngine) -> Backend:
+    """The backend of `engine`'s database: the one place that asks which dialect it is."""
+    found = _BACKENDS.get(engine.sync_engine)
+    if found is None:
+        if engine.dialect.name == "sqlite":
+            from archive.storage.sqlite import SqliteBackend
+
+            found = SqliteBackend()
+        else:
+            from archive.storage.postgres import PostgresBackend
+
+            found = PostgresBackend()
+        _BACKENDS[engine.sync_engine] = found
+    return found

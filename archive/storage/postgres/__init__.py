@@ -1,0 +1,138 @@
+"""The PostgreSQL backend: a transaction-scoped advisory lock as the append lock, the server-side
+`archive_append`, projection batches as one statement (COPY for large tables), and a rebuild into a
+schema of its own that is swapped in at the end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Index, Select, Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from archive.storage import Close, Replay
+from archive.storage.engine import schema_of, table_name_on, transaction_on
+from archive.storage.postgres import append
+from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
+from archive.storage.postgres.rebuild import analyze_tables, can_swap_tables, rebuild_and_swap
+
+log = structlog.get_logger("archive.rebuild")
+
+
+class OrdinaryReads:
+    """Point reads as ordinary reads of the async engine (PostgreSQL answers them over the network)."""
+
+    def __init__(self, ordinary: AsyncEngine) -> None:
+        self.ordinary = ordinary
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Any]:
+        """Every row `statement` returns with `parameters`."""
+        async with self.ordinary.connect() as conn:
+            rows: Sequence[Any] = (await conn.execute(statement, dict(parameters))).all()
+        return rows
+
+
+class PostgresBackend:
+    """PostgreSQL through asyncpg."""
+
+    name = "postgresql"
+    shadow_schema = "pg_temp"
+
+    def __init__(self) -> None:
+        self._encoding: PostgresEncoding | None = None
+
+    @asynccontextmanager
+    async def write_transaction(self, engine: AsyncEngine, commit: bool) -> AsyncIterator[AsyncConnection]:
+        """`pg_advisory_xact_lock`: held from the first statement to the end of the transaction."""
+        async with engine.connect() as conn, transaction_on(conn, commit):
+            await conn.execute(select(func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY)))
+            yield conn
+
+    @asynccontextmanager
+    async def lone_append(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit: `archive_append` takes the lock itself, in one statement."""
+        async with engine.connect() as conn:
+            yield conn
+
+    async def insert_events(
+        self,
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        own_transaction: bool,
+    ) -> list[tuple[int, str, str]]:
+        """One call of `archive_append`."""
+        return await append.insert_events(conn, rows, continuing, metadata, recorded_at, own_transaction)
+
+    def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
+        """Reads open no transaction: under READ COMMITTED every statement takes its own snapshot
+        anyway, so BEGIN and the pool's ROLLBACK were two round trips that bought nothing."""
+        reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return reads, reads
+
+    def point_reader(self, engine: AsyncEngine, ordinary: AsyncEngine) -> OrdinaryReads:
+        """Ordinary reads."""
+        return OrdinaryReads(ordinary)
+
+    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+        """`query` as it is: PostgreSQL's planner picks the index from its statistics."""
+        return query
+
+    def encoding(self, conn: AsyncConnection) -> PostgresEncoding:
+        """asyncpg takes Python's dates and times."""
+        if self._encoding is None:
+            self._encoding = PostgresEncoding(conn.dialect)
+        return self._encoding
+
+    async def write_batch(
+        self,
+        conn: AsyncConnection,
+        *,
+        closes: Sequence[Close] = (),
+        close_tables: Sequence[Table] = (),
+        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        checkpoint: tuple[Table, Sequence[str], int] | None = None,
+    ) -> None:
+        """One statement closes, inserts the small tables' rows and moves the checkpoints; COPY then
+        loads the large ones (after the closes, which must not reach the new rows)."""
+        inserts = inserts or {}
+        large = {table: rows for table, rows in inserts.items() if len(rows) >= COPY_FROM_ROWS}
+        await write_postgres(
+            conn,
+            lambda table: table_name_on(conn, table),
+            closes=closes,
+            close_tables=close_tables,
+            inserts={table: rows for table, rows in inserts.items() if table not in large},
+            checkpoint=checkpoint,
+        )
+        for table, rows in large.items():
+            await copy_rows(conn, schema_of(conn) or table.schema, table, rows)
+
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+        """COPY for many rows, one statement for a few."""
+        if len(rows) >= COPY_FROM_ROWS:
+            await copy_rows(conn, schema_of(conn) or table.schema, table, rows)
+        elif rows:
+            await self.write_batch(conn, inserts={table: rows})
+
+    async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
+        """ANALYZE: new tables have no statistics, and without them the planner takes `fact_id = ANY(...)`
+        to match a fixed share of the table (docs/decisions/0001-analyze-during-replay.md)."""
+        await analyze_tables(conn, tables)
+
+    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
+        """Into a schema of its own and swapped in; in place when the role may not."""
+        if await can_swap_tables(conn, tables):
+            return await rebuild_and_swap(conn, tables, replay)
+        log.warning(
+            "rebuild_in_place",
+            reason="the role lacks CREATE on the database or does not own every read-model table",
+        )
+        for table in reversed(tables):
+            await conn.execute(delete(table))
+        return await replay(conn, conn)

@@ -1,0 +1,128 @@
+"""The SQLite backend: `BEGIN IMMEDIATE` as the append lock, one trip to aiosqlite's thread per statement
+or batch, point reads on the event loop's own thread, and a rebuild that rebuilds indexes at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, Select, Table, delete
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.schema import CreateIndex, DropIndex
+
+from archive.storage import Close, Replay
+from archive.storage.engine import table_name_on, transaction_on
+from archive.storage.sqlite.append import EventInserter
+from archive.storage.sqlite.batch import SqliteEncoding, write_sqlite
+from archive.storage.sqlite.engine import SQLITE_BEGIN
+from archive.storage.sqlite.point_reads import PointReads
+
+
+class SqliteBackend:
+    """SQLite, as a file (WAL) or in memory."""
+
+    name = "sqlite"
+    shadow_schema = "temp"
+
+    def __init__(self) -> None:
+        # This process's writers queue here, in order, rather than in SQLite's busy handler, which
+        # sleeps for up to 100 ms between tries.
+        self._writers = asyncio.Lock()
+        self._insert = EventInserter()
+        self._encoding: SqliteEncoding | None = None
+
+    @asynccontextmanager
+    async def write_transaction(self, engine: AsyncEngine, commit: bool) -> AsyncIterator[AsyncConnection]:
+        """`BEGIN IMMEDIATE`: SQLite's write lock from the first statement on."""
+        async with self._writers, engine.connect() as conn:
+            await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            async with transaction_on(conn, commit):
+                yield conn
+
+    @asynccontextmanager
+    async def lone_append(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """The writer's turn and a connection: the append runs BEGIN IMMEDIATE to COMMIT in one trip."""
+        async with self._writers, engine.connect() as conn:
+            yield conn
+
+    async def insert_events(
+        self,
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        own_transaction: bool,
+    ) -> list[tuple[int, str, str]]:
+        """Read the head, check, chain and insert, in one trip to the driver's thread."""
+        return await self._insert(conn, rows, continuing, recorded_at, own_transaction)
+
+    def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
+        """A deferred read transaction holds one snapshot for a read of several statements; a read of
+        one statement is consistent by itself and needs no BEGIN."""
+        return engine, engine.execution_options(**{SQLITE_BEGIN: None})
+
+    def point_reader(self, engine: AsyncEngine, ordinary: AsyncEngine) -> PointReads:
+        """Point reads on the calling thread, on a SQLite file."""
+        return PointReads(engine, ordinary)
+
+    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+        """`INDEXED BY`: once ANALYZE has run, SQLite's planner may prefer another index whatever it costs
+        (docs/decisions/0003-roles-by-valid-time-name-their-index.md)."""
+        return query.with_hint(table, f"INDEXED BY {index.name}", dialect_name="sqlite")
+
+    def encoding(self, conn: AsyncConnection) -> SqliteEncoding:
+        """Dates and times as SQLAlchemy's SQLite types store them."""
+        if self._encoding is None:
+            self._encoding = SqliteEncoding(conn.dialect)
+        return self._encoding
+
+    async def write_batch(
+        self,
+        conn: AsyncConnection,
+        *,
+        closes: Sequence[Close] = (),
+        close_tables: Sequence[Table] = (),
+        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        checkpoint: tuple[Table, Sequence[str], int] | None = None,
+    ) -> None:
+        """One trip to the driver's thread, an `executemany` per statement."""
+        encoding = self.encoding(conn)
+        await write_sqlite(
+            conn,
+            lambda table: table_name_on(conn, table),
+            closes=[
+                (fact_id, version, encoding.moment(at), position) for fact_id, version, at, position in closes
+            ],
+            close_tables=close_tables,
+            inserts=inserts,
+            checkpoint=checkpoint,
+        )
+
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+        """One `executemany`."""
+        if rows:
+            await self.write_batch(conn, inserts={table: rows})
+
+    async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
+        """Nothing: SQLite's planner does not need statistics to find the primary keys a replay looks up."""
+
+    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
+        """Clear the tables and drop their secondary indexes, replay, then build the indexes again.
+
+        Inside the same transaction: SQLite's DDL is transactional, and readers of the WAL keep their
+        snapshot, old indexes included. Building an index from a full table sorts once; keeping it while
+        a million rows arrive in fact-id order costs a scattered B-tree insert per row.
+        """
+        for table in reversed(tables):
+            await conn.execute(delete(table))
+        indexes = [index for table in tables for index in table.indexes]
+        for index in indexes:
+            await conn.execute(DropIndex(index))
+        applied = await replay(conn, conn)
+        for index in indexes:
+            await conn.execute(CreateIndex(index))
+        return applied
