@@ -26,7 +26,6 @@ from api.web.pages import (
     EntityPagesController,
     FactPageController,
     SearchController,
-    SourcePagesController,
     root,
 )
 from api.web.rendering import (
@@ -39,6 +38,7 @@ from api.web.rendering import (
     on_unexpected,
     template_config,
 )
+from api.web.source_pages import SourcePagesController
 from archive.domain.errors import DomainError
 from archive.reads import NotFound
 

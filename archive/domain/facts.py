@@ -16,12 +16,8 @@ import msgspec
 from archive.domain.errors import (
     AlreadyRetracted,
     DomainError,
-    EvidenceRequired,
     FactNotFound,
     InvalidCommand,
-    SourceHashMismatch,
-    UnknownEntity,
-    UnknownSource,
 )
 from archive.domain.events import (
     CHANGEABLE_FIELDS,
@@ -43,18 +39,22 @@ from archive.domain.events import (
     changed_fields,
     citation_id,
 )
+from archive.domain.fact_checks import (
+    checked_citations,
+    checked_content,
+    require_choice,
+    require_justification,
+    without_repeats,
+)
 from archive.domain.ids import derived_id
-from archive.domain.sources import SourceSnapshot, verify_quote
+from archive.domain.sources import SourceSnapshot
 from archive.domain.time import as_utc, make_valid_time
 from archive.domain.versions import require_expected_version
-from archive.domain.vocabulary import Predicate, Vocabulary
+from archive.domain.vocabulary import Vocabulary
 
-MODALITIES: tuple[str, ...] = get_args(Modality)
 RANKS: tuple[str, ...] = get_args(Rank)
 REASON_CODES: tuple[str, ...] = get_args(ReasonCode)
 LINK_RELATIONS: tuple[str, ...] = get_args(LinkRelation)
-
-QUALIFIER_ENTITY_FIELDS: tuple[str, ...] = ("role", "place", "organization")
 
 
 class FactContext(msgspec.Struct, frozen=True):
@@ -244,9 +244,9 @@ def decide_fact(cmd: FactCommand, state: FactState) -> list[Event]:
 
 
 def _record(cmd: RecordFact, state: FactState) -> list[Event]:
-    content = _checked_content(cmd.content, cmd.context, previous=None)
-    _require_choice(cmd.rank, RANKS, "rank")
-    citations = _checked_citations(cmd.citations, cmd.context, "a fact")
+    content = checked_content(cmd.content, cmd.context, previous=None)
+    require_choice(cmd.rank, RANKS, "rank")
+    citations = checked_citations(cmd.citations, cmd.context, "a fact")
     recorded_at = as_utc(cmd.recorded_at)
     fact_id = fact_id_for(content)
     if not state.exists:
@@ -286,14 +286,14 @@ def _record(cmd: RecordFact, state: FactState) -> list[Event]:
 
 def _correct(cmd: CorrectFact, state: FactState) -> list[Event]:
     _require_active_at_version(state, cmd.fact_id, cmd.expected_version, "corrected")
-    _require_choice(cmd.reason_code, REASON_CODES, "reason_code")
-    _require_justification(cmd.justification)
+    require_choice(cmd.reason_code, REASON_CODES, "reason_code")
+    require_justification(cmd.justification)
     current = state.content
     proposed = msgspec.structs.replace(
         current, **{name: getattr(cmd.changes, name) for name in changed_fields(cmd.changes)}
     )
     try:
-        corrected = _checked_content(proposed, cmd.context, previous=current)
+        corrected = checked_content(proposed, cmd.context, previous=current)
     except DomainError as error:
         raise error.within("changes") from None
     actual = {
@@ -305,7 +305,7 @@ def _correct(cmd: CorrectFact, state: FactState) -> list[Event]:
         raise InvalidCommand(
             f"the correction changes nothing: fact {cmd.fact_id} already has those values", field="changes"
         )
-    citations = _checked_citations(cmd.citations, cmd.context, "a correction")
+    citations = checked_citations(cmd.citations, cmd.context, "a correction")
     return [
         FactCorrected(
             fact_id=cmd.fact_id,
@@ -320,9 +320,9 @@ def _correct(cmd: CorrectFact, state: FactState) -> list[Event]:
 
 def _retract(cmd: RetractFact, state: FactState) -> list[Event]:
     _require_active_at_version(state, cmd.fact_id, cmd.expected_version, "retracted again")
-    _require_choice(cmd.reason_code, REASON_CODES, "reason_code")
-    _require_justification(cmd.justification)
-    citations = _checked_citations(cmd.citations, cmd.context, "a retraction")
+    require_choice(cmd.reason_code, REASON_CODES, "reason_code")
+    require_justification(cmd.justification)
+    citations = checked_citations(cmd.citations, cmd.context, "a retraction")
     return [
         FactRetracted(
             fact_id=cmd.fact_id,
@@ -336,9 +336,9 @@ def _retract(cmd: RetractFact, state: FactState) -> list[Event]:
 
 def _rerank(cmd: RerankFact, state: FactState) -> list[Event]:
     _require_active_at_version(state, cmd.fact_id, cmd.expected_version, "reranked")
-    _require_choice(cmd.rank, RANKS, "rank")
-    _require_choice(cmd.reason_code, REASON_CODES, "reason_code")
-    _require_justification(cmd.justification)
+    require_choice(cmd.rank, RANKS, "rank")
+    require_choice(cmd.reason_code, REASON_CODES, "reason_code")
+    require_justification(cmd.justification)
     if cmd.rank == state.rank:
         raise InvalidCommand(f"fact {cmd.fact_id} already has rank {cmd.rank!r}", field="rank")
     return [
@@ -354,7 +354,7 @@ def _rerank(cmd: RerankFact, state: FactState) -> list[Event]:
 
 def _link(cmd: LinkFact, state: FactState) -> list[Event]:
     _require_existing(state, cmd.fact_id)
-    _require_choice(cmd.relation, LINK_RELATIONS, "relation")
+    require_choice(cmd.relation, LINK_RELATIONS, "relation")
     if not cmd.target_fact_id.strip():
         raise InvalidCommand("a link needs a target_fact_id", field="target_fact_id")
     if cmd.target_fact_id == cmd.fact_id:
@@ -396,140 +396,8 @@ def _require_active_at_version(state: FactState, fact_id: str, expected_version:
         raise AlreadyRetracted(f"fact {fact_id} is retracted and cannot be {verb}")
 
 
-def _require_choice(value: str, allowed: tuple[str, ...], field: str) -> None:
-    # Commands built in Python bypass msgspec's Literal checks, so the decider checks again.
-    if value not in allowed:
-        raise InvalidCommand(
-            f"{field} {value!r} is not one of {', '.join(allowed)}", field=field, choices=allowed
-        )
-
-
-def _require_justification(justification: str) -> None:
-    if not justification.strip():
-        raise InvalidCommand(
-            "a justification is required: say why the archive should change its view", field="justification"
-        )
-
-
-def _checked_content(content: FactContent, context: FactContext, previous: FactContent | None) -> FactContent:
-    """The content with canonical valid-time texts, once every rule of the vocabulary holds.
-
-    With ``previous`` (a correction), only entity ids that differ from it are looked up, since the
-    service supplies kinds only for the ids a correction introduces.
-    """
-    predicate = context.vocabulary.get(content.predicate)
-    _require_choice(content.modality, MODALITIES, "modality")
-    _check_object_shape(predicate, content)
-    references: list[tuple[str, str | None, str | None, tuple[str, ...]]] = [
-        ("subject", content.subject, previous.subject if previous else None, predicate.subject_kinds),
-        ("object", content.object, previous.object if previous else None, predicate.object_kinds),
-    ]
-    for name in QUALIFIER_ENTITY_FIELDS:
-        references.append(
-            (
-                f"qualifier {name}",
-                getattr(content.qualifiers, name),
-                getattr(previous.qualifiers, name) if previous else None,
-                (),
-            )
-        )
-    for role, entity_id, previous_id, kinds in references:
-        if entity_id is not None and entity_id != previous_id:
-            _check_entity(predicate, role, entity_id, kinds, context)
-    valid_from, valid_to, point_in_time = make_valid_time(
-        content.valid_from, content.valid_to, content.point_in_time
-    ).canonical()
-    return msgspec.structs.replace(
-        content, valid_from=valid_from, valid_to=valid_to, point_in_time=point_in_time
-    )
-
-
-def _check_object_shape(predicate: Predicate, content: FactContent) -> None:
-    name = predicate.name
-    if predicate.object == "entity":
-        if content.object is None:
-            raise InvalidCommand(f"predicate {name!r} needs an entity object", field="object")
-        if content.value is not None:
-            raise InvalidCommand(
-                f"predicate {name!r} takes an entity object, not a literal value", field="value"
-            )
-    elif predicate.object == "literal":
-        if content.value is None or not content.value.strip():
-            raise InvalidCommand(f"predicate {name!r} needs a literal value", field="value")
-        if content.object is not None:
-            raise InvalidCommand(
-                f"predicate {name!r} takes a literal value, not an entity object", field="object"
-            )
-    elif content.object is not None or content.value is not None:
-        raise InvalidCommand(
-            f"predicate {name!r} takes neither an object nor a value",
-            field="object" if content.object is not None else "value",
-        )
-
-
-def _check_entity(
-    predicate: Predicate, role: str, entity_id: str, kinds: tuple[str, ...], context: FactContext
-) -> None:
-    field = role.replace("qualifier ", "qualifiers.")
-    kind = context.entities.get(entity_id)
-    if kind is None:
-        raise UnknownEntity(f"the {role} {entity_id!r} is not a registered entity", field=field)
-    if kinds and kind not in kinds:
-        raise InvalidCommand(
-            f"predicate {predicate.name!r} accepts as {role} only entities of kind {' or '.join(kinds)}; "
-            f"{entity_id!r} is of kind {kind}",
-            field=field,
-            choices=kinds,
-        )
-
-
-def _checked_citations(
-    citations: Iterable[Citation], context: FactContext, what: str
-) -> tuple[Citation, ...]:
-    """The citations without repeats, each checked against the current version of its source."""
-    unique = _without_repeats(citations)
-    if not unique:
-        raise EvidenceRequired(
-            f"{what} needs at least one citation: a source line and its exact quote", field="citations"
-        )
-    for index, citation in enumerate(citations):
-        try:
-            _check_citation(citation, context.sources)
-        except DomainError as error:
-            raise error.within(f"citations[{index}]") from None
-    return unique
-
-
-def _check_citation(citation: Citation, sources: dict[str, SourceSnapshot]) -> None:
-    source = sources.get(citation.source_id)
-    if source is None:
-        raise UnknownSource(
-            f"the citation names source {citation.source_id!r}, which is not registered", field="source_id"
-        )
-    if citation.content_sha256 != source.content_sha256:
-        raise SourceHashMismatch(
-            f"the citation of lines {citation.line_start}-{citation.line_end} cites source "
-            f"{citation.source_id!r} with content_sha256 {citation.content_sha256}, an old or unknown "
-            f"version; the current version {source.version} has {source.content_sha256}: "
-            "check the quote against the current text and cite that",
-            field="content_sha256",
-        )
-    verify_quote(citation.source_id, source.lines, citation.line_start, citation.line_end, citation.quote)
-
-
-def _without_repeats(citations: Iterable[Citation]) -> tuple[Citation, ...]:
-    seen: set[str] = set()
-    unique: list[Citation] = []
-    for citation in citations:
-        cid = citation_id(citation)
-        if cid not in seen:
-            seen.add(cid)
-            unique.append(citation)
-    return tuple(unique)
-
-
 def _with_citations(state: FactState, citations: Iterable[Citation]) -> tuple[Citation, ...]:
-    return _without_repeats((*state.citations, *citations))
+    return without_repeats((*state.citations, *citations))
 
 
 def evolve_fact(state: FactState, event: Event) -> FactState:
@@ -550,7 +418,7 @@ def evolve_fact(state: FactState, event: Event) -> FactState:
             point_in_time=event.point_in_time,
             modality=event.modality,
             rank=event.rank,
-            citations=_without_repeats(event.citations),
+            citations=without_repeats(event.citations),
         )
     if isinstance(event, FactCited):
         return msgspec.structs.replace(

@@ -15,7 +15,6 @@ one call of the server-side `archive_append`, on SQLite one function in the driv
 
 from __future__ import annotations
 
-import enum
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -35,11 +34,12 @@ from archive.eventstore.errors import (
     UnserialisableDataError,
 )
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
+from archive.eventstore.payload import MAX_EVENT_TYPE_LENGTH, check_json, text_problem
 from archive.eventstore.records import NewEvent, RecordedEvent, ReplayedEvent
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
 from archive.storage import backend_for
-from archive.storage.engine import is_lock_timeout
+from archive.storage.engine import is_lock_timeout, stored_utc
 
 _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
 
@@ -77,85 +77,6 @@ class VerifyReport(msgspec.Struct, frozen=True):
     problem: str | None = None
 
 
-#: The exact types the quick walk of `check_json` accepts without a second look (strings are looked into).
-_JSON_LEAVES = frozenset({int, bool, type(None)})
-#: The longest event type the `events` table holds.
-MAX_EVENT_TYPE_LENGTH = 100
-
-
-def text_problem(text: str) -> str | None:
-    """Why `text` cannot be stored on every backend, or None when it can.
-
-    PostgreSQL refuses the NUL character in text and JSON, and no driver can encode a lone surrogate
-    as UTF-8; SQLite would store the first, so a log written there could not be moved to PostgreSQL.
-    """
-    if "\x00" in text:
-        return "holds a NUL character (\\u0000), which PostgreSQL cannot store"
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            return f"holds a lone surrogate at character {error.start}, which is not valid Unicode text"
-    return None
-
-
-def _storable_text(text: str) -> bool:
-    return "\x00" not in text and (text.isascii() or text_problem(text) is None)
-
-
-def check_json(value: Any, path: str = "data") -> None:
-    """Refuse anything but JSON's own types, and text no backend can store (NUL, a lone surrogate).
-
-    Floats are refused too: their text form differs by database. A quick walk over the exact built-in
-    types comes first; only a value it is unsure of (a float, a subclass, another type, a key that is
-    not a string, a string with a NUL or outside ASCII) is walked again, with paths, to name the problem.
-    """
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind in _JSON_LEAVES:
-            continue
-        if kind is str and _storable_text(item):
-            continue
-        if kind is dict and all(type(key) is str and _storable_text(key) for key in item):
-            pending.extend(item.values())
-        elif kind is list or kind is tuple:
-            pending.extend(item)
-        else:
-            _check_json_at(value, path)
-            return
-
-
-def _check_json_at(value: Any, path: str) -> None:
-    # An enumeration of strings or integers is stored as its value; other subclasses are not.
-    if type(value) is str or (isinstance(value, enum.Enum) and isinstance(value, str)):
-        problem = text_problem(value)
-        if problem is not None:
-            raise UnserialisableDataError(f"{path} {problem}")
-        return
-    if type(value) in _JSON_LEAVES or (isinstance(value, enum.Enum) and isinstance(value, int)):
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_json_at(item, f"{path}[{index}]")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise UnserialisableDataError(f"{path} has a key {key!r} that is not a string")
-            problem = text_problem(key)
-            if problem is not None:
-                raise UnserialisableDataError(f"{path} has a key {key!r} that {problem}")
-            _check_json_at(item, f"{path}.{key}")
-        return
-    kind = "a float" if isinstance(value, float) else f"a {type(value).__name__}"
-    raise UnserialisableDataError(
-        f"{path} is {kind}, which the log cannot store: "
-        "use strings, integers, booleans, null, lists and objects"
-    )
-
-
 @asynccontextmanager
 async def _lock_timeouts() -> AsyncIterator[None]:
     """The database's "lock wait ran out" (SQLite busy, PostgreSQL lock_not_available) as the store's own."""
@@ -168,10 +89,6 @@ async def _lock_timeouts() -> AsyncIterator[None]:
                 "for longer than the lock timeout; nothing was written: try again"
             ) from error
         raise
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class EventStore:
@@ -342,7 +259,7 @@ class EventStore:
             schema_version=schema_version,
             data=data,
             metadata=dict(row.event_metadata),
-            recorded_at=_as_utc(row.recorded_at),
+            recorded_at=stored_utc(row.recorded_at),
             prev_hash=row.prev_hash,
             hash=row.hash,
         )
@@ -416,7 +333,7 @@ class EventStore:
                 rows = (await own.execute(query)).all()
         return [
             ReplayedEvent(
-                position, event_type, _as_utc(recorded_at), self._decode(event_type, version, text, types)
+                position, event_type, stored_utc(recorded_at), self._decode(event_type, version, text, types)
             )
             for position, event_type, version, text, recorded_at in rows
         ]

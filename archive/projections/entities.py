@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.domain.events import EntityRegistered, EntityRevised
 from archive.eventstore import Logged
 from archive.storage import Encoding
-from archive.storage.engine import metadata
+from archive.storage.engine import contains_pattern, metadata
 
 NAME = "entities"
 
@@ -88,8 +88,7 @@ async def search(
     """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given."""
     conditions: list[ColumnElement[bool]] = []
     if q:
-        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(entities_table.c.search_text.like(f"%{escaped}%", escape="\\"))
+        conditions.append(entities_table.c.search_text.like(contains_pattern(q), escape="\\"))
     if kind:
         conditions.append(entities_table.c.kind == kind)
     query = select(entities_table).where(*conditions)

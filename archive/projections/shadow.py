@@ -9,7 +9,7 @@ rolls back, so nothing is left behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.eventstore import EventStore
 from archive.projections.rebuild import REPLAYED_TABLES, replay
 from archive.projections.runner import Projector
+from archive.storage.engine import stored_utc
 
 
 class TableDifference(msgspec.Struct, frozen=True):
@@ -34,7 +35,7 @@ class TableDifference(msgspec.Struct, frozen=True):
 
 def _normalise(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+        return stored_utc(value).isoformat()
     if isinstance(value, dict | list):
         return msgspec.json.encode(value, order="sorted").decode()
     return value

@@ -29,7 +29,6 @@ from archive.reads.filters import (
     rank_condition,
     text_condition,
     unmatchable,
-    utc,
     valid_condition,
 )
 from archive.reads.views import (
@@ -47,6 +46,7 @@ from archive.reads.views import (
     date_value,
     event_view,
 )
+from archive.storage.engine import stored_utc
 
 _VALID_ORDER = (
     fact_versions_table.c.valid_earliest.is_(None),
@@ -171,8 +171,8 @@ def _fact_view(
         rank=s.rank,
         status=s.status,
         version=s.version,
-        recorded_at=utc(recorded_from),
-        superseded_at=None if recorded_to is None else utc(recorded_to),
+        recorded_at=stored_utc(recorded_from),
+        superseded_at=None if recorded_to is None else stored_utc(recorded_to),
         certainty=certainty_of(s, valid_at),
         citations=citation_views,
         links=[LinkView(link.relation, link.target_fact_id) for link in s.links],

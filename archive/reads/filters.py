@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.time import PartialDate
 from archive.projections import citations, entities
+from archive.storage.engine import contains_pattern
 
 RankFilter = Literal["best", "all"]
 ModalityFilter = Literal["all", "asserted", "planned"]
@@ -38,19 +39,13 @@ class FactFilter(msgspec.Struct, frozen=True):
     text: str | None = None
 
 
-def like_pattern(text: str) -> str:
-    """A case-insensitive LIKE pattern finding `text` anywhere (its wildcards escaped with a backslash)."""
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def text_condition(table: Any, text: str) -> ColumnElement[bool]:
     """Facts whose literal value, subject or object (label or alias), or a citation's quote contains `text`.
 
     Quotes are read from the `citations` read model, which holds every citation a fact ever had; a fact's
     citations only accumulate, so with `as_of` a quote can match a citation added after that time.
     """
-    pattern = like_pattern(text)
+    pattern = contains_pattern(text)
     entity_table = entities.entities_table
     named = select(entity_table.c.entity_id).where(entity_table.c.search_text.like(pattern, escape="\\"))
     quoted = select(citations.citations_table.c.fact_id).where(
@@ -91,10 +86,6 @@ def valid_condition(table: Any, valid_at: PartialDate | None) -> list[ColumnElem
         or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= valid_at.latest),
         or_(table.c.valid_latest.is_(None), table.c.valid_latest >= valid_at.earliest),
     ]
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 async def page(

@@ -17,8 +17,9 @@ from archive.projections.roles import (
 )
 from archive.projections.versioning import believed_at
 from archive.reads.base import ReadBase
-from archive.reads.filters import ModalityFilter, RankFilter, page, rank_condition, unmatchable, utc
+from archive.reads.filters import ModalityFilter, RankFilter, page, rank_condition, unmatchable
 from archive.reads.views import EntityRef, LabelledRef, RolePage, RoleView, certainty_of, date_value
+from archive.storage.engine import stored_utc
 
 
 class RoleReads(ReadBase):
@@ -86,7 +87,7 @@ class RoleReads(ReadBase):
                 rank=r.rank,
                 status=r.status,
                 certainty=certainty_of(r, valid_at),
-                recorded_at=utc(r.recorded_from),
+                recorded_at=stored_utc(r.recorded_from),
             )
             for r in rows
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -55,6 +56,17 @@ def is_lock_timeout(error: BaseException) -> bool:
 def json_text(value: Any) -> str:
     """JSON columns' text, written by msgspec (several times faster than `json.dumps`; same JSON)."""
     return _json_encoder.encode(value).decode()
+
+
+def stored_utc(moment: datetime) -> datetime:
+    """A time as a database hands it back, as aware UTC (SQLite keeps no zone: what it holds is UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern finding `text` (case-folded) anywhere, its wildcards escaped with a backslash."""
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def schema_of(conn: AsyncConnection) -> str | None:

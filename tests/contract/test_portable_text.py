@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.eventstore import EventStore, EventTypeRegistry, NewEvent, UnserialisableDataError
-from archive.eventstore.store import MAX_EVENT_TYPE_LENGTH
+from archive.eventstore.payload import MAX_EVENT_TYPE_LENGTH
 
 LONG_TYPE = "t" * (MAX_EVENT_TYPE_LENGTH + 1)
 REGISTRY = EventTypeRegistry({"thing.happened": 1, LONG_TYPE: 1, "nul\x00type": 1})

@@ -8,11 +8,27 @@ from typing import Any
 
 import pytest
 
-from archive.domain.entities import ENTITY_KINDS
-from archive.domain.errors import FactNotFound, InvalidCommand, StaleVersion, VersionRequired
+from msgspec.structs import replace
 
+from archive.domain.entities import ENTITY_KINDS
+from archive.domain.errors import DomainError, FactNotFound, InvalidCommand, StaleVersion, VersionRequired
+from archive.domain.events import FactChanges, FactLinked, Qualifiers
+from archive.domain.facts import FactContent, FactLink, RecordFact, fact_id_for
+
+from .examples import AT, CONTEXT, LATER, MEMBERSHIP, MEMBERSHIP_CITATION, recorded
 from .test_entities import REGISTERED, entity, register
-from .test_facts import MEMBERSHIP_ID, MEMBERSHIP_RECORDED, OTHER_FACT_ID, fact, link
+from .test_facts import (
+    MEMBERSHIP_ID,
+    MEMBERSHIP_RECORDED,
+    OTHER_FACT_ID,
+    SECOND_CITATION,
+    correct,
+    fact,
+    link,
+    record,
+    rerank,
+    retract,
+)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +115,136 @@ def test_an_error_within_a_part_of_the_request_is_named_inside_it() -> None:
     assert bare.within("citations[0]").field == "citations[0]"
     named = InvalidCommand("m", field="quote")
     assert named.within("citations[2]").field == "citations[2].quote"
+
+
+# -- the fact decider's refusals -------------------------------------------------------------------
+
+KNOWN_AS = FactContent(subject="example-country", predicate="known_as", value="Example Land")
+
+
+def _refusal(given: tuple[Any, ...], command: Any) -> DomainError:
+    error = fact.given(*given).when(command).then_raises(DomainError)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("given", "command", "field", "message"),
+    [
+        ((), record(MEMBERSHIP, expected_version=1), "expected_version", None),
+        (
+            (),
+            RecordFact(MEMBERSHIP, "normal", (), CONTEXT, AT),
+            "citations",
+            "a fact needs at least one citation: a source line and its exact quote",
+        ),
+        (
+            (),
+            record(MEMBERSHIP, replace(MEMBERSHIP_CITATION, source_id="nowhere")),
+            "citations[0].source_id",
+            "the citation names source 'nowhere', which is not registered",
+        ),
+        (
+            (),
+            record(replace(MEMBERSHIP, object=None)),
+            "object",
+            "predicate 'member_of' needs an entity object",
+        ),
+        (
+            (),
+            record(replace(MEMBERSHIP, value="x")),
+            "value",
+            "predicate 'member_of' takes an entity object, not a literal value",
+        ),
+        ((), record(replace(KNOWN_AS, value=None)), "value", "predicate 'known_as' needs a literal value"),
+        (
+            (),
+            record(replace(KNOWN_AS, object="example-organisation")),
+            "object",
+            "predicate 'known_as' takes a literal value, not an entity object",
+        ),
+        (
+            (),
+            record(replace(MEMBERSHIP, subject="nobody")),
+            "subject",
+            "the subject 'nobody' is not a registered entity",
+        ),
+        (
+            (),
+            record(replace(MEMBERSHIP, qualifiers=Qualifiers(role="nobody"))),
+            "qualifiers.role",
+            "the qualifier role 'nobody' is not a registered entity",
+        ),
+        (
+            (MEMBERSHIP_RECORDED,),
+            rerank(rank="normal"),
+            "rank",
+            f"fact {MEMBERSHIP_ID} already has rank 'normal'",
+        ),
+        ((MEMBERSHIP_RECORDED,), rerank(reason_code="whim"), "reason_code", None),
+        ((MEMBERSHIP_RECORDED,), retract(reason_code="whim"), "reason_code", None),
+        (
+            (MEMBERSHIP_RECORDED,),
+            retract(justification=" "),
+            "justification",
+            "a justification is required: say why the archive should change its view",
+        ),
+        (
+            (MEMBERSHIP_RECORDED,),
+            correct(FactChanges(valid_from="1992-01")),
+            "changes",
+            f"the correction changes nothing: fact {MEMBERSHIP_ID} already has those values",
+        ),
+        ((MEMBERSHIP_RECORDED,), correct(FactChanges(valid_from="1992-13")), "changes.valid_from", None),
+    ],
+)
+def test_a_fact_refusal_names_its_field(
+    given: tuple[Any, ...], command: Any, field: str, message: str | None
+) -> None:
+    error = _refusal(given, command)
+    assert error.field == field, error.message
+    if message is not None:
+        assert error.message == message
+    if field == "reason_code":
+        assert error.choices and "other" in error.choices
+
+
+@pytest.mark.parametrize(
+    ("command", "stream"),
+    [
+        (retract(fact_id=OTHER_FACT_ID), OTHER_FACT_ID),
+        (rerank(fact_id=OTHER_FACT_ID), OTHER_FACT_ID),
+    ],
+)
+def test_a_command_on_a_missing_fact_names_that_fact(command: Any, stream: str) -> None:
+    error = fact.when(command).then_raises(FactNotFound)
+    assert error.message == f"fact {stream} does not exist"
+
+
+def test_a_version_refusal_names_the_fact_stream_and_the_change() -> None:
+    cite_more = record(MEMBERSHIP, SECOND_CITATION)
+    error = fact.given(MEMBERSHIP_RECORDED).when(cite_more).then_raises(VersionRequired)
+    assert error.message.startswith(
+        f"fact {MEMBERSHIP_ID} exists (version 1) and this request would add citations"
+    )
+    linking = fact.given(MEMBERSHIP_RECORDED).when(link(expected_version=None)).then_raises(VersionRequired)
+    assert linking.message.startswith(
+        f"fact {MEMBERSHIP_ID} exists (version 1) and this request would link it"
+    )
+    stale = (
+        fact.given(MEMBERSHIP_RECORDED).when(record(MEMBERSHIP, expected_version=0)).then_raises(StaleVersion)
+    )
+    assert stale.stream_id == f"fact {MEMBERSHIP_ID}"
+
+
+def test_evolving_a_literal_fact_keeps_its_value_and_qualifiers() -> None:
+    content = replace(KNOWN_AS, qualifiers=Qualifiers(place="example-city", note="n"))
+    state = fact.given(recorded(content, fact_id_for(content), MEMBERSHIP_CITATION)).state()
+    assert (state.value, state.qualifiers) == ("Example Land", Qualifiers(place="example-city", note="n"))
+
+
+def test_linking_twice_keeps_one_link() -> None:
+    linked = FactLinked(
+        fact_id=MEMBERSHIP_ID, relation="fulfils", target_fact_id=OTHER_FACT_ID, recorded_at=LATER
+    )
+    state = fact.given(MEMBERSHIP_RECORDED, linked, linked).state()
+    assert state.links == (FactLink("fulfils", OTHER_FACT_ID),)
