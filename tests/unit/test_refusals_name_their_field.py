@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from msgspec.structs import replace
 
 from archive.domain.entities import ENTITY_KINDS
@@ -123,8 +122,7 @@ KNOWN_AS = FactContent(subject="example-country", predicate="known_as", value="E
 
 
 def _refusal(given: tuple[Any, ...], command: Any) -> DomainError:
-    error = fact.given(*given).when(command).then_raises(DomainError)
-    return error
+    return fact.given(*given).when(command).then_raises(DomainError)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +203,7 @@ def test_a_fact_refusal_names_its_field(
     if message is not None:
         assert error.message == message
     if field == "reason_code":
-        assert error.choices and "other" in error.choices
+        assert "other" in error.choices
 
 
 @pytest.mark.parametrize(
@@ -238,7 +236,7 @@ def test_a_version_refusal_names_the_fact_stream_and_the_change() -> None:
 
 def test_evolving_a_literal_fact_keeps_its_value_and_qualifiers() -> None:
     content = replace(KNOWN_AS, qualifiers=Qualifiers(place="example-city", note="n"))
-    state = fact.given(recorded(content, fact_id_for(content), MEMBERSHIP_CITATION)).state()
+    state = fact.given(recorded(content, fact_id_for(content), MEMBERSHIP_CITATION)).state
     assert (state.value, state.qualifiers) == ("Example Land", Qualifiers(place="example-city", note="n"))
 
 
@@ -246,5 +244,5 @@ def test_linking_twice_keeps_one_link() -> None:
     linked = FactLinked(
         fact_id=MEMBERSHIP_ID, relation="fulfils", target_fact_id=OTHER_FACT_ID, recorded_at=LATER
     )
-    state = fact.given(MEMBERSHIP_RECORDED, linked, linked).state()
+    state = fact.given(MEMBERSHIP_RECORDED, linked, linked).state
     assert state.links == (FactLink("fulfils", OTHER_FACT_ID),)
