@@ -15,15 +15,18 @@ import asyncio
 import hashlib
 import json
 import shutil
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.eventstore import EventStore, events_table
-from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
+from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, canonical_time, chain_hash
 from archive.storage.engine import create_engine
 from archive.storage.migrate import upgrade
 from tests.contract.data.write_pinned_log import MOMENTS, append_pinned_events
@@ -88,6 +91,42 @@ def test_a_naive_time_is_read_as_utc_and_an_aware_one_is_converted() -> None:
     assert naive == aware == FIRST_EVENT_BYTES
 
 
+@pytest.fixture
+def local_time_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time at UTC+05:45 for one test (a POSIX TZ: no tzdata needed).
+
+    Under UTC, taking a naive time as local time and taking it as UTC agree; here they differ by 5h45.
+    """
+    monkeypatch.setenv("TZ", "ARC-05:45")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_canonical_time_is_utc_whatever_the_local_time_zone(local_time_not_utc: None) -> None:
+    assert datetime(2024, 1, 1).astimezone().utcoffset() == timedelta(hours=5, minutes=45)
+    naive = datetime(2024, 2, 29, 23, 59, 59, 999999)
+    assert canonical_time(naive) == "2024-02-29T23:59:59.999999Z"
+    aware = datetime(2024, 3, 1, 5, 44, 59, 999999, tzinfo=timezone(timedelta(hours=5, minutes=45)))
+    assert canonical_time(aware) == "2024-02-29T23:59:59.999999Z"
+
+
+async def test_the_pinned_file_reads_back_in_utc_whatever_the_local_time_zone(
+    tmp_path: Path, local_time_not_utc: None
+) -> None:
+    copy = tmp_path / "pinned_log.db"
+    shutil.copyfile(DATA / "pinned_log.db", copy)
+    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    try:
+        store = wire(engine).store
+        assert [e.recorded_at for e in await store.read_all(0, limit=2)] == MOMENTS[:2]
+        report = await store.verify()
+        assert (report.ok, report.head_hash) == (True, PINNED_HASHES[-1])
+    finally:
+        await engine.dispose()
+
+
 def test_the_pinned_file_holds_the_pinned_chain() -> None:
     rows = _pinned_rows()
     assert [row["hash"] for row in rows] == PINNED_HASHES
@@ -147,7 +186,7 @@ async def test_the_database_file_written_by_earlier_code_migrates_and_verifies(t
     await _upgrade_off_the_loop(url)
     engine = create_engine(url)
     try:
-        store = EventStore(engine, event_registry())
+        store = wire(engine).store
         report = await store.verify()
         assert (report.ok, report.events_checked, report.head_hash) == (True, 6, PINNED_HASHES[-1])
         first = (await store.read_all(0, limit=1))[0]
