@@ -16,7 +16,7 @@ from .test_sources import register, source
 
 @pytest.mark.parametrize(
     ("line_start", "line_end", "field"),
-    [(0, 1, "line_start"), (3, 2, "line_start"), (1, 1, None), (2, 99, "line_end"), (8, 9, "line_end")],
+    [(0, 1, "line_start"), (3, 2, "line_start"), (1, 1, None), (1, 99, "line_end"), (8, 9, "line_end")],
 )
 def test_lines_outside_the_source_name_the_bound_at_fault(
     line_start: int, line_end: int, field: str | None
