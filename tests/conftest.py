@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry, wire
+from archive.bootstrap import wire
 from archive.commands import Archive
 from archive.eventstore import EventStore
 from archive.seeding import Seeder
@@ -188,7 +188,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def store(engine: AsyncEngine) -> EventStore:
     """An event store knowing the archive's own event types."""
-    return EventStore(engine, event_registry())
+    return wire(engine).store
 
 
 @pytest.fixture

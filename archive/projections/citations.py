@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import Column, Index, Integer, String, Table, Text, bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,13 +62,38 @@ def added_citations(state: FactState, known: set[str]) -> list[tuple[str, Citati
     return added
 
 
-def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[tuple[Any, ...]]:
-    """Rows for newly added citations (verified, at their own lines), in the table's column order."""
+class CitationRow(msgspec.Struct, kw_only=True):
+    """A row of `citations`."""
+
+    fact_id: str
+    citation_id: str
+    source_id: str
+    content_sha256: str
+    line_start: int
+    line_end: int
+    quote: str
+    state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[CitationRow]:
+    """Rows for newly added citations: verified, at their own lines."""
     return [
-        (fact_id, cid, c.source_id, c.content_sha256, c.line_start, c.line_end, c.quote, "verified",
-         c.line_start, c.line_end)
+        CitationRow(
+            fact_id=fact_id,
+            citation_id=cid,
+            source_id=c.source_id,
+            content_sha256=c.content_sha256,
+            line_start=c.line_start,
+            line_end=c.line_end,
+            quote=c.quote,
+            state="verified",
+            current_line_start=c.line_start,
+            current_line_end=c.line_end,
+        )
         for cid, c in added
-    ]  # fmt: skip
+    ]
 
 
 async def recheck(conn: AsyncConnection, rechecks: tuple[CitationRecheck, ...]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy import Column, Integer, String, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,10 +28,21 @@ def _rows(source_id: str, start: int, end: int, fact_id: str, cid: str) -> list[
     ]
 
 
-def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[tuple[str, int, str, str]]:
-    """Index rows for the lines of newly added citations, in the table's column order."""
+class CitationLineRow(msgspec.Struct, kw_only=True):
+    """A row of `citations_by_line`: one line a citation covers."""
+
+    source_id: str
+    line: int
+    fact_id: str
+    citation_id: str
+
+
+def rows_for(fact_id: str, added: list[tuple[str, Citation]]) -> list[CitationLineRow]:
+    """Index rows for the lines of newly added citations."""
     return [
-        (c.source_id, line, fact_id, cid) for cid, c in added for line in range(c.line_start, c.line_end + 1)
+        CitationLineRow(source_id=c.source_id, line=line, fact_id=fact_id, citation_id=cid)
+        for cid, c in added
+        for line in range(c.line_start, c.line_end + 1)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Integer, String, Table, Text, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,15 +32,26 @@ def _search_text(label: str, aliases: tuple[str, ...]) -> str:
     return "\n".join((label, *aliases)).casefold()
 
 
-def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding) -> tuple[Any, ...]:
-    """The row of a registered entity, in the table's column order (the runner inserts them in bulk)."""
-    return (
-        event.entity_id,
-        event.kind,
-        event.label,
-        encoding.json(list(event.aliases)),
-        _search_text(event.label, event.aliases),
-        recorded.position,
+class EntityRow(msgspec.Struct, kw_only=True):
+    """A row of `entities` (the aliases as JSON text for the driver)."""
+
+    entity_id: str
+    kind: str
+    label: str
+    aliases: str
+    search_text: str
+    position: int
+
+
+def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding) -> EntityRow:
+    """The row of a registered entity (the runner inserts them in bulk)."""
+    return EntityRow(
+        entity_id=event.entity_id,
+        kind=event.kind,
+        label=event.label,
+        aliases=encoding.json(list(event.aliases)),
+        search_text=_search_text(event.label, event.aliases),
+        position=recorded.position,
     )
 
 

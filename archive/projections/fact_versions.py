@@ -49,29 +49,55 @@ fact_versions_table = Table(
 )
 
 
-def rows_for(new: NewVersion) -> list[list[Any]]:
-    """The row of the fact's new version, in the table's column order."""
+class FactVersionRow(msgspec.Struct, kw_only=True):
+    """A row of `fact_versions` (dates and times encoded for the driver)."""
+
+    fact_id: str
+    version: int
+    event_type: str
+    subject: str
+    predicate: str
+    object: str | None
+    value: str | None
+    valid_from: str | None
+    valid_to: str | None
+    point_in_time: str | None
+    valid_earliest: Any
+    valid_latest: Any
+    modality: str
+    rank: str
+    status: str
+    state: str
+    recorded_from: Any
+    recorded_to: Any = None
+    position_from: int
+    position_to: int | None = None
+
+
+def rows_for(new: NewVersion) -> list[FactVersionRow]:
+    """The row of the fact's new version."""
     after = new.state
     return [
-        [
-            after.fact_id,
-            after.version,
-            new.event_type,
-            after.subject,
-            after.predicate,
-            after.object,
-            after.value,
-            after.valid_from,
-            after.valid_to,
-            after.point_in_time,
-            new.earliest,
-            new.latest,
-            after.modality,
-            after.rank,
-            after.status,
-            new.encoding.json(msgspec.to_builtins(after)),
-            *new.interval(),
-        ]
+        FactVersionRow(
+            fact_id=after.fact_id,
+            version=after.version,
+            event_type=new.event_type,
+            subject=after.subject,
+            predicate=after.predicate,
+            object=after.object,
+            value=after.value,
+            valid_from=after.valid_from,
+            valid_to=after.valid_to,
+            point_in_time=after.point_in_time,
+            valid_earliest=new.earliest,
+            valid_latest=new.latest,
+            modality=after.modality,
+            rank=after.rank,
+            status=after.status,
+            state=new.encoding.json(msgspec.to_builtins(after)),
+            recorded_from=new.recorded_from,
+            position_from=new.position,
+        )
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
 from archive.projections.versioning import NewVersion, record_time_columns
@@ -29,38 +30,45 @@ relations_table = Table(
 )
 
 
-def rows_for(new: NewVersion) -> list[list[Any]]:
+class RelationRow(msgspec.Struct, kw_only=True):
+    """A row of `relations`: the fact seen from one entity it relates (dates and times encoded)."""
+
+    fact_id: str
+    version: int
+    entity_id: str
+    direction: str
+    other_entity_id: str | None
+    predicate: str
+    rank: str
+    status: str
+    valid_earliest: Any
+    valid_latest: Any
+    recorded_from: Any
+    recorded_to: Any = None
+    position_from: int
+    position_to: int | None = None
+
+
+def rows_for(new: NewVersion) -> list[RelationRow]:
     """The rows of the fact's new version: one for its subject, one for its entity object."""
     after = new.state
-    rows = [
-        [
-            after.fact_id,
-            after.version,
-            after.subject,
-            "subject",
-            after.object,
-            after.predicate,
-            after.rank,
-            after.status,
-            new.earliest,
-            new.latest,
-            *new.interval(),
-        ]
-    ]
+    sides = [(after.subject, "subject", after.object)]
     if after.object is not None and after.object != after.subject:
-        rows.append(
-            [
-                after.fact_id,
-                after.version,
-                after.object,
-                "object",
-                after.subject,
-                after.predicate,
-                after.rank,
-                after.status,
-                new.earliest,
-                new.latest,
-                *new.interval(),
-            ]
+        sides.append((after.object, "object", after.subject))
+    return [
+        RelationRow(
+            fact_id=after.fact_id,
+            version=after.version,
+            entity_id=entity_id,
+            direction=direction,
+            other_entity_id=other,
+            predicate=after.predicate,
+            rank=after.rank,
+            status=after.status,
+            valid_earliest=new.earliest,
+            valid_latest=new.latest,
+            recorded_from=new.recorded_from,
+            position_from=new.position,
         )
-    return rows
+        for entity_id, direction, other in sides
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -136,7 +137,32 @@ def resolve_slot(slot: str, state: FactState) -> tuple[str | None, str | None]:
     return by_slot[slot], None
 
 
-def rows_for(new: NewVersion, vocabulary: Vocabulary) -> list[list[Any]]:
+class RoleRow(msgspec.Struct, kw_only=True):
+    """A row of `roles` (dates and times encoded for the driver)."""
+
+    fact_id: str
+    version: int
+    holder: str
+    office_id: str | None
+    office_label: str | None
+    organization_id: str | None
+    organization_label: str | None
+    predicate: str
+    valid_from: str | None
+    valid_to: str | None
+    point_in_time: str | None
+    valid_earliest: Any
+    valid_latest: Any
+    modality: str
+    rank: str
+    status: str
+    recorded_from: Any
+    recorded_to: Any = None
+    position_from: int
+    position_to: int | None = None
+
+
+def rows_for(new: NewVersion, vocabulary: Vocabulary) -> list[RoleRow]:
     """The role row of the fact's new version, if its predicate describes a role."""
     after = new.state
     predicate = vocabulary.predicates.get(after.predicate)
@@ -145,23 +171,24 @@ def rows_for(new: NewVersion, vocabulary: Vocabulary) -> list[list[Any]]:
     office_id, office_label = resolve_slot(predicate.role.office, after)
     organization_id, organization_label = resolve_slot(predicate.role.organization, after)
     return [
-        [
-            after.fact_id,
-            after.version,
-            after.subject,
-            office_id,
-            office_label,
-            organization_id,
-            organization_label,
-            after.predicate,
-            after.valid_from,
-            after.valid_to,
-            after.point_in_time,
-            new.earliest,
-            new.latest,
-            after.modality,
-            after.rank,
-            after.status,
-            *new.interval(),
-        ]
+        RoleRow(
+            fact_id=after.fact_id,
+            version=after.version,
+            holder=after.subject,
+            office_id=office_id,
+            office_label=office_label,
+            organization_id=organization_id,
+            organization_label=organization_label,
+            predicate=after.predicate,
+            valid_from=after.valid_from,
+            valid_to=after.valid_to,
+            point_in_time=after.point_in_time,
+            valid_earliest=new.earliest,
+            valid_latest=new.latest,
+            modality=after.modality,
+            rank=after.rank,
+            status=after.status,
+            recorded_from=new.recorded_from,
+            position_from=new.position,
+        )
     ]

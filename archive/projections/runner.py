@@ -44,7 +44,7 @@ from archive.projections import (
     sources,
     timeline,
 )
-from archive.projections.versioning import NewVersion, close
+from archive.projections.versioning import NewVersion, Versioned, close
 from archive.storage import Close, Encoding, backend_for
 
 #: Every read model, in the order a rebuild clears them.
@@ -120,8 +120,8 @@ class _Batch:
         # (a fact's citations only ever grow, and each one got its row when it first appeared).
         self.known_citations: dict[str, set[str]] = {}
         self.closes: list[Close] = []
-        self.open: dict[str, list[list[Any]]] = {}
-        self.inserts: dict[Table, list[Sequence[Any]]] = {table: [] for table in INSERT_ORDER}
+        self.open: dict[str, list[Versioned]] = {}
+        self.inserts: dict[Table, list[Any]] = {table: [] for table in INSERT_ORDER}
 
     def add_fact(self, event: FactEvent, recorded: Logged) -> None:
         fact_id = event.fact_id
@@ -136,7 +136,7 @@ class _Batch:
         elif before.exists:
             self.closes.append((fact_id, before.version, recorded.recorded_at, recorded.position))
         inserts = self.inserts
-        current: list[list[Any]] = []
+        current: list[Versioned] = []
         for table, rows in (
             (fact_versions.fact_versions_table, fact_versions.rows_for(new)),
             (relations.relations_table, relations.rows_for(new)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
 from archive.domain.facts import FactState
@@ -44,25 +45,46 @@ def involved(state: FactState) -> dict[str, str]:
     return {entity: part for part, entity in parts.items() if entity is not None}
 
 
-def rows_for(new: NewVersion) -> list[list[Any]]:
+class TimelineRow(msgspec.Struct, kw_only=True):
+    """A row of `timeline`: a dated fact seen from one entity it involves (dates and times encoded)."""
+
+    fact_id: str
+    version: int
+    entity_id: str
+    involvement: str
+    predicate: str
+    sort_start: Any
+    sort_end: Any
+    valid_earliest: Any
+    valid_latest: Any
+    rank: str
+    status: str
+    recorded_from: Any
+    recorded_to: Any = None
+    position_from: int
+    position_to: int | None = None
+
+
+def rows_for(new: NewVersion) -> list[TimelineRow]:
     """The rows of the fact's new version, one per entity it involves; none without a valid time."""
     if not new.dated:
         return []
     after = new.state
     return [
-        [
-            after.fact_id,
-            after.version,
-            entity,
-            part,
-            after.predicate,
-            new.sort_start,
-            new.sort_end,
-            new.earliest,
-            new.latest,
-            after.rank,
-            after.status,
-            *new.interval(),
-        ]
+        TimelineRow(
+            fact_id=after.fact_id,
+            version=after.version,
+            entity_id=entity,
+            involvement=part,
+            predicate=after.predicate,
+            sort_start=new.sort_start,
+            sort_end=new.sort_end,
+            valid_earliest=new.earliest,
+            valid_latest=new.latest,
+            rank=after.rank,
+            status=after.status,
+            recorded_from=new.recorded_from,
+            position_from=new.position,
+        )
         for entity, part in involved(after).items()
     ]

@@ -8,9 +8,10 @@ runner batches both), so an `as_of` query is an indexed range condition, never a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, or_
 
@@ -61,9 +62,9 @@ _ENCODED_DAYS_MAX = 65536
 class NewVersion:
     """One new version of a fact, with what all its versioned rows share, encoded for the driver once.
 
-    Each fact-derived read model turns it into positional rows (its table's column order), ending with
-    the record-time interval `recorded_from, recorded_to, position_from, position_to`; `close` ends
-    that interval in rows not yet written.
+    Each fact-derived read model turns it into its rows (a Struct per table, `Versioned`), each with the
+    record-time interval `recorded_from, recorded_to, position_from, position_to`; `close` ends that
+    interval in rows not yet written.
     """
 
     __slots__ = (
@@ -100,13 +101,16 @@ class NewVersion:
         self.recorded_from = encoding.moment(recorded.recorded_at)
         self.position = recorded.position
 
-    def interval(self) -> list[Any]:
-        """The record-time columns of a row this version makes current."""
-        return [self.recorded_from, None, self.position, None]
+
+class Versioned(Protocol):
+    """A row of a versioned read model: its record-time interval, by name."""
+
+    recorded_to: Any
+    position_to: int | None
 
 
-def close(rows: list[list[Any]], recorded_to: Any, position_to: int) -> None:
-    """End the record-time interval of buffered rows (built by `NewVersion.interval`)."""
+def close(rows: Sequence[Versioned], recorded_to: Any, position_to: int) -> None:
+    """End the record-time interval of buffered rows (a fact's rows superseded within one batch)."""
     for row in rows:
-        row[-3] = recorded_to
-        row[-1] = position_to
+        row.recorded_to = recorded_to
+        row.position_to = position_to

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
+import msgspec
+from msgspec.structs import astuple
 from sqlalchemy import Engine, Index, Select, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -45,6 +47,10 @@ class Encoding(Protocol):
 
 class PointReader(Protocol):
     """Short statements (an indexed lookup, a handful of rows), run where they cost least."""
+
+    @property
+    def inline(self) -> bool:
+        """Whether reads run on the calling thread (a SQLite file), not through the async engine."""
 
     async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Any]:
         """Every row `statement` returns with `parameters` (attributes named for its columns)."""
@@ -97,12 +103,12 @@ class Backend(Protocol):
         *,
         closes: Sequence[Close] = (),
         close_tables: Sequence[Table] = (),
-        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        inserts: Mapping[Table, Sequence[Any]] | None = None,
         checkpoint: tuple[Table, Sequence[str], int] | None = None,
     ) -> None:
         """A projection batch's writes, the closes first, in as few trips as the driver allows."""
 
-    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Any]) -> None:
         """Insert `rows` (each a value per column of `table`, in its column order)."""
 
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
@@ -114,6 +120,14 @@ class Backend(Protocol):
 
 #: One backend per engine: the SQLite writers of a process queue on its lock, whatever store they use.
 _BACKENDS: WeakKeyDictionary[Engine, Backend] = WeakKeyDictionary()
+
+
+def positional(rows: Sequence[Any]) -> Sequence[Sequence[Any]]:
+    """Rows as the driver takes them: each read model names its rows' fields (a Struct per table, in its
+    table's column order, which tests/contract/test_typed_rows.py checks); the driver takes tuples."""
+    if rows and isinstance(rows[0], msgspec.Struct):
+        return [astuple(row) for row in rows]
+    return rows
 
 
 def backend_for(engine: AsyncEngine) -> Backend:

@@ -20,7 +20,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.eventstore import EventStore
 from archive.logging import configure_logging
 from archive.settings import Settings
@@ -37,7 +37,7 @@ WRONG_TOKEN = "arc_" + "x" * 43
 @pytest.fixture
 def store(seeded_engine: AsyncEngine) -> EventStore:
     """The event store of the seeded database the client talks to."""
-    return EventStore(seeded_engine, event_registry())
+    return wire(seeded_engine).store
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import re
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
-from archive.eventstore import EventStore
+from archive.bootstrap import wire
 from archive.projections.rebuild import REPLAYED_TABLES
 from archive.projections.roles import roles_table
 from archive.projections.shadow import snapshot
@@ -93,7 +92,7 @@ async def test_rebuild_projections_replays_the_log_into_the_read_models(
         before = {t.name: await snapshot(conn, t) for t in REPLAYED_TABLES}
     async with seeded_engine.begin() as conn:
         await conn.execute(update(roles_table).values(office_label="Forged Office"))
-    events = await EventStore(seeded_engine, event_registry()).count()
+    events = await wire(seeded_engine).store.count()
 
     result = archive("rebuild-projections", database_url=seeded_database_url)
     assert result.returncode == 0, result.stderr

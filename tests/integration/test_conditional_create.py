@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.eventstore import EventStore
 from archive.tokens import create_token
 
@@ -27,7 +27,7 @@ LINE_4_PART = "Kazakhstan became a member of the Organization"
 @pytest.fixture
 def store(seeded_engine: AsyncEngine) -> EventStore:
     """The event store of the seeded database the client writes to."""
-    return EventStore(seeded_engine, event_registry())
+    return wire(seeded_engine).store
 
 
 @pytest.fixture

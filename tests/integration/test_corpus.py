@@ -12,15 +12,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.domain.errors import DomainError
 from archive.domain.facts import fact_id_for
 from archive.domain.sources import split_lines, verify_quote
-from archive.eventstore import EventStore
 from archive.projections.citations import citations_table
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table
-from archive.reads import FactFilter, Reads
+from archive.reads import FactFilter
 from archive.seeding import FactsFile, load_facts_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +139,7 @@ def test_every_link_points_to_a_ref_defined_in_the_seed_files() -> None:
 async def test_the_seeded_database_holds_the_three_sources_with_the_sha256_of_each_document(
     seeded_engine: AsyncEngine,
 ) -> None:
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = wire(seeded_engine).reads
     page = await queries.sources(limit=50, offset=0)
     assert page.total == 3
     assert {item.id: item.content_sha256 for item in page.items} == {
@@ -156,7 +155,7 @@ async def test_every_recorded_fact_cites_lines_whose_stored_text_contains_its_qu
     seeded_engine: AsyncEngine,
 ) -> None:
     expected = _expected_citations()
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = wire(seeded_engine).reads
     page = await queries.search_facts(FactFilter(rank="all"), limit=10_000, offset=0)
     assert page.total == len({fact_id for fact_id, *_ in expected})
     assert len(page.items) == page.total

@@ -16,13 +16,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.coverage import FlatText, QuotedSpan, Sentence, coverage_of, follow_mark, split_sentences
 from archive.domain.sources import split_lines
-from archive.eventstore import EventStore
 from archive.projections.citations import citations_table
 from archive.projections.sources import sources_table
-from archive.reads import Reads
 from archive.seeding import SeedMarks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,7 +143,7 @@ async def test_the_api_and_the_cli_give_the_same_coverage_and_a_line_shows_its_m
         database_url=seeded_database_url, log_format="json", log_level="WARNING", seeds_path=str(SEEDS)
     )
     marks = SeedMarks(SEEDS)()
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()), SeedMarks(SEEDS))
+    queries = wire(seeded_engine, SeedMarks(SEEDS)).reads
     async with AsyncTestClient(app=create_app(settings)) as client:
         for source_id in ("chairmanship-preparation", "general-information", "new-challenges-new-solutions"):
             response = await client.get(f"/sources/{source_id}/coverage")

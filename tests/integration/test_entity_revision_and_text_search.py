@@ -7,12 +7,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.commands import Archive, CommandMeta
-from archive.eventstore import EventStore
 from archive.projections.entities import entities_table
 from archive.projections.shadow import compare_with_rebuild
-from archive.reads import FactFilter, Reads
+from archive.reads import FactFilter
 
 Client = AsyncTestClient[Litestar]
 META = CommandMeta(actor="tester", reason="test")
@@ -55,7 +54,7 @@ async def test_a_revised_entity_is_projected_inline_as_a_replay_would_project_it
 async def test_the_text_filter_finds_quotes_labels_aliases_and_values_case_blind_and_literally(
     seeded_engine: AsyncEngine,
 ) -> None:
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = wire(seeded_engine).reads
 
     async def ids(text: str, **more: str) -> set[str]:
         page = await queries.search_facts(FactFilter(text=text, rank="all", **more), 500, 0)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.commands import Archive
 from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
 from archive.eventstore import EventStore
@@ -62,7 +62,7 @@ async def source_body(client: Client, **overrides: Any) -> Json:
 @pytest.fixture
 def store(seeded_engine: AsyncEngine) -> EventStore:
     """The event store of the seeded database the client writes to."""
-    return EventStore(seeded_engine, event_registry())
+    return wire(seeded_engine).store
 
 
 # -- 1. no silent overwrite ------------------------------------------------------------------------

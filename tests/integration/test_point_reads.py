@@ -15,8 +15,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
-from archive.eventstore import EventStore
+from archive.bootstrap import wire
 from archive.projections.fact_versions import fact_versions_table
 from archive.reads import Reads
 from archive.storage.driver import DriverStatement
@@ -27,7 +26,7 @@ from tests.integration.test_query_plan import answer_and_its_statements, first_s
 
 
 def queries_on(engine: AsyncEngine) -> Reads:
-    return Reads(engine, EventStore(engine, event_registry()))
+    return wire(engine).reads
 
 
 async def test_a_fact_read_on_a_sqlite_file_makes_no_trip_to_a_driver_thread(

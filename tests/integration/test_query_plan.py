@@ -20,9 +20,8 @@ import pytest
 from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.domain.time import PartialDate, parse_partial_date
-from archive.eventstore import EventStore
 from archive.projections import fact_versions
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.roles import roles_table
@@ -211,7 +210,7 @@ async def test_the_fact_page_query_finds_version_citations_and_labels_through_in
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE citations"))
         await conn.execute(text("ANALYZE entities"))  # as autovacuum would: the planner then scans it
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = wire(seeded_engine).reads
     view, statement, parameters = await answer_and_its_sql(
         seeded_engine, lambda: queries.fact(seeded.fact_id, seeded.recorded_from)
     )
@@ -348,7 +347,7 @@ async def add_synthetic_roles(engine: AsyncEngine) -> None:
 async def roles_queries(seeded_engine: AsyncEngine) -> Reads:
     """The read side over the seed plus the synthetic roles."""
     await add_synthetic_roles(seeded_engine)
-    return Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    return wire(seeded_engine).reads
 
 
 async def plan_of(engine: AsyncEngine, statement: str, parameters: Sequence[Any]) -> str:

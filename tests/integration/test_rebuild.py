@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.commands import Archive
-from archive.eventstore import EventStore, LockTimeoutError, ReplayedEvent
+from archive.eventstore import LockTimeoutError, ReplayedEvent
 from archive.projections import rebuild as rebuild_module
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.rebuild import (
@@ -66,7 +66,7 @@ async def test_readers_see_the_old_rows_during_a_rebuild_and_are_never_blocked_o
 ) -> None:
     reader = create_engine(seeded_database_url)
     try:
-        queries = Reads(reader, EventStore(reader, event_registry()))
+        queries = wire(reader).reads
         async with reader.connect() as conn:
             fact_id = (await conn.execute(select(fact_versions_table.c.fact_id).limit(1))).scalar_one()
         before = await read_everything(queries, fact_id)

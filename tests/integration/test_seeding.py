@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry, load_vocabulary
+from archive.bootstrap import load_vocabulary, wire
 from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, citation_id
 from archive.domain.facts import fact_id_for
@@ -40,7 +40,7 @@ Json = dict[str, Any]
 
 
 def _archive(engine: AsyncEngine) -> Archive:
-    return Archive(EventStore(engine, event_registry()), load_vocabulary())
+    return Archive(wire(engine).store, load_vocabulary())
 
 
 async def _seed(engine: AsyncEngine, root: Path) -> SeedReport:
@@ -162,7 +162,7 @@ async def test_the_seeded_read_models_hold_three_sources_and_one_row_per_distinc
         parsed.source.id: _sha256((SEEDS / parsed.source.file).read_bytes()) for parsed in _corpus()
     }
     assert distinct_facts == len(fact_ids) == len(distinct_keys)
-    assert (await EventStore(seeded_engine, event_registry()).verify()).ok is True
+    assert (await wire(seeded_engine).store.verify()).ok is True
 
 
 # -- broken files ------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ async def test_after_the_seed_command_fails_only_the_files_before_the_broken_one
 
 
 async def _events_of(engine: AsyncEngine, source_id: str) -> list[RecordedEvent]:
-    return await EventStore(engine, event_registry()).read_stream(source_stream(source_id))
+    return await wire(engine).store.read_stream(source_stream(source_id))
 
 
 async def _citation_rows(engine: AsyncEngine, source_id: str) -> dict[tuple[str, str], tuple[Any, ...]]:

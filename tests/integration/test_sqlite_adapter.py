@@ -10,11 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, FactChanges
-from archive.eventstore import EventStore
-from archive.reads import FactFilter, Reads
+from archive.reads import FactFilter
 from archive.storage.engine import create_engine
 from archive.storage.sqlite.engine import SQLITE_BEGIN
 
@@ -104,7 +103,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_
 async def test_a_correction_projects_its_batch_in_one_trip(
     sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
 ) -> None:
-    queries = Reads(seeded_engine, EventStore(seeded_engine, event_registry()))
+    queries = wire(seeded_engine).reads
     fact = (await queries.search_facts(FactFilter(predicate="member_of"), 1, 0)).items[0]
     evidence = fact.citations[0]
     trips.clear()

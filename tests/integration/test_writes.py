@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.eventstore import EventStore, RecordedEvent
 from archive.settings import Settings
 from archive.tokens import create_token
@@ -42,7 +42,7 @@ LINE_19_PART = "Having become a full member of the pan-European conference"
 @pytest.fixture
 def store(seeded_engine: AsyncEngine) -> EventStore:
     """The event store of the seeded database the client writes to."""
-    return EventStore(seeded_engine, event_registry())
+    return wire(seeded_engine).store
 
 
 def citation(line: int, quote: str, source_id: str = SOURCE, line_end: int | None = None) -> Json:

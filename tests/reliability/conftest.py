@@ -23,8 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry, load_vocabulary
-from archive.eventstore import EventStore
+from archive.bootstrap import load_vocabulary, wire
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.rebuild import rebuild
 from archive.projections.runner import READ_MODEL_TABLES, Projector
@@ -69,7 +68,7 @@ async def rebuild_and_compare(engine: AsyncEngine) -> tuple[Snapshot, Snapshot, 
     Returns both snapshots and the number of events the rebuild replayed.
     """
     live = await snapshot(engine)
-    store = EventStore(engine, event_registry())
+    store = wire(engine).store
     replayed = await rebuild(store, Projector(load_vocabulary()))
     return live, await snapshot(engine), replayed
 
@@ -82,7 +81,7 @@ def assert_read_models_equal_rebuild() -> Callable[[AsyncEngine], Awaitable[int]
         live, rebuilt, replayed = await rebuild_and_compare(engine)
         found = differences(live, rebuilt)
         assert not found, "read models differ from a rebuild:\n" + "\n".join(found)
-        assert replayed == await EventStore(engine, event_registry()).count()
+        assert replayed == await wire(engine).store.count()
         return sum(len(rows) for rows in live.values())
 
     return check

@@ -22,8 +22,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry
-from archive.eventstore import EventStore
+from archive.bootstrap import wire
 from archive.settings import Settings
 from archive.tokens import create_token
 
@@ -51,7 +50,7 @@ async def test_concurrent_corrections_each_commit_once_or_get_409_and_streams_st
 ) -> None:
     token, _ = await create_token(seeded_engine, "archivist", "concurrent-corrector")
     headers = {"Authorization": f"Bearer {token}"}
-    store = EventStore(seeded_engine, event_registry())
+    store = wire(seeded_engine).store
     app = create_app(Settings(database_url=seeded_database_url, log_format="json", log_level="WARNING"))
     head_before = await store.head_position()
     outcomes: list[tuple[str, str, int, Json]] = []

@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.bootstrap import event_registry
-from archive.eventstore import EventStore, events_table
+from archive.bootstrap import wire
+from archive.eventstore import events_table
 from archive.storage.engine import create_engine
 
 from .synthetic import SyntheticCorpus, generate
@@ -141,7 +141,7 @@ async def check_consistent(
     assert_read_models_equal_rebuild: Callable[[AsyncEngine], Awaitable[int]],
 ) -> int:
     """After a kill: the chain verifies, whole transactions only, no stream gaps, read models = rebuild."""
-    store = EventStore(engine, event_registry())
+    store = wire(engine).store
     report = await store.verify()
     count = await store.count()
     context = f"{context}: {count} events"
@@ -230,7 +230,7 @@ async def test_seed_killed_at_random_points_leaves_a_consistent_archive_and_a_re
                 url, rounds = await fresh_database(), rounds + 1
                 engine = create_engine(url)
 
-        store = EventStore(engine, event_registry())
+        store = wire(engine).store
         before = await store.count()
         _, _, output = await seed_to_the_end(url, corpus.root, log)
         assert f"{corpus.total_events - before} events appended" in output, output

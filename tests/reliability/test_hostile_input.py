@@ -21,7 +21,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.bootstrap import event_registry
+from archive.bootstrap import wire
 from archive.domain.sources import MAX_SOURCE_LINES
 from archive.eventstore import EventStore
 from archive.settings import Settings
@@ -67,7 +67,7 @@ async def http(server: str, seeded_engine: AsyncEngine) -> AsyncIterator[httpx.A
 @pytest.fixture
 def store(seeded_engine: AsyncEngine) -> EventStore:
     """The log the server writes to."""
-    return EventStore(seeded_engine, event_registry())
+    return wire(seeded_engine).store
 
 
 async def a_fact_id(http: httpx.AsyncClient) -> str:

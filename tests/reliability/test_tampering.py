@@ -20,8 +20,8 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.bootstrap import event_registry
-from archive.eventstore import EventStore, events_table
+from archive.bootstrap import wire
+from archive.eventstore import events_table
 from archive.tokens import create_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ async def test_the_immutability_trigger_refuses_update_and_delete_without_a_bypa
         with pytest.raises(DBAPIError, match="events are immutable"):
             async with seeded_engine.begin() as conn:
                 await conn.execute(statement)
-    assert (await EventStore(seeded_engine, event_registry()).verify()).ok
+    assert (await wire(seeded_engine).store.verify()).ok
 
 
 @pytest.mark.parametrize("change", ["data", "metadata", "recorded_at", "event_type"])
@@ -109,7 +109,7 @@ async def test_an_edited_event_fails_verification_at_its_position(
     seeded_client: Client, seeded_engine: AsyncEngine, change: str
 ) -> None:
     token, _ = await create_token(seeded_engine, "auditor", "tamper-auditor")
-    store = EventStore(seeded_engine, event_registry())
+    store = wire(seeded_engine).store
     count = await store.count()
     intact = await verify_over_http(seeded_client, token)
     assert (intact["ok"], intact["events_checked"], intact["first_bad_position"]) == (True, count, None)
@@ -151,7 +151,7 @@ async def test_a_deleted_event_fails_verification_at_the_next_position(
 async def test_archive_verify_exits_1_naming_the_first_tampered_position(
     seeded_database_url: str, seeded_engine: AsyncEngine
 ) -> None:
-    store = EventStore(seeded_engine, event_registry())
+    store = wire(seeded_engine).store
     count = await store.count()
     code, stdout, stderr = await archive_verify(seeded_database_url)
     assert code == 0, stderr

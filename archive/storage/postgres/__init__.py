@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import Index, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.storage import Close, Replay
+from archive.storage import Close, Replay, positional
 from archive.storage.engine import schema_of, table_name_on, transaction_on
 from archive.storage.postgres import append
 from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
@@ -24,6 +24,9 @@ log = structlog.get_logger("archive.rebuild")
 
 class OrdinaryReads:
     """Point reads as ordinary reads of the async engine (PostgreSQL answers them over the network)."""
+
+    #: Reads never run on the calling thread here.
+    inline = False
 
     def __init__(self, ordinary: AsyncEngine) -> None:
         self.ordinary = ordinary
@@ -95,12 +98,12 @@ class PostgresBackend:
         *,
         closes: Sequence[Close] = (),
         close_tables: Sequence[Table] = (),
-        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        inserts: Mapping[Table, Sequence[Any]] | None = None,
         checkpoint: tuple[Table, Sequence[str], int] | None = None,
     ) -> None:
         """One statement closes, inserts the small tables' rows and moves the checkpoints; COPY then
         loads the large ones (after the closes, which must not reach the new rows)."""
-        inserts = inserts or {}
+        inserts = {table: positional(rows) for table, rows in (inserts or {}).items()}
         large = {table: rows for table, rows in inserts.items() if len(rows) >= COPY_FROM_ROWS}
         await write_postgres(
             conn,
@@ -113,8 +116,9 @@ class PostgresBackend:
         for table, rows in large.items():
             await copy_rows(conn, schema_of(conn) or table.schema, table, rows)
 
-    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Any]) -> None:
         """COPY for many rows, one statement for a few."""
+        rows = positional(rows)
         if len(rows) >= COPY_FROM_ROWS:
             await copy_rows(conn, schema_of(conn) or table.schema, table, rows)
         elif rows:

@@ -13,7 +13,7 @@ from sqlalchemy import Index, Select, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from archive.storage import Close, Replay
+from archive.storage import Close, Replay, positional
 from archive.storage.engine import table_name_on, transaction_on
 from archive.storage.sqlite.append import EventInserter
 from archive.storage.sqlite.batch import SqliteEncoding, write_sqlite
@@ -86,7 +86,7 @@ class SqliteBackend:
         *,
         closes: Sequence[Close] = (),
         close_tables: Sequence[Table] = (),
-        inserts: Mapping[Table, Sequence[Sequence[Any]]] | None = None,
+        inserts: Mapping[Table, Sequence[Any]] | None = None,
         checkpoint: tuple[Table, Sequence[str], int] | None = None,
     ) -> None:
         """One trip to the driver's thread, an `executemany` per statement."""
@@ -98,11 +98,11 @@ class SqliteBackend:
                 (fact_id, version, encoding.moment(at), position) for fact_id, version, at, position in closes
             ],
             close_tables=close_tables,
-            inserts=inserts,
+            inserts={table: positional(rows) for table, rows in (inserts or {}).items()},
             checkpoint=checkpoint,
         )
 
-    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Any]) -> None:
         """One `executemany`."""
         if rows:
             await self.write_batch(conn, inserts={table: rows})
