@@ -6,7 +6,7 @@ from `mutmut show`. Scores are per module: killed (timeouts count as killed) ove
 `docs/mutation-notes.yaml` says why a surviving mutant is harmless (keyed by mutant name, or by module,
 a part of the mutant's name and a fragment of the changed line).
 
-    python docs/mutation_report.py [--baseline-out FILE]
+    python docs/mutation_report.py [--baseline-out FILE] [--results FILE ...]
 """
 
 from __future__ import annotations
@@ -43,13 +43,26 @@ def module_of(name: str) -> str:
     return name.split(".x")[0] if ".x" in name else name.rsplit(".", 1)[0]
 
 
-def read_results() -> dict[str, str]:
-    """Mutant name -> status."""
+def parse_results(text: str) -> dict[str, str]:
+    """Mutant name -> status, from the output of `mutmut results --all true`."""
     results = {}
-    for line in mutmut("results", "--all", "true").splitlines():
+    for line in text.splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if sep and name.startswith("archive."):
             results[name] = status.strip()
+    return results
+
+
+def read_results(files: list[Path]) -> dict[str, str]:
+    """This project's results; with `files` (saved outputs of `mutmut results --all true`, e.g. of runs
+    split over several copies), those instead, a later file's checked mutants replacing an earlier's."""
+    if not files:
+        return parse_results(mutmut("results", "--all", "true"))
+    results: dict[str, str] = {}
+    for path in files:
+        for name, status in parse_results(path.read_text(encoding="utf-8")).items():
+            if status not in NOT_RUN or name not in results:
+                results[name] = status
     return results
 
 
@@ -97,8 +110,9 @@ def percent(value: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-out", type=Path, help="write these counts as a baseline file and stop")
+    parser.add_argument("--results", type=Path, action="append", default=[], help="a saved results listing")
     args = parser.parse_args()
-    results = read_results()
+    results = read_results(args.results)
     if not results:
         sys.exit("no mutmut results: run `mutmut run` first")
     per_module = counts(results)
