@@ -23,6 +23,7 @@ from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_engine, provide_queries, provide_settings, provide_store
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
+from api.query import refuse_unknown_query_parameters
 from api.web import template_config, web_csrf_config, web_route_handlers
 from archive.bootstrap import build
 from archive.logging import configure_logging
@@ -90,5 +91,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=web_csrf_config(settings.csrf_secret),
         request_max_body_size=settings.max_body_bytes,
         request_class=ArchiveRequest,
+        before_request=refuse_unknown_query_parameters,
         debug=False,
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from api.auth import reads_guard
 from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
@@ -17,7 +17,16 @@ from api.requests import SourceRequest
 from archive.commands import Archive
 from archive.coverage import SourceCoverage
 from archive.domain.sources import MAX_LINE_CHARS, MAX_SOURCE_LINES
-from archive.reads import Reads, SourceLineView, SourcePage, SourceView, source_view
+from archive.reads import (
+    Reads,
+    SourceLineView,
+    SourcePage,
+    SourceText,
+    SourceVersions,
+    SourceVersionText,
+    SourceView,
+    source_view,
+)
 from archive.tokens import Principal
 
 SOURCE_WRITE_RESPONSES = {
@@ -44,9 +53,43 @@ class SourcesController(Controller):
         return await queries.sources(limit, offset)
 
     @get("/{source_id:str}", operation_id="getSource", responses=ITEM_PROBLEMS, summary="One source document")
-    async def get_source(self, queries: NamedDependency[Reads], source_id: FromPath[str]) -> SourceView:
-        """A source's record, including the sha256 of its bytes and its version."""
+    async def get_source(
+        self,
+        queries: NamedDependency[Reads],
+        source_id: FromPath[str],
+        text: Annotated[
+            bool, QueryParameter(description="With its whole text: {source, text} instead of the record.")
+        ] = False,
+    ) -> SourceView | SourceText:
+        """A source's record, including the sha256 of its bytes and its version; with `text`, its text too."""
+        if text:
+            return await queries.source_with_text(source_id)
         return await queries.source(source_id)
+
+    @get(
+        "/{source_id:str}/versions",
+        operation_id="listSourceVersions",
+        responses=ITEM_PROBLEMS,
+        summary="Every version of a source",
+    )
+    async def versions(self, queries: NamedDependency[Reads], source_id: FromPath[str]) -> SourceVersions:
+        """Each version, oldest first: what changed (text, record), the sha256, who, when and why."""
+        return await queries.source_versions(source_id)
+
+    @get(
+        "/{source_id:str}/versions/{version:int}",
+        operation_id="getSourceVersion",
+        responses=ITEM_PROBLEMS,
+        summary="One version of a source, with its text",
+    )
+    async def version(
+        self,
+        queries: NamedDependency[Reads],
+        source_id: FromPath[str],
+        version: Annotated[int, PathParameter(ge=1, description="The 1-based version.")],
+    ) -> SourceVersionText:
+        """The version's record and its whole text as it stood then."""
+        return await queries.source_version(source_id, version)
 
     @get(
         "/{source_id:str}/lines/{n:int}",

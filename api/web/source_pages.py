@@ -71,9 +71,11 @@ class SourcePagesController(Controller):
         window = line_window(len(lines), from_, line)
         document, highlighted = document_lines(source_id, lines, citing, fact, window)
         flagged = await flagged_citations(queries, source_id, {f.id: f for f in citing})
+        versions = (await queries.source_versions(source_id)).items
         return page(
             request,
             "source.html",
+            versions=versions,
             source=source,
             document=document,
             window=window,

@@ -121,6 +121,16 @@ class SourceRevised(Event, frozen=True, tag="source.revised"):
     rechecks: tuple[CitationRecheck, ...] = ()
 
 
+class SourceDescribed(Event, frozen=True, tag="source.described"):
+    """A source's record changed: its title, origin or date (its text did not, or changed beside it)."""
+
+    source_id: str
+    title: str
+    origin: str
+    source_date: str
+    version: int
+
+
 class EntityRegistered(Event, frozen=True, tag="entity.registered"):
     """An entity entered the registry."""
 
@@ -202,6 +212,7 @@ class FactLinked(Event, frozen=True, tag="fact.linked"):
 DomainEvent: TypeAlias = (
     SourceRegistered
     | SourceRevised
+    | SourceDescribed
     | EntityRegistered
     | EntityRevised
     | FactRecorded
@@ -216,6 +227,7 @@ DomainEvent: TypeAlias = (
 EVENT_TYPES: dict[str, type[Event]] = {
     "source.registered": SourceRegistered,
     "source.revised": SourceRevised,
+    "source.described": SourceDescribed,
     "entity.registered": EntityRegistered,
     "entity.revised": EntityRevised,
     "fact.recorded": FactRecorded,

@@ -24,6 +24,7 @@ from archive.domain.events import (
     CitationRecheck,
     CitationState,
     Event,
+    SourceDescribed,
     SourceRegistered,
     SourceRevised,
     citation_id,
@@ -224,13 +225,19 @@ def decide_source(cmd: RegisterSource, state: SourceState) -> list[Event]:
     recorded_at = as_utc(cmd.recorded_at)
     lines = split_lines(cmd.text)
     check_text_limits(cmd.source_id, lines)
-    changes = cmd.content_sha256 != state.content_sha256
-    require_expected_version(
-        f"source {cmd.source_id}",
-        state.version,
-        cmd.expected_version,
-        "replace its text with a new version" if state.exists and changes else None,
-    )
+    new_text = cmd.content_sha256 != state.content_sha256
+    described = (cmd.title, cmd.origin, source_date) != (state.title, state.origin, state.source_date)
+    change = None
+    if state.exists and (new_text or described):
+        change = " and ".join(
+            part
+            for part, happens in (
+                ("replace its text with a new version", new_text),
+                ("change its title, origin or date", described),
+            )
+            if happens
+        )
+    require_expected_version(f"source {cmd.source_id}", state.version, cmd.expected_version, change)
     if not state.exists:
         return [
             SourceRegistered(
@@ -245,19 +252,33 @@ def decide_source(cmd: RegisterSource, state: SourceState) -> list[Event]:
                 recorded_at=recorded_at,
             )
         ]
-    if not changes:
-        return []
-    return [
-        SourceRevised(
-            source_id=cmd.source_id,
-            content_sha256=cmd.content_sha256,
-            text=cmd.text,
-            line_count=len(lines),
-            version=state.version + 1,
-            rechecks=tuple(_recheck(cmd.source_id, lines, ref) for ref in cmd.citations),
-            recorded_at=recorded_at,
+    events: list[Event] = []
+    if new_text:
+        events.append(
+            SourceRevised(
+                source_id=cmd.source_id,
+                content_sha256=cmd.content_sha256,
+                text=cmd.text,
+                line_count=len(lines),
+                version=state.version + 1,
+                rechecks=tuple(_recheck(cmd.source_id, lines, ref) for ref in cmd.citations),
+                recorded_at=recorded_at,
+            )
         )
-    ]
+    if described:
+        # A record's change is recorded, never dropped: the title, origin and date a citation was made
+        # under stay readable in the source's versions.
+        events.append(
+            SourceDescribed(
+                source_id=cmd.source_id,
+                title=cmd.title,
+                origin=cmd.origin,
+                source_date=source_date,
+                version=state.version + len(events) + 1,
+                recorded_at=recorded_at,
+            )
+        )
+    return events
 
 
 def _recheck(source_id: str, lines: tuple[str, ...], ref: CitationRef) -> CitationRecheck:
@@ -307,6 +328,14 @@ def evolve_source(state: SourceState, event: Event) -> SourceState:
             state,
             content_sha256=event.content_sha256,
             lines=split_lines(event.text),
+            version=event.version,
+        )
+    if isinstance(event, SourceDescribed):
+        return msgspec.structs.replace(
+            state,
+            title=event.title,
+            origin=event.origin,
+            source_date=event.source_date,
             version=event.version,
         )
     return state

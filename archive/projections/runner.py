@@ -25,6 +25,7 @@ from archive.domain.events import (
     FactRecorded,
     FactReranked,
     FactRetracted,
+    SourceDescribed,
     SourceRegistered,
     SourceRevised,
     citation_id,
@@ -246,7 +247,7 @@ class Projector:
 
     async def _route(self, conn: AsyncConnection, event: Event, recorded: Logged) -> None:
         match event:
-            case SourceRegistered():
+            case SourceRegistered() | SourceDescribed():
                 await sources.apply(conn, event, recorded)
             case SourceRevised():
                 await sources.apply(conn, event, recorded)

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, Tex
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import SourceRegistered, SourceRevised
+from archive.domain.events import SourceDescribed, SourceRegistered, SourceRevised
 from archive.domain.sources import SourceSnapshot, split_lines
 from archive.eventstore import Logged
 from archive.storage.engine import metadata
@@ -32,8 +32,10 @@ sources_table = Table(
 )
 
 
-async def apply(conn: AsyncConnection, event: SourceRegistered | SourceRevised, recorded: Logged) -> None:
-    """Insert a new source, or replace the text of a revised one."""
+async def apply(
+    conn: AsyncConnection, event: SourceRegistered | SourceRevised | SourceDescribed, recorded: Logged
+) -> None:
+    """Insert a new source, replace the text of a revised one, or its title, origin and date."""
     if isinstance(event, SourceRegistered):
         await conn.execute(
             sources_table.insert().values(
@@ -46,6 +48,20 @@ async def apply(conn: AsyncConnection, event: SourceRegistered | SourceRevised, 
                 version=event.version,
                 text=event.text,
                 registered_at=recorded.recorded_at,
+                revised_at=recorded.recorded_at,
+                position=recorded.position,
+            )
+        )
+        return
+    if isinstance(event, SourceDescribed):
+        await conn.execute(
+            sources_table.update()
+            .where(sources_table.c.source_id == event.source_id)
+            .values(
+                title=event.title,
+                origin=event.origin,
+                source_date=event.source_date,
+                version=event.version,
                 revised_at=recorded.recorded_at,
                 position=recorded.position,
             )

@@ -9,13 +9,31 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 
 from archive.coverage import FollowedMark, QuotedSpan, SourceCoverage, coverage_of, follow_mark
-from archive.domain.sources import split_lines
+from archive.domain.events import decode_event
+from archive.domain.sources import SourceState, evolve_source, initial_source_state, split_lines
+from archive.domain.streams import source_stream
 from archive.projections import citations, citations_by_line, sources
 from archive.projections.fact_versions import fact_versions_table
 from archive.reads.errors import NotFound
 from archive.reads.facts import FactReads
 from archive.reads.filters import MAX_OFFSET, unmatchable
-from archive.reads.views import FactSummary, MarkView, SourceLineView, SourcePage, SourceView, source_view
+from archive.reads.views import (
+    DateValue,
+    FactSummary,
+    MarkView,
+    SourceLineView,
+    SourcePage,
+    SourceText,
+    SourceVersions,
+    SourceVersionText,
+    SourceVersionView,
+    SourceView,
+    date_value,
+    source_view,
+)
+
+#: How each event of a source's stream reads in its versions.
+_CHANGE_OF_EVENT = {"source.registered": "registered", "source.revised": "text", "source.described": "record"}
 
 
 class SourceReads(FactReads):
@@ -139,3 +157,46 @@ class SourceReads(FactReads):
     def mark_sources(self) -> set[str]:
         """The source ids the marks name (a mark may name a source the archive does not hold)."""
         return set(self._marks())
+
+    async def source_with_text(self, source_id: str) -> SourceText:
+        """One source with its whole text."""
+        source, lines = await self.source_text(source_id)
+        return SourceText(source, "\n".join(lines))
+
+    async def _source_history(self, source_id: str) -> list[tuple[SourceVersionView, SourceState]]:
+        """Each version of the source, folded from its stream (the log is the record of its versions)."""
+        if unmatchable(source_id):
+            raise NotFound(f"source {source_id!r} does not exist")
+        recorded = await self.store.read_stream(source_stream(source_id))
+        if not recorded:
+            raise NotFound(f"source {source_id!r} does not exist")
+        state, history = initial_source_state(), []
+        for event in recorded:
+            state = evolve_source(state, decode_event(event.event_type, event.data))
+            date = date_value(state.source_date)
+            view = SourceVersionView(
+                version=state.version,
+                change=_CHANGE_OF_EVENT[event.event_type],
+                title=state.title,
+                origin=state.origin,
+                source_date=date if date is not None else DateValue(state.source_date, "unknown"),
+                content_sha256=state.content_sha256,
+                line_count=len(state.lines),
+                recorded_at=event.recorded_at,
+                actor=event.metadata.get("actor"),
+                reason=event.metadata.get("reason"),
+            )
+            history.append((view, state))
+        return history
+
+    async def source_versions(self, source_id: str) -> SourceVersions:
+        """Every version of a source, oldest first."""
+        return SourceVersions(source_id, [view for view, _ in await self._source_history(source_id)])
+
+    async def source_version(self, source_id: str, version: int) -> SourceVersionText:
+        """One version of a source with its text as it stood then."""
+        history = await self._source_history(source_id)
+        if not 1 <= version <= len(history):
+            raise NotFound(f"source {source_id!r} has versions 1..{len(history)}, not {version}")
+        view, state = history[version - 1]
+        return SourceVersionText(view, "\n".join(state.lines))

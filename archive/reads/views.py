@@ -117,6 +117,43 @@ class SourceView(msgspec.Struct, frozen=True):
     version: int
 
 
+class SourceText(msgspec.Struct, frozen=True):
+    """A source document with its whole text."""
+
+    source: SourceView
+    text: str
+
+
+class SourceVersionView(msgspec.Struct, frozen=True):
+    """One version of a source: what changed (its text, its record, or both at registration), the record
+    and the text's sha256 as they stood after it, and who recorded it, when and why."""
+
+    version: int
+    change: str
+    title: str
+    origin: str
+    source_date: DateValue
+    content_sha256: str
+    line_count: int
+    recorded_at: datetime
+    actor: str | None
+    reason: str | None
+
+
+class SourceVersions(msgspec.Struct, frozen=True):
+    """Every version of a source, oldest first."""
+
+    source_id: str
+    items: list[SourceVersionView]
+
+
+class SourceVersionText(msgspec.Struct, frozen=True):
+    """One version of a source with its whole text as it stood then."""
+
+    version: SourceVersionView
+    text: str
+
+
 class SourcePage(Page[SourceView], frozen=True):
     """A page of sources."""
 

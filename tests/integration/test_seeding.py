@@ -26,6 +26,7 @@ from archive.domain.events import Citation, citation_id
 from archive.domain.facts import fact_id_for
 from archive.domain.streams import source_stream
 from archive.eventstore import EventStore, RecordedEvent
+from archive.projections import sources as source_rows
 from archive.projections.citations import citations_table
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table
@@ -411,11 +412,14 @@ async def _revise_general_information(
     archive: Archive, lines: list[str]
 ) -> tuple[bytes, list[RecordedEvent]]:
     content = "\n".join(lines).encode("utf-8")
-    written = await archive.register_source(
+    async with archive.store.engine.connect() as conn:
+        record = await source_rows.get(conn, GI)
+    assert record is not None
+    written = await archive.register_source(  # a new text under the same record
         source_id=GI,
-        title="General information",
-        origin="test",
-        source_date="circa 2021",
+        title=record.title,
+        origin=record.origin,
+        source_date=record.source_date,
         content=content,
         meta=REVISION_META,
         expected_version=await archive.store.stream_version(f"source:{GI}"),

@@ -25,6 +25,7 @@ from archive.domain.events import (
     FactReranked,
     FactRetracted,
     Qualifiers,
+    SourceDescribed,
     SourceRevised,
     changed_fields,
     citation_id,
@@ -49,6 +50,14 @@ ONE_OF_EACH: list[Event] = [
             CitationRecheck(FACT_ID, "c1", "drifted", 4, 5),
             CitationRecheck(FACT_ID, "c2", "orphaned", None, None),
         ),
+        recorded_at=AT,
+    ),
+    SourceDescribed(
+        source_id=SOURCE_ID,
+        title="Example Report, second edition",
+        origin="invented for tests",
+        source_date="circa 2011",
+        version=3,
         recorded_at=AT,
     ),
     EntityRegistered(
@@ -105,6 +114,7 @@ def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
         "fact.recorded",
         "fact.reranked",
         "fact.retracted",
+        "source.described",
         "source.registered",
         "source.revised",
     ]

@@ -20,6 +20,7 @@ from archive.domain.errors import (
 from archive.domain.events import (
     CitationRecheck,
     EntityRegistered,
+    SourceDescribed,
     SourceRegistered,
     SourceRevised,
     citation_id,
@@ -233,6 +234,39 @@ def test_new_bytes_for_an_existing_source_need_the_version_they_replace() -> Non
     source.given(SOURCE_REGISTERED).when(register(REVISED_TEXT, expected_version=0)).then_raises(
         StaleVersion, match="at version 1, not 0"
     )
+
+
+def test_a_new_title_origin_or_date_is_recorded_not_dropped() -> None:
+    source.given(SOURCE_REGISTERED).when(
+        register(
+            title="Example Report (revised)", source_date="circa 2011", recorded_at=LATER, expected_version=1
+        )
+    ).then(
+        SourceDescribed(
+            source_id=SOURCE_ID,
+            title="Example Report (revised)",
+            origin="invented for tests",
+            source_date="circa 2011",
+            version=2,
+            recorded_at=LATER,
+        )
+    )
+
+
+def test_a_new_record_needs_the_version_it_replaces() -> None:
+    source.given(SOURCE_REGISTERED).when(register(origin="found elsewhere")).then_raises(
+        VersionRequired, match="would change its title, origin or date"
+    )
+
+
+def test_a_new_text_and_a_new_title_are_two_versions_in_one_write() -> None:
+    command = register(REVISED_TEXT, title="Example Report (revised)", recorded_at=LATER, expected_version=1)
+    revised, described = source.given(SOURCE_REGISTERED).when(command).decided()
+    assert isinstance(revised, SourceRevised)
+    assert isinstance(described, SourceDescribed)
+    assert (revised.version, described.version, described.title) == (2, 3, "Example Report (revised)")
+    state = source.given(SOURCE_REGISTERED, revised, described).state
+    assert (state.version, state.title, state.content_sha256) == (3, "Example Report (revised)", REVISED_SHA)
 
 
 def test_a_stale_version_is_refused_even_for_the_same_bytes() -> None:
