@@ -52,7 +52,8 @@ class Wired(NamedTuple):
 def wire(engine: AsyncEngine, marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None) -> Wired:
     """The archive on `engine`; `marks` gives the "no fact here" marks the coverage reads check."""
     store = EventStore(engine, event_registry())
-    return Wired(engine, store, Archive(store, load_vocabulary()), Reads(engine, store, marks))
+    vocabulary = load_vocabulary()
+    return Wired(engine, store, Archive(store, vocabulary), Reads(engine, store, marks, vocabulary))
 
 
 def build(settings: Settings) -> Wired:

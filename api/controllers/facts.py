@@ -93,6 +93,10 @@ class FactsController(Controller):
         """Facts matching every given filter; with `valid_at`, each says `definite` or `possible`."""
         if line is not None and source is None:
             raise bad_parameter("line", "needs source: a line number means nothing without its document")
+        if predicate is not None and queries.predicates and predicate not in queries.predicates:
+            problem = bad_parameter("predicate", f"{predicate!r} is not a predicate of the vocabulary")
+            problem.extra["allowed"] = list(queries.predicates)
+            raise problem
         moment = record_time(as_of, accept_datetime)
         criteria = FactFilter(
             subject=subject,

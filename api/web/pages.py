@@ -18,7 +18,6 @@ from api.params import partial_date, record_time
 from api.web.quotes import Segment, quote_ranges, segments
 from api.web.rendering import is_htmx, page
 from api.web.timeline_svg import TimelineChart, contested_groups, layout, valid_time_order
-from archive.commands import Archive
 from archive.domain.time import PartialDate
 from archive.reads import (
     CitationView,
@@ -150,7 +149,6 @@ class SearchController(Controller):
         self,
         request: Request[Any, Any, Any],
         queries: NamedDependency[Reads],
-        archive: NamedDependency[Archive],
         q: Text = None,
         entity: Text = None,
         predicate: Text = None,
@@ -171,7 +169,7 @@ class SearchController(Controller):
                 else f"{entity!r} names several entities: choose one below"
             )
         predicate = (predicate or "").strip() or None
-        if predicate is not None and predicate not in archive.vocabulary.predicates:
+        if predicate is not None and predicate not in queries.vocabulary.predicates:
             controls.errors["predicate"] = f"{predicate!r} is not a predicate of the vocabulary"
         results: FactPage | None = None
         if not controls.errors:
@@ -314,7 +312,6 @@ class EntityPagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         queries: NamedDependency[Reads],
-        archive: NamedDependency[Archive],
         entity_id: FromPath[str],
         valid_at: Text = None,
         as_of: Text = None,
@@ -339,9 +336,9 @@ class EntityPagesController(Controller):
         ]
         relations = await queries.relations(entity_id, at, moment, rank, PAGE_SIZE, offset)
         everything = await self._all_relations(queries, entity_id, moment)
-        role_predicates = {n for n, p in archive.vocabulary.predicates.items() if p.role is not None}
+        role_predicates = {n for n, p in queries.vocabulary.predicates.items() if p.role is not None}
         drawn = chart_facts(everything, role_predicates)
-        labels = {n: p.label for n, p in archive.vocabulary.predicates.items()}
+        labels = {n: p.label for n, p in queries.vocabulary.predicates.items()}
         chart: TimelineChart | None = layout(drawn[:MAX_CHART_ROWS], entity_id, labels, at)
         return page(
             request,

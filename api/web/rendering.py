@@ -102,7 +102,7 @@ def page(
     request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
 ) -> Template:
     """A page: the template with the common context (who is signed in, predicate labels) and headers."""
-    vocabulary: Vocabulary = request.app.state.archive.vocabulary
+    vocabulary: Vocabulary = request.app.state.queries.vocabulary
     viewer = request.state.get("web_viewer")
     common = {
         "viewer": viewer,

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.coverage import Mark
+from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import EventStore
 from archive.storage import backend_for
 
@@ -20,9 +21,14 @@ class ReadBase:
         engine: AsyncEngine,
         store: EventStore,
         marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
+        #: The predicates and their labels, so that an answer can name them and a search for a predicate
+        #: the vocabulary does not define can say so.
+        self.vocabulary = vocabulary or Vocabulary(predicates={})
+        self.predicates = tuple(sorted(self.vocabulary.predicates))
         # "No fact here" marks are curation data of the seeds folder, not events: each read checks them
         # against the source's current text, as a new version re-checks a citation.
         self._marks = marks or dict

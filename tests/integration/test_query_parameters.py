@@ -42,3 +42,12 @@ async def test_the_parameters_an_operation_takes_are_accepted_by_their_names(see
 
 async def test_the_pages_keep_their_lenient_forms(seeded_client: Client) -> None:
     assert (await seeded_client.get("/ui/search", params={"q": "OSCE", "utm_source": "x"})).status_code == 200
+
+
+async def test_a_predicate_the_vocabulary_does_not_define_is_400_listing_those_it_does(
+    seeded_client: Client,
+) -> None:
+    problem = assert_problem(await seeded_client.get("/facts", params={"predicate": "bogus"}), 400)
+    assert problem["parameter"] == "predicate"
+    assert "member_of" in problem["allowed"]
+    assert problem["allowed"] == sorted(problem["allowed"])
