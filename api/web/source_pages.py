@@ -81,7 +81,8 @@ class SourcePagesController(Controller):
             window=window,
             cited_lines=sorted({n for numbers in cited.values() for n in numbers}),
             flagged=flagged,
-            fact_count=len(citing),
+            # A retracted fact is shown (struck through) but no longer counts as citing the source.
+            fact_count=sum(1 for f in citing if f.status != "retracted"),
             highlight_fact=highlighted,
         )
 

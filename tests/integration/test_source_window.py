@@ -86,3 +86,36 @@ async def test_a_citations_link_opens_the_window_holding_its_quote(
     # Asked by the fact alone, the page opens at its quote too.
     by_fact = await seeded_client.get(f"/ui/sources/{LONG}", params={"fact": fact["id"]})
     assert 777 in shown_lines(by_fact.text)
+
+
+async def test_a_retracted_fact_is_struck_through_and_no_longer_counts_as_citing(
+    seeded_client: Client, headers: dict[str, dict[str, str]]
+) -> None:
+    await register_long_source(seeded_client, headers["archivist"], 300)
+    quote = "Line 250 of a long register."
+    body = {
+        "subject": "kazakhstan",
+        "predicate": "member_of",
+        "object": "osce",
+        "valid_from": "1998",
+        "citations": [{"source_id": LONG, "line_start": 250, "line_end": 250, "quote": quote}],
+    }
+    fact = (await seeded_client.post("/facts", json=body, headers=headers["archivist"])).json()
+    before = await seeded_client.get(f"/ui/sources/{LONG}", params={"line": 250})
+    assert "cited by 1 fact<" in before.text
+    assert '<tr id="L250" class="cited' in before.text
+    retraction = {
+        "expected_version": fact["version"],
+        "reason_code": "other",
+        "justification": "test: the line says no such thing",
+        "citations": body["citations"],
+    }
+    retracted = await seeded_client.post(
+        f"/facts/{fact['id']}/retractions", json=retraction, headers=headers["archivist"]
+    )
+    assert retracted.status_code == 200, retracted.text
+    after = await seeded_client.get(f"/ui/sources/{LONG}", params={"line": 250})
+    assert "cited by 0 facts" in after.text
+    assert '<tr id="L250" class="' in after.text
+    assert '<tr id="L250" class="cited' not in after.text
+    assert '<del class="line-fact retracted">' in after.text
