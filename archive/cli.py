@@ -23,7 +23,18 @@ def _settings() -> Settings:
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
+    from sqlalchemy.exc import DBAPIError
+
+    from archive.storage.engine import is_missing_table
+
+    try:
+        return asyncio.run(coroutine)
+    except DBAPIError as error:
+        if is_missing_table(error):
+            raise click.ClickException(
+                "the database has no archive tables yet: run `archive db upgrade` first"
+            ) from None
+        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

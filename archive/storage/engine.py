@@ -58,6 +58,25 @@ def json_text(value: Any) -> str:
     return _json_encoder.encode(value).decode()
 
 
+#: PostgreSQL's `undefined_table`.
+_POSTGRES_UNDEFINED_TABLE = "42P01"
+
+
+def is_missing_table(error: BaseException) -> bool:
+    """Whether `error` says a table does not exist (a database the migrations have not reached)."""
+    current: BaseException | None = error
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if "no such table" in str(current):  # SQLite's only sign of it is the message
+            return True
+        codes = (getattr(current, "sqlstate", None), getattr(current, "pgcode", None))
+        if _POSTGRES_UNDEFINED_TABLE in codes:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 def stored_utc(moment: datetime) -> datetime:
     """A time as a database hands it back, as aware UTC (SQLite keeps no zone: what it holds is UTC)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -69,3 +69,12 @@ def test_usage_errors_exit_non_zero_with_a_clear_message() -> None:
     bad_url = archive("verify", database_url="mysql://somewhere/db")
     assert bad_url.returncode == 2
     assert "DATABASE_URL 'mysql://somewhere/db' is not supported" in bad_url.stderr
+
+
+def test_a_command_on_a_database_never_migrated_says_to_upgrade_it(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    for command in (("verify", "--chain-only"), ("coverage",), ("seed",)):
+        result = archive(*command, database_url=empty)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "run `archive db upgrade` first" in result.stderr, (command, result.stderr)
+        assert "Traceback" not in result.stderr, command
