@@ -20,7 +20,7 @@ from api.controllers.facts import FactsController
 from api.controllers.health import HealthController
 from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
-from api.deps import provide_archive, provide_engine, provide_queries, provide_settings, provide_store
+from api.deps import provide_archive, provide_queries, provide_settings
 from api.errors import EXCEPTION_HANDLERS
 from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
 from api.query import refuse_unknown_query_parameters
@@ -34,12 +34,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API for `settings` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    engine, store, commands, reads = build(settings)
+    engine, _, commands, reads = build(settings)
     state = State(
         {
             "settings": settings,
-            "engine": engine,
-            "store": store,
+            "engine": engine,  # the auth guards look tokens up through it
             "queries": reads,
             "archive": commands,
         }
@@ -67,8 +66,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "engine": Provide(provide_engine, sync_to_thread=False),
-            "store": Provide(provide_store, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False),
             "archive": Provide(provide_archive, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),

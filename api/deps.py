@@ -1,12 +1,13 @@
-"""What handlers receive by injection: the settings, the engine and the event store, from app state."""
+"""What handlers receive by injection, from app state: the settings, the read service and the command side.
+
+Read endpoints and pages take the read service, writes take the command side; none takes an engine or the
+event store (the auth guards read tokens through the engine in app state themselves)."""
 
 from __future__ import annotations
 
 from litestar.datastructures import State
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
-from archive.eventstore import EventStore
 from archive.reads import Reads
 from archive.settings import Settings
 
@@ -15,18 +16,6 @@ def provide_settings(state: State) -> Settings:
     """The settings the app was created with."""
     settings: Settings = state.settings
     return settings
-
-
-def provide_engine(state: State) -> AsyncEngine:
-    """The app's database engine."""
-    engine: AsyncEngine = state.engine
-    return engine
-
-
-def provide_store(state: State) -> EventStore:
-    """The app's event store."""
-    store: EventStore = state.store
-    return store
 
 
 def provide_queries(state: State) -> Reads:

@@ -18,7 +18,6 @@ from archive.reads.errors import NotFound
 from archive.reads.facts import FactReads
 from archive.reads.filters import MAX_OFFSET, unmatchable
 from archive.reads.views import (
-    DateValue,
     FactSummary,
     MarkView,
     SourceLineView,
@@ -28,7 +27,7 @@ from archive.reads.views import (
     SourceVersionText,
     SourceVersionView,
     SourceView,
-    date_value,
+    source_date_value,
     source_view,
 )
 
@@ -173,13 +172,12 @@ class SourceReads(FactReads):
         state, history = initial_source_state(), []
         for event in recorded:
             state = evolve_source(state, decode_event(event.event_type, event.data))
-            date = date_value(state.source_date)
             view = SourceVersionView(
                 version=state.version,
                 change=_CHANGE_OF_EVENT[event.event_type],
                 title=state.title,
                 origin=state.origin,
-                source_date=date if date is not None else DateValue(state.source_date, "unknown"),
+                source_date=source_date_value(state.source_date),
                 content_sha256=state.content_sha256,
                 line_count=len(state.lines),
                 recorded_at=event.recorded_at,

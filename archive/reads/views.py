@@ -393,6 +393,12 @@ def event_view(recorded: RecordedEvent) -> EventView:
     )
 
 
+def source_date_value(text: str) -> DateValue:
+    """A source's own date (one it cannot read is shown with precision unknown)."""
+    date = date_value(text)
+    return date if date is not None else DateValue(text, "unknown")
+
+
 def source_view(
     source_id: str,
     title: str,
@@ -402,13 +408,12 @@ def source_view(
     line_count: int,
     version: int,
 ) -> SourceView:
-    """A source's record as the API shows it (a date it cannot read is shown with precision unknown)."""
-    date = date_value(source_date)
+    """A source's record as the API shows it."""
     return SourceView(
         id=source_id,
         title=title,
         origin=origin,
-        source_date=date if date is not None else DateValue(source_date, "unknown"),
+        source_date=source_date_value(source_date),
         content_sha256=content_sha256,
         line_count=line_count,
         version=version,

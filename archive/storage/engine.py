@@ -3,7 +3,7 @@ the lock timeout, table names as a connection sends them, and the write transact
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -37,20 +37,31 @@ SQLITE_BUSY_ERRORS = frozenset(
 _POSTGRES_LOCK_NOT_AVAILABLE = "55P03"
 
 
-def is_lock_timeout(error: BaseException) -> bool:
-    """Whether `error` (a driver's, or SQLAlchemy's wrapping one) says a lock wait ran out."""
+def _error_chain(error: BaseException) -> Iterator[BaseException]:
+    """`error` and the driver errors behind it, each once.
+
+    SQLAlchemy keeps the driver's error as `orig`; the asyncpg adapter keeps asyncpg's as the cause.
+    """
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if getattr(current, "sqlite_errorname", None) in SQLITE_BUSY_ERRORS:
-            return True
-        codes = (getattr(current, "sqlstate", None), getattr(current, "pgcode", None))
-        if _POSTGRES_LOCK_NOT_AVAILABLE in codes:
-            return True
-        # SQLAlchemy keeps the driver's error as `orig`; the asyncpg adapter keeps asyncpg's as the cause.
+        yield current
         current = getattr(current, "orig", None) or current.__cause__
-    return False
+
+
+def _postgres_state(error: BaseException) -> tuple[object, object]:
+    """The SQLSTATE as asyncpg (`sqlstate`) or SQLAlchemy's adapter (`pgcode`) carries it."""
+    return getattr(error, "sqlstate", None), getattr(error, "pgcode", None)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether `error` (a driver's, or SQLAlchemy's wrapping one) says a lock wait ran out."""
+    return any(
+        getattr(each, "sqlite_errorname", None) in SQLITE_BUSY_ERRORS
+        or _POSTGRES_LOCK_NOT_AVAILABLE in _postgres_state(each)
+        for each in _error_chain(error)
+    )
 
 
 def json_text(value: Any) -> str:
@@ -64,17 +75,11 @@ _POSTGRES_UNDEFINED_TABLE = "42P01"
 
 def is_missing_table(error: BaseException) -> bool:
     """Whether `error` says a table does not exist (a database the migrations have not reached)."""
-    current: BaseException | None = error
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if "no such table" in str(current):  # SQLite's only sign of it is the message
-            return True
-        codes = (getattr(current, "sqlstate", None), getattr(current, "pgcode", None))
-        if _POSTGRES_UNDEFINED_TABLE in codes:
-            return True
-        current = getattr(current, "orig", None) or current.__cause__
-    return False
+    return any(
+        "no such table" in str(each)  # SQLite's only sign of it is the message
+        or _POSTGRES_UNDEFINED_TABLE in _postgres_state(each)
+        for each in _error_chain(error)
+    )
 
 
 def stored_utc(moment: datetime) -> datetime:

@@ -30,6 +30,29 @@ async def register_long_source(client: Client, headers: dict[str, str], lines: i
     assert response.status_code == 201, response.text
 
 
+def line_citation(line: int) -> list[dict[str, object]]:
+    """A citation of one line of the long register, quoting it whole."""
+    quote = f"Line {line} of a long register."
+    return [{"source_id": LONG, "line_start": line, "line_end": line, "quote": quote}]
+
+
+async def record_membership(
+    client: Client, headers: dict[str, str], year: str, line: int
+) -> dict[str, object]:
+    """A membership fact (valid from `year`) cited on one line of the long register."""
+    body = {
+        "subject": "kazakhstan",
+        "predicate": "member_of",
+        "object": "osce",
+        "valid_from": year,
+        "citations": line_citation(line),
+    }
+    response = await client.post("/facts", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    fact: dict[str, object] = response.json()
+    return fact
+
+
 def test_a_window_is_aligned_holds_the_line_asked_for_and_stays_inside_the_document() -> None:
     assert line_window(1000) == line_window(1000, first=1)
     around = line_window(1000, line=450)
@@ -68,15 +91,7 @@ async def test_a_citations_link_opens_the_window_holding_its_quote(
     seeded_client: Client, headers: dict[str, dict[str, str]]
 ) -> None:
     await register_long_source(seeded_client, headers["archivist"], 1000)
-    quote = "Line 777 of a long register."
-    body = {
-        "subject": "kazakhstan",
-        "predicate": "member_of",
-        "object": "osce",
-        "valid_from": "1999",
-        "citations": [{"source_id": LONG, "line_start": 777, "line_end": 777, "quote": quote}],
-    }
-    fact = (await seeded_client.post("/facts", json=body, headers=headers["archivist"])).json()
+    fact = await record_membership(seeded_client, headers["archivist"], "1999", 777)
     fact_page = await seeded_client.get(f"/ui/facts/{fact['id']}")
     link = re.search(rf'href="(/ui/sources/{LONG}\?[^"]+)"', fact_page.text)
     assert link is not None
@@ -92,15 +107,7 @@ async def test_a_retracted_fact_is_struck_through_and_no_longer_counts_as_citing
     seeded_client: Client, headers: dict[str, dict[str, str]]
 ) -> None:
     await register_long_source(seeded_client, headers["archivist"], 300)
-    quote = "Line 250 of a long register."
-    body = {
-        "subject": "kazakhstan",
-        "predicate": "member_of",
-        "object": "osce",
-        "valid_from": "1998",
-        "citations": [{"source_id": LONG, "line_start": 250, "line_end": 250, "quote": quote}],
-    }
-    fact = (await seeded_client.post("/facts", json=body, headers=headers["archivist"])).json()
+    fact = await record_membership(seeded_client, headers["archivist"], "1998", 250)
     before = await seeded_client.get(f"/ui/sources/{LONG}", params={"line": 250})
     assert "cited by 1 fact<" in before.text
     assert '<tr id="L250" class="cited' in before.text
@@ -108,7 +115,7 @@ async def test_a_retracted_fact_is_struck_through_and_no_longer_counts_as_citing
         "expected_version": fact["version"],
         "reason_code": "other",
         "justification": "test: the line says no such thing",
-        "citations": body["citations"],
+        "citations": line_citation(250),
     }
     retracted = await seeded_client.post(
         f"/facts/{fact['id']}/retractions", json=retraction, headers=headers["archivist"]
