@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -63,7 +64,18 @@ def test_sqlite_urls_get_aiosqlite() -> None:
     assert normalise_database_url("sqlite:///./var/a.db") == "sqlite+aiosqlite:///./var/a.db"
 
 
-def test_json_logs_redact_tokens_and_bodies(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """Structlog as it was before the test: configured here, it writes to this test's captured stdout, which
+    pytest closes afterwards, and a later test that logs without configuring again would write there."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
+def test_json_logs_redact_tokens_and_bodies(
+    capsys: pytest.CaptureFixture[str], logging_restored: None
+) -> None:
     configure_logging(Settings(log_format="json"))
     structlog.get_logger("t").info(
         "request", token="s3cret", authorization="Bearer s3cret", body="{}", path="/x"
