@@ -15,12 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.storage.engine import create_engine
 from archive.storage.schema import metadata
+from archive.storage.search import SEARCH_PREFIX, repair
 
 config = context.config
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The search index's tables are the database's (archive/storage/search.py), made by the
+    migrations' own statements, not a model's: the model comparison leaves them (and their indexes) out."""
+    return type_ != "table" or not (name or "").startswith(SEARCH_PREFIX)
+
+
 def _configure(connection: Connection | None = None) -> None:
     context.configure(
+        include_name=_include_name,
         connection=connection,
         url=None if connection is not None else config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
@@ -34,6 +42,8 @@ def _run_sync(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        # A migration that rebuilt a read-model table (SQLite's batch mode) took its search triggers with it.
+        repair(connection)
 
 
 async def _run_async(engine: AsyncEngine) -> None:

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
 
 import msgspec
 from msgspec.structs import astuple
 from sqlalchemy import Engine, Index, Select, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+if TYPE_CHECKING:
+    from archive.storage.search import TextSearch
 
 #: One fact whose current rows a batch ends: (fact id, the version they belong to, `recorded_to`,
 #: `position_to`). Every version closes the rows of the one before, so a fact's current rows, in every
@@ -64,6 +67,8 @@ class Backend(Protocol):
     name: str
     #: The schema the shadow check writes its temporary tables to.
     shadow_schema: str
+    #: Full-text search over the read models (archive/storage/search.py).
+    search: TextSearch
 
     def write_transaction(
         self, engine: AsyncEngine, commit: bool

@@ -18,6 +18,8 @@ from archive.storage.engine import schema_of, table_name_on, transaction_on
 from archive.storage.postgres import append
 from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
 from archive.storage.postgres.rebuild import analyze_tables, can_swap_tables, rebuild_and_swap
+from archive.storage.postgres.search import PostgresTextSearch
+from archive.storage.search import TextSearch
 
 log = structlog.get_logger("archive.rebuild")
 
@@ -43,6 +45,7 @@ class PostgresBackend:
 
     name = "postgresql"
     shadow_schema = "pg_temp"
+    search: TextSearch = PostgresTextSearch()
 
     def __init__(self) -> None:
         self._encoding: PostgresEncoding | None = None
@@ -130,7 +133,8 @@ class PostgresBackend:
         await analyze_tables(conn, tables)
 
     async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
-        """Into a schema of its own and swapped in; in place when the role may not."""
+        """Into a schema of its own and swapped in; in place when the role may not (the search
+        triggers then follow every row, as they do for any write)."""
         if await can_swap_tables(conn, tables):
             return await rebuild_and_swap(conn, tables, replay)
         log.warning(

@@ -3,7 +3,8 @@
 Through SQLAlchemy's `schema_translate_map` (as the shadow check does), the replay writes into tables
 without dead tuples or secondary indexes to maintain; their indexes are built once the rows are in, the
 tables analyzed, and only then swapped in: the live tables are dropped and the new ones moved into their
-schema, with the grants the live tables had. Readers use the old tables until that last step, which
+schema, with the grants the live tables had, and the search index is made again from them (its
+triggers went with the live tables). Readers use the old tables until that last step, which
 waits for the reads in flight (`_lock_for_swap`) and holds readers off only until the commit. The role
 needs CREATE on the database and must own the tables; without either, the rebuild is done in place.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from archive.storage import Replay
 from archive.storage.engine import table_name_on
 from archive.storage.postgres.driver import postgres_driver
+from archive.storage.search import reindex
 
 log = structlog.get_logger("archive.rebuild")
 
@@ -73,6 +75,7 @@ async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], repla
         to = "PUBLIC" if grantee == "PUBLIC" else f'"{grantee}"'
         await conn.exec_driver_sql(f'GRANT {privilege} ON "{live}"."{table_name}" TO {to}')
     await conn.exec_driver_sql(f'DROP SCHEMA "{REBUILD_SCHEMA}"')
+    await reindex(conn)
     return applied
 
 

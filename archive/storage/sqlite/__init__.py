@@ -15,10 +15,12 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from archive.storage import Close, Replay, positional
 from archive.storage.engine import table_name_on, transaction_on
+from archive.storage.search import TextSearch, drop_triggers, reindex
 from archive.storage.sqlite.append import EventInserter
 from archive.storage.sqlite.batch import SqliteEncoding, write_sqlite
 from archive.storage.sqlite.engine import SQLITE_BEGIN
 from archive.storage.sqlite.point_reads import PointReads
+from archive.storage.sqlite.search import SqliteTextSearch
 
 
 class SqliteBackend:
@@ -26,6 +28,7 @@ class SqliteBackend:
 
     name = "sqlite"
     shadow_schema = "temp"
+    search: TextSearch = SqliteTextSearch()
 
     def __init__(self) -> None:
         # This process's writers queue here, in order, rather than in SQLite's busy handler, which
@@ -115,8 +118,10 @@ class SqliteBackend:
 
         Inside the same transaction: SQLite's DDL is transactional, and readers of the WAL keep their
         snapshot, old indexes included. Building an index from a full table sorts once; keeping it while
-        a million rows arrive in fact-id order costs a scattered B-tree insert per row.
+        a million rows arrive in fact-id order costs a scattered B-tree insert per row. The search index
+        likewise: its triggers are off while the rows go and come, and it is made again in one pass.
         """
+        await drop_triggers(conn)
         for table in reversed(tables):
             await conn.execute(delete(table))
         indexes = [index for table in tables for index in table.indexes]
@@ -125,4 +130,5 @@ class SqliteBackend:
         applied = await replay(conn, conn)
         for index in indexes:
             await conn.execute(CreateIndex(index))
+        await reindex(conn)
         return applied
