@@ -18,8 +18,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 
 from archive.domain.errors import (
+    AlreadyMerged,
     AlreadyRetracted,
     DomainError,
+    EntityExists,
+    EntityNotFound,
     FactNotFound,
     StaleVersion,
     VersionRequired,
@@ -59,7 +62,10 @@ _PROBLEM_MEANINGS = {
     401: "No live bearer token (a WWW-Authenticate challenge is sent).",
     403: "The token's role may not do this.",
     404: "No such resource.",
-    409: "A stale expected_version (current_version is given), or the fact is retracted.",
+    409: (
+        "A stale expected_version (current_version is given), a retracted fact, an entity id that is "
+        "taken, or a merged entity."
+    ),
     413: "The body is larger than ARCHIVE_MAX_BODY_BYTES.",
     422: "The command breaks a rule of the archive (unknown entity, quote not in its lines, bad date).",
     428: "The write would change an existing stream but names no expected_version (current_version given).",
@@ -126,8 +132,9 @@ def _on_api_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Respons
     return problem_response(request, exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra)
 
 
-#: msgspec's "Object missing required field `x`", reported by Litestar against the whole body.
-_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+#: msgspec's "Object missing required field `x`" and "Object contains unknown field `x`", reported by
+#: Litestar against the object that lacks or holds the field (the whole body: `data`).
+_MISSING_FIELD = re.compile(r"Object (?:missing required|contains unknown) field `([^`]+)`")
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -229,8 +236,11 @@ def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[di
 #: Domain errors that are not "this input is invalid" (422), by status.
 _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     FactNotFound: (404, "Not Found"),
+    EntityNotFound: (404, "Not Found"),
     StaleVersion: (409, "Conflict"),
     AlreadyRetracted: (409, "Conflict"),
+    EntityExists: (409, "Conflict"),
+    AlreadyMerged: (409, "Conflict"),
     VersionRequired: (428, "Precondition Required"),
 }
 

@@ -115,3 +115,43 @@ class SourceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text: Annotated[str, Meta(min_length=1, max_length=5_000_000, pattern=NO_NUL)]
     expected_version: Version | None = None
     reason: ShortText | None = None
+
+
+EntityLabel = Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+Aliases = Annotated[list[EntityLabel], Meta(max_length=200)]
+
+
+class EntityRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /entities: a new entity (its kind is checked against the registry's kinds)."""
+
+    entity_id: Id
+    kind: Id
+    label: EntityLabel
+    aliases: Aliases = []
+    reason: ShortText | None = None
+
+
+class EntityChangesIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The values a revision sets: an absent field is unchanged; `aliases` replaces the whole list."""
+
+    kind: Id | UnsetType = UNSET
+    label: EntityLabel | UnsetType = UNSET
+    aliases: Aliases | UnsetType = UNSET
+
+
+class EntityRevisionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /entities/{entity_id}/revisions: `expected_version` is required (428 without it)."""
+
+    changes: EntityChangesIn
+    reason_code: ReasonCode
+    justification: Text
+    expected_version: Version | None = None
+
+
+class MergeRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /entities/{entity_id}/merge: this entity is `into`; both versions are required (428)."""
+
+    into: Id
+    justification: Text
+    expected_version: Version | None = None
+    into_expected_version: Version | None = None

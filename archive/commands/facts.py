@@ -47,8 +47,9 @@ class FactCommands(CommandBase):
         ):
             # The oldest first (dicts keep insertion order); the newest stays, however long.
             cached_lines -= len(self._snapshots.pop(next(iter(self._snapshots))).lines)
+        kinds, merged_into = await entities.kinds_and_redirects(conn, wanted)
         return FactContext(
-            vocabulary=self.vocabulary, entities=await entities.kinds(conn, wanted), sources=snapshots
+            vocabulary=self.vocabulary, entities=kinds, merged_into=merged_into, sources=snapshots
         )
 
     async def _decide_fact(

@@ -122,14 +122,16 @@ class StaleVersion(DomainError):
 
     code = "stale_version"
 
-    def __init__(self, stream_id: str, expected_version: int, current_version: int) -> None:
+    def __init__(
+        self, stream_id: str, expected_version: int, current_version: int, field: str = "expected_version"
+    ) -> None:
         self.stream_id = stream_id
         self.expected_version = expected_version
         self.current_version = current_version
         super().__init__(
             f"{stream_id} is at version {current_version}, not {expected_version}: "
             "reload it, check what changed, and resubmit with the current version",
-            field="expected_version",
+            field=field,
         )
 
 
@@ -142,13 +144,15 @@ class VersionRequired(DomainError):
 
     code = "version_required"
 
-    def __init__(self, stream_id: str, current_version: int, change: str) -> None:
+    def __init__(
+        self, stream_id: str, current_version: int, change: str, field: str = "expected_version"
+    ) -> None:
         self.stream_id = stream_id
         self.current_version = current_version
         super().__init__(
             f"{stream_id} exists (version {current_version}) and this request would {change}: "
-            f"send expected_version {current_version} to say which version you decided on",
-            field="expected_version",
+            f"send {field} {current_version} to say which version you decided on",
+            field=field,
         )
 
 
@@ -156,3 +160,21 @@ class AlreadyRetracted(DomainError):
     """The fact is retracted: it cannot be retracted again, corrected or reranked."""
 
     code = "already_retracted"
+
+
+class EntityNotFound(DomainError):
+    """A command changes an entity that was never registered."""
+
+    code = "entity_not_found"
+
+
+class EntityExists(DomainError):
+    """A create names an entity id the registry already holds (with other values)."""
+
+    code = "entity_exists"
+
+
+class AlreadyMerged(DomainError):
+    """The entity was merged into another: it is a redirect now and cannot be revised or merged again."""
+
+    code = "already_merged"

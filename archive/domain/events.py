@@ -141,12 +141,23 @@ class EntityRegistered(Event, frozen=True, tag="entity.registered"):
 
 
 class EntityRevised(Event, frozen=True, tag="entity.revised"):
-    """An entity's kind, label or aliases changed (the new values)."""
+    """An entity's kind, label or aliases changed (the new values), with the reason when an archivist
+    revised it (a seed file's new values carry none: the file is the reason)."""
 
     entity_id: str
     kind: str
     label: str
     aliases: tuple[str, ...] = ()
+    reason_code: ReasonCode | None = None
+    justification: str | None = None
+
+
+class EntityMerged(Event, frozen=True, tag="entity.merged_into"):
+    """The entity is the same as ``into``: from now on its id redirects there, its own history kept."""
+
+    entity_id: str
+    into: str
+    justification: str
 
 
 class FactRecorded(Event, frozen=True, tag="fact.recorded"):
@@ -215,6 +226,7 @@ DomainEvent: TypeAlias = (
     | SourceDescribed
     | EntityRegistered
     | EntityRevised
+    | EntityMerged
     | FactRecorded
     | FactCited
     | FactCorrected
@@ -230,6 +242,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "source.described": SourceDescribed,
     "entity.registered": EntityRegistered,
     "entity.revised": EntityRevised,
+    "entity.merged_into": EntityMerged,
     "fact.recorded": FactRecorded,
     "fact.cited": FactCited,
     "fact.corrected": FactCorrected,

@@ -109,6 +109,13 @@ def check_entity(
     kind = context.entities.get(entity_id)
     if kind is None:
         raise UnknownEntity(f"the {role} {entity_id!r} is not a registered entity", field=field)
+    target = context.merged_into.get(entity_id)
+    if target is not None:
+        # Recorded against the target instead, the fact would get another id than the one its content
+        # gives, and the archivist would not see what was stored: say where the entity went instead.
+        raise UnknownEntity(
+            f"the {role} {entity_id!r} was merged into {target!r}: name {target!r} instead", field=field
+        )
     if kinds and kind not in kinds:
         raise InvalidCommand(
             f"predicate {predicate.name!r} accepts as {role} only entities of kind {' or '.join(kinds)}; "

@@ -61,12 +61,14 @@ class FactContext(msgspec.Struct, frozen=True):
     """What a fact command is checked against, supplied by the service.
 
     ``entities`` maps entity id to kind for the ids the command references (for a correction, the
-    ids its changes introduce); an id missing here is unknown. ``sources`` holds the current version
-    of each cited source.
+    ids its changes introduce); an id missing here is unknown. ``merged_into`` maps those of them that
+    were merged to the entity each redirects to: a new reference to one is refused, naming its target.
+    ``sources`` holds the current version of each cited source.
     """
 
     vocabulary: Vocabulary
     entities: dict[str, str] = msgspec.field(default_factory=dict)
+    merged_into: dict[str, str] = msgspec.field(default_factory=dict)
     sources: dict[str, SourceSnapshot] = msgspec.field(default_factory=dict)
 
 

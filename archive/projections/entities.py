@@ -1,15 +1,31 @@
-"""Read model `entities`: the registry, searchable by label and alias."""
+"""Read model `entities`: the registry, searchable by label and alias, with the merged entities' redirects.
+
+A merged entity keeps its row, with `merged_into` naming the entity it redirects to. Redirects are kept
+one step long: when an entity others were merged into is merged in turn, their rows are pointed at its
+new target too, so that a read follows one redirect and never a chain.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Integer, String, Table, Text, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import EntityRegistered, EntityRevised
+from archive.domain.events import EntityMerged, EntityRegistered, EntityRevised
 from archive.eventstore import Logged
 from archive.storage import Encoding
 from archive.storage.engine import contains_pattern, metadata
@@ -25,6 +41,9 @@ entities_table = Table(
     Column("aliases", JSON, nullable=False),
     Column("search_text", Text, nullable=False),
     Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    # The entity stream's version: what a revision or a merge names as its expected_version.
+    Column("version", Integer, nullable=False),
+    Column("merged_into", String(200), nullable=True, index=True),
 )
 
 
@@ -41,6 +60,8 @@ class EntityRow(msgspec.Struct, kw_only=True):
     aliases: str
     search_text: str
     position: int
+    version: int = 1
+    merged_into: str | None = None
 
 
 def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding) -> EntityRow:
@@ -55,28 +76,44 @@ def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding
     )
 
 
-async def apply(conn: AsyncConnection, event: EntityRevised, recorded: Logged) -> None:
-    """Overwrite a revised entity (registrations go in bulk: `registered_row`)."""
-    values = {
-        "kind": event.kind,
-        "label": event.label,
-        "aliases": list(event.aliases),
-        "search_text": _search_text(event.label, event.aliases),
-        "position": recorded.position,
-    }
-    await conn.execute(
-        entities_table.update().where(entities_table.c.entity_id == event.entity_id).values(**values)
-    )
+async def apply(conn: AsyncConnection, event: EntityRevised | EntityMerged, recorded: Logged) -> None:
+    """Overwrite a revised entity, or make a merged one a redirect (registrations go in bulk:
+    `registered_row`)."""
+    table = entities_table
+    values: dict[str, Any] = {"position": recorded.position, "version": table.c.version + 1}
+    if isinstance(event, EntityRevised):
+        values |= {
+            "kind": event.kind,
+            "label": event.label,
+            "aliases": list(event.aliases),
+            "search_text": _search_text(event.label, event.aliases),
+        }
+    else:
+        values["merged_into"] = event.into
+        # Those merged into this entity before now redirect to its target: one step, never a chain.
+        await conn.execute(
+            table.update().where(table.c.merged_into == event.entity_id).values(merged_into=event.into)
+        )
+    await conn.execute(table.update().where(table.c.entity_id == event.entity_id).values(**values))
 
 
-async def kinds(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
-    """Entity id → kind, for the ids that exist."""
+async def kinds_and_redirects(
+    conn: AsyncConnection, entity_ids: set[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Entity id → kind for the ids that exist, and id → the entity it was merged into for those that
+    were merged (one query: a fact command asks both for the ids it references)."""
     if not entity_ids:
-        return {}
-    query = select(entities_table.c.entity_id, entities_table.c.kind).where(
-        entities_table.c.entity_id.in_(sorted(entity_ids))
+        return {}, {}
+    table = entities_table
+    query = select(table.c.entity_id, table.c.kind, table.c.merged_into).where(
+        table.c.entity_id.in_(sorted(entity_ids))
     )
-    return {str(entity_id): str(kind) for entity_id, kind in await conn.execute(query)}
+    found, merged = {}, {}
+    for entity_id, kind, target in await conn.execute(query):
+        found[str(entity_id)] = str(kind)
+        if target is not None:
+            merged[str(entity_id)] = str(target)
+    return found, merged
 
 
 async def labels(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
@@ -89,6 +126,33 @@ async def labels(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
     return {str(entity_id): str(label) for entity_id, label in await conn.execute(query)}
 
 
+async def redirects(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
+    """Entity id → the entity it was merged into, for the ids that are merged."""
+    if not entity_ids:
+        return {}
+    table = entities_table
+    query = select(table.c.entity_id, table.c.merged_into).where(
+        table.c.entity_id.in_(sorted(entity_ids)), table.c.merged_into.is_not(None)
+    )
+    return {str(entity_id): str(target) for entity_id, target in await conn.execute(query)}
+
+
+async def merged_from(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, list[str]]:
+    """Entity id → the ids merged into it (in id order), for the ids that took any in."""
+    if not entity_ids:
+        return {}
+    table = entities_table
+    query = (
+        select(table.c.merged_into, table.c.entity_id)
+        .where(table.c.merged_into.in_(sorted(entity_ids)))
+        .order_by(table.c.entity_id)
+    )
+    found: dict[str, list[str]] = {}
+    for target, entity_id in await conn.execute(query):
+        found.setdefault(str(target), []).append(str(entity_id))
+    return found
+
+
 async def get(conn: AsyncConnection, entity_id: str) -> Row[Any] | None:
     """One entity, or None."""
     return (await conn.execute(select(entities_table).where(entities_table.c.entity_id == entity_id))).first()
@@ -97,10 +161,17 @@ async def get(conn: AsyncConnection, entity_id: str) -> Row[Any] | None:
 async def search(
     conn: AsyncConnection, q: str | None, kind: str | None, limit: int, offset: int
 ) -> tuple[list[Row[Any]], int]:
-    """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given."""
-    conditions: list[ColumnElement[bool]] = []
+    """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given.
+
+    Merged entities are not listed (they are redirects); a name of one finds the entity it redirects to.
+    """
+    table = entities_table
+    conditions: list[ColumnElement[bool]] = [table.c.merged_into.is_(None)]
     if q:
-        conditions.append(entities_table.c.search_text.like(contains_pattern(q), escape="\\"))
+        named = select(func.coalesce(table.c.merged_into, table.c.entity_id)).where(
+            table.c.search_text.like(contains_pattern(q), escape="\\")
+        )
+        conditions.append(table.c.entity_id.in_(named))
     if kind:
         conditions.append(entities_table.c.kind == kind)
     query = select(entities_table).where(*conditions)

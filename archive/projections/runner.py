@@ -16,6 +16,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import (
+    EntityMerged,
     EntityRegistered,
     EntityRevised,
     Event,
@@ -253,7 +254,7 @@ class Projector:
                 await sources.apply(conn, event, recorded)
                 await citations.recheck(conn, event.rechecks)
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
-            case EntityRevised():
+            case EntityRevised() | EntityMerged():
                 await entities.apply(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")

@@ -201,12 +201,17 @@ class SourceLineView(msgspec.Struct, frozen=True):
 
 
 class EntityView(msgspec.Struct, frozen=True):
-    """An entity of the registry."""
+    """An entity of the registry: `version` is what a revision or a merge names as `expected_version`;
+    `merged_from` the entities merged into it. Asked for by the id of an entity merged into it, the
+    answer is this entity with that id in `redirected_from`."""
 
     id: str
     kind: str
     label: str
     aliases: list[str]
+    version: int
+    merged_from: list[str] = []
+    redirected_from: str | None = None
 
 
 class EntityPage(Page[EntityView], frozen=True):
@@ -267,6 +272,14 @@ class FactHistory(msgspec.Struct, frozen=True):
     """Every event of one fact, oldest first."""
 
     fact_id: str
+    events: list[EventView]
+
+
+class EntityHistory(msgspec.Struct, frozen=True):
+    """Every event of one entity's own stream, oldest first (a merged entity's ends with its merge)."""
+
+    entity_id: str
+    merged_into: str | None
     events: list[EventView]
 
 

@@ -624,6 +624,9 @@ async def test_entity_kind_filter_returns_exactly_the_registry_entries_of_that_k
         "kind": "country",
         "label": "Kazakhstan",
         "aliases": ["Republic of Kazakhstan"],
+        "version": 1,
+        "merged_from": [],
+        "redirected_from": None,
     }
 
     response = await seeded_client.get("/entities", params={"kind": "planet"})

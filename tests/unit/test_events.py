@@ -14,6 +14,7 @@ from archive.domain.events import (
     Citation,
     CitationRecheck,
     DomainEvent,
+    EntityMerged,
     EntityRegistered,
     EntityRevised,
     Event,
@@ -66,6 +67,9 @@ ONE_OF_EACH: list[Event] = [
     EntityRevised(
         entity_id="example-country", kind="country", label="Example Land", aliases=(), recorded_at=AT
     ),
+    EntityMerged(
+        entity_id="example-land", into="example-country", justification="one country", recorded_at=AT
+    ),
     FactRecorded(
         fact_id=FACT_ID,
         subject="example-country",
@@ -106,6 +110,7 @@ ONE_OF_EACH: list[Event] = [
 
 def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
     assert sorted(EVENT_TYPES) == [
+        "entity.merged_into",
         "entity.registered",
         "entity.revised",
         "fact.cited",
