@@ -8,12 +8,8 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from api.auth import provide_principal
-from api.bodies import ArchiveRequest
 from api.controllers.audit import AuditController, CitationsController, DiffController
 from api.controllers.entities import EntitiesController
 from api.controllers.facts import FactsController
@@ -22,10 +18,13 @@ from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_queries, provide_settings
 from api.errors import EXCEPTION_HANDLERS
+from api.etags import ConditionalRequest, tag_versioned_answer
 from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
+from api.openapi import ClosedStructs, docs_assets, document_enforcement, openapi_config
 from api.query import refuse_unknown_query_parameters
 from api.web import template_config, web_csrf_config, web_route_handlers
 from archive.bootstrap import build
+from archive.domain.vocabulary import ENTITY_KINDS
 from archive.logging import configure_logging
 from archive.settings import Settings
 
@@ -51,7 +50,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.dispose()
 
-    return Litestar(
+    # The names a request may take from the vocabulary, listed by the OpenAPI document.
+    vocabularies = {"predicate": reads.predicates, "kind": ENTITY_KINDS}
+    app = Litestar(
         route_handlers=[
             HealthController,
             SourcesController,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DiffController,
             AuditController,
             *web_route_handlers(),
+            docs_assets(),
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -74,20 +76,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[RequestIdMiddleware, AllowHeaderMiddleware],
         lifespan=[lifespan],
         state=state,
-        openapi_config=OpenAPIConfig(
-            title="Archive",
-            version="0.1.0",
-            description="Source-cited assertions with bitemporal history and an audit trail.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
-            ),
-        ),
+        openapi_config=openapi_config(),
+        plugins=[ClosedStructs(vocabularies)],
         template_config=template_config(),
         csrf_config=web_csrf_config(settings.csrf_secret),
         request_max_body_size=settings.max_body_bytes,
-        request_class=ArchiveRequest,
+        request_class=ConditionalRequest,
         before_request=refuse_unknown_query_parameters,
+        after_request=tag_versioned_answer,
         debug=False,
     )
+    document_enforcement(app, settings, vocabularies)
+    return app

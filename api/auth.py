@@ -64,20 +64,30 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     return principal
 
 
-def requires(*roles: Role) -> Guard:
-    """A guard letting through principals with one of `roles` (or admin)."""
+class RoleGuard:
+    """A guard letting through principals with one of `roles` (or admin).
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    It keeps its roles so that the OpenAPI document can say, operation by operation, which role the
+    server requires (`api.openapi`).
+    """
+
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.roles = roles
+
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = await principal_of(connection)
-        if not principal.has_role(*roles):
+        if not principal.has_role(*self.roles):
             raise _refuse(
                 connection,
                 403,
-                f"this needs the {' or '.join(roles)} role; the token has {principal.role}",
+                f"this needs the {' or '.join(self.roles)} role; the token has {principal.role}",
                 token_id=principal.token_id,
             )
 
-    return guard
+
+def requires(*roles: Role) -> Guard:
+    """A guard letting through principals with one of `roles` (or admin)."""
+    return RoleGuard(roles)
 
 
 async def reads_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -17,6 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 
+from api.etags import etag, precondition_from_header
 from archive.domain.errors import (
     AlreadyMerged,
     AlreadyRetracted,
@@ -66,6 +67,7 @@ _PROBLEM_MEANINGS = {
         "A stale expected_version (current_version is given), a retracted fact, an entity id that is "
         "taken, or a merged entity."
     ),
+    412: "If-Match names a version that is no longer the current one (current_version given, and its ETag).",
     413: "The body is larger than ARCHIVE_MAX_BODY_BYTES.",
     422: "The command breaks a rule of the archive (unknown entity, quote not in its lines, bad date).",
     428: "The write would change an existing stream but names no expected_version (current_version given).",
@@ -90,7 +92,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 #: resource, writes, and the auditor's views.
 READ_PROBLEMS = problem_responses(400, 401)
 ITEM_PROBLEMS = problem_responses(400, 401, 404)
-WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422, 428, 503)
+WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 503)
 AUDIT_PROBLEMS = problem_responses(400, 401, 403)
 
 
@@ -218,15 +220,19 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return problem_response(request, exc.status_code, title, detail, headers=exc.headers, **extra)
 
 
+def _stale(
+    request: Request[Any, Any, Any], detail: str, expected: int | None, current: int | None, **extra: Any
+) -> Response[dict[str, Any]]:
+    """A write decided against an old version: 412 when `If-Match` named it (RFC 9110), else 409."""
+    extra |= {"expected_version": expected, "current_version": current}
+    if precondition_from_header(request):
+        headers = {"ETag": etag(current)} if current is not None else None
+        return problem_response(request, 412, "Precondition Failed", detail, headers=headers, **extra)
+    return problem_response(request, 409, "Conflict", detail, **extra)
+
+
 def _on_concurrency(request: Request[Any, Any, Any], exc: ConcurrencyError) -> Response[dict[str, Any]]:
-    return problem_response(
-        request,
-        409,
-        "Conflict",
-        str(exc),
-        expected_version=exc.expected_version,
-        current_version=exc.current_version,
-    )
+    return _stale(request, str(exc), exc.expected_version, exc.current_version)
 
 
 def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[dict[str, Any]]:
@@ -256,7 +262,9 @@ def _on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respo
     if exc.choices:
         extra["allowed"] = list(exc.choices)
     if isinstance(exc, StaleVersion):
-        extra |= {"expected_version": exc.expected_version, "current_version": exc.current_version}
+        if exc.field == "expected_version" and precondition_from_header(request):
+            extra["parameter"] = "If-Match"
+        return _stale(request, exc.message, exc.expected_version, exc.current_version, **extra)
     if isinstance(exc, VersionRequired):
         extra["current_version"] = exc.current_version
     return problem_response(request, status, title, exc.message, **extra)

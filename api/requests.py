@@ -16,7 +16,23 @@ Text = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=NO_NUL)]
 Id = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Line = Annotated[int, Meta(ge=1, le=10_000_000)]
 Version = Annotated[int, Meta(ge=0)]
-DateText = Annotated[str, Meta(min_length=4, max_length=40, pattern=NO_NUL)]
+#: A partial date as the domain reads it (`archive.domain.time.parse_partial_date`). The schema states the
+#: form; the domain checks it, so a date outside it (or a 13th month) is a 422 naming the field.
+PARTIAL_DATE = r"^\s*(derived )?(circa )?[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?\s*$"
+DateText = Annotated[
+    str,
+    Meta(
+        min_length=4,
+        max_length=40,
+        pattern=NO_NUL,
+        description="A partial date: YYYY, YYYY-MM or YYYY-MM-DD, optionally after 'circa ' or 'derived '.",
+        extra_json_schema={"pattern": PARTIAL_DATE},
+    ),
+]
+#: A predicate of the vocabulary: the OpenAPI document lists them (`api.openapi`), the domain checks them.
+PredicateName = Annotated[
+    str, Meta(min_length=1, max_length=200, pattern=NO_NUL, extra={"vocabulary": "predicate"})
+]
 ShortText = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
 
 
@@ -43,7 +59,7 @@ class RecordFactRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     """POST /facts."""
 
     subject: Id
-    predicate: Id
+    predicate: PredicateName
     citations: Annotated[list[CitationIn], Meta(min_length=1, max_length=50)]
     object: Id | None = None
     value: ShortText | None = None

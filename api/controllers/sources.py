@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from api.auth import reads_guard
 from api.commands import ARCHIVIST, SourceWritten, command_meta, rechecks_of
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
+from api.etags import NOT_MODIFIED, IfNoneMatch, answer_unless_unchanged
 from api.params import Limit, Offset
 from api.requests import SourceRequest
 from archive.commands import Archive
@@ -52,7 +53,12 @@ class SourcesController(Controller):
         """Sources in id order, with title, date, sha256 of their bytes and line count."""
         return await queries.sources(limit, offset)
 
-    @get("/{source_id:str}", operation_id="getSource", responses=ITEM_PROBLEMS, summary="One source document")
+    @get(
+        "/{source_id:str}",
+        operation_id="getSource",
+        responses={**ITEM_PROBLEMS, **NOT_MODIFIED},
+        summary="One source document",
+    )
     async def get_source(
         self,
         queries: NamedDependency[Reads],
@@ -60,11 +66,11 @@ class SourcesController(Controller):
         text: Annotated[
             bool, QueryParameter(description="With its whole text: {source, text} instead of the record.")
         ] = False,
-    ) -> SourceView | SourceText:
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[SourceView | SourceText]:
         """A source's record, including the sha256 of its bytes and its version; with `text`, its text too."""
-        if text:
-            return await queries.source_with_text(source_id)
-        return await queries.source(source_id)
+        source = await (queries.source_with_text(source_id) if text else queries.source(source_id))
+        return answer_unless_unchanged(if_none_match, source)
 
     @get(
         "/{source_id:str}/versions",
