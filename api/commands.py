@@ -16,10 +16,12 @@ from api.auth import requires
 from api.requests import (
     ChangesIn,
     CitationIn,
+    EntityChangesIn,
     QualifiersIn,
     RecordFactRequest,
 )
 from archive.commands import Archive, CommandMeta, FactWritten
+from archive.domain.entities import EntityChanges
 from archive.domain.errors import UnknownSource
 from archive.domain.events import Citation, CitationRecheck, FactChanges, Qualifiers
 from archive.domain.facts import FactContent
@@ -76,6 +78,16 @@ def changes_of(given: ChangesIn) -> FactChanges:
         valid_from=given.valid_from,
         valid_to=given.valid_to,
         point_in_time=given.point_in_time,
+    )
+
+
+def entity_changes_of(given: EntityChangesIn) -> EntityChanges:
+    """A revision's changes as the domain's; absent fields stay UNSET."""
+    aliases = given.aliases
+    return EntityChanges(
+        kind=given.kind,
+        label=given.label,
+        aliases=aliases if isinstance(aliases, msgspec.UnsetType) else tuple(aliases),
     )
 
 

@@ -9,10 +9,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
-from msgspec import UnsetType
 
 from api.auth import reads_guard
-from api.commands import ARCHIVIST, command_meta
+from api.commands import ARCHIVIST, command_meta, entity_changes_of
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import (
     AcceptDatetime,
@@ -28,7 +27,6 @@ from api.params import (
 from api.requests import NO_NUL, EntityRequest, EntityRevisionRequest, MergeRequest
 from archive.commands import Archive
 from archive.commands.entities import EntityWritten
-from archive.domain.entities import EntityChanges
 from archive.domain.vocabulary import ENTITY_KINDS
 from archive.reads import EntityHistory, EntityPage, EntityView, FactPage, RankFilter, Reads
 from archive.tokens import Principal
@@ -164,14 +162,9 @@ class EntitiesController(Controller):
         principal: NamedDependency[Principal],
     ) -> EntityView:
         """The entity with its new values and version."""
-        given = data.changes
         written = await archive.revise_entity(
             entity_id=entity_id,
-            changes=EntityChanges(
-                kind=given.kind,
-                label=given.label,
-                aliases=given.aliases if isinstance(given.aliases, UnsetType) else tuple(given.aliases),
-            ),
+            changes=entity_changes_of(data.changes),
             reason_code=data.reason_code,
             justification=data.justification,
             meta=command_meta(request, principal, data.justification),

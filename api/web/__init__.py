@@ -22,6 +22,7 @@ from api.errors import ApiProblem
 from api.web.archivist import EditController, RecordController
 from api.web.auditor import AuditController
 from api.web.auth import WEB_PREFIX, NotAllowed, SignInController, SignInRequired, pages_guard
+from api.web.entity_forms import EntityFormsController
 from api.web.pages import (
     EntityPagesController,
     FactPageController,
@@ -64,6 +65,7 @@ def web_route_handlers() -> list[ControllerRouterHandler]:
             SearchController,
             FactPageController,
             EditController,
+            EntityFormsController,
             EntityPagesController,
             SourcePagesController,
             RecordController,

@@ -11,7 +11,15 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from api.requests import CorrectionRequest, RankRequest, RecordFactRequest, RetractionRequest
+from api.requests import (
+    CorrectionRequest,
+    EntityRequest,
+    EntityRevisionRequest,
+    MergeRequest,
+    RankRequest,
+    RecordFactRequest,
+    RetractionRequest,
+)
 
 T = TypeVar("T")
 
@@ -149,3 +157,54 @@ def rank_request(form: Mapping[str, Any]) -> RankRequest:
         "justification": text(form, "justification") or "",
     }
     return _convert(payload, RankRequest)
+
+
+def aliases(form: Mapping[str, Any], name: str = "aliases") -> list[str]:
+    """The aliases a form gives, one a line (blank lines dropped)."""
+    return [line.strip() for line in raw(form, name).splitlines() if line.strip()]
+
+
+def entity_request(form: Mapping[str, Any]) -> EntityRequest:
+    """POST /entities's body from the new-entity form."""
+    payload = {
+        "entity_id": text(form, "entity_id") or "",
+        "kind": text(form, "kind") or "",
+        "label": text(form, "label") or "",
+        "aliases": aliases(form),
+        "reason": text(form, "reason"),
+    }
+    return _convert(payload, EntityRequest)
+
+
+def entity_revision_request(form: Mapping[str, Any]) -> EntityRevisionRequest:
+    """POST /entities/{id}/revisions's body: only the values the archivist changed.
+
+    As for a correction, each field comes with `was_<field>`, the value the archivist saw; one left as it
+    was is not sent, so that a revision never re-sends (and so reverts) what somebody else changed.
+    """
+    changes: dict[str, Any] = {}
+    for name in ("kind", "label"):
+        if text(form, name) != text(form, f"was_{name}"):
+            changes[name] = text(form, name) or ""
+    if aliases(form) != aliases(form, "was_aliases"):
+        changes["aliases"] = aliases(form)
+    if not changes:
+        raise FormError("change at least one value: every field still holds the value you were shown")
+    payload = {
+        "expected_version": _integer(form, "expected_version"),
+        "changes": changes,
+        "reason_code": text(form, "reason_code") or "",
+        "justification": text(form, "justification") or "",
+    }
+    return _convert(payload, EntityRevisionRequest)
+
+
+def merge_request(form: Mapping[str, Any]) -> MergeRequest:
+    """POST /entities/{id}/merge's body from the merge form."""
+    payload = {
+        "into": text(form, "into") or "",
+        "justification": text(form, "justification") or "",
+        "expected_version": _integer(form, "expected_version"),
+        "into_expected_version": _integer(form, "into_expected_version"),
+    }
+    return _convert(payload, MergeRequest)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 import msgspec
 from litestar import Controller, Request, get
@@ -317,9 +318,17 @@ class EntityPagesController(Controller):
         as_of: Text = None,
         rank: FromQuery[RankFilter] = "best",
         offset: Offset = 0,
-    ) -> Template:
-        """An entity: its names over time, its relations, and the timeline of its roles and memberships."""
+        done: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        redirected_from: Text = None,
+    ) -> Template | Redirect:
+        """An entity: its names over time, its relations, and the timeline of its roles and memberships.
+
+        A merged entity's page leads to the page of the entity it was merged into, saying so there.
+        """
         entity = await queries.entity(entity_id)
+        if entity.redirected_from is not None:
+            target = f"/ui/entities/{quote(entity.id, safe='')}?{urlencode({'redirected_from': entity_id})}"
+            return Redirect(target, status_code=303)
         controls = read_controls(valid_at, as_of)
         moment = controls.as_of if "as_of" not in controls.errors else None
         at = controls.valid_at if "valid_at" not in controls.errors else None
@@ -354,6 +363,8 @@ class EntityPagesController(Controller):
             max_chart_rows=MAX_CHART_ROWS,
             offset=offset,
             page_size=PAGE_SIZE,
+            done=done,
+            redirected_from=redirected_from,
         )
 
     @staticmethod

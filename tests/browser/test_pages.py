@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -403,3 +404,172 @@ def test_a_new_source_version_flags_drifted_and_orphaned_citations(page: Page, a
 
     flagged.locator("li.citation-orphaned a").first.click()
     expect(page.locator("article.citation.state-orphaned")).to_contain_text("no longer contains this quote")
+
+
+# -- entity forms ----------------------------------------------------------------------------------
+
+
+def _new_entity_id(stem: str) -> str:
+    """An id no other test uses: the live server is shared by the whole session."""
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+def test_an_archivist_creates_an_entity_revises_it_and_merges_a_duplicate_into_it(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    entity_id = _new_entity_id("browser-delegation")
+    sign_in(page, live_server.tokens["archivist"], then="/ui/entities/")
+    page.get_by_role("link", name="New entity").click()
+    form = page.locator("#entity-form")
+    form.get_by_label("Id").fill(entity_id)
+    form.get_by_label("Kind").select_option("body")
+    form.get_by_label("Label").fill("Browser Delegaton")
+    form.get_by_label("Aliases (one a line)").fill("BD\nThe Delegation")
+    form.get_by_role("button", name="Create entity").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Entity created.")
+    expect(page.locator("h1")).to_have_text("Browser Delegaton")
+    expect(page.locator("main")).to_contain_text("Also called: BD; The Delegation")
+    assert api.get(f"/entities/{entity_id}").raise_for_status().json()["version"] == 1
+
+    page.get_by_role("link", name="Revise or merge").click()
+    revise = page.locator("#revise-form")
+    revise.get_by_label("Label").fill("Browser Delegation")
+    revise.get_by_label("Reason code").select_option("transcription_error")
+    revise.get_by_label("Justification").fill("The label was misspelt.")
+    revise.get_by_role("button", name="Record revision").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Entity revised.")
+    expect(page.locator("h1")).to_have_text("Browser Delegation")
+    revised = api.get(f"/entities/{entity_id}").raise_for_status().json()
+    # The aliases were left as shown, so the revision did not send them.
+    assert (revised["label"], revised["aliases"], revised["version"]) == (
+        "Browser Delegation",
+        ["BD", "The Delegation"],
+        2,
+    )
+
+    duplicate = _new_entity_id("browser-duplicate")
+    api.post(
+        "/entities", json={"entity_id": duplicate, "kind": "body", "label": "Delegation (duplicate)"}
+    ).raise_for_status()
+    page.goto(f"/ui/entities/{duplicate}/edit")
+    merge = page.locator("#merge-form")
+    merge.get_by_label("The same as (entity id)").fill(entity_id)
+    merge.get_by_label("Justification").fill("One delegation, entered twice.")
+    merge.get_by_role("button", name="Review the merge").click()
+
+    # The second step shows both entities as they are; nothing is written yet.
+    expect(page.locator("table.merge-sides")).to_contain_text("Delegation (duplicate)")
+    expect(page.locator("table.merge-sides")).to_contain_text("Browser Delegation")
+    assert api.get(f"/entities/{duplicate}").raise_for_status().json()["redirected_from"] is None
+    page.get_by_role("button", name="Merge").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Merged")
+    expect(page.locator("#merged-from")).to_contain_text(duplicate)
+    assert api.get(f"/entities/{duplicate}").raise_for_status().json()["id"] == entity_id
+
+    # The merged entity's page leads to its target, saying where the reader came from.
+    page.goto(f"/ui/entities/{duplicate}")
+    expect(page).to_have_url(re.compile(rf"/ui/entities/{entity_id}\?redirected_from={duplicate}$"))
+    expect(page.locator("#redirected-from")).to_contain_text(f"Redirected from {duplicate}")
+    # Its own history is kept, ending with the merge; it has no forms any more.
+    page.goto(f"/ui/entities/{duplicate}/edit")
+    expect(page.locator("#merged-into")).to_contain_text(f"{duplicate} was merged into Browser Delegation")
+    expect(page.locator("ol.history li")).to_have_count(2)
+    expect(page.locator("ol.history li").last).to_contain_text("entity.merged_into by Ada Archivist")
+    expect(page.locator("#revise-form")).to_have_count(0)
+    for path in ("/ui/entities/new", f"/ui/entities/{entity_id}/edit"):
+        page.goto(path)
+        assert page.evaluate(HEADINGS_AND_LABELS) == [], path
+
+
+def test_an_entity_revision_against_a_stale_version_shows_the_conflict_and_writes_nothing(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    entity_id = _new_entity_id("browser-council")
+    api.post(
+        "/entities", json={"entity_id": entity_id, "kind": "body", "label": "Council"}
+    ).raise_for_status()
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/entities/{entity_id}/edit")
+    expect(page.locator('#revise-form input[name="expected_version"]')).to_have_value("1")
+
+    # Another archivist revises the entity while this form is open.
+    api.post(
+        f"/entities/{entity_id}/revisions",
+        json={
+            "expected_version": 1,
+            "changes": {"aliases": ["The Council"]},
+            "reason_code": "better_source",
+            "justification": "The minutes call it so.",
+        },
+    ).raise_for_status()
+
+    revise = page.locator("#revise-form")
+    revise.get_by_label("Label").fill("Council of Ministers")
+    revise.get_by_label("Reason code").select_option("better_source")
+    revise.get_by_label("Justification").fill("Its full name.")
+    revise.get_by_role("button", name="Record revision").click()
+
+    expect(page.locator("#conflict")).to_contain_text("You decided against version 1")
+    expect(page.locator("#conflict")).to_contain_text("is at version 2, not 1")
+    expect(page.locator(".current-version")).to_have_text("2")
+    expect(page.locator("ol.history")).to_contain_text("The minutes call it so.")
+    # What was typed is kept, ready to apply to the current version once checked.
+    expect(page.locator("#revise-form").get_by_label("Label")).to_have_value("Council of Ministers")
+    expect(page.locator('#revise-form input[name="expected_version"]')).to_have_value("2")
+    after = api.get(f"/entities/{entity_id}").raise_for_status().json()
+    assert (after["label"], after["version"]) == ("Council", 2)
+
+    # Submitted again on the current version, it changes the label only: the aliases the other archivist
+    # set are kept, since this form never changed them (it sends only what the archivist changed).
+    page.locator("#revise-form").get_by_role("button", name="Record revision").click()
+    expect(page.get_by_role("status")).to_contain_text("Entity revised.")
+    final = api.get(f"/entities/{entity_id}").raise_for_status().json()
+    assert (final["label"], final["aliases"], final["version"]) == (
+        "Council of Ministers",
+        ["The Council"],
+        3,
+    )
+
+
+def test_a_refused_entity_form_says_why_and_keeps_what_was_typed(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    sign_in(page, live_server.tokens["archivist"], then="/ui/entities/new")
+    form = page.locator("#entity-form")
+    form.get_by_label("Id").fill("osce")
+    form.get_by_label("Kind").select_option("organisation")
+    form.get_by_label("Label").fill("Another OSCE")
+    form.get_by_role("button", name="Create entity").click()
+    expect(page.get_by_role("alert")).to_contain_text("entity 'osce' exists")
+    expect(page.locator("#entity-form").get_by_label("Label")).to_have_value("Another OSCE")
+
+    entity_id = _new_entity_id("browser-mission")
+    api.post(
+        "/entities", json={"entity_id": entity_id, "kind": "body", "label": "Mission"}
+    ).raise_for_status()
+    page.goto(f"/ui/entities/{entity_id}/edit")
+    merge = page.locator("#merge-form")
+    merge.get_by_label("The same as (entity id)").fill("kazakhstan")
+    merge.get_by_label("Justification").fill("Wrongly thought the same.")
+    merge.get_by_role("button", name="Review the merge").click()
+    page.get_by_role("button", name="Merge").click()
+    expect(page.get_by_role("alert")).to_contain_text("of kind body and 'kazakhstan' of kind country")
+    assert api.get(f"/entities/{entity_id}").raise_for_status().json()["version"] == 1
+
+
+def test_only_archivists_see_and_open_the_entity_forms(page: Page, live_server: LiveServer) -> None:
+    page.goto("/ui/entities/kazakhstan")
+    expect(page.get_by_role("link", name="Revise or merge")).to_have_count(0)
+    page.goto("/ui/entities/")
+    expect(page.get_by_role("link", name="New entity")).to_have_count(0)
+    response = page.goto("/ui/entities/new")
+    assert response is not None
+    assert response.status == 401
+    sign_in(page, live_server.tokens["auditor"])
+    for path in ("/ui/entities/new", "/ui/entities/kazakhstan/edit"):
+        response = page.goto(path)
+        assert response is not None
+        assert response.status == 403, path
+    expect(page.locator("h1")).to_have_text("Not allowed")
