@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryP
 from api.auth import reads_guard
 from api.commands import ARCHIVIST, command_meta, entity_changes_of
 from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
+from api.etags import NOT_MODIFIED, IfNoneMatch, answer_unless_unchanged
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -71,10 +72,17 @@ class EntitiesController(Controller):
             raise bad_parameter("kind", f"{kind!r} is not a kind; use one of {', '.join(ENTITY_KINDS)}")
         return await queries.entities(q, kind, limit, offset)
 
-    @get("/{entity_id:str}", operation_id="getEntity", responses=ITEM_PROBLEMS, summary="One entity")
-    async def get_entity(self, queries: NamedDependency[Reads], entity_id: FromPath[str]) -> EntityView:
+    @get(
+        "/{entity_id:str}",
+        operation_id="getEntity",
+        responses={**ITEM_PROBLEMS, **NOT_MODIFIED},
+        summary="One entity",
+    )
+    async def get_entity(
+        self, queries: NamedDependency[Reads], entity_id: FromPath[str], if_none_match: IfNoneMatch = None
+    ) -> Response[EntityView]:
         """An entity's kind, label and aliases."""
-        return await queries.entity(entity_id)
+        return answer_unless_unchanged(if_none_match, await queries.entity(entity_id))
 
     @get(
         "/{entity_id:str}/relations",

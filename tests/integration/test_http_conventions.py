@@ -245,6 +245,31 @@ async def test_if_none_match_on_a_source_is_304_until_its_version_changes(
     assert with_text.headers["etag"] == tag
 
 
+async def test_if_none_match_on_an_entity_is_304_until_a_revision(
+    seeded_client: Client, headers: dict[str, dict[str, str]]
+) -> None:
+    entity = (await seeded_client.get("/entities", params={"limit": 1})).json()["items"][0]
+    read = await seeded_client.get(f"/entities/{entity['id']}")
+    tag = read.headers["etag"]
+    assert tag == f'"{entity["version"]}"'
+    unchanged = await seeded_client.get(f"/entities/{entity['id']}", headers={"If-None-Match": tag})
+    assert (unchanged.status_code, unchanged.headers["etag"]) == (304, tag)
+
+    revised = await seeded_client.post(
+        f"/entities/{entity['id']}/revisions",
+        json={
+            "changes": {"aliases": ["If-None-Match test"]},
+            "reason_code": "other",
+            "justification": "test",
+        },
+        headers={**headers["archivist"], "If-Match": tag},
+    )
+    assert revised.status_code == 200, revised.text
+    assert revised.headers["etag"] == f'"{entity["version"] + 1}"'
+    changed = await seeded_client.get(f"/entities/{entity['id']}", headers={"If-None-Match": tag})
+    assert (changed.status_code, changed.json()["aliases"]) == (200, ["If-None-Match test"])
+
+
 async def test_a_fact_read_ignores_if_none_match_because_its_answer_is_more_than_its_version(
     seeded_client: Client,
 ) -> None:
