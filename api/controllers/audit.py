@@ -71,7 +71,8 @@ class DiffController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Diff:
-        """Facts added, cited, corrected, retracted, re-ranked and linked, each with its event and actor."""
+        """Net of the window: each fact's change (added, added then retracted, retracted, changed) with
+        its fields old → new and the events, who and why; each source and entity changed, likewise."""
         start, end = record_time(from_, None, "from"), record_time(to, None, "to")
         if start is None or end is None:
             raise bad_parameter("from", "both from and to are needed")

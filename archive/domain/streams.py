@@ -16,3 +16,9 @@ def entity_stream(entity_id: str) -> str:
 def fact_stream(fact_id: str) -> str:
     """The stream of one fact."""
     return f"fact:{fact_id}"
+
+
+def stream_owner(stream_id: str) -> tuple[str, str]:
+    """The kind (``source``, ``entity`` or ``fact``) and id a stream name stands for."""
+    kind, _, owner = stream_id.partition(":")
+    return kind, owner

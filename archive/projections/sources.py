@@ -119,6 +119,17 @@ async def snapshots(
     return {source_id: cache[sha] for source_id, sha in current.items()}
 
 
+async def revised(conn: AsyncConnection, source_ids: set[str]) -> set[str]:
+    """Those of the sources that have a version after their first: only a new version re-checks a
+    citation, so a citation into any other one has been verified at its own lines all along."""
+    if not source_ids:
+        return set()
+    query = select(sources_table.c.source_id).where(
+        sources_table.c.source_id.in_(sorted(source_ids)), sources_table.c.version > 1
+    )
+    return set((await conn.execute(query)).scalars())
+
+
 async def get(conn: AsyncConnection, source_id: str) -> Row[Any] | None:
     """One source's row, or None."""
     return (await conn.execute(select(sources_table).where(sources_table.c.source_id == source_id))).first()

@@ -11,16 +11,18 @@ from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, cast, false
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import citation_id
-from archive.domain.facts import FactState
-from archive.domain.sources import split_lines
-from archive.domain.streams import fact_stream
+from archive.domain.events import citation_id, decode_event
+from archive.domain.facts import FactState, evolve_fact, initial_fact_state
+from archive.domain.sources import evolve_source, initial_source_state, split_lines
+from archive.domain.streams import fact_stream, source_stream
 from archive.domain.time import PartialDate
 from archive.projections import citations, entities, fact_versions, sources
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
 from archive.projections.versioning import believed_at
 from archive.reads.base import ReadBase
+from archive.reads.changes import fact_changes
+from archive.reads.citations import citation_states_at
 from archive.reads.errors import NotFound
 from archive.reads.filters import (
     MAX_LINE,
@@ -35,6 +37,7 @@ from archive.reads.views import (
     CitationProvenance,
     CitationView,
     EntityRef,
+    FactEventView,
     FactHistory,
     FactPage,
     FactView,
@@ -73,6 +76,7 @@ def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Sele
     fv = fact_versions_table
     cited = citations.citations_table
     entity = entities.entities_table
+    source = sources.sources_table
 
     def qualifier(name: str) -> ColumnElement[Any]:
         extracted: ColumnElement[Any] = fv.c.state[("qualifiers", name)].as_string()
@@ -114,6 +118,11 @@ def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Sele
         label(version.c.place).label("place_label"),
         label(version.c.organization).label("organization_label"),
         cited.c.citation_id,
+        cited.c.source_id.label("cited_source_id"),
+        select(source.c.version)
+        .where(source.c.source_id == cited.c.source_id)
+        .scalar_subquery()
+        .label("cited_source_version"),
         cited.c.state.label("citation_state"),
         cited.c.current_line_start,
         cited.c.current_line_end,
@@ -182,18 +191,39 @@ def _fact_view(
 class FactReads(ReadBase):
     """Reads of facts, and the fact views every other read module builds its answers from."""
 
+    async def _cited_as_of(self, revised: set[str], as_of: datetime) -> Mapping[str, _CitationStates]:
+        """The citation states the new versions of the `revised` sources had left at `as_of`, by fact id
+        (a citation absent here was verified at its own lines then)."""
+        at = await citation_states_at(self.store, revised, as_of)
+        cited: dict[str, dict[str, tuple[str, int | None, int | None]]] = {}
+        for (fact_id, cid), state in at.items():
+            cited.setdefault(fact_id, {})[cid] = state
+        return cited
+
     async def _fact_views(
-        self, conn: AsyncConnection, rows: Sequence[Row[Any]], valid_at: PartialDate | None
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[Row[Any]],
+        valid_at: PartialDate | None,
+        as_of: datetime | None = None,
     ) -> list[FactView]:
+        """The views of these stored versions, their citations' states as at `as_of` (now when None)."""
         states = [(row, state_of(row)) for row in rows]
         ids: set[str] = set()
         for _, s in states:
             q = s.qualifiers
             ids |= {e for e in (s.subject, s.object, q.role, q.place, q.organization) if e is not None}
         labels = await entities.labels(conn, ids)
-        cited: dict[str, dict[str, tuple[str, int | None, int | None]]] = {}
-        for (fact_id, cid), c in (await citations.states_of(conn, [s.fact_id for _, s in states])).items():
-            cited.setdefault(fact_id, {})[cid] = (c.state, c.current_line_start, c.current_line_end)
+        cited: Mapping[str, _CitationStates]
+        if as_of is not None:
+            revised = await sources.revised(conn, {c.source_id for _, s in states for c in s.citations})
+            cited = await self._cited_as_of(revised, as_of)
+        else:
+            now: dict[str, dict[str, tuple[str, int | None, int | None]]] = {}
+            rows_now = await citations.states_of(conn, [s.fact_id for _, s in states])
+            for (fact_id, cid), c in rows_now.items():
+                now.setdefault(fact_id, {})[cid] = (c.state, c.current_line_start, c.current_line_end)
+            cited = now
         return [
             _fact_view(s, row.recorded_from, row.recorded_to, labels, cited.get(s.fact_id, {}), valid_at)
             for row, s in states
@@ -234,7 +264,7 @@ class FactReads(ReadBase):
         query = self._fact_query(f).order_by(*_VALID_ORDER)
         async with self._reads.connect() as conn:
             rows, total = await page(conn, query, limit, offset)
-            items = await self._fact_views(conn, rows, f.valid_at)
+            items = await self._fact_views(conn, rows, f.valid_at, f.as_of)
         return FactPage(items=items, total=total, limit=limit, offset=offset)
 
     async def fact(self, fact_id: str, as_of: datetime | None = None, version: int | None = None) -> FactView:
@@ -269,11 +299,14 @@ class FactReads(ReadBase):
             )
             if entity_id is not None and label is not None
         }
-        cited = {
+        cited: _CitationStates = {
             r.citation_id: (r.citation_state, r.current_line_start, r.current_line_end)
             for r in rows
             if r.citation_id is not None
         }
+        revised = {r.cited_source_id for r in rows if (r.cited_source_version or 0) > 1}
+        if as_of is not None and revised:
+            cited = (await self._cited_as_of(revised, as_of)).get(state.fact_id, {})
         return _fact_view(state, first.recorded_from, first.recorded_to, labels, cited, None)
 
     async def fact_history(self, fact_id: str) -> FactHistory:
@@ -283,21 +316,46 @@ class FactReads(ReadBase):
         recorded = await self.store.read_stream(fact_stream(fact_id))
         if not recorded:
             raise NotFound(f"fact {fact_id} does not exist")
-        return FactHistory(fact_id=fact_id, events=[event_view(e) for e in recorded])
+        state, events = initial_fact_state(), []
+        for e in recorded:
+            before, state = state, evolve_fact(state, decode_event(e.event_type, e.data))
+            view = event_view(e)
+            changes = fact_changes(before if before.exists else None, state)
+            events.append(FactEventView(**msgspec.structs.asdict(view), changes=changes))
+        return FactHistory(fact_id=fact_id, events=events)
+
+    async def _cited_texts(self, source_id: str) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """A source's texts by sha256, each with the first version that had it (folded from its stream)."""
+        texts: dict[str, tuple[int, tuple[str, ...]]] = {}
+        state = initial_source_state()
+        for recorded in await self.store.read_stream(source_stream(source_id)):
+            state = evolve_source(state, decode_event(recorded.event_type, recorded.data))
+            texts.setdefault(state.content_sha256, (state.version, state.lines))
+        return texts
 
     async def provenance(self, fact_id: str) -> Provenance:
-        """The fact, its events, and each citation down to the source's lines and hash."""
+        """The fact, its events, and each citation down to the lines of the source version it cites (and
+        where its words are in the current version, when that differs)."""
         fact = await self.fact(fact_id)
         history = await self.fact_history(fact_id)
         async with self._reads.connect() as conn:
             wanted = {c.source_id for c in fact.citations}
             rows = {sid: await sources.get(conn, sid) for sid in wanted}
+        texts = {sid: await self._cited_texts(sid) for sid in wanted}
+
+        def excerpt(lines: Sequence[str], start: int | None, end: int | None) -> list[LineText]:
+            if start is None or end is None:
+                return []
+            return [LineText(n, lines[n - 1]) for n in range(start, end + 1) if n <= len(lines)]
+
         traced = []
         for c in fact.citations:
             row = rows.get(c.source_id)
             if row is None:
                 continue
-            lines = split_lines(row.text)
+            cited_version, cited_lines = texts[c.source_id].get(c.content_sha256, (None, ()))
+            current_lines = split_lines(row.text)
+            moved = c.content_sha256 != row.content_sha256
             traced.append(
                 CitationProvenance(
                     source_id=c.source_id,
@@ -305,17 +363,17 @@ class FactReads(ReadBase):
                     source_version=row.version,
                     source_sha256=row.content_sha256,
                     cited_sha256=c.content_sha256,
+                    cited_version=cited_version,
                     line_start=c.line_start,
                     line_end=c.line_end,
-                    lines=[
-                        LineText(n, lines[n - 1])
-                        for n in range(c.line_start, c.line_end + 1)
-                        if n <= len(lines)
-                    ],
+                    lines=excerpt(cited_lines, c.line_start, c.line_end),
                     quote=c.quote,
                     state=c.state,
                     current_line_start=c.current_line_start,
                     current_line_end=c.current_line_end,
+                    current_lines=(
+                        excerpt(current_lines, c.current_line_start, c.current_line_end) if moved else []
+                    ),
                 )
             )
         return Provenance(fact=fact, citations=traced, events=history.events)
@@ -332,5 +390,5 @@ class FactReads(ReadBase):
         )
         async with self._reads.connect() as conn:
             rows, total = await page(conn, query, limit, offset)
-            items = await self._fact_views(conn, rows, valid_at)
+            items = await self._fact_views(conn, rows, valid_at, as_of)
         return FactPage(items=items, total=total, limit=limit, offset=offset)

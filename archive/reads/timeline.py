@@ -55,5 +55,5 @@ class TimelineReads(EntityReads):
             rows = [
                 rows_by_key[(k.fact_id, k.version)] for k in keys if (k.fact_id, k.version) in rows_by_key
             ]
-            items = await self._fact_views(conn, rows, None)
+            items = await self._fact_views(conn, rows, None, as_of)
         return FactPage(items=items, total=total, limit=limit, offset=offset)

@@ -268,11 +268,25 @@ class EventView(msgspec.Struct, frozen=True):
     prev_hash: str
 
 
+class FieldChange(msgspec.Struct, frozen=True):
+    """One field's value before and after an event or a window (None where it had none)."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+class FactEventView(EventView, frozen=True):
+    """An event of a fact's stream, with what it changed in the fact, old → new."""
+
+    changes: list[FieldChange] = []
+
+
 class FactHistory(msgspec.Struct, frozen=True):
-    """Every event of one fact, oldest first."""
+    """Every event of one fact, oldest first, each with what it changed."""
 
     fact_id: str
-    events: list[EventView]
+    events: list[FactEventView]
 
 
 class EntityHistory(msgspec.Struct, frozen=True):
@@ -291,13 +305,19 @@ class LineText(msgspec.Struct, frozen=True):
 
 
 class CitationProvenance(msgspec.Struct, frozen=True):
-    """One citation traced to its source: the document, its hash, the lines and the quote."""
+    """One citation traced to its source: the document, the version it cites (`cited_version`, whose
+    text has `cited_sha256`), the cited lines as that version has them, and the quote. When the source
+    has a newer text, `current_lines` are the lines where the quote stands now (empty if orphaned).
+
+    `source_version` and `source_sha256` are the source's current ones.
+    """
 
     source_id: str
     source_title: str
     source_version: int
     source_sha256: str
     cited_sha256: str
+    cited_version: int | None
     line_start: int
     line_end: int
     lines: list[LineText]
@@ -305,6 +325,7 @@ class CitationProvenance(msgspec.Struct, frozen=True):
     state: str
     current_line_start: int | None
     current_line_end: int | None
+    current_lines: list[LineText] = []
 
 
 class Provenance(msgspec.Struct, frozen=True):
@@ -312,7 +333,7 @@ class Provenance(msgspec.Struct, frozen=True):
 
     fact: FactView
     citations: list[CitationProvenance]
-    events: list[EventView]
+    events: list[FactEventView]
 
 
 class EventPage(msgspec.Struct, frozen=True):
@@ -324,11 +345,9 @@ class EventPage(msgspec.Struct, frozen=True):
     next_after: int | None
 
 
-class DiffEntry(msgspec.Struct, frozen=True):
-    """One change of belief about one fact, with the event behind it."""
+class DiffEvent(msgspec.Struct, frozen=True):
+    """One event behind a change in a diff: where it is in the log, who made it and why."""
 
-    fact_id: str
-    change: str
     position: int
     event_type: str
     version: int
@@ -336,16 +355,71 @@ class DiffEntry(msgspec.Struct, frozen=True):
     actor: str | None
     reason_code: str | None
     justification: str | None
-    data: dict[str, Any]
+
+
+class FactChange(msgspec.Struct, frozen=True):
+    """The net change of one fact over a window: its versions before and after, the fields that differ
+    (old → new), and the events that made the change.
+
+    ``change`` is ``added``, ``added_retracted`` (added and retracted within the window), ``retracted``,
+    ``changed`` or ``unchanged`` (edits that cancelled out).
+    """
+
+    fact_id: str
+    change: str
+    version_before: int | None
+    version_after: int
+    changes: list[FieldChange]
+    events: list[DiffEvent]
+
+
+class CitationChange(msgspec.Struct, frozen=True):
+    """A citation whose state against its source differs at the end of a window from at its start
+    (``old_state`` is None for a citation the window added)."""
+
+    fact_id: str
+    line_start: int
+    line_end: int
+    quote: str
+    old_state: str | None
+    new_state: str
+    current_line_start: int | None
+    current_line_end: int | None
+
+
+class SourceChange(msgspec.Struct, frozen=True):
+    """The net change of one source over a window: record and text fields old → new, and the citations
+    into it that a new text drifted or orphaned."""
+
+    source_id: str
+    version_before: int | None
+    version_after: int
+    changes: list[FieldChange]
+    citations: list[CitationChange]
+    events: list[DiffEvent]
+
+
+class EntityChange(msgspec.Struct, frozen=True):
+    """The net change of one entity over a window."""
+
+    entity_id: str
+    version_before: int | None
+    version_after: int
+    changes: list[FieldChange]
+    events: list[DiffEvent]
 
 
 class Diff(msgspec.Struct, frozen=True):
-    """What changed in belief between two record times: (from, to]."""
+    """What changed in belief between two record times, (from, to], net of the edits in between: one
+    entry per fact (paged, in the order each was first touched), and every source and entity changed.
+    ``counts`` and ``total`` count the facts by their net change."""
 
     from_: datetime = msgspec.field(name="from")
     to: datetime = msgspec.field(name="to")
     counts: dict[str, int] = msgspec.field(default_factory=dict)
-    items: list[DiffEntry] = msgspec.field(default_factory=list)
+    facts: list[FactChange] = msgspec.field(default_factory=list)
+    sources: list[SourceChange] = msgspec.field(default_factory=list)
+    entities: list[EntityChange] = msgspec.field(default_factory=list)
     total: int = 0
     limit: int = 0
     offset: int = 0

@@ -193,6 +193,9 @@ def test_a_correction_then_the_as_of_view_shows_the_old_value(
     expect(page.get_by_role("status")).to_contain_text("The correction was recorded.")
     expect(page.locator(".valid-time")).to_have_text(re.compile(r"at 2003 \(year\)"))
     expect(page.locator(".fact-version")).to_have_text(str(before["version"] + 1))
+    # The history says what the correction changed, old → new.
+    change = page.locator('table.history tr.shown-version li.change[data-field="point_in_time"]')
+    expect(change).to_have_text(f"point in time: {old} → 2003")
 
     page.locator(f'a.as-of-link[data-version="{before["version"]}"]').click()
     expect(page.locator(".notice.as-of")).to_contain_text("as the archive believed it at")
@@ -313,6 +316,8 @@ def test_the_auditor_sees_the_verified_chain_its_head_hash_the_log_and_a_diff(
     page.get_by_role("button", name="Compare").click()
     expect(page.locator(".diff-summary")).to_contain_text("added")
     expect(page.locator("table.diff tbody tr").first).to_be_visible()
+    # Each fact's net change names its fields with their new values.
+    expect(page.locator('table.diff li.change[data-field="predicate"]').first).to_be_visible()
 
 
 def test_an_archivist_cannot_open_the_audit_page(page: Page, live_server: LiveServer) -> None:
