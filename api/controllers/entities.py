@@ -81,8 +81,13 @@ class EntitiesController(Controller):
     async def get_entity(
         self, queries: NamedDependency[Reads], entity_id: FromPath[str], if_none_match: IfNoneMatch = None
     ) -> Response[EntityView]:
-        """An entity's kind, label and aliases."""
-        return answer_unless_unchanged(if_none_match, await queries.entity(entity_id))
+        """An entity's kind, label and aliases; for a merged one, the entity it was merged into."""
+        entity = await queries.entity(entity_id)
+        if entity.redirected_from is not None:
+            # Another entity's answer: a tag held for this id named this id's own versions, which a tag
+            # of the target's could equal by chance. A redirect is always answered whole.
+            return Response(entity)
+        return answer_unless_unchanged(if_none_match, entity)
 
     @get(
         "/{entity_id:str}/relations",

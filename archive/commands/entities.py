@@ -11,6 +11,7 @@ from archive.domain.entities import (
     CreateEntity,
     EntityChanges,
     EntityCommand,
+    EntityEvent,
     EntityState,
     MergeEntity,
     RegisterEntity,
@@ -19,7 +20,7 @@ from archive.domain.entities import (
     evolve_entity,
     initial_entity_state,
 )
-from archive.domain.events import ReasonCode
+from archive.domain.events import Event, ReasonCode
 from archive.domain.streams import entity_stream
 
 
@@ -45,13 +46,24 @@ class EntityCommands(CommandBase):
         state: EntityState,
         command: EntityCommand,
         meta: CommandMeta,
+        others: tuple[EntityState, ...] = (),
     ) -> EntityWritten:
-        stream = entity_stream(entity_id)
-        events = decide_entity(command, state)
-        appended = await self._commit(conn, stream, state.version, events, meta)
-        for event in events:
-            state = evolve_entity(state, event)
-        return EntityWritten(stream, state.version, appended, state=state)
+        """Decide on `state` (and the `others` a merge reads), then append each event to its entity's
+        stream, this entity's first, and project them, in the caller's transaction."""
+        by_owner: dict[str, list[Event]] = {}
+        for event in decide_entity(command, state):
+            owner = event.entity_id if isinstance(event, EntityEvent) else entity_id
+            by_owner.setdefault(owner, []).append(event)
+        states = {s.entity_id: s for s in others} | {entity_id: state}
+        appended = []
+        for owner, events in by_owner.items():
+            before = states[owner]
+            appended += await self._commit(conn, entity_stream(owner), before.version, events, meta)
+            for event in events:
+                before = evolve_entity(before, event)
+            states[owner] = before
+        after = states[entity_id]
+        return EntityWritten(entity_stream(entity_id), after.version, appended, state=after)
 
     async def register_entity(
         self,
@@ -135,4 +147,4 @@ class EntityCommands(CommandBase):
                 expected_version=expected_version,
                 into_expected_version=into_expected_version,
             )
-            return await self._decide_entity(tx, entity_id, state, command, meta)
+            return await self._decide_entity(tx, entity_id, state, command, meta, others=(target,))

@@ -8,9 +8,11 @@ brings it up to date with its seed file, quietly doing nothing when nothing chan
 are ``CreateEntity`` (a new entity only: an id that is taken is refused, naming what holds it),
 ``ReviseEntity`` (new kind, label or aliases, with a reason code and a justification) and
 ``MergeEntity``. A merge says that two entities are one, as Wikidata's merge does: the merged entity's
-stream gets ``entity.merged_into`` and ends there, a redirect to the entity it was merged into; both
-streams keep their whole history. A merged entity cannot be revised or merged again, nothing can be
-merged into it (the redirects never chain or loop), and only entities of one kind can be the same.
+stream gets ``entity.merged_into`` and ends there, a redirect to the entity it was merged into, and
+the target's stream gets ``entity.merged_from`` (what its id answers changed: it takes in the other's
+facts), so both streams keep their whole history and each records its side. A merged entity cannot be
+revised or merged again, nothing can be merged into it (the redirects never chain or loop), and only
+entities of one kind can be the same.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from archive.domain.errors import (
     InvalidCommand,
     UnknownEntity,
 )
-from archive.domain.events import EntityMerged, EntityRegistered, EntityRevised, Event, ReasonCode
+from archive.domain.events import (
+    EntityMerged,
+    EntityMergedFrom,
+    EntityRegistered,
+    EntityRevised,
+    Event,
+    ReasonCode,
+)
 from archive.domain.fact_checks import require_choice, require_justification
 from archive.domain.facts import REASON_CODES
 from archive.domain.ids import require_slug
@@ -115,6 +124,8 @@ class MergeEntity(msgspec.Struct, frozen=True):
 
 
 EntityCommand: TypeAlias = RegisterEntity | CreateEntity | ReviseEntity | MergeEntity
+#: The events of entity streams; each names the entity whose stream it belongs to.
+EntityEvent: TypeAlias = EntityRegistered | EntityRevised | EntityMerged | EntityMergedFrom
 
 
 def _check_record(entity_id: str, kind: str, label: str, aliases: tuple[str, ...]) -> None:
@@ -136,7 +147,8 @@ def _stream(entity_id: str) -> str:
 
 
 def decide_entity(cmd: EntityCommand, state: EntityState) -> list[Event]:
-    """The events a command appends to the entity's stream (none when it changes nothing).
+    """The events a command appends (none when it changes nothing): to the entity's stream, and for a
+    merge to the target's too (each event's ``entity_id`` names its stream).
 
     Raises ``InvalidCommand`` for an id that is not a slug, an unknown kind, an empty label, alias or
     justification, a revision that changes nothing, or a merge into itself or into an entity of
@@ -302,18 +314,21 @@ def _merge(cmd: MergeEntity, state: EntityState) -> list[Event]:
         f"take in {cmd.entity_id!r}",
         field="into_expected_version",
     )
+    recorded_at = as_utc(cmd.recorded_at)
     return [
         EntityMerged(
-            entity_id=cmd.entity_id,
-            into=into,
-            justification=cmd.justification,
-            recorded_at=as_utc(cmd.recorded_at),
-        )
+            entity_id=cmd.entity_id, into=into, justification=cmd.justification, recorded_at=recorded_at
+        ),
+        EntityMergedFrom(
+            entity_id=into, merged=cmd.entity_id, justification=cmd.justification, recorded_at=recorded_at
+        ),
     ]
 
 
 def evolve_entity(state: EntityState, event: Event) -> EntityState:
-    """Apply an entity event; events of other streams leave the state as it is."""
+    """Apply an event of the entity's own stream; events of other streams leave the state as it is."""
+    if isinstance(event, EntityMerged | EntityMergedFrom) and event.entity_id != state.entity_id:
+        return state  # the other side of a merge
     if isinstance(event, EntityRegistered | EntityRevised):
         return EntityState(
             exists=True,
@@ -326,4 +341,6 @@ def evolve_entity(state: EntityState, event: Event) -> EntityState:
         )
     if isinstance(event, EntityMerged):
         return msgspec.structs.replace(state, merged_into=event.into, version=state.version + 1)
+    if isinstance(event, EntityMergedFrom):
+        return msgspec.structs.replace(state, version=state.version + 1)
     return state

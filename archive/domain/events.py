@@ -160,6 +160,14 @@ class EntityMerged(Event, frozen=True, tag="entity.merged_into"):
     justification: str
 
 
+class EntityMergedFrom(Event, frozen=True, tag="entity.merged_from"):
+    """The other side of a merge, on the target's stream: ``merged`` now redirects to this entity."""
+
+    entity_id: str
+    merged: str
+    justification: str
+
+
 class FactRecorded(Event, frozen=True, tag="fact.recorded"):
     """An assertion entered the archive with its first citations."""
 
@@ -227,6 +235,7 @@ DomainEvent: TypeAlias = (
     | EntityRegistered
     | EntityRevised
     | EntityMerged
+    | EntityMergedFrom
     | FactRecorded
     | FactCited
     | FactCorrected
@@ -243,6 +252,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "entity.registered": EntityRegistered,
     "entity.revised": EntityRevised,
     "entity.merged_into": EntityMerged,
+    "entity.merged_from": EntityMergedFrom,
     "fact.recorded": FactRecorded,
     "fact.cited": FactCited,
     "fact.corrected": FactCorrected,

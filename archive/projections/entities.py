@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import EntityMerged, EntityRegistered, EntityRevised
+from archive.domain.events import EntityMerged, EntityMergedFrom, EntityRegistered, EntityRevised
 from archive.eventstore import Logged
 from archive.storage import Encoding
 from archive.storage.engine import contains_pattern, metadata
@@ -76,9 +76,11 @@ def registered_row(event: EntityRegistered, recorded: Logged, encoding: Encoding
     )
 
 
-async def apply(conn: AsyncConnection, event: EntityRevised | EntityMerged, recorded: Logged) -> None:
-    """Overwrite a revised entity, or make a merged one a redirect (registrations go in bulk:
-    `registered_row`)."""
+async def apply(
+    conn: AsyncConnection, event: EntityRevised | EntityMerged | EntityMergedFrom, recorded: Logged
+) -> None:
+    """Overwrite a revised entity, make a merged one a redirect, or count a merge into one in its version
+    (registrations go in bulk: `registered_row`)."""
     table = entities_table
     values: dict[str, Any] = {"position": recorded.position, "version": table.c.version + 1}
     if isinstance(event, EntityRevised):
@@ -88,7 +90,7 @@ async def apply(conn: AsyncConnection, event: EntityRevised | EntityMerged, reco
             "aliases": list(event.aliases),
             "search_text": _search_text(event.label, event.aliases),
         }
-    else:
+    elif isinstance(event, EntityMerged):
         values["merged_into"] = event.into
         # Those merged into this entity before now redirect to its target: one step, never a chain.
         await conn.execute(

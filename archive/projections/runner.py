@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import (
     EntityMerged,
+    EntityMergedFrom,
     EntityRegistered,
     EntityRevised,
     Event,
@@ -254,7 +255,7 @@ class Projector:
                 await sources.apply(conn, event, recorded)
                 await citations.recheck(conn, event.rechecks)
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
-            case EntityRevised() | EntityMerged():
+            case EntityRevised() | EntityMerged() | EntityMergedFrom():
                 await entities.apply(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")

@@ -379,13 +379,19 @@ async def test_a_merge_redirects_the_entity_its_facts_follow_and_a_new_fact_nami
     merged = await merge(seeded_client, headers, "kazakhstan-duplicate", "kazakhstan")
     assert merged.status_code == 200, merged.text
     assert (merged.json()["id"], merged.json()["redirected_from"]) == ("kazakhstan", "kazakhstan-duplicate")
-    (event,) = await appended_since(store, head)
+    # One event on each stream: the merged entity's ends with the redirect; the target's records it.
+    event, other_side = await appended_since(store, head)
     assert (event.stream_id, event.stream_version, event.event_type) == (
         "entity:kazakhstan-duplicate",
         2,
         "entity.merged_into",
     )
-    assert event.data["into"] == "kazakhstan"
+    assert (other_side.stream_id, other_side.stream_version, other_side.event_type) == (
+        "entity:kazakhstan",
+        target_version + 1,
+        "entity.merged_from",
+    )
+    assert (event.data["into"], other_side.data["merged"]) == ("kazakhstan", "kazakhstan-duplicate")
     assert event.metadata["reason"] == "test: kazakhstan-duplicate and kazakhstan are one"
 
     # The merged id answers the entity it was merged into; the target lists what it took in.
@@ -399,14 +405,15 @@ async def test_a_merge_redirects_the_entity_its_facts_follow_and_a_new_fact_nami
     assert (target["merged_from"], target["redirected_from"], target["version"]) == (
         ["kazakhstan-duplicate"],
         None,
-        target_version,
+        target_version + 1,
     )
-    # Both histories are kept: the merged one ends with its merge, the target's is untouched.
+    # Both histories are kept: the merged one ends with its merge, the target's records the other side.
     history = (await seeded_client.get("/entities/kazakhstan-duplicate/history")).json()
     assert [e["event_type"] for e in history["events"]] == ["entity.registered", "entity.merged_into"]
     assert history["merged_into"] == "kazakhstan"
     target_history = (await seeded_client.get("/entities/kazakhstan/history")).json()
-    assert len(target_history["events"]) == target_version
+    assert len(target_history["events"]) == target_version + 1
+    assert target_history["events"][-1]["event_type"] == "entity.merged_from"
 
     # Relations follow the redirect, from either id; the fact itself still names what it named.
     after = (await seeded_client.get("/entities/kazakhstan/relations", params={"rank": "all"})).json()
@@ -615,7 +622,41 @@ async def test_eight_concurrent_merges_of_one_entity_one_wins(
         )
     )
     assert sorted(r.status_code for r in responses) == [200] + [409] * 7, [r.text for r in responses]
-    assert await store.count() == count + 1
+    assert await store.count() == count + 2  # the merged entity's event and its target's
+
+
+# -- conditional reads -----------------------------------------------------------------------------
+
+
+async def test_a_merge_changes_the_targets_etag_and_a_redirected_answer_is_never_304(
+    seeded_client: Client, headers: Headers
+) -> None:
+    await create(seeded_client, headers, entity_id="delegation-a")
+    await create(seeded_client, headers, entity_id="delegation-b")
+    tags = {
+        e: (await seeded_client.get(f"/entities/{e}")).headers["etag"]
+        for e in ("delegation-a", "delegation-b")
+    }
+    assert tags == {"delegation-a": '"1"', "delegation-b": '"1"'}
+    assert (await merge(seeded_client, headers, "delegation-a", "delegation-b")).status_code == 200
+
+    # The target's answer changed (it took the other in), and so did its version and its tag.
+    target = await seeded_client.get(
+        "/entities/delegation-b", headers={"If-None-Match": tags["delegation-b"]}
+    )
+    assert (target.status_code, target.json()["merged_from"], target.headers["etag"]) == (
+        200,
+        ["delegation-a"],
+        '"2"',
+    )
+    # The merged id answers another entity now: whatever tag the client holds, it gets the answer whole.
+    for held in (tags["delegation-a"], target.headers["etag"]):
+        redirected = await seeded_client.get("/entities/delegation-a", headers={"If-None-Match": held})
+        assert redirected.status_code == 200, held
+        assert (redirected.json()["id"], redirected.json()["redirected_from"]) == (
+            "delegation-b",
+            "delegation-a",
+        )
 
 
 # -- rebuild and migration -------------------------------------------------------------------------

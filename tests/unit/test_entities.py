@@ -27,7 +27,7 @@ from archive.domain.errors import (
     UnknownEntity,
     VersionRequired,
 )
-from archive.domain.events import EntityMerged, EntityRegistered, EntityRevised
+from archive.domain.events import EntityMerged, EntityMergedFrom, EntityRegistered, EntityRevised
 
 from .examples import AT, LATER, SOURCE_REGISTERED
 from .scenario import Scenario
@@ -165,6 +165,9 @@ TARGET = EntityState(
 MERGED = EntityMerged(
     entity_id="example-organisation", into="example-union", justification="one body", recorded_at=LATER
 )
+MERGED_FROM = EntityMergedFrom(
+    entity_id="example-union", merged="example-organisation", justification="one body", recorded_at=LATER
+)
 
 
 def merge(target: EntityState = TARGET, **overrides: object) -> MergeEntity:
@@ -275,10 +278,14 @@ def test_an_entity_never_registered_cannot_be_revised_or_merged() -> None:
         assert error.field == "entity_id"
 
 
-def test_a_merge_ends_the_stream_with_a_redirect_to_its_target() -> None:
-    entity.given(REGISTERED).when(merge()).then(MERGED)
+def test_a_merge_ends_the_stream_with_a_redirect_and_records_its_other_side_on_the_target() -> None:
+    entity.given(REGISTERED).when(merge()).then(MERGED, MERGED_FROM)
     state = entity.given(REGISTERED, MERGED).state
     assert (state.merged_into, state.version, state.label) == ("example-union", 2, "Example Organisation")
+    # Each side's state takes only its own stream's event.
+    assert evolve_entity(state, MERGED_FROM) == state
+    target = evolve_entity(evolve_entity(TARGET, MERGED), MERGED_FROM)
+    assert target == msgspec.structs.replace(TARGET, version=4)
 
 
 def test_a_merged_entity_is_not_revised_registered_anew_or_merged_again() -> None:

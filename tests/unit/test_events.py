@@ -15,6 +15,7 @@ from archive.domain.events import (
     CitationRecheck,
     DomainEvent,
     EntityMerged,
+    EntityMergedFrom,
     EntityRegistered,
     EntityRevised,
     Event,
@@ -70,6 +71,9 @@ ONE_OF_EACH: list[Event] = [
     EntityMerged(
         entity_id="example-land", into="example-country", justification="one country", recorded_at=AT
     ),
+    EntityMergedFrom(
+        entity_id="example-country", merged="example-land", justification="one country", recorded_at=AT
+    ),
     FactRecorded(
         fact_id=FACT_ID,
         subject="example-country",
@@ -110,6 +114,7 @@ ONE_OF_EACH: list[Event] = [
 
 def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
     assert sorted(EVENT_TYPES) == [
+        "entity.merged_from",
         "entity.merged_into",
         "entity.registered",
         "entity.revised",
