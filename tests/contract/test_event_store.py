@@ -23,6 +23,7 @@ from archive.eventstore import (
     StreamWrite,
     UnknownEventTypeError,
     UnserialisableDataError,
+    VerifyReport,
     events_table,
 )
 
@@ -260,10 +261,14 @@ async def test_hash_chain_verifies_and_names_the_one_row_changed_behind_the_stor
         await conn.execute(
             events_table.update().where(events_table.c.position == target).values(data={"n": 999})
         )
-    report = await events.verify()
-    assert not report.ok
-    assert report.first_bad_position == target
-    assert report.events_checked == 3
+    before = (await events.read_all(0, limit=10))[2]
+    assert await events.verify() == VerifyReport(
+        ok=False,
+        events_checked=3,
+        head_hash=before.hash,
+        first_bad_position=target,
+        problem="the stored event does not match its hash (it was changed)",
+    )
 
 
 async def test_verify_reports_a_row_deleted_from_the_middle_of_the_log(
@@ -271,14 +276,17 @@ async def test_verify_reports_a_row_deleted_from_the_middle_of_the_log(
 ) -> None:
     for i in range(5):
         await events.append("s", i, [happened(i)])
-    positions = [e.position for e in await events.read_all(0, limit=10)]
+    logged = await events.read_all(0, limit=10)
     await _disable_immutability(engine)
     async with engine.begin() as conn:
-        await conn.execute(events_table.delete().where(events_table.c.position == positions[2]))
-    report = await events.verify()
-    assert not report.ok
-    assert report.first_bad_position == positions[3]
-    assert "missing" in (report.problem or "")
+        await conn.execute(events_table.delete().where(events_table.c.position == logged[2].position))
+    assert await events.verify() == VerifyReport(
+        ok=False,
+        events_checked=2,
+        head_hash=logged[1].hash,
+        first_bad_position=logged[3].position,
+        problem="prev_hash does not link to the event before it (an event is missing)",
+    )
 
 
 async def test_the_database_itself_refuses_update_and_delete_on_events(
