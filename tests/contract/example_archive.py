@@ -2,7 +2,8 @@
 tests that read what commands leave in the read models and the log.
 
 The vocabulary is the examples' with two more predicates, so that the role mappings use every kind of
-slot (a label, the object, the subject, the role and organisation qualifiers).
+slot (a label, the object, the subject, the role and organisation qualifiers) for an office and for an
+organisation.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ VOCABULARY = Vocabulary(
                         "label": "serves",
                         "description": "the subject serves the object in the office its role qualifier names",
                         "object": "entity",
-                        "role": {"office": "qualifier:role", "organization": "object"},
+                        "role": {"office": "qualifier:role", "organization": "label:Example Service"},
                     },
                     "has_secretariat": {
                         "label": "has a secretariat",

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive, FactInput
-from archive.domain.events import Qualifiers, citation_id
+from archive.domain.events import Citation, Qualifiers, citation_id
 from archive.domain.facts import FactContent
 from archive.domain.sources import CitationRef
 from archive.eventstore import RecordedEvent
@@ -99,6 +99,22 @@ async def test_a_recorded_fact_has_one_version_row_with_every_column(
         stored = await fact_versions.version_at(conn, written.fact_id, None)
     assert stored is not None
     assert fact_versions.state_of(stored) == written.state
+
+
+async def test_a_literal_fact_at_a_point_in_time_has_its_value_and_days_in_its_version_row(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    named = await record(
+        archive,
+        FactContent(
+            subject="jane-example", predicate="known_as", value="J. Example", point_in_time="2011-06"
+        ),
+        cite(7, 7, "Jane Example"),
+    )
+    [row] = await rows(engine, fact_versions.fact_versions_table)
+    assert (row["fact_id"], row["object"], row["value"]) == (named.fact_id, None, "J. Example")
+    assert (row["valid_from"], row["valid_to"], row["point_in_time"]) == (None, None, "2011-06")
+    assert (row["valid_earliest"], row["valid_latest"]) == (date(2011, 6, 1), date(2011, 6, 30))
 
 
 async def test_a_fact_is_related_from_its_subject_and_its_entity_object(
@@ -202,7 +218,7 @@ async def test_a_role_row_takes_office_and_organisation_from_the_slots_the_vocab
         for fact_id, row in found.items()
     }
     assert slots[chair.fact_id] == ("example-country", None, "Chair", "example-organisation", None)
-    assert slots[served.fact_id] == ("jane-example", "example-officer", None, "example-organisation", None)
+    assert slots[served.fact_id] == ("jane-example", "example-officer", None, None, "Example Service")
     assert slots[hosted.fact_id] == (
         "example-organisation",
         None,
@@ -433,33 +449,75 @@ async def test_a_fact_written_twice_in_one_ingest_has_its_first_rows_closed_by_t
 async def test_a_source_revision_moves_drifted_citations_and_empties_orphaned_ones(
     archive: Archive, engine: AsyncEngine
 ) -> None:
-    membership = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
-    chair = await record(archive, CHAIR, cite(4, 5, CHAIR_QUOTE))
-    summit = await record(
-        archive, FactContent(subject="example-summit", predicate="takes_place"), cite(6, 6, SUMMIT_QUOTE)
-    )
-    officer = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
+    membership = cite(3, 3, MEMBERSHIP_QUOTE)
+    chair = cite(4, 5, CHAIR_QUOTE)
+    summit = cite(6, 6, SUMMIT_QUOTE)
+    officer = cite(7, 7, OFFICER_QUOTE)
+    # One fact with two citations that fare differently: each keeps its own outcome.
+    joined = cite(3, 3, "Example Country joined")
+    facts = {
+        membership: await record(archive, MEMBERSHIP, membership),
+        chair: await record(archive, CHAIR, chair),
+        summit: await record(archive, FactContent(subject="example-summit", predicate="takes_place"), summit),
+    }
+    facts[officer] = facts[joined] = await record(archive, OFFICER, officer, joined)
     revised = await register_source(archive, REVISED_TEXT, expected_version=1)
     assert [e.event_type for e in revised.events] == ["source.revised"]
-    found = {r["fact_id"]: r for r in await rows(engine, citations.citations_table)}
+
+    def key(citation: Citation) -> tuple[str, str]:
+        return facts[citation].fact_id, citation_id(citation)
+
+    found = {(r["fact_id"], r["citation_id"]): r for r in await rows(engine, citations.citations_table)}
     now = {
-        fact_id: (r["state"], r["line_start"], r["line_end"], r["current_line_start"], r["current_line_end"])
-        for fact_id, r in found.items()
+        ids: (r["state"], r["line_start"], r["line_end"], r["current_line_start"], r["current_line_end"])
+        for ids, r in found.items()
     }
     assert now == {
-        membership.fact_id: ("drifted", 3, 3, 4, 4),
-        chair.fact_id: ("drifted", 4, 5, 5, 6),
-        summit.fact_id: ("orphaned", 6, 6, None, None),
-        officer.fact_id: ("verified", 7, 7, 7, 7),
+        key(membership): ("drifted", 3, 3, 4, 4),
+        key(chair): ("drifted", 4, 5, 5, 6),
+        key(summit): ("orphaned", 6, 6, None, None),
+        key(officer): ("verified", 7, 7, 7, 7),
+        key(joined): ("drifted", 3, 3, 4, 4),
     }
     by_line = await rows(engine, citations_by_line.citations_by_line_table)
-    assert sorted((r["fact_id"], r["line"]) for r in by_line) == sorted(
-        [(membership.fact_id, 4), (chair.fact_id, 5), (chair.fact_id, 6), (officer.fact_id, 7)]
+    assert sorted((r["fact_id"], r["citation_id"], r["line"]) for r in by_line) == sorted(
+        [
+            (*key(membership), 4),
+            (*key(chair), 5),
+            (*key(chair), 6),
+            (*key(officer), 7),
+            (*key(joined), 4),
+        ]
     )
-    assert {(r["source_id"], r["citation_id"]) for r in by_line} == {
-        (SOURCE_ID, found[fact_id]["citation_id"])
-        for fact_id in (membership.fact_id, chair.fact_id, officer.fact_id)
-    }
+    assert {r["source_id"] for r in by_line} == {SOURCE_ID}
+
+
+async def test_a_thousand_facts_re_ingested_and_their_source_revised_all_follow(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    # More facts than one lookup of states reads at a time (1000), more citations than one statement
+    # of a revision moves (500).
+    first, second = cite(3, 3, "Example Country joined"), cite(7, 7, "appointed")
+    items = [
+        FactInput(
+            FactContent(subject="jane-example", predicate="known_as", value=f"name {n}"), "normal", (first,)
+        )
+        for n in range(1001)
+    ]
+    recorded = await archive.ingest_facts(items, META)
+    again = await archive.ingest_facts([FactInput(i.content, "normal", (first, second)) for i in items], META)
+    assert again.fact_ids == recorded.fact_ids
+    assert {(e.stream_version, e.event_type) for e in again.events} == {(2, "fact.cited")}
+    assert len(again.events) == 1001
+
+    await register_source(archive, REVISED_TEXT, expected_version=1)
+    by_line = await rows(engine, citations_by_line.citations_by_line_table)
+    assert sorted((r["fact_id"], r["line"]) for r in by_line) == sorted(
+        (fact_id, line) for fact_id in set(recorded.fact_ids) for line in (4, 7)
+    )
+    states = [(r["state"], r["current_line_start"]) for r in await rows(engine, citations.citations_table)]
+    assert sorted(set(states)) == [("drifted", 4), ("verified", 7)]
+    assert len(states) == 2002
 
 
 # -- the lookups the command side and the reads make on these tables ------------------------------------
@@ -468,6 +526,7 @@ async def test_a_source_revision_moves_drifted_citations_and_empties_orphaned_on
 async def test_the_version_believed_at_a_time_starts_at_its_recording_and_ends_at_the_next(
     archive: Archive, engine: AsyncEngine
 ) -> None:
+    other = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
     first = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
     second = await correct_valid_from(archive, first, "2011-02")
     recorded_at, corrected_at = first.events[0].recorded_at, second.events[0].recorded_at
@@ -485,9 +544,14 @@ async def test_the_version_believed_at_a_time_starts_at_its_recording_and_ends_a
     assert await version(None) == 2
 
     table = relations.relations_table
-    believed = await rows(engine, table, believed_at(table, corrected_at - moment))
+    mine = table.c.fact_id == first.fact_id
+    believed = await rows(engine, table, mine, believed_at(table, corrected_at - moment))
     assert {r["version"] for r in believed} == {1}
-    assert {r["version"] for r in await rows(engine, table, believed_at(table, None))} == {2}
+    assert {r["version"] for r in await rows(engine, table, mine, believed_at(table, None))} == {2}
+    assert {r["fact_id"] for r in await rows(engine, table, believed_at(table, recorded_at))} == {
+        other.fact_id,
+        first.fact_id,
+    }
 
     async with engine.connect() as conn:
         assert await fact_versions.exists(conn, first.fact_id)
@@ -500,49 +564,76 @@ async def test_the_version_believed_at_a_time_starts_at_its_recording_and_ends_a
 async def test_citations_are_looked_up_by_source_by_fact_by_state_and_by_line(
     archive: Archive, engine: AsyncEngine
 ) -> None:
-    membership = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    # Recorded out of line order, and one fact's two citations (on line 7) out of id order, so that
+    # an order the lookups do not ask for would show.
     chair = await record(archive, CHAIR, cite(4, 5, CHAIR_QUOTE))
-    # Two citations of one fact on line 7, and another fact on it.
-    officer = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE), cite(7, 7, "Jane Example was"))
+    membership = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    on_seven = sorted(
+        [cite(7, 7, OFFICER_QUOTE), cite(7, 7, "Jane Example was")], key=citation_id, reverse=True
+    )
+    officer = await record(archive, OFFICER, *on_seven)
     named = await record(
         archive,
         FactContent(subject="jane-example", predicate="known_as", value="Jane Example"),
         cite(7, 7, "Jane Example"),
     )
+    # Another source, whose name sorts first, cited at a later line than any of the example's.
+    annex = "\n" * 8 + "Annex line nine.\n"
+    await archive.register_source(
+        source_id="annex-report",
+        title="Annex",
+        origin="invented for tests",
+        source_date="2011",
+        content=annex.encode("utf-8"),
+        meta=META,
+    )
+    annexed = Citation(
+        "annex-report", hashlib.sha256(annex.encode("utf-8")).hexdigest(), 9, 9, "Annex line nine"
+    )
+    in_annex = await record(archive, msgspec.structs.replace(MEMBERSHIP, valid_from="1993"), annexed)
+
     async with engine.connect() as conn:
         assert await citations_by_line.facts_citing(conn, SOURCE_ID, 7) == sorted(
             [officer.fact_id, named.fact_id]
         )
         assert await citations_by_line.facts_citing(conn, SOURCE_ID, 5) == [chair.fact_id]
         assert await citations_by_line.facts_citing(conn, SOURCE_ID, 6) == []
-        assert await citations_by_line.facts_citing(conn, "another-source", 7) == []
+        assert await citations_by_line.facts_citing(conn, "annex-report", 7) == []
         refs = await citations.refs_into(conn, SOURCE_ID)
-        assert await citations.refs_into(conn, "another-source") == ()
+        assert await citations.refs_into(conn, "annex-report") == (CitationRef(in_annex.fact_id, annexed),)
+        assert await citations.refs_into(conn, "no-such-source") == ()
         states = await citations.states_of(conn, [membership.fact_id, named.fact_id])
         assert await citations.states_of(conn, []) == {}
+        verified, verified_total = await citations.by_state(conn, "verified", 10, 0)
+        page, page_total = await citations.by_state(conn, "verified", 2, 1)
 
-    expected_refs = sorted(
-        (
-            CitationRef(fact_id=written.fact_id, citation=c)
-            for written in (membership, chair, officer, named)
-            for c in (written.state.citations if written.state else ())
-        ),
-        key=lambda ref: (ref.fact_id, citation_id(ref.citation)),
+    assert refs == tuple(
+        sorted(
+            (
+                CitationRef(fact_id=written.fact_id, citation=c)
+                for written in (membership, chair, officer, named)
+                for c in (written.state.citations if written.state else ())
+            ),
+            key=lambda ref: (ref.fact_id, citation_id(ref.citation)),
+        )
     )
-    assert refs == tuple(expected_refs)
     assert len(refs) == 5
     assert {key: row.state for key, row in states.items()} == {
         (membership.fact_id, citation_id(cite(3, 3, MEMBERSHIP_QUOTE))): "verified",
         (named.fact_id, citation_id(cite(7, 7, "Jane Example"))): "verified",
     }
+    listed = [(r.source_id, r.line_start) for r in verified]
+    assert listed == [("annex-report", 9), (SOURCE_ID, 3), (SOURCE_ID, 4), *[(SOURCE_ID, 7)] * 3]
+    assert verified_total == 6
+    assert ([(r.source_id, r.line_start) for r in page], page_total) == (listed[1:3], 6)
 
     await register_source(archive, REVISED_TEXT, expected_version=1)
     async with engine.connect() as conn:
         drifted, total = await citations.by_state(conn, "drifted", 10, 0)
-        second, same_total = await citations.by_state(conn, "drifted", 1, 1)
         verified, verified_total = await citations.by_state(conn, "verified", 10, 0)
-    assert [(r.fact_id, r.line_start) for r in drifted] == [(membership.fact_id, 3), (chair.fact_id, 4)]
-    assert (total, same_total) == (2, 2)
-    assert [(r.fact_id, r.line_start) for r in second] == [(chair.fact_id, 4)]
-    assert verified_total == 3
+    assert [(r.fact_id, r.line_start, r.current_line_start) for r in drifted] == [
+        (membership.fact_id, 3, 4),
+        (chair.fact_id, 4, 5),
+    ]
+    assert (total, verified_total) == (2, 4)
     assert {r.state for r in verified} == {"verified"}
