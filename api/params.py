@@ -14,6 +14,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from api.errors import ApiProblem
 from archive.domain.errors import InvalidDate
 from archive.domain.time import PartialDate, parse_partial_date
+from archive.reads.filters import CertaintyFilter
 
 MAX_PAGE_SIZE = 500
 
@@ -37,6 +38,24 @@ AcceptDatetime = Annotated[
         name="Accept-Datetime",
         required=False,
         description="RFC 7089: like as_of, as an HTTP date (e.g. Thu, 01 Jan 2026 00:00:00 GMT).",
+    ),
+]
+
+Certainty = Annotated[
+    CertaintyFilter,
+    QueryParameter(
+        description=(
+            "With valid_at: `possible` (default) lists what held or may have held then; `definite` only what "
+            "surely held (every reading of its dates covers valid_at)."
+        ),
+    ),
+]
+Undated = Annotated[
+    bool,
+    QueryParameter(
+        description=(
+            "With valid_at: also list facts with no date at all (certainty `undated`); left out by default."
+        )
     ),
 ]
 
@@ -95,3 +114,11 @@ def memento_headers(moment: datetime | None) -> dict[str, str]:
         "Memento-Datetime": format_datetime(moment.astimezone(UTC), usegmt=True),
         "Vary": "Accept-Datetime",
     }
+
+
+def held_filters(valid_at: PartialDate | None, certainty: CertaintyFilter, undated: bool) -> None:
+    """`certainty` and `undated` refine a valid-time question: without `valid_at` they are a 400."""
+    if valid_at is None and certainty != "possible":
+        raise bad_parameter("certainty", "needs valid_at: certainty is how surely a fact held at that date")
+    if valid_at is None and undated:
+        raise bad_parameter("undated", "needs valid_at: without a date every fact is listed, dated or not")

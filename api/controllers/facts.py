@@ -21,10 +21,13 @@ from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.params import (
     AcceptDatetime,
     AsOf,
+    Certainty,
     Limit,
     Offset,
+    Undated,
     ValidAt,
     bad_parameter,
+    held_filters,
     memento_headers,
     partial_date,
     record_time,
@@ -87,6 +90,8 @@ class FactsController(Controller):
             RankFilter, QueryParameter(description="best hides deprecated and retracted facts.")
         ] = "best",
         modality: Annotated[ModalityFilter, QueryParameter(description="asserted, planned, or all.")] = "all",
+        certainty: Certainty = "possible",
+        undated: Undated = False,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response[FactPage]:
@@ -98,6 +103,8 @@ class FactsController(Controller):
             problem.extra["allowed"] = list(queries.predicates)
             raise problem
         moment = record_time(as_of, accept_datetime)
+        when = partial_date("valid_at", valid_at)
+        held_filters(when, certainty, undated)
         criteria = FactFilter(
             subject=subject,
             object=object,
@@ -105,10 +112,12 @@ class FactsController(Controller):
             predicate=predicate,
             source=source,
             line=line,
-            valid_at=partial_date("valid_at", valid_at),
+            valid_at=when,
             as_of=moment,
             rank=rank,
             modality=modality,
+            certainty=certainty,
+            undated=undated,
         )
         return Response(await queries.search_facts(criteria, limit, offset), headers=memento_headers(moment))
 

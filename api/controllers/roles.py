@@ -13,9 +13,12 @@ from api.errors import ITEM_PROBLEMS, READ_PROBLEMS
 from api.params import (
     AcceptDatetime,
     AsOf,
+    Certainty,
     Limit,
     Offset,
+    Undated,
     ValidAt,
+    held_filters,
     memento_headers,
     partial_date,
     record_time,
@@ -49,21 +52,18 @@ class RolesController(Controller):
             ModalityFilter,
             QueryParameter(description="asserted (default): what happened; planned: what was planned."),
         ] = "asserted",
+        certainty: Certainty = "possible",
+        undated: Undated = False,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response[RolePage]:
-        """Role holders; with `valid_at`, each says whether the term `definite`ly or `possible` covers it."""
+        """Role holders; with `valid_at`, each says whether the term `definite`ly or `possible` covers it
+        (`undated` for a term with no date, listed only when asked)."""
         moment = record_time(as_of, accept_datetime)
+        when = partial_date("valid_at", valid_at)
+        held_filters(when, certainty, undated)
         page = await queries.roles(
-            holder,
-            office,
-            organization,
-            partial_date("valid_at", valid_at),
-            moment,
-            rank,
-            modality,
-            limit,
-            offset,
+            holder, office, organization, when, moment, rank, modality, limit, offset, certainty, undated
         )
         return Response(page, headers=memento_headers(moment))
 

@@ -20,7 +20,9 @@ import msgspec
 from archive.domain.errors import InvalidCommand, InvalidDate
 
 Precision = Literal["year", "month", "day"]
-Certainty = Literal["definite", "possible"]
+#: How surely a fact held within a period: every reading of its bounds says so, some reading does, or it
+#: has no valid time at all (nothing rules any date in or out, so it is no answer to "when").
+Certainty = Literal["definite", "possible", "undated"]
 
 MIN_YEAR = 1
 MAX_YEAR = 9999
@@ -247,12 +249,17 @@ def holds_at(vt: ValidTime, query: PartialDate) -> Certainty | None:
     interval bound is *unknown*, not "forever": the sources do not say when the state began or ended.
 
     - Interval, start somewhere in [s0, s1], end somewhere in [e0, e1]: ``"definite"`` iff every
-      reading of the bounds overlaps Q, i.e. s1 <= q1 and e0 >= q0. With the end unknown, the fact
+      reading of the bounds (a start s and an end e >= s) overlaps Q. The shortest reading from a start
+      s is [s, max(s, e0)], and the latest start a reading can have is min(s1, e1), so: definite iff
+      min(s1, e1) <= q1 and max(s0, e0) >= q0. For bounds that do not nest this is s1 <= q1 and
+      e0 >= q0; for nested ones ("2010" to "2010-03-15") it counts only readings that exist. With the
+      end unknown, the fact
       surely held only at its start, so it is definite iff Q contains [s0, s1]; likewise with the start
       unknown, iff Q contains [e0, e1]. ``"possible"`` iff some reading overlaps Q: s0 <= q1 (or no
       start) and e1 >= q0 (or no end). Otherwise ``None``.
     - Point in time P = [p0, p1]: ``"definite"`` iff Q contains P; ``"possible"`` iff they overlap.
-    - No valid time at all: ``"possible"``, since nothing rules any date in or out.
+    - No valid time at all: ``"undated"``: nothing rules any date in or out, so such a fact is left out
+      of answers about a date unless they ask for it.
 
     So a fact valid "2010" to "2010" is definite for the query "2010" and only possible for
     "2010-06-01"; a membership "from 1992-01" with no recorded end is definite for "1992" and only
@@ -265,14 +272,14 @@ def holds_at(vt: ValidTime, query: PartialDate) -> Certainty | None:
             return "definite"
         return "possible" if p0 <= q1 and p1 >= q0 else None
     if vt.is_empty:
-        return "possible"
+        return "undated"
     start, end = vt.valid_from, vt.valid_to
     may_start_by_q1 = start is None or start.earliest <= q1
     may_end_from_q0 = end is None or end.latest >= q0
     if not (may_start_by_q1 and may_end_from_q0):
         return None
     if start is not None and end is not None:
-        surely = start.latest <= q1 and end.earliest >= q0
+        surely = min(start.latest, end.latest) <= q1 and max(start.earliest, end.earliest) >= q0
     else:
         known = start if start is not None else end
         surely = known is not None and q0 <= known.earliest and known.latest <= q1

@@ -27,6 +27,7 @@ from archive.reads.errors import NotFound
 from archive.reads.filters import (
     MAX_LINE,
     FactFilter,
+    held_page,
     page,
     rank_condition,
     text_condition,
@@ -233,7 +234,7 @@ class FactReads(ReadBase):
         table = fact_versions_table
         conditions: list[ColumnElement[bool]] = [believed_at(table, f.as_of)]
         conditions += rank_condition(table, f.rank)
-        conditions += valid_condition(table, f.valid_at)
+        conditions += valid_condition(table, f.valid_at, f.undated)
         if f.modality != "all":
             conditions.append(table.c.modality == f.modality)
         if f.subject:
@@ -263,7 +264,9 @@ class FactReads(ReadBase):
             return FactPage(items=[], total=0, limit=limit, offset=offset)
         query = self._fact_query(f).order_by(*_VALID_ORDER)
         async with self._reads.connect() as conn:
-            rows, total = await page(conn, query, limit, offset)
+            rows, total = await held_page(
+                conn, query, fact_versions_table, f.valid_at, f.certainty, limit, offset
+            )
             items = await self._fact_views(conn, rows, f.valid_at, f.as_of)
         return FactPage(items=items, total=total, limit=limit, offset=offset)
 

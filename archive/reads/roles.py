@@ -17,7 +17,15 @@ from archive.projections.roles import (
 )
 from archive.projections.versioning import believed_at
 from archive.reads.base import ReadBase
-from archive.reads.filters import ModalityFilter, RankFilter, page, rank_condition, unmatchable
+from archive.reads.filters import (
+    CertaintyFilter,
+    ModalityFilter,
+    RankFilter,
+    dated,
+    held_page,
+    rank_condition,
+    unmatchable,
+)
 from archive.reads.views import EntityRef, LabelledRef, RolePage, RoleView, certainty_of, date_value
 from archive.storage.engine import stored_utc
 
@@ -36,8 +44,12 @@ class RoleReads(ReadBase):
         modality: ModalityFilter,
         limit: int,
         offset: int,
+        certainty: CertaintyFilter = "possible",
+        undated: bool = False,
     ) -> RolePage:
-        """Who held which office in which organisation; `office` matches an entity id or a label."""
+        """Who held which office in which organisation; `office` matches an entity id or a label. With
+        `valid_at`, the terms that held then (only the sure ones with `certainty="definite"`), and the
+        undated ones too with `undated`."""
         if unmatchable(holder, office, organization):
             return RolePage(items=[], total=0, limit=limit, offset=offset)
         table = roles_table
@@ -45,6 +57,8 @@ class RoleReads(ReadBase):
         if valid_at is not None:
             # The rows of `_valid_condition`, written so that ix_roles_current_valid_time answers them.
             conditions += valid_during(valid_at.earliest, valid_at.latest)
+            if not undated:
+                conditions.append(dated(table))
         if modality != "all":
             conditions.append(table.c.modality == modality)
         if holder:
@@ -64,7 +78,7 @@ class RoleReads(ReadBase):
             # A planner with statistics may take another index for this listing, at many times the cost.
             query = self.backend.use_index(query, table, valid_time_index)
         async with self._reads.connect() as conn:
-            rows, total = await page(conn, query, limit, offset)
+            rows, total = await held_page(conn, query, table, valid_at, certainty, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
             labels = await entities.labels(conn, {i for i in ids if i is not None})
 

@@ -360,7 +360,7 @@ async def plan_of(engine: AsyncEngine, statement: str, parameters: Sequence[Any]
 
 
 async def roles_by_the_plain_conditions(engine: AsyncEngine, valid_at: PartialDate) -> list[str]:
-    """The current roles of rank best, asserted, valid at some time in `valid_at`, in the route's order,
+    """The current dated roles of rank best, asserted, valid at some time in `valid_at`, in the route's order,
     found by the conditions as they read before the index (its reference answer)."""
     table = roles_table
     query = (
@@ -372,6 +372,8 @@ async def roles_by_the_plain_conditions(engine: AsyncEngine, valid_at: PartialDa
             table.c.modality == "asserted",
             or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= valid_at.latest),
             or_(table.c.valid_latest.is_(None), table.c.valid_latest >= valid_at.earliest),
+            # undated roles are no answer to "when"
+            or_(table.c.valid_earliest.is_not(None), table.c.valid_latest.is_not(None)),
         )
         .order_by(table.c.valid_earliest.is_(None), table.c.valid_earliest, table.c.fact_id)
     )

@@ -315,8 +315,12 @@ def test_a_bad_bound_names_its_field() -> None:
         (None, None, "2010", "2011-01-01", None),
         (None, None, "circa 2010-12", "2011-01-31", "possible"),
         (None, None, "circa 2010", "2010", "possible"),
-        # no valid time
-        (None, None, None, "1800", "possible"),
+        # no valid time: no answer to "when"
+        (None, None, None, "1800", "undated"),
+        # nested bounds: a start late in 2010 pairs with no end, so every reading held on 2010-03-15
+        ("2010", "2010-03-15", None, "2010-03-15", "definite"),
+        ("2010", "2010-03-15", None, "2010-03", "definite"),
+        ("2010", "2010-03-15", None, "2010-03-14", "possible"),
     ],
 )
 def test_holds_at(
