@@ -1,4 +1,4 @@
-"""Query parameters shared by the read endpoints: paging, `valid_at`, `as_of` and `Accept-Datetime`.
+"""Query parameters shared by the read endpoints: paging, `valid_at`, `as_of`, `Accept-Datetime` and `q`.
 
 A bad value is a 400 problem naming the parameter and saying what is accepted.
 """
@@ -15,6 +15,7 @@ from api.errors import ApiProblem
 from archive.domain.errors import InvalidDate
 from archive.domain.time import PartialDate, parse_partial_date
 from archive.reads.filters import CertaintyFilter
+from archive.reads.search import search_phrases
 
 MAX_PAGE_SIZE = 500
 
@@ -41,6 +42,19 @@ AcceptDatetime = Annotated[
     ),
 ]
 
+SearchText = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=200,
+        description=(
+            "Words to find, full-text (case, accents and English endings do not matter): every word must "
+            'match; a bare word also finds the longer words it starts, a "quoted phrase" its words in '
+            "order. The answer is ranked, best first; `matches` gives each item's score and the fields "
+            "that matched. Empty, or without a letter or digit, is a 400."
+        ),
+    ),
+]
+
 Certainty = Annotated[
     CertaintyFilter,
     QueryParameter(
@@ -63,6 +77,14 @@ Undated = Annotated[
 def bad_parameter(name: str, detail: str) -> ApiProblem:
     """A 400 problem about one parameter."""
     return ApiProblem(400, "Bad Request", f"{name}: {detail}", parameter=name)
+
+
+def search_text(q: str | None) -> str | None:
+    """`q` as a text search (None when absent); a 400 when it holds no word: an empty or blank `q` would
+    otherwise answer everything, the silent fallback a client would never notice."""
+    if q is not None and not search_phrases(q):
+        raise bad_parameter("q", "holds no word to search for: give letters or digits, or leave q out")
+    return q
 
 
 def partial_date(name: str, raw: str | None) -> PartialDate | None:

@@ -19,11 +19,13 @@ from api.params import (
     AsOf,
     Limit,
     Offset,
+    SearchText,
     ValidAt,
     bad_parameter,
     memento_headers,
     partial_date,
     record_time,
+    search_text,
 )
 from api.requests import NO_NUL, EntityRequest, EntityRevisionRequest, MergeRequest
 from archive.commands import Archive
@@ -60,17 +62,16 @@ class EntitiesController(Controller):
     async def list_entities(
         self,
         queries: NamedDependency[Reads],
-        q: Annotated[
-            str | None, QueryParameter(max_length=200, description="Part of a label or alias.")
-        ] = None,
+        q: SearchText = None,
         kind: Annotated[str | None, QueryParameter(description=f"One of: {', '.join(ENTITY_KINDS)}.")] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> EntityPage:
-        """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given."""
+        """Entities of `kind` when given; with `q`, those whose label or aliases hold its words, best
+        first."""
         if kind is not None and kind not in ENTITY_KINDS:
             raise bad_parameter("kind", f"{kind!r} is not a kind; use one of {', '.join(ENTITY_KINDS)}")
-        return await queries.entities(q, kind, limit, offset)
+        return await queries.entities(search_text(q), kind, limit, offset)
 
     @get(
         "/{entity_id:str}",

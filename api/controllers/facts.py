@@ -24,6 +24,7 @@ from api.params import (
     Certainty,
     Limit,
     Offset,
+    SearchText,
     Undated,
     ValidAt,
     bad_parameter,
@@ -31,6 +32,7 @@ from api.params import (
     memento_headers,
     partial_date,
     record_time,
+    search_text,
 )
 from api.requests import (
     NO_NUL,
@@ -73,6 +75,7 @@ class FactsController(Controller):
     async def search(
         self,
         queries: NamedDependency[Reads],
+        q: SearchText = None,
         subject: EntityId = None,
         object: EntityId = None,
         entity: EntityId = None,
@@ -95,7 +98,9 @@ class FactsController(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Response[FactPage]:
-        """Facts matching every given filter; with `valid_at`, each says `definite` or `possible`."""
+        """Facts matching every given filter; with `valid_at`, each says `definite` or `possible`; with
+        `q`, the best matches of its words first (in the names of subject and object, the value, the note
+        and the quotes of the version read), and `matches` says why each matched."""
         if line is not None and source is None:
             raise bad_parameter("line", "needs source: a line number means nothing without its document")
         if predicate is not None and queries.predicates and predicate not in queries.predicates:
@@ -116,6 +121,7 @@ class FactsController(Controller):
             as_of=moment,
             rank=rank,
             modality=modality,
+            text=search_text(q),
             certainty=certainty,
             undated=undated,
         )

@@ -32,6 +32,7 @@ from archive.reads import (
     Reads,
     SourceView,
 )
+from archive.reads.search import search_phrases
 
 PAGE_SIZE = 50
 MAX_CHART_ROWS = 80
@@ -160,7 +161,8 @@ class SearchController(Controller):
         modality: FromQuery[ModalityFilter] = "all",
         offset: Offset = 0,
     ) -> Template:
-        """Facts by text, entity, predicate or source, at a valid time, as believed at a record time."""
+        """Facts by text (the API's full-text search: best matches first, and where each matched), entity,
+        predicate or source, at a valid time, as believed at a record time."""
         controls = read_controls(valid_at, as_of)
         entity_id, entity_matches = await self._entity(queries, (entity or "").strip())
         if entity and entity_id is None:
@@ -169,6 +171,9 @@ class SearchController(Controller):
                 if not entity_matches
                 else f"{entity!r} names several entities: choose one below"
             )
+        text = (q or "").strip() or None
+        if text is not None and not search_phrases(text):
+            controls.errors["q"] = "holds no word to search for: give letters or digits"
         predicate = (predicate or "").strip() or None
         if predicate is not None and predicate not in queries.vocabulary.predicates:
             controls.errors["predicate"] = f"{predicate!r} is not a predicate of the vocabulary"
@@ -182,7 +187,7 @@ class SearchController(Controller):
                 as_of=controls.as_of,
                 rank=rank,
                 modality=modality,
-                text=(q or "").strip() or None,
+                text=text,
             )
             results = await queries.search_facts(criteria, PAGE_SIZE, offset)
         context: dict[str, Any] = {
@@ -239,7 +244,8 @@ class FactPageController(Controller):
         as_of: Text = None,
         done: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Template:
-        """A fact as it stands (or stood at `as_of`): value, rank, status, modality, citations, history."""
+        """A fact as it stands (or stood at `as_of`): value, rank, status, modality, its links both ways,
+        citations, history."""
         controls = read_controls(None, as_of)
         if controls.errors:
             raise ApiProblem(400, "Bad request", controls.errors["as_of"])
@@ -261,11 +267,13 @@ class FactPageController(Controller):
 
     @staticmethod
     async def _linked(queries: Reads, fact: FactView) -> dict[str, FactView]:
-        """The facts this one links to, by id (a link to a missing fact is shown as its id)."""
+        """The facts this one links to and those linking to it, by id (a missing fact is shown as its id)."""
         linked = {}
-        for link in fact.links:
+        for fact_id in [link.fact_id for link in fact.links] + [link.fact_id for link in fact.linked_from]:
+            if fact_id in linked:
+                continue
             try:
-                linked[link.fact_id] = await queries.fact(link.fact_id)
+                linked[fact_id] = await queries.fact(fact_id)
             except NotFound:
                 continue
         return linked

@@ -16,10 +16,10 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Integer,
+    Select,
     String,
     Table,
     Text,
-    func,
     select,
 )
 from sqlalchemy.engine import Row
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.domain.events import EntityMerged, EntityMergedFrom, EntityRegistered, EntityRevised
 from archive.eventstore import Logged
 from archive.storage import Encoding
-from archive.storage.engine import contains_pattern, metadata
+from archive.storage.engine import metadata
 
 NAME = "entities"
 
@@ -160,23 +160,11 @@ async def get(conn: AsyncConnection, entity_id: str) -> Row[Any] | None:
     return (await conn.execute(select(entities_table).where(entities_table.c.entity_id == entity_id))).first()
 
 
-async def search(
-    conn: AsyncConnection, q: str | None, kind: str | None, limit: int, offset: int
-) -> tuple[list[Row[Any]], int]:
-    """Entities whose label or an alias contains `q` (case-insensitive), of `kind` when given.
-
-    Merged entities are not listed (they are redirects); a name of one finds the entity it redirects to.
-    """
+def registry(kind: str | None) -> Select[Any]:
+    """The registry's entities, of `kind` when given. Merged entities are not listed: they are redirects
+    (a search by a merged one's names finds the entity it redirects to: archive/reads/search.py)."""
     table = entities_table
     conditions: list[ColumnElement[bool]] = [table.c.merged_into.is_(None)]
-    if q:
-        named = select(func.coalesce(table.c.merged_into, table.c.entity_id)).where(
-            table.c.search_text.like(contains_pattern(q), escape="\\")
-        )
-        conditions.append(table.c.entity_id.in_(named))
     if kind:
-        conditions.append(entities_table.c.kind == kind)
-    query = select(entities_table).where(*conditions)
-    total = (await conn.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = await conn.execute(query.order_by(entities_table.c.entity_id).limit(limit).offset(offset))
-    return list(rows), int(total)
+        conditions.append(table.c.kind == kind)
+    return select(table).where(*conditions)

@@ -22,7 +22,8 @@ from archive.projections.relations import relations_table
 from archive.projections.versioning import believed_at
 from archive.reads.errors import NotFound
 from archive.reads.facts import FactReads
-from archive.reads.filters import MAX_OFFSET, RankFilter, rank_condition, unmatchable, valid_condition
+from archive.reads.filters import RankFilter, page, rank_condition, unmatchable, valid_condition
+from archive.reads.search import entity_matches, ranked_entities, search_phrases
 from archive.reads.views import EntityHistory, EntityPage, EntityView, FactPage, event_view
 
 
@@ -42,15 +43,22 @@ class EntityReads(FactReads):
     """Reads of the entity registry and of an entity's relations."""
 
     async def entities(self, q: str | None, kind: str | None, limit: int, offset: int) -> EntityPage:
-        """Entities whose label or an alias contains `q`, of `kind` when given (merged ones lead to their
-        target)."""
-        if unmatchable(q, kind):
-            return EntityPage(items=[], total=0, limit=limit, offset=offset)
+        """Entities of `kind` when given; with `q`, those whose label or aliases hold its words, best
+        first (merged ones lead to their target)."""
+        phrases = search_phrases(q) if q else ()
+        if unmatchable(q, kind) or (q and not phrases):
+            return EntityPage(items=[], total=0, limit=limit, offset=offset, matches={} if q else None)
+        query = entities.registry(kind)
+        if phrases:  # ranked, best first (archive/reads/search.py)
+            query = ranked_entities(self.backend.search, query, phrases)
+        else:
+            query = query.order_by(entities.entities_table.c.entity_id)
         async with self._reads.connect() as conn:
-            rows, total = await entities.search(conn, q, kind, limit, min(offset, MAX_OFFSET))
+            rows, total = await page(conn, query, limit, offset)
+            matches = await entity_matches(conn, self.backend.search, phrases, rows) if phrases else None
             merged = await entities.merged_from(conn, {r.entity_id for r in rows})
         items = [_entity_view(r, merged.get(r.entity_id, [])) for r in rows]
-        return EntityPage(items=items, total=total, limit=limit, offset=offset)
+        return EntityPage(items=items, total=total, limit=limit, offset=offset, matches=matches)
 
     async def entity(self, entity_id: str) -> EntityView:
         """One entity; for a merged one, the entity it was merged into, with `redirected_from`."""

@@ -11,8 +11,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.time import PartialDate, holds_at, make_valid_time
-from archive.projections import citations, entities
-from archive.storage.engine import contains_pattern
 
 RankFilter = Literal["best", "all"]
 ModalityFilter = Literal["all", "asserted", "planned"]
@@ -41,26 +39,6 @@ class FactFilter(msgspec.Struct, frozen=True):
     text: str | None = None
     certainty: CertaintyFilter = "possible"
     undated: bool = False
-
-
-def text_condition(table: Any, text: str) -> ColumnElement[bool]:
-    """Facts whose literal value, subject or object (label or alias), or a citation's quote contains `text`.
-
-    Quotes are read from the `citations` read model, which holds every citation a fact ever had; a fact's
-    citations only accumulate, so with `as_of` a quote can match a citation added after that time.
-    """
-    pattern = contains_pattern(text)
-    entity_table = entities.entities_table
-    named = select(entity_table.c.entity_id).where(entity_table.c.search_text.like(pattern, escape="\\"))
-    quoted = select(citations.citations_table.c.fact_id).where(
-        func.lower(citations.citations_table.c.quote).like(pattern, escape="\\")
-    )
-    return or_(
-        func.lower(table.c.value).like(pattern, escape="\\"),
-        table.c.subject.in_(named),
-        table.c.object.in_(named),
-        table.c.fact_id.in_(quoted),
-    )
 
 
 def unmatchable(*values: str | None) -> bool:

@@ -17,6 +17,7 @@ from archive.domain.events import CitationState
 from archive.domain.facts import FactState
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
 from archive.eventstore import RecordedEvent
+from archive.projections.links import InverseRelation
 
 T = TypeVar("T")
 
@@ -76,8 +77,17 @@ class LinkView(msgspec.Struct, frozen=True):
     fact_id: str
 
 
+class LinkedFromView(msgspec.Struct, frozen=True):
+    """Another fact's link to this one, named from this end: the other fact fulfils, contradicts or
+    supersedes this one."""
+
+    relation: InverseRelation
+    fact_id: str
+
+
 class FactView(msgspec.Struct, frozen=True):
-    """A fact as it stood in one version."""
+    """A fact as it stood in one version, with the links other facts had made to it by the time asked
+    (`linked_from`: they are theirs, so they change no version of this one)."""
 
     id: str
     subject: EntityRef
@@ -97,12 +107,23 @@ class FactView(msgspec.Struct, frozen=True):
     certainty: Certainty | None
     citations: list[CitationView]
     links: list[LinkView]
+    linked_from: list[LinkedFromView] = msgspec.field(default_factory=list)
 
 
-class FactPage(Page[FactView], frozen=True):
-    """A page of facts."""
+class SearchMatch(msgspec.Struct, frozen=True):
+    """Why an answer matched a text search: its score (higher is better; comparable only within one
+    answer) and the fields in which the words were found (`subject`, `object`, `value`, `qualifiers.note`,
+    `citations.quote` for a fact; `label`, `aliases` for an entity)."""
+
+    score: float
+    fields: list[str]
+
+
+class FactPage(Page[FactView], frozen=True, omit_defaults=True):
+    """A page of facts; with a text search (`q`), ranked, and `matches` says why each fact matched."""
 
     items: list[FactView]
+    matches: dict[str, SearchMatch] | None = None
 
 
 class SourceView(msgspec.Struct, frozen=True):
@@ -214,10 +235,11 @@ class EntityView(msgspec.Struct, frozen=True):
     redirected_from: str | None = None
 
 
-class EntityPage(Page[EntityView], frozen=True):
-    """A page of entities."""
+class EntityPage(Page[EntityView], frozen=True, omit_defaults=True):
+    """A page of entities; with a text search (`q`), ranked, and `matches` says why each entity matched."""
 
     items: list[EntityView]
+    matches: dict[str, SearchMatch] | None = None
 
 
 class LabelledRef(msgspec.Struct, frozen=True):

@@ -87,12 +87,6 @@ def stored_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern finding `text` (case-folded) anywhere, its wildcards escaped with a backslash."""
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def schema_of(conn: AsyncConnection) -> str | None:
     """The schema `conn`'s `schema_translate_map` sends unqualified tables to (None: their own)."""
     sync = conn.sync_connection

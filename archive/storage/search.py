@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import msgspec
-from sqlalchemy import Connection, Subquery, TextClause, inspect
+from sqlalchemy import Connection, TextClause, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import NamedFromClause
 
 #: Every table, index, trigger and function of the search index starts with this: Alembic's model
 #: comparison leaves them out (migrations/env.py), as they are the database's, not a read model's.
@@ -74,11 +75,11 @@ def _bare(text: str) -> list[Phrase]:
 class TextSearch(Protocol):
     """A dialect's search: what matches, how well, and in which fields."""
 
-    def facts(self, phrases: Sequence[Phrase]) -> Subquery:
+    def facts(self, phrases: Sequence[Phrase]) -> NamedFromClause:
         """The fact versions whose document holds every phrase: `fact_id`, `version`, `score` (the higher,
         the better; comparable only within one search)."""
 
-    def entities(self, phrases: Sequence[Phrase]) -> Subquery:
+    def entities(self, phrases: Sequence[Phrase]) -> NamedFromClause:
         """The entities whose label or aliases hold every phrase: `entity_id`, `score`."""
 
     def fact_fields(self, phrases: Sequence[Phrase]) -> TextClause:

@@ -411,6 +411,32 @@ def test_a_new_source_version_flags_drifted_and_orphaned_citations(page: Page, a
     expect(page.locator("article.citation.state-orphaned")).to_contain_text("no longer contains this quote")
 
 
+def test_a_text_search_lists_the_best_match_first_and_where_each_matched(
+    page: Page, api: httpx.Client
+) -> None:
+    ranked = api.get("/facts", params={"q": "Helsinki Final", "limit": 5}).raise_for_status().json()
+    assert ranked["total"] > 1
+    shown = {"subject": "subject", "object": "object", "value": "value"}
+    shown |= {"qualifiers.note": "note", "citations.quote": "quote"}
+
+    page.goto("/ui/search")
+    page.get_by_label("Text").fill("Helsinki Final")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#results")
+    expect(results.locator(".count")).to_contain_text(f"{ranked['total']} facts, best match first")
+    rows = results.locator("tbody tr")
+    # The page lists the facts in the API's order, each with the fields its words were found in.
+    for n, item in enumerate(ranked["items"]):
+        expect(rows.nth(n).locator("a.open-fact")).to_have_attribute("href", f"/ui/facts/{item['id']}")
+        fields = ranked["matches"][item["id"]]["fields"]
+        expect(rows.nth(n).locator("td.matched")).to_have_text(", ".join(shown[f] for f in fields))
+
+    page.get_by_label("Text").fill("%%")
+    page.get_by_role("button", name="Search").click()
+    expect(results.get_by_role("alert")).to_contain_text("Text: holds no word to search for")
+    expect(results.locator("tbody tr")).to_have_count(0)
+
+
 # -- entity forms ----------------------------------------------------------------------------------
 
 

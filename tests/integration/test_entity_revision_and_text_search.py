@@ -51,7 +51,7 @@ async def test_a_revised_entity_is_projected_inline_as_a_replay_would_project_it
     assert await compare_with_rebuild(seeded_archive.store, seeded_archive.projector) == []
 
 
-async def test_the_text_filter_finds_quotes_labels_aliases_and_values_case_blind_and_literally(
+async def test_the_text_filter_finds_quotes_labels_aliases_and_values_case_blind(
     seeded_engine: AsyncEngine,
 ) -> None:
     queries = wire(seeded_engine).reads
@@ -90,6 +90,6 @@ async def test_the_text_filter_finds_quotes_labels_aliases_and_values_case_blind
     naming = {f.id for f in facts if entity.id in (f.subject.id, f.object.id if f.object else None)}
     assert naming <= await ids(alias.swapcase())
 
-    assert await ids("%") == await ids("_") == set()  # LIKE's wildcards are taken literally
+    assert await ids("%") == await ids("_") == set()  # no word to search for: never a pattern
     assert await ids("no such words anywhere in the corpus") == set()
     assert await ids("pan-European conference", predicate="member_of") <= by_quote

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, Subquery, TextClause, bindparam, column, literal_column, select, table, text
+from sqlalchemy import Float, TextClause, bindparam, column, literal_column, select, table, text
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from archive.storage.search import ENTITY_FIELDS, FACT_FIELDS, Phrase
 
@@ -208,7 +209,9 @@ _fact_documents = table("search_fact_documents", column("search_id"), column("fa
 _entity_documents = table("search_entity_documents", column("search_id"), column("entity_id"))
 
 
-def _ranked(fts: str, weights: Sequence[float], documents: Any, keys: Sequence[str], match: str) -> Subquery:
+def _ranked(
+    fts: str, weights: Sequence[float], documents: Any, keys: Sequence[str], match: str
+) -> NamedFromClause:
     index = table(fts, column("rowid"))
     # bm25 is lower for a better match; the score is its negation, so that higher is better everywhere.
     score = -literal_column(f"bm25({fts}, {', '.join(map(str, weights))})", Float)
@@ -216,20 +219,23 @@ def _ranked(fts: str, weights: Sequence[float], documents: Any, keys: Sequence[s
         select(*(documents.c[k] for k in keys), score.label("score"))
         .select_from(index.join(documents, documents.c.search_id == index.c.rowid))
         .where(literal_column(fts).op("MATCH")(match))
-        .subquery(f"{fts}_matches")
+        # Materialized: flattened into an outer query that groups (the registry's merged entities), bm25
+        # would be asked for outside its MATCH ("unable to use function bm25 in the requested context").
+        .cte(f"{fts}_matches")
+        .prefix_with("MATERIALIZED")
     )
 
 
 class SqliteTextSearch:
     """FTS5 MATCH, ranked by bm25 (`archive.storage.search.TextSearch`)."""
 
-    def facts(self, phrases: Sequence[Phrase]) -> Subquery:
+    def facts(self, phrases: Sequence[Phrase]) -> NamedFromClause:
         """Matching fact versions: fact_id, version, score."""
         return _ranked(
             "search_facts", FACT_WEIGHTS, _fact_documents, ("fact_id", "version"), match_expression(phrases)
         )
 
-    def entities(self, phrases: Sequence[Phrase]) -> Subquery:
+    def entities(self, phrases: Sequence[Phrase]) -> NamedFromClause:
         """Matching entities: entity_id, score."""
         return _ranked(
             "search_entities", ENTITY_WEIGHTS, _entity_documents, ("entity_id",), match_expression(phrases)
