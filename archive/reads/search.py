@@ -44,9 +44,21 @@ async def fact_matches(
     """By fact id, each row's score and the fields of its version in which a phrase matched."""
     if not rows:
         return {}
-    found = await conn.execute(search.fact_fields(phrases), {"ids": sorted({r.fact_id for r in rows})})
+    ids = sorted({r.fact_id for r in rows})
+    scores: dict[tuple[str, int], Any] = {(r.fact_id, r.version): r._mapping.get("score") for r in rows}
+    if None in scores.values():
+        # Rows read again by their keys (only what definitely held: `filters.held_page`) have no score.
+        matches = search.facts(phrases)
+        scored = select(matches.c.fact_id, matches.c.version, matches.c.score).where(
+            matches.c.fact_id.in_(ids)
+        )
+        scores |= {(r.fact_id, r.version): r.score for r in await conn.execute(scored)}
+    found = await conn.execute(search.fact_fields(phrases), {"ids": ids})
     fields = {(r[0], r[1]): _flagged(FACT_FIELDS, r[2:]) for r in found}
-    return {r.fact_id: SearchMatch(r.score, fields.get((r.fact_id, r.version), [])) for r in rows}
+    return {
+        r.fact_id: SearchMatch(scores[(r.fact_id, r.version)], fields.get((r.fact_id, r.version), []))
+        for r in rows
+    }
 
 
 def ranked_entities(search: TextSearch, query: Select[Any], phrases: Sequence[Phrase]) -> Select[Any]:

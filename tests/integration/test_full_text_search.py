@@ -223,6 +223,11 @@ async def test_a_search_reads_the_version_the_question_reads(
     assert as_it_was["items"][0]["version"] == original["version"]
 
     assert set(await found(seeded_client, "xylophonic", valid_at="2010")) == {original["id"]}
+    # only what definitely held: the fact's rows are read again by key, and still say why they matched
+    assert await found(seeded_client, "xylophonic", valid_at="2005", certainty="definite") == {
+        original["id"]: ["qualifiers.note"]
+    }
+    assert await found(seeded_client, "xylophonic", valid_at="2010", certainty="definite") == {}
     assert await found(seeded_client, "xylophonic", valid_at="1990") == {}
     assert set(await found(seeded_client, "xylophonic", predicate="described_as")) == {original["id"]}
     assert await found(seeded_client, "xylophonic", predicate="member_of") == {}
