@@ -2,31 +2,43 @@
 
 Every write goes through `Archive`, the same command handlers as the JSON API's POSTs, with the same
 metadata (`api.commands.command_meta`: the actor is the token's name). A refusal is shown on the form,
-with what was typed kept; a stale version shows the conflict and the current value, and writes nothing.
+with what was typed kept and the fields at fault marked; a stale version shows the conflict and the
+current value, and writes nothing. The evidence of a correction or a retraction is picked, like a new
+fact's quote, by selecting it in a window of a source's lines shown beside the forms.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.commands import changes_of, command_meta, record_fact, resolve_citations
 from api.web.auth import page_requires
-from api.web.forms import FormError, correction_request, rank_request, record_request, retraction_request
+from api.web.forms import (
+    CHANGE_FIELDS,
+    QUALIFIER_FIELDS,
+    FormError,
+    correction_request,
+    rank_request,
+    record_request,
+    retraction_request,
+)
 from api.web.pages import entity_choices
-from api.web.quotes import segments
+from api.web.quotes import Segment, quote_marks, segments
 from api.web.rendering import page
-from api.web.windows import AroundLine, FirstLine, line_window
+from api.web.windows import AroundLine, FirstLine, LineWindow, line_window
 from archive.commands import Archive, FactWritten
 from archive.domain.errors import DomainError, StaleVersion
 from archive.domain.events import Modality, Rank, ReasonCode
 from archive.eventstore import ConcurrencyError
-from archive.reads import FactView, NotFound, Reads
+from archive.reads import FactView, NotFound, Reads, SourceView
 from archive.tokens import Principal
 
 ARCHIVIST = [page_requires("archivist")]
@@ -122,6 +134,46 @@ class RecordController(Controller):
         )
 
 
+class EvidenceLine(msgspec.Struct, frozen=True):
+    """A line of the text the evidence is picked from: its runs (the fact's own quotes marked), and
+    whether it is among the lines of the evidence picked so far."""
+
+    number: int
+    segments: list[Segment]
+    picked: bool
+
+
+class EvidenceText(msgspec.Struct, frozen=True):
+    """The window of a source's text shown beside the edit forms, to pick evidence in."""
+
+    source: SourceView
+    window: LineWindow
+    lines: list[EvidenceLine]
+    #: The first line of the window holding words the fact cites (they are marked), if any.
+    cited_line: int | None
+
+
+#: A domain field inside a command's citations (`citations[0].line_start`), and the form field it is.
+_CITATION_FIELD = re.compile(r"^citations(?:\[\d+\])?(?:\.(source_id|line_start|line_end|quote))?")
+
+
+def _fields_at_fault(error: Exception) -> dict[str, str]:
+    """The form fields an error is about, as the forms name them, each with what is wrong."""
+    if isinstance(error, FormError):
+        return error.fields
+    field = error.field if isinstance(error, DomainError) else None
+    if field is None:
+        return {}
+    message = _message(error)
+    cited = _CITATION_FIELD.match(field)
+    if cited:
+        return {f"evidence_{cited.group(1) or 'quote'}": message}
+    name = field.removeprefix("changes.").removeprefix("qualifiers.")
+    if name in (*CHANGE_FIELDS, *QUALIFIER_FIELDS, "reason_code", "justification", "rank"):
+        return {name: message}
+    return {}
+
+
 def _message(error: Exception) -> str:
     if isinstance(error, DomainError):
         return error.message
@@ -142,9 +194,18 @@ class EditController(Controller):
         request: Request[Any, Any, Any],
         queries: NamedDependency[Reads],
         fact_id: FromPath[str],
+        source: Annotated[
+            str | None, QueryParameter(max_length=200, description="The source to pick evidence from.")
+        ] = None,
+        from_: FirstLine = None,
+        line: AroundLine = None,
     ) -> Template:
-        """The fact as it stands, and the three forms, each naming the version it was decided against."""
-        return await self._render(request, queries, fact_id)
+        """The fact as it stands, and the three forms, each naming the version it was decided against.
+
+        Beside them, a window of a source's lines (the fact's first citation's, or `source`) to select
+        the evidence of a correction or a retraction in.
+        """
+        return await self._render(request, queries, fact_id, source=source, first=from_, line=line)
 
     @post("/{fact_id:str}/corrections", name="web:correct")
     async def correct(
@@ -228,21 +289,20 @@ class EditController(Controller):
         form: dict[str, str],
         error: Exception,
     ) -> Template:
-        """The edit page again: the message on the form that failed, what was typed kept."""
-        if isinstance(error, StaleVersion | ConcurrencyError):
-            expected = getattr(error, "expected_version", None)
-            return await self._render(
-                request,
-                queries,
-                fact_id,
-                action=action,
-                form=form,
-                error=_message(error),
-                status=409,
-                stale_since=expected if isinstance(expected, int) else 0,
-            )
+        """The edit page again: the message on the form that failed, what was typed kept; a stale version
+        shows the conflict, the fields at fault of any other refusal are marked."""
+        stale = isinstance(error, StaleVersion | ConcurrencyError)
+        expected = getattr(error, "expected_version", None)
         return await self._render(
-            request, queries, fact_id, action=action, form=form, error=_message(error), status=422
+            request,
+            queries,
+            fact_id,
+            action=action,
+            form=form,
+            error=_message(error),
+            field_errors={} if stale else _fields_at_fault(error),
+            status=409 if stale else 422,
+            stale_since=(expected if isinstance(expected, int) else 0) if stale else None,
         )
 
     @staticmethod
@@ -254,25 +314,84 @@ class EditController(Controller):
         action: str | None = None,
         form: dict[str, str] | None = None,
         error: str | None = None,
+        field_errors: dict[str, str] | None = None,
         status: int = 200,
         stale_since: int | None = None,
+        source: str | None = None,
+        first: int | None = None,
+        line: int | None = None,
     ) -> Template:
         fact: FactView = await queries.fact(fact_id)
         history = await queries.fact_history(fact_id)
         since = [e for e in history.events if stale_since is not None and e.version > stale_since]
+        form = form or {}
+        sources = (await queries.sources(500, 0)).items
         return page(
             request,
             "edit.html",
             status_code=status,
             fact=fact,
             action=action,
-            form=form or {},
+            form=form,
             error=error,
+            field_errors=field_errors or {},
             conflict=stale_since is not None,
             stale_since=stale_since,
             changes_since=since,
-            sources=(await queries.sources(500, 0)).items,
+            sources=sources,
+            evidence=await _evidence_text(queries, fact, form, source, first, line),
             entities=await entity_choices(queries),
             reason_codes=REASON_CODES,
             ranks=RANKS,
         )
+
+
+async def _evidence_text(
+    queries: Reads,
+    fact: FactView,
+    form: Mapping[str, str],
+    source: str | None,
+    first: int | None,
+    line: int | None,
+) -> EvidenceText:
+    """The window of text the evidence is picked from: the source the evidence a refused form kept was
+    picked from, or the one asked for, or the one the fact cites first; opened at the lines concerned."""
+    picked = _picked_lines(form)
+    cited = fact.citations[0]  # a fact always has one: the decider records none without
+    if form.get("evidence_source_id"):
+        source, line = form["evidence_source_id"], picked.start if picked else None
+    elif source is None:
+        source, line = cited.source_id, line or cited.current_line_start or cited.line_start
+    try:
+        shown, lines = await queries.source_text(source)
+    except NotFound:
+        if not form:
+            raise  # a source asked for by name that does not exist: the page is a 404
+        # A refused form that named an unknown source: show the fact's own, keeping what was typed.
+        shown, lines = await queries.source_text(cited.source_id)
+    window = line_window(len(lines), first, line)
+    marks = quote_marks(
+        lines,
+        [
+            (c.current_line_start, c.current_line_end, c.quote)
+            for c in fact.citations
+            if c.source_id == shown.id and c.current_line_start and c.current_line_end
+        ],
+    )
+    return EvidenceText(
+        source=shown,
+        window=window,
+        lines=[
+            EvidenceLine(n, segments(lines[n - 1], marks.get(n, [])), n in picked)
+            for n in range(window.first, window.last + 1)
+        ],
+        cited_line=min((n for n in marks if n in window), default=None),
+    )
+
+
+def _picked_lines(form: Mapping[str, str]) -> range:
+    """The lines of the evidence a refused form carried (empty when it gave none or nonsense)."""
+    start, end = form.get("evidence_line_start", ""), form.get("evidence_line_end", "")
+    if not start.isdigit():
+        return range(0)
+    return range(int(start), (int(end) if end.isdigit() else int(start)) + 1)

@@ -29,7 +29,29 @@ QUALIFIER_FIELDS = ("role", "place", "organization", "note")
 
 
 class FormError(ValueError):
-    """A form that does not convert to its request: the message says which field and why."""
+    """A form that does not convert to its request: the message says which field and why.
+
+    ``fields`` maps each field at fault, as the form names it (``evidence_quote``), to what is wrong with
+    it, so that the page can mark those fields and say so beside each.
+    """
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})
+
+    @classmethod
+    def naming(cls, fields: Mapping[str, str]) -> FormError:
+        """One error for several fields: "reason code: choose …; evidence quote: select …"."""
+        return cls("; ".join(f"{_label(name)}: {what}" for name, what in fields.items()), fields)
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+#: What each required field of the fact and entity forms asks for when it is left empty.
+CHOOSE_REASON = "choose the reason for the change"
+GIVE_JUSTIFICATION = "say why the archive should change its view"
 
 
 def text(form: Mapping[str, Any], name: str) -> str | None:
@@ -54,7 +76,12 @@ def _integer(form: Mapping[str, Any], name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise FormError(f"{name.replace('_', ' ')}: {value!r} is not a whole number") from None
+        raise FormError.naming({name: f"{value!r} is not a whole number"}) from None
+
+
+def _missing(form: Mapping[str, Any], needed: Mapping[str, str]) -> dict[str, str]:
+    """Each field of `needed` the form leaves empty, with what it asks for."""
+    return {name: asked for name, asked in needed.items() if text(form, name) is None}
 
 
 def _convert(payload: dict[str, Any], kind: type[T]) -> T:
@@ -78,6 +105,10 @@ def citation(form: Mapping[str, Any], prefix: str = "") -> dict[str, Any] | None
     quote = raw(form, f"{prefix}quote")
     if not quote.strip():
         return None
+    if text(form, f"{prefix}line_start") is None:
+        raise FormError.naming(
+            {f"{prefix}line_start": "select the words in the text, or give the line the quote starts on"}
+        )
     return {
         "source_id": text(form, f"{prefix}source_id") or "",
         "line_start": _integer(form, f"{prefix}line_start"),
@@ -90,7 +121,7 @@ def record_request(form: Mapping[str, Any]) -> RecordFactRequest:
     """POST /facts's body from the record form."""
     cited = citation(form)
     if cited is None:
-        raise FormError("quote: select the words in the source (or type them) to cite")
+        raise FormError.naming({"quote": "select the words in the source (or type them) to cite"})
     payload = {
         "subject": text(form, "subject") or "",
         "predicate": text(form, "predicate") or "",
@@ -106,6 +137,24 @@ def record_request(form: Mapping[str, Any]) -> RecordFactRequest:
         "citations": [cited],
     }
     return _convert(payload, RecordFactRequest)
+
+
+#: Every correction and every retraction needs evidence, whatever its reason code: the decider refuses one
+#: without a citation (`archive.domain.fact_checks.checked_citations`). The edit page marks it required.
+CORRECTION_EVIDENCE = "a correction needs evidence: select the words in the source that support the new value"
+RETRACTION_EVIDENCE = (
+    "a retraction needs evidence: select the words in the source that show why it no longer holds"
+)
+
+
+def _required_for_change(form: Mapping[str, Any], evidence: str | None) -> None:
+    """Refuse, naming every one of them, a change whose reason, justification or evidence is missing."""
+    needed = {"reason_code": CHOOSE_REASON, "justification": GIVE_JUSTIFICATION}
+    if evidence is not None:
+        needed["evidence_quote"] = evidence
+    missing = _missing(form, needed)
+    if missing:
+        raise FormError.naming(missing)
 
 
 def _evidence(form: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -134,11 +183,13 @@ def correction_request(form: Mapping[str, Any]) -> CorrectionRequest:
     }
     if not changes:
         raise FormError("change at least one value: every field still holds the value you were shown")
+    _required_for_change(form, CORRECTION_EVIDENCE)
     return _convert(payload, CorrectionRequest)
 
 
 def retraction_request(form: Mapping[str, Any]) -> RetractionRequest:
     """POST /facts/{id}/retractions's body."""
+    _required_for_change(form, RETRACTION_EVIDENCE)
     payload = {
         "expected_version": _integer(form, "expected_version"),
         "reason_code": text(form, "reason_code") or "",
@@ -149,11 +200,13 @@ def retraction_request(form: Mapping[str, Any]) -> RetractionRequest:
 
 
 def rank_request(form: Mapping[str, Any]) -> RankRequest:
-    """POST /facts/{id}/rank's body."""
+    """POST /facts/{id}/rank's body. The API defaults the reason code; the form asks for it, as every
+    change's form does, rather than sending one the archivist never chose."""
+    _required_for_change(form, None)
     payload = {
         "expected_version": _integer(form, "expected_version"),
         "rank": text(form, "rank") or "",
-        "reason_code": text(form, "reason_code") or "other",
+        "reason_code": text(form, "reason_code"),
         "justification": text(form, "justification") or "",
     }
     return _convert(payload, RankRequest)
@@ -190,6 +243,7 @@ def entity_revision_request(form: Mapping[str, Any]) -> EntityRevisionRequest:
         changes["aliases"] = aliases(form)
     if not changes:
         raise FormError("change at least one value: every field still holds the value you were shown")
+    _required_for_change(form, None)
     payload = {
         "expected_version": _integer(form, "expected_version"),
         "changes": changes,

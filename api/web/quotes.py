@@ -8,7 +8,7 @@ range on each line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -67,6 +67,17 @@ def quote_ranges(
         else:
             spans.append((column, column + 1))
     return ranges
+
+
+def quote_marks(
+    lines: Sequence[str], quotes: Iterable[tuple[int, int, str]]
+) -> dict[int, list[tuple[int, int]]]:
+    """Line number → the character ranges covered by any of `quotes`, each (line_start, line_end, quote)."""
+    marks: dict[int, list[tuple[int, int]]] = {}
+    for line_start, line_end, quote in quotes:
+        for number, spans in quote_ranges(lines, line_start, min(line_end, len(lines)), quote).items():
+            marks.setdefault(number, []).extend(spans)
+    return marks
 
 
 def merge_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -69,10 +70,17 @@ def test_search_then_fact_then_the_quote_is_highlighted_in_the_source(
 
 
 def _char_point(page: Page, line: int, offset: int, edge: str) -> tuple[float, float]:
-    """Viewport coordinates of the left or right edge of one character of a source line."""
+    """Viewport coordinates of the left or right edge of one character of a source line (whose text may be
+    cut into runs by the marks of a quote)."""
     box = page.evaluate(
         """([line, offset]) => {
-            const node = document.querySelector(`.document-select [data-line="${line}"]`).firstChild;
+            const walker = document.createTreeWalker(
+                document.querySelector(`.document-select [data-line="${line}"]`), NodeFilter.SHOW_TEXT);
+            let node = walker.nextNode();
+            while (offset >= node.length) {
+                offset -= node.length;
+                node = walker.nextNode();
+            }
             const range = document.createRange();
             range.setStart(node, offset);
             range.setEnd(node, offset + 1);
@@ -85,6 +93,29 @@ def _char_point(page: Page, line: int, offset: int, edge: str) -> tuple[float, f
     return x, box["y"] + box["height"] / 2
 
 
+def _select_with_the_mouse(page: Page, first: int, start: int, last: int, end: int) -> None:
+    """Drag from character `start` of line `first` to the character before `end` on line `last`."""
+    page.locator(f'.document-select [data-line="{first}"]').scroll_into_view_if_needed()
+    page.mouse.move(*_char_point(page, first, start, "left"))
+    page.mouse.down()
+    page.mouse.move(*_char_point(page, last, end - 1, "right"), steps=8)
+    page.mouse.up()
+
+
+def _line_text(page: Page, line: int) -> str:
+    return page.locator(f'.document-select [data-line="{line}"]').text_content() or ""
+
+
+def _pick_evidence(page: Page, citation: dict[str, object], words: int = 6) -> str:
+    """Select the first words of a citation's quote in the edit page's text; return the quote they make."""
+    line = int(str(citation["line_start"]))
+    text = _line_text(page, line)
+    quote = " ".join(str(citation["quote"]).split()[:words])
+    start = text.index(quote)
+    _select_with_the_mouse(page, line, start, line, start + len(quote))
+    return quote
+
+
 def test_record_a_fact_by_selecting_its_quote(page: Page, live_server: LiveServer) -> None:
     sign_in(page, live_server.tokens["archivist"], then="/ui/sources/chairmanship-preparation/record")
     first = page.locator('.document-select [data-line="21"]').inner_text()
@@ -92,11 +123,7 @@ def test_record_a_fact_by_selecting_its_quote(page: Page, live_server: LiveServe
     start, end = first.index("Kazakhstan established"), second.index("Task Force") + len("Task Force") + 1
 
     # Drag with the mouse from "Kazakhstan" on line 21 to the closing quotation mark on line 22.
-    page.locator('.document-select [data-line="21"]').scroll_into_view_if_needed()
-    page.mouse.move(*_char_point(page, 21, start, "left"))
-    page.mouse.down()
-    page.mouse.move(*_char_point(page, 22, end - 1, "right"), steps=8)
-    page.mouse.up()
+    _select_with_the_mouse(page, 21, start, 22, end)
 
     expected = f"{first[start:].strip()} {second[:end].strip()}"
     expect(page.get_by_label("First line")).to_have_value("21")
@@ -146,10 +173,8 @@ def test_a_correction_against_a_stale_version_shows_the_conflict_and_writes_noth
     form.get_by_label("Valid from").fill("2008")
     form.get_by_label("Reason code").select_option("valid_time_shift")
     form.get_by_label("Justification").fill("The chair began a year earlier.")
-    form.get_by_label("Source").select_option(citation["source_id"])
-    form.get_by_label("First line").fill(str(citation["line_start"]))
-    form.get_by_label("Last line").fill(str(citation["line_end"]))
-    form.get_by_label("Quote").fill(citation["quote"])
+    quote = _pick_evidence(page, citation)
+    expect(form.get_by_label("Quote")).to_have_value(quote)
     form.get_by_role("button", name="Record correction").click()
 
     conflict = page.locator("#conflict")
@@ -161,6 +186,7 @@ def test_a_correction_against_a_stale_version_shows_the_conflict_and_writes_noth
     expect(current.locator(".valid-time")).to_contain_text(before["valid_from"]["value"])
     # What was typed is kept, ready to apply to the current version once checked.
     expect(page.locator("#correct-form").get_by_label("Valid from")).to_have_value("2008")
+    expect(page.locator("#correct-form").get_by_label("Quote")).to_have_value(quote)
     expect(page.locator('#correct-form input[name="expected_version"]')).to_have_value(
         str(before["version"] + 1)
     )
@@ -184,10 +210,8 @@ def test_a_correction_then_the_as_of_view_shows_the_old_value(
     form.get_by_label("Point in time").fill("2003")
     form.get_by_label("Reason code").select_option("precision_refinement")
     form.get_by_label("Justification").fill("The source gives the year only.")
-    form.get_by_label("Source").select_option(citation["source_id"])
-    form.get_by_label("First line").fill(str(citation["line_start"]))
-    form.get_by_label("Last line").fill(str(citation["line_end"]))
-    form.get_by_label("Quote").fill(citation["quote"])
+    quote = _pick_evidence(page, citation, words=len(citation["quote"].split()))
+    expect(form.get_by_label("First line")).to_have_value(str(citation["line_start"]))
     form.get_by_role("button", name="Record correction").click()
 
     expect(page.get_by_role("status")).to_contain_text("The correction was recorded.")
@@ -196,12 +220,196 @@ def test_a_correction_then_the_as_of_view_shows_the_old_value(
     # The history says what the correction changed, old → new.
     change = page.locator('table.history tr.shown-version li.change[data-field="point_in_time"]')
     expect(change).to_have_text(f"point in time: {old} → 2003")
+    history = api.get(f"/facts/{target}/history").raise_for_status().json()["events"]
+    [corrected] = [e for e in history if e["version"] == before["version"] + 1]
+    assert [(c["line_start"], c["quote"]) for c in corrected["data"]["citations"]] == [
+        (citation["line_start"], quote)
+    ]
 
     page.locator(f'a.as-of-link[data-version="{before["version"]}"]').click()
     expect(page.locator(".notice.as-of")).to_contain_text("as the archive believed it at")
     expect(page.locator(".valid-time")).to_contain_text(f"at {old} (month)")
     expect(page.locator(".fact-version")).to_have_text(str(before["version"]))
     expect(page.locator(".notice.as-of")).to_contain_text(f"it is now at version {before['version'] + 1}")
+
+
+# -- the edit page: evidence picked in the text ------------------------------------------------------
+
+MINUTES = [
+    "Minutes of the meeting",
+    "The delegation announced a mission to the region.",
+    "That announcement was withdrawn the next day,",
+    "as the chair told the meeting on its second day.",
+]
+
+
+def _fact_on_fresh_minutes(api: httpx.Client) -> dict[str, object]:
+    """A fact citing line 2 of a source of its own: the live server is shared by the whole session."""
+    source_id = f"browser-minutes-{uuid.uuid4().hex[:8]}"
+    api.post(
+        "/sources",
+        json={
+            "source_id": source_id,
+            "title": "Minutes of a meeting",
+            "origin": "a browser test",
+            "source_date": "2021",
+            "text": "\n".join(MINUTES),
+        },
+    ).raise_for_status()
+    citation = {"source_id": source_id, "line_start": 2, "line_end": 2, "quote": MINUTES[1]}
+    body = {"subject": "kazakhstan", "predicate": "announced", "value": f"a mission ({source_id})"}
+    recorded: dict[str, object] = (
+        api.post("/facts", json={**body, "point_in_time": "2021", "citations": [citation]})
+        .raise_for_status()
+        .json()
+    )
+    return recorded
+
+
+def _last_event(api: httpx.Client, fact: dict[str, object]) -> dict[str, Any]:
+    events: list[dict[str, Any]] = api.get(f"/facts/{fact['id']}/history").raise_for_status().json()["events"]
+    return events[-1]
+
+
+def test_a_retraction_takes_its_required_evidence_from_words_selected_in_the_text_and_its_chosen_reason(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    fact = _fact_on_fresh_minutes(api)
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{fact['id']}/edit")
+    # No reason code is chosen for the archivist, on any form.
+    for form_id in ("correct-form", "rerank-form", "retract-form"):
+        expect(page.locator(f"#{form_id}").get_by_label("Reason code")).to_have_value("")
+    retract = page.locator("#retract-form")
+    expect(retract.locator("fieldset.evidence legend")).to_have_text("Evidence citation (required)")
+    for label in ("Reason code", "Justification", "First line", "Quote"):
+        expect(retract.get_by_label(label)).to_have_attribute("aria-required", "true")
+    # The text beside the forms is the cited source's, the words the fact cites marked.
+    expect(page.locator('.document-select [data-line="2"] mark.quote')).to_have_text(MINUTES[1])
+
+    # Sent without a reason or evidence, the browser asks for them and sends nothing.
+    retract.get_by_label("Justification").fill("The announcement was withdrawn.")
+    retract.get_by_role("button", name="Retract fact").click()
+    expect(page).to_have_url(re.compile(rf"/ui/facts/{fact['id']}/edit$"))
+    assert retract.get_by_label("Reason code").evaluate("select => select.validity.valueMissing")
+    assert retract.get_by_label("Quote").evaluate("quote => quote.validity.valueMissing")
+
+    start = _line_text(page, 3).index("withdrawn")
+    _select_with_the_mouse(page, 3, start, 4, _line_text(page, 4).index("chair") + len("chair"))
+    picked = "withdrawn the next day, as the chair"
+    for form in (page.locator("#correct-form"), retract):
+        expect(form.get_by_label("First line")).to_have_value("3")
+        expect(form.get_by_label("Last line")).to_have_value("4")
+        expect(form.get_by_label("Quote")).to_have_value(picked)
+    expect(page.locator(".select-line.picked")).to_have_count(2)
+    expect(page.locator(".selection-status")).to_have_text(
+        "Evidence for the correction and the retraction taken from lines 3–4."
+    )
+    retract.get_by_label("Reason code").select_option("other")
+    retract.get_by_role("button", name="Retract fact").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The fact was retracted.")
+    retraction = _last_event(api, fact)
+    assert (retraction["event_type"], retraction["data"]["reason_code"]) == ("fact.retracted", "other")
+    [cited] = retraction["data"]["citations"]
+    assert (cited["line_start"], cited["line_end"], cited["quote"]) == (3, 4, picked)
+
+    # The entity forms share the reason code: it starts unchosen there too.
+    page.goto("/ui/entities/kazakhstan/edit")
+    expect(page.locator("#revise-form").get_by_label("Reason code")).to_have_value("")
+
+
+def test_a_form_the_browser_did_not_check_is_refused_naming_each_missing_field_keeping_what_was_typed(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    fact = _fact_on_fresh_minutes(api)
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{fact['id']}/edit")
+    page.evaluate("document.getElementById('retract-form').noValidate = true")  # as a browser that does not
+    retract = page.locator("#retract-form")
+    retract.get_by_label("Justification").fill("The announcement was withdrawn.")
+    retract.get_by_role("button", name="Retract fact").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Not saved. reason code: choose the reason for the change")
+    expect(alert).to_contain_text("evidence quote: a retraction needs evidence")
+    retract = page.locator("#retract-form")
+    for label in ("Reason code", "Quote"):
+        expect(retract.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    expect(retract.get_by_label("Quote")).to_have_accessible_description(
+        re.compile("a retraction needs evidence: select the words in the source")
+    )
+    expect(retract.get_by_label("Justification")).to_have_value("The announcement was withdrawn.")
+    expect(retract.get_by_label("Justification")).not_to_have_attribute("aria-invalid", "true")
+    assert _last_event(api, fact)["event_type"] == "fact.recorded"
+
+
+def test_evidence_is_taken_from_the_keyboard_by_its_line_numbers_then_shortened(
+    page: Page, live_server: LiveServer, api: httpx.Client
+) -> None:
+    fact = _fact_on_fresh_minutes(api)
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{fact['id']}/edit")
+    form = page.locator("#correct-form")
+    form.get_by_label("Point in time").fill("2021-05")
+    form.get_by_label("Reason code").select_option("precision_refinement")
+    form.get_by_label("Justification").fill("The minutes give the month.")
+    take = form.get_by_role("button", name="Take the text of these lines")
+
+    form.get_by_label("First line").fill("9")
+    take.press("Enter")
+    expect(form.locator(".take-lines-status")).to_contain_text("The text shown does not hold line 9")
+    expect(form.get_by_label("First line")).to_be_focused()
+
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.keyboard.press("Tab")
+    page.keyboard.type("4")
+    page.keyboard.press("Tab")
+    expect(take).to_be_focused()
+    page.keyboard.press("Enter")
+    quote = form.get_by_label("Quote")
+    expect(quote).to_have_value(MINUTES[3])
+    expect(quote).to_be_focused()
+    expect(form.locator(".take-lines-status")).to_have_text(
+        "Took the text of line 4: shorten the quote to the words that matter."
+    )
+    page.keyboard.press("Control+End")
+    for _ in " on its second day.":
+        page.keyboard.press("Backspace")
+    expect(quote).to_have_value("as the chair told the meeting")
+    # Only the form the lines were given in took them.
+    expect(page.locator("#retract-form").get_by_label("Quote")).to_have_value("")
+    form.get_by_role("button", name="Record correction").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The correction was recorded.")
+    correction = _last_event(api, fact)
+    assert correction["event_type"] == "fact.corrected"
+    [cited] = correction["data"]["citations"]
+    assert (cited["line_start"], cited["line_end"], cited["quote"]) == (4, 4, "as the chair told the meeting")
+
+
+def test_without_javascript_the_edit_page_takes_evidence_typed_as_the_record_form_does(
+    browser: Browser, base_url: str, live_server: LiveServer, api: httpx.Client
+) -> None:
+    fact = _fact_on_fresh_minutes(api)
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server.tokens["archivist"], then=f"/ui/facts/{fact['id']}/edit")
+    form = page.locator("#correct-form")
+    expect(form.get_by_role("button", name="Take the text of these lines")).to_be_hidden()
+    form.get_by_label("Point in time").fill("2021-05")
+    form.get_by_label("Reason code").select_option("precision_refinement")
+    form.get_by_label("Justification").fill("The minutes give the month.")
+    form.get_by_label("First line").fill("3")
+    form.get_by_label("Quote").fill("That announcement was withdrawn")
+    form.get_by_role("button", name="Record correction").click()
+
+    expect(page.get_by_role("status")).to_contain_text("The correction was recorded.")
+    [cited] = _last_event(api, fact)["data"]["citations"]
+    assert (cited["line_start"], cited["line_end"], cited["quote"]) == (
+        3,
+        3,
+        "That announcement was withdrawn",
+    )
+    context.close()
 
 
 def test_the_timeline_draws_one_fuzzy_band_for_a_month_precision_start(page: Page, api: httpx.Client) -> None:
