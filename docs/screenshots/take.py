@@ -62,7 +62,14 @@ def _select(page: Page, line: int, start: int, last_line: int, end: int) -> None
     def point(n: int, offset: int, right: bool) -> tuple[float, float]:
         box = page.evaluate(
             """([n, offset]) => {
-                const node = document.querySelector(`.document-select [data-line="${n}"]`).firstChild;
+                // The line's text may be cut into runs by the marks of a quote it holds.
+                const walker = document.createTreeWalker(
+                    document.querySelector(`.document-select [data-line="${n}"]`), NodeFilter.SHOW_TEXT);
+                let node = walker.nextNode();
+                while (offset >= node.length) {
+                    offset -= node.length;
+                    node = walker.nextNode();
+                }
                 const range = document.createRange();
                 range.setStart(node, offset);
                 range.setEnd(node, offset + 1);
@@ -77,6 +84,15 @@ def _select(page: Page, line: int, start: int, last_line: int, end: int) -> None
     page.mouse.down()
     page.mouse.move(*point(last_line, end, True), steps=8)
     page.mouse.up()
+
+
+def _select_quote(page: Page, citation: dict[str, object]) -> None:
+    """Select a one-line citation's quote in the edit page's text, as the evidence of a change."""
+    line, quote = int(str(citation["line_start"])), str(citation["quote"])
+    text = page.locator(f'.document-select [data-line="{line}"]').text_content() or ""
+    start = text.index(quote)
+    page.locator(f'.document-select [data-line="{line}"]').scroll_into_view_if_needed()
+    _select(page, line, start, line, start + len(quote) - 1)
 
 
 def take(server: LiveServer) -> list[Path]:
@@ -104,6 +120,7 @@ def take(server: LiveServer) -> list[Path]:
         page.get_by_label("Subject (entity id)").fill("kazakhstan")
         page.get_by_label("Predicate").select_option("established")
         page.get_by_label("Object (entity id)").fill("osce-task-force")
+        page.evaluate("window.scrollTo(0, 0)")  # the heading in view; the text keeps its own scroll
         shot(page, "archivist-record")
 
         # A correction through the form, so that the fact page shows a history with who, when and why.
@@ -115,10 +132,7 @@ def take(server: LiveServer) -> list[Path]:
         form.get_by_label("Point in time").fill("2003")
         form.get_by_label("Reason code").select_option("precision_refinement")
         form.get_by_label("Justification").fill("Year only, until the Council's minutes are checked.")
-        form.get_by_label("Source").select_option(citation["source_id"])
-        form.get_by_label("First line").fill(str(citation["line_start"]))
-        form.get_by_label("Last line").fill(str(citation["line_end"]))
-        form.get_by_label("Quote").fill(citation["quote"])
+        _select_quote(page, citation)
         form.get_by_role("button", name="Record correction").click()
         page.wait_for_url(f"**/ui/facts/{target}?done=corrected")
         shot(page, "fact", full_page=True)
@@ -135,6 +149,7 @@ def take(server: LiveServer) -> list[Path]:
         form.get_by_label("Point in time").fill("2003-02-05")
         form.get_by_label("Reason code").select_option("precision_refinement")
         form.get_by_label("Justification").fill("Another reading of the same line.")
+        _select_quote(page, citation)
         form.get_by_role("button", name="Record correction").click()
         page.locator("#conflict").wait_for()
         shot(page, "archivist-conflict")
