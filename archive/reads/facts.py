@@ -33,6 +33,7 @@ from archive.reads.filters import (
     unmatchable,
     valid_condition,
 )
+from archive.reads.names import names_for
 from archive.reads.search import fact_matches, ranked_facts, search_phrases
 from archive.reads.views import (
     CitationProvenance,
@@ -142,11 +143,20 @@ def _fact_view(
     labels: Mapping[str, str],
     cited: _CitationStates,
     valid_at: PartialDate | None,
+    names: Mapping[str, str] | None = None,
 ) -> FactView:
-    """A fact's version as the API shows it: entities labelled, each citation with its current state."""
+    """A fact's version as the API shows it: entities labelled (by the `names` they bore at `valid_at`
+    where those differ from today's labels), each citation with its current state."""
+
+    def named(entity_id: str) -> EntityRef:
+        label = labels.get(entity_id, entity_id)
+        then = None if names is None else names.get(entity_id)
+        return (
+            EntityRef(entity_id, label) if then is None else EntityRef(entity_id, then, current_label=label)
+        )
 
     def ref(entity_id: str | None) -> EntityRef | None:
-        return None if entity_id is None else EntityRef(entity_id, labels.get(entity_id, entity_id))
+        return None if entity_id is None else named(entity_id)
 
     citation_views = []
     for c in s.citations:
@@ -167,7 +177,7 @@ def _fact_view(
     q = s.qualifiers
     return FactView(
         id=s.fact_id,
-        subject=EntityRef(s.subject, labels.get(s.subject, s.subject)),
+        subject=named(s.subject),
         predicate=s.predicate,
         object=ref(s.object),
         value=s.value,
@@ -215,6 +225,7 @@ class FactReads(ReadBase):
             q = s.qualifiers
             ids |= {e for e in (s.subject, s.object, q.role, q.place, q.organization) if e is not None}
         labels = await entities.labels(conn, ids)
+        names = None if valid_at is None else await names_for(conn, ids, labels, valid_at, as_of)
         cited: Mapping[str, _CitationStates]
         if as_of is not None:
             revised = await sources.revised(conn, {c.source_id for _, s in states for c in s.citations})
@@ -226,7 +237,9 @@ class FactReads(ReadBase):
                 now.setdefault(fact_id, {})[cid] = (c.state, c.current_line_start, c.current_line_end)
             cited = now
         return [
-            _fact_view(s, row.recorded_from, row.recorded_to, labels, cited.get(s.fact_id, {}), valid_at)
+            _fact_view(
+                s, row.recorded_from, row.recorded_to, labels, cited.get(s.fact_id, {}), valid_at, names
+            )
             for row, s in states
         ]
 

@@ -26,6 +26,7 @@ from archive.reads.filters import (
     rank_condition,
     unmatchable,
 )
+from archive.reads.names import names_for
 from archive.reads.views import EntityRef, LabelledRef, RolePage, RoleView, certainty_of, date_value
 from archive.storage.engine import stored_utc
 
@@ -80,17 +81,26 @@ class RoleReads(ReadBase):
         async with self._reads.connect() as conn:
             rows, total = await held_page(conn, query, table, valid_at, certainty, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
-            labels = await entities.labels(conn, {i for i in ids if i is not None})
+            named_ids = {i for i in ids if i is not None}
+            labels = await entities.labels(conn, named_ids)
+            names = {} if valid_at is None else await names_for(conn, named_ids, labels, valid_at, as_of)
 
         def labelled(entity_id: str | None, label: str | None) -> LabelledRef | None:
             if entity_id is None and label is None:
                 return None
-            return LabelledRef(entity_id, label or labels.get(entity_id or "", entity_id or ""))
+            today = label or labels.get(entity_id or "", entity_id or "")
+            then = names.get(entity_id or "") if label is None else None
+            return LabelledRef(entity_id, today) if then is None else LabelledRef(entity_id, then, today)
+
+        def holder_ref(entity_id: str) -> EntityRef:
+            today = labels.get(entity_id, entity_id)
+            then = names.get(entity_id)
+            return EntityRef(entity_id, today) if then is None else EntityRef(entity_id, then, today)
 
         items = [
             RoleView(
                 fact_id=r.fact_id,
-                holder=EntityRef(r.holder, labels.get(r.holder, r.holder)),
+                holder=holder_ref(r.holder),
                 office=labelled(r.office_id, r.office_label),
                 organization=labelled(r.organization_id, r.organization_label),
                 predicate=r.predicate,

@@ -40,11 +40,13 @@ class DateValue(msgspec.Struct, frozen=True):
     derived: bool = False
 
 
-class EntityRef(msgspec.Struct, frozen=True):
-    """An entity named in an answer."""
+class EntityRef(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An entity named in an answer. When the question asks about a date (`valid_at`) and the archive's
+    facts give the name the entity bore then, `label` is that name and `current_label` today's."""
 
     id: str
     label: str
+    current_label: str | None = None
 
 
 class QualifiersView(msgspec.Struct, frozen=True):
@@ -231,11 +233,12 @@ class EntityPage(Page[EntityView], frozen=True, omit_defaults=True):
     matches: dict[str, SearchMatch] | None = None
 
 
-class LabelledRef(msgspec.Struct, frozen=True):
-    """An office or organisation in a role: an entity, or only a label."""
+class LabelledRef(msgspec.Struct, frozen=True, omit_defaults=True):
+    """An office or organisation in a role: an entity, or only a label; named as an `EntityRef` is."""
 
     id: str | None
     label: str
+    current_label: str | None = None
 
 
 class RoleView(msgspec.Struct, frozen=True):
