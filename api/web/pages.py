@@ -244,7 +244,8 @@ class FactPageController(Controller):
         as_of: Text = None,
         done: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Template:
-        """A fact as it stands (or stood at `as_of`): value, rank, status, modality, citations, history."""
+        """A fact as it stands (or stood at `as_of`): value, rank, status, modality, its links both ways,
+        citations, history."""
         controls = read_controls(None, as_of)
         if controls.errors:
             raise ApiProblem(400, "Bad request", controls.errors["as_of"])
@@ -266,11 +267,13 @@ class FactPageController(Controller):
 
     @staticmethod
     async def _linked(queries: Reads, fact: FactView) -> dict[str, FactView]:
-        """The facts this one links to, by id (a link to a missing fact is shown as its id)."""
+        """The facts this one links to and those linking to it, by id (a missing fact is shown as its id)."""
         linked = {}
-        for link in fact.links:
+        for fact_id in [link.fact_id for link in fact.links] + [link.fact_id for link in fact.linked_from]:
+            if fact_id in linked:
+                continue
             try:
-                linked[link.fact_id] = await queries.fact(link.fact_id)
+                linked[fact_id] = await queries.fact(fact_id)
             except NotFound:
                 continue
         return linked

@@ -42,6 +42,7 @@ from archive.projections import (
     citations_by_line,
     entities,
     fact_versions,
+    links,
     relations,
     roles,
     sources,
@@ -60,6 +61,7 @@ READ_MODEL_TABLES: dict[str, Table] = {
     timeline.NAME: timeline.timeline_table,
     citations.NAME: citations.citations_table,
     citations_by_line.NAME: citations_by_line.citations_by_line_table,
+    links.NAME: links.fact_links_table,
 }
 
 FactEvent = FactRecorded | FactCited | FactCorrected | FactRetracted | FactReranked | FactLinked
@@ -73,6 +75,7 @@ INSERT_ORDER: tuple[Table, ...] = (
     timeline.timeline_table,
     citations.citations_table,
     citations_by_line.citations_by_line_table,
+    links.fact_links_table,
 )
 
 #: The fact-derived read models whose rows carry a record-time interval.
@@ -149,6 +152,7 @@ class _Batch:
             inserts[table].extend(rows)
             current.extend(rows)
         self.open[fact_id] = current
+        inserts[links.fact_links_table].extend(links.rows_for(before, new))
         known = self.known_citations.get(fact_id)
         if known is None:
             known = self.known_citations[fact_id] = {citation_id(c) for c in before.citations}

@@ -16,9 +16,10 @@ from archive.domain.facts import FactState, evolve_fact, initial_fact_state
 from archive.domain.sources import evolve_source, initial_source_state, split_lines
 from archive.domain.streams import fact_stream, source_stream
 from archive.domain.time import PartialDate
-from archive.projections import citations, entities, fact_versions, sources
+from archive.projections import citations, entities, fact_versions, links, sources
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
+from archive.projections.links import LinkedFrom, linked_from_text, parse_linked_from
 from archive.projections.versioning import believed_at
 from archive.reads.base import ReadBase
 from archive.reads.changes import fact_changes
@@ -44,6 +45,7 @@ from archive.reads.views import (
     FactPage,
     FactView,
     LineText,
+    LinkedFromView,
     LinkView,
     Provenance,
     QualifiersView,
@@ -65,8 +67,9 @@ _CitationStates = Mapping[str, tuple[str, int | None, int | None]]
 
 def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Select[Any]:
     """One fact's version believed at `:as_of` (or the current one, or version `:version`), in one
-    statement: the stored state as JSON text, the labels of the entities it names, and one row per citation
-    with its state.
+    statement: the stored state as JSON text, the labels of the entities it names, the links other facts
+    had made to it by `:as_of` (all of them for the other shapes: they are not part of its versions), and
+    one row per citation with its state.
 
     One statement is one snapshot, so the version, its labels and its citation states agree without a
     transaction. Built once per shape (current or as of), so a request only binds `fact_id` and `as_of`.
@@ -101,6 +104,7 @@ def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Sele
             qualifier("role"),
             qualifier("place"),
             qualifier("organization"),
+            linked_from_text(fv.c.fact_id, as_of if believed == "as_of" else None).label("linked_from"),
         )
         .where(fv.c.fact_id == bindparam("fact_id"), which)
         .cte("version")
@@ -114,6 +118,7 @@ def _fact_at_statement(believed: Literal["current", "as_of", "version"]) -> Sele
         version.c.recorded_from,
         version.c.recorded_to,
         version.c.state,
+        version.c.linked_from,
         label(version.c.subject).label("subject_label"),
         label(version.c.object).label("object_label"),
         label(version.c.role).label("role_label"),
@@ -143,10 +148,12 @@ def _fact_view(
     labels: Mapping[str, str],
     cited: _CitationStates,
     valid_at: PartialDate | None,
+    linked_from: Sequence[LinkedFrom] = (),
     names: Mapping[str, str] | None = None,
 ) -> FactView:
     """A fact's version as the API shows it: entities labelled (by the `names` they bore at `valid_at`
-    where those differ from today's labels), each citation with its current state."""
+    where those differ from today's labels), each citation with its current state, and the links made
+    to it."""
 
     def named(entity_id: str) -> EntityRef:
         label = labels.get(entity_id, entity_id)
@@ -196,6 +203,7 @@ def _fact_view(
         certainty=certainty_of(s, valid_at),
         citations=citation_views,
         links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
+        linked_from=[LinkedFromView(relation, fact_id) for relation, fact_id in linked_from],
     )
 
 
@@ -236,9 +244,17 @@ class FactReads(ReadBase):
             for (fact_id, cid), c in rows_now.items():
                 now.setdefault(fact_id, {})[cid] = (c.state, c.current_line_start, c.current_line_end)
             cited = now
+        linked = await links.linked_from(conn, [s.fact_id for _, s in states], as_of)
         return [
             _fact_view(
-                s, row.recorded_from, row.recorded_to, labels, cited.get(s.fact_id, {}), valid_at, names
+                s,
+                row.recorded_from,
+                row.recorded_to,
+                labels,
+                cited.get(s.fact_id, {}),
+                valid_at,
+                linked.get(s.fact_id, ()),
+                names,
             )
             for row, s in states
         ]
@@ -329,7 +345,8 @@ class FactReads(ReadBase):
         revised = {r.cited_source_id for r in rows if (r.cited_source_version or 0) > 1}
         if as_of is not None and revised:
             cited = (await self._cited_as_of(revised, as_of)).get(state.fact_id, {})
-        return _fact_view(state, first.recorded_from, first.recorded_to, labels, cited, None)
+        linked_from = parse_linked_from(first.linked_from)
+        return _fact_view(state, first.recorded_from, first.recorded_to, labels, cited, None, linked_from)
 
     async def fact_history(self, fact_id: str) -> FactHistory:
         """Every event of one fact, with who, when and why."""

@@ -17,6 +17,7 @@ from archive.domain.events import CitationState
 from archive.domain.facts import FactState
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
 from archive.eventstore import RecordedEvent
+from archive.projections.links import InverseRelation
 
 T = TypeVar("T")
 
@@ -78,8 +79,17 @@ class LinkView(msgspec.Struct, frozen=True):
     fact_id: str
 
 
+class LinkedFromView(msgspec.Struct, frozen=True):
+    """Another fact's link to this one, named from this end: the other fact fulfils, contradicts or
+    supersedes this one."""
+
+    relation: InverseRelation
+    fact_id: str
+
+
 class FactView(msgspec.Struct, frozen=True):
-    """A fact as it stood in one version."""
+    """A fact as it stood in one version, with the links other facts had made to it by the time asked
+    (`linked_from`: they are theirs, so they change no version of this one)."""
 
     id: str
     subject: EntityRef
@@ -99,6 +109,7 @@ class FactView(msgspec.Struct, frozen=True):
     certainty: Certainty | None
     citations: list[CitationView]
     links: list[LinkView]
+    linked_from: list[LinkedFromView] = msgspec.field(default_factory=list)
 
 
 class SearchMatch(msgspec.Struct, frozen=True):

@@ -812,3 +812,38 @@ def test_only_archivists_see_and_open_the_entity_forms(page: Page, live_server: 
         assert response is not None
         assert response.status == 403, path
     expect(page.locator("h1")).to_have_text("Not allowed")
+
+
+def test_a_fact_page_shows_the_facts_linking_to_it_and_leads_to_them_and_back(
+    page: Page, api: httpx.Client
+) -> None:
+    plan = fact_id(api, subject="kazakhstan", predicate="chaired", object="osce", modality="planned")
+    linked_from = api.get(f"/facts/{plan}").raise_for_status().json()["linked_from"]
+    assert linked_from, "the seed records what fulfilled the plan"
+    page.goto(f"/ui/facts/{plan}")
+    shown = page.locator("dd.linked-from")
+    expect(shown).to_have_count(len(linked_from))
+    for link, entry in zip(linked_from, shown.all(), strict=True):
+        expect(entry).to_have_attribute("data-relation", link["relation"])
+        other = api.get(f"/facts/{link['fact_id']}").raise_for_status().json()
+        anchor = entry.get_by_role("link")
+        expect(anchor).to_have_attribute("href", f"/ui/facts/{link['fact_id']}")
+        expect(anchor).to_contain_text(other["subject"]["label"])  # the other fact's statement
+    first = linked_from[0]
+    label = first["relation"].replace("_", " ").capitalize()  # "Fulfilled by"
+    expect(page.locator("dl.summary dt", has_text=label)).to_have_count(
+        sum(link["relation"] == first["relation"] for link in linked_from)
+    )
+
+    # To the fact that made the link: it shows its own link back to the plan.
+    shown.first.get_by_role("link").click()
+    page.wait_for_url(f"**/ui/facts/{first['fact_id']}")
+    expect(page.locator(f'dl.summary a[href="/ui/facts/{plan}"]')).to_be_visible()
+    theirs = api.get(f"/facts/{first['fact_id']}").raise_for_status().json()["linked_from"]
+    expect(page.locator("dd.linked-from")).to_have_count(len(theirs))
+
+    # As the archive believed it when the plan was first recorded, nothing linked to it yet.
+    recorded = api.get(f"/facts/{plan}/history").raise_for_status().json()["events"][0]["recorded_at"]
+    page.goto(f"/ui/facts/{plan}?as_of={recorded.replace('+', '%2B')}")
+    expect(page.locator(".notice.as-of")).to_be_visible()
+    expect(page.locator("dd.linked-from")).to_have_count(0)

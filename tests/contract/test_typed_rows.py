@@ -12,6 +12,7 @@ from archive.projections.citations import CitationRow, citations_table
 from archive.projections.citations_by_line import CitationLineRow, citations_by_line_table
 from archive.projections.entities import EntityRow, entities_table
 from archive.projections.fact_versions import FactVersionRow, fact_versions_table
+from archive.projections.links import LinkRow, fact_links_table
 from archive.projections.relations import RelationRow, relations_table
 from archive.projections.roles import RoleRow, roles_table
 from archive.projections.runner import INSERT_ORDER
@@ -26,6 +27,7 @@ ROWS: list[tuple[type[msgspec.Struct], Table]] = [
     (CitationLineRow, citations_by_line_table),
     (EntityRow, entities_table),
     (TimelineRow, timeline_table),
+    (LinkRow, fact_links_table),
 ]
 
 
