@@ -32,6 +32,7 @@ from archive.reads import (
     Reads,
     SourceView,
 )
+from archive.reads.filters import CertaintyFilter
 from archive.reads.search import search_phrases
 
 PAGE_SIZE = 50
@@ -159,6 +160,8 @@ class SearchController(Controller):
         as_of: Text = None,
         rank: FromQuery[RankFilter] = "best",
         modality: FromQuery[ModalityFilter] = "all",
+        certainty: FromQuery[CertaintyFilter] = "possible",
+        undated: FromQuery[bool] = False,
         offset: Offset = 0,
     ) -> Template:
         """Facts by text (the API's full-text search: best matches first, and where each matched), entity,
@@ -177,6 +180,8 @@ class SearchController(Controller):
         predicate = (predicate or "").strip() or None
         if predicate is not None and predicate not in queries.vocabulary.predicates:
             controls.errors["predicate"] = f"{predicate!r} is not a predicate of the vocabulary"
+        if controls.valid_at is None and (certainty != "possible" or undated):
+            controls.errors["certainty"] = "give a valid date: how surely a fact held needs one"
         results: FactPage | None = None
         if not controls.errors:
             criteria = FactFilter(
@@ -188,6 +193,8 @@ class SearchController(Controller):
                 rank=rank,
                 modality=modality,
                 text=text,
+                certainty=certainty,
+                undated=undated,
             )
             results = await queries.search_facts(criteria, PAGE_SIZE, offset)
         context: dict[str, Any] = {
@@ -200,6 +207,8 @@ class SearchController(Controller):
                 "source": source or "",
                 "rank": rank,
                 "modality": modality,
+                "certainty": certainty,
+                "undated": undated,
             },
             "entity_matches": entity_matches,
             "offset": offset,

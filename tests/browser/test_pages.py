@@ -619,6 +619,35 @@ def test_a_new_source_version_flags_drifted_and_orphaned_citations(page: Page, a
     expect(page.locator("article.citation.state-orphaned")).to_contain_text("no longer contains this quote")
 
 
+def test_a_search_at_a_date_names_entities_as_they_were_and_keeps_only_what_surely_held(
+    page: Page, api: httpx.Client
+) -> None:
+    page.goto("/ui/search")
+    page.get_by_label("Valid at").fill("1993")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#results")
+    # The organisation was the CSCE in 1993: the page says so, with today's name beside it.
+    expect(results.locator("a[href='/ui/entities/osce']").first).to_have_text(
+        "Conference on Security and Cooperation in Europe"
+    )
+    expect(results.locator(".now-named").first).to_contain_text("(now Organization for Security")
+
+    surely = api.get("/facts", params={"valid_at": "1992", "certainty": "definite"}).raise_for_status().json()
+    page.get_by_label("Valid at").fill("1992")
+    page.get_by_label("surely held").check()
+    page.get_by_role("button", name="Search").click()
+    expect(results.locator("tbody tr")).to_have_count(surely["total"])
+    expect(results.locator(".badge.certainty-possible")).to_have_count(0)
+
+    page.get_by_label("Valid at").fill("1800")
+    page.get_by_label("held or may have held").check()
+    page.get_by_label("also undated facts").check()
+    page.get_by_role("button", name="Search").click()
+    undated = api.get("/facts", params={"valid_at": "1800", "undated": "true"}).raise_for_status().json()
+    expect(results.locator(".count")).to_contain_text(str(undated["total"]))
+    expect(results.locator(".badge.certainty-undated").first).to_be_visible()
+
+
 def test_a_text_search_lists_the_best_match_first_and_where_each_matched(
     page: Page, api: httpx.Client
 ) -> None:
