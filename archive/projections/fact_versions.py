@@ -7,11 +7,26 @@ needs no replay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    FromClause,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,6 +62,50 @@ fact_versions_table = Table(
     Index("ix_fact_versions_predicate_recorded_to", "predicate", "recorded_to"),
     Index("ix_fact_versions_recorded_to_recorded_from", "recorded_to", "recorded_from"),
 )
+
+#: `rank = 'preferred'` spelled as a literal: SQLite uses a partial index only for a query whose WHERE
+#: says the index's own condition, and a bound parameter is not known to equal it.
+PREFERRED = literal_column("'preferred'", String)
+
+#: The preferred versions by subject and predicate: few, so "does a preferred statement outrank this
+#: one" is a lookup in a small index, not a scan of every version (`reads.filters.rank_condition`).
+preferred_index = Index(
+    "ix_fact_versions_preferred",
+    fact_versions_table.c.subject,
+    fact_versions_table.c.predicate,
+    sqlite_where=fact_versions_table.c.rank == PREFERRED,
+    postgresql_where=fact_versions_table.c.rank == PREFERRED,
+)
+
+
+#: How a query is told to read a table through an index (the storage backend's `use_index`).
+UseIndex = Callable[[Select[Any], FromClause, Index], Select[Any]]
+
+
+def outranked(as_of: datetime | None, use_index: UseIndex | None = None) -> Select[Any]:
+    """The ids of the normal facts believed at `as_of` that a preferred, unretracted fact with the same
+    subject and predicate outranks: with rank "best", Wikidata's best rank hides them.
+
+    The preferred versions are read through `preferred_index` (`use_index` says so where the planner
+    must be told: without statistics SQLite took every current row instead)."""
+    preferred = fact_versions_table.alias("preferred")
+    normal = fact_versions_table.alias("outranked")
+    query = select(normal.c.fact_id).where(
+        preferred.c.rank == PREFERRED,
+        preferred.c.status != "retracted",
+        believed_at(preferred, as_of),
+        normal.c.subject == preferred.c.subject,
+        normal.c.predicate == preferred.c.predicate,
+        normal.c.rank == "normal",
+        believed_at(normal, as_of),
+    )
+    if use_index is None:
+        return query
+    # Both named: the few preferred versions drive the search, each finding its subject's normal ones.
+    by_subject = next(
+        i for i in fact_versions_table.indexes if i.name == "ix_fact_versions_subject_recorded_to"
+    )
+    return use_index(use_index(query, preferred, preferred_index), normal, by_subject)
 
 
 class FactVersionRow(msgspec.Struct, kw_only=True):

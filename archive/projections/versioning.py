@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, Integer, Table, and_, or_
+from sqlalchemy import BigInteger, Column, ColumnElement, DateTime, FromClause, Integer, and_, or_
 
 from archive.domain.facts import FactState
 from archive.domain.time import bounds, make_valid_time
@@ -31,7 +31,7 @@ def record_time_columns() -> list[Column[Any]]:
     ]
 
 
-def believed_at(table: Table, as_of: datetime | None) -> ColumnElement[bool]:
+def believed_at(table: FromClause, as_of: datetime | None) -> ColumnElement[bool]:
     """Rows the archive believed at `as_of` (the current rows when `as_of` is None)."""
     if as_of is None:
         return table.c.recorded_to.is_(None)

@@ -112,6 +112,8 @@ class EntityReads(FactReads):
         table = relations_table
         named = [target, *merged.get(target, [])]
         conditions = [table.c.entity_id.in_(named), believed_at(table, as_of)]
-        conditions += rank_condition(table, rank) + valid_condition(table, valid_at)
+        conditions += rank_condition(table, rank, as_of, self.backend.use_index) + valid_condition(
+            table, valid_at
+        )
         fact_ids = select(table.c.fact_id).where(*conditions)
         return await self.search_facts_by_ids(fact_ids, valid_at, as_of, limit, offset)

@@ -262,7 +262,7 @@ class FactReads(ReadBase):
     def _fact_query(self, f: FactFilter) -> Select[Any]:
         table = fact_versions_table
         conditions: list[ColumnElement[bool]] = [believed_at(table, f.as_of)]
-        conditions += rank_condition(table, f.rank)
+        conditions += rank_condition(table, f.rank, f.as_of, self.backend.use_index)
         conditions += valid_condition(table, f.valid_at, f.undated)
         if f.modality != "all":
             conditions.append(table.c.modality == f.modality)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.time import PartialDate, holds_at, make_valid_time
+from archive.projections.fact_versions import UseIndex, outranked
 
 RankFilter = Literal["best", "all"]
 ModalityFilter = Literal["all", "asserted", "planned"]
@@ -50,10 +51,19 @@ def unmatchable(*values: str | None) -> bool:
     return any(value is not None and "\x00" in value for value in values)
 
 
-def rank_condition(table: Any, rank: RankFilter) -> list[ColumnElement[bool]]:
+def rank_condition(
+    table: Any, rank: RankFilter, as_of: datetime | None = None, use_index: UseIndex | None = None
+) -> list[ColumnElement[bool]]:
+    """With rank "best", Wikidata's best rank as believed at `as_of`: no deprecated or retracted fact,
+    and no normal one where a preferred fact has the same subject and predicate. "all" keeps every fact.
+    """
     if rank == "all":
         return []
-    return [table.c.rank != "deprecated", table.c.status != "retracted"]
+    return [
+        table.c.rank != "deprecated",
+        table.c.status != "retracted",
+        or_(table.c.rank != "normal", table.c.fact_id.not_in(outranked(as_of, use_index))),
+    ]
 
 
 def valid_condition(

@@ -54,7 +54,7 @@ class RoleReads(ReadBase):
         if unmatchable(holder, office, organization):
             return RolePage(items=[], total=0, limit=limit, offset=offset)
         table = roles_table
-        conditions = [believed_at(table, as_of), *rank_condition(table, rank)]
+        conditions = [believed_at(table, as_of), *rank_condition(table, rank, as_of, self.backend.use_index)]
         if valid_at is not None:
             # The rows of `_valid_condition`, written so that ix_roles_current_valid_time answers them.
             conditions += valid_during(valid_at.earliest, valid_at.latest)

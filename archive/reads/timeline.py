@@ -32,7 +32,7 @@ class TimelineReads(EntityReads):
         if entity_id is not None:
             await self.entity(entity_id)
         table = timeline_table
-        conditions = [believed_at(table, as_of), *rank_condition(table, rank)]
+        conditions = [believed_at(table, as_of), *rank_condition(table, rank, as_of, self.backend.use_index)]
         conditions.append(table.c.entity_id == entity_id if entity_id else table.c.involvement == "subject")
         if start is not None:
             conditions.append(table.c.sort_end >= start.earliest)

@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 
 import msgspec
 from msgspec.structs import astuple
-from sqlalchemy import Engine, Index, Select, Table
+from sqlalchemy import Engine, FromClause, Index, Select, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Backend(Protocol):
     def point_reader(self, engine: AsyncEngine, ordinary: AsyncEngine) -> PointReader:
         """Point reads on `engine`'s database (`ordinary`: the way a read takes that cannot run inline)."""
 
-    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+    def use_index(self, query: Select[Any], table: FromClause, index: Index) -> Select[Any]:
         """`query` made to read `table` through `index`, where the planner must be told."""
 
     def encoding(self, conn: AsyncConnection) -> Encoding:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Index, Select, Table, delete, func, select
+from sqlalchemy import FromClause, Index, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.storage import Close, Replay, positional
@@ -85,7 +85,7 @@ class PostgresBackend:
         """Ordinary reads."""
         return OrdinaryReads(ordinary)
 
-    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+    def use_index(self, query: Select[Any], table: FromClause, index: Index) -> Select[Any]:
         """`query` as it is: PostgreSQL's planner picks the index from its statistics."""
         return query
 

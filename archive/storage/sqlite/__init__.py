@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Select, Table, delete
+from sqlalchemy import FromClause, Index, Select, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
@@ -72,7 +72,7 @@ class SqliteBackend:
         """Point reads on the calling thread, on a SQLite file."""
         return PointReads(engine, ordinary)
 
-    def use_index(self, query: Select[Any], table: Table, index: Index) -> Select[Any]:
+    def use_index(self, query: Select[Any], table: FromClause, index: Index) -> Select[Any]:
         """`INDEXED BY`: once ANALYZE has run, SQLite's planner may prefer another index whatever it costs
         (docs/decisions/0003-roles-by-valid-time-name-their-index.md)."""
         return query.with_hint(table, f"INDEXED BY {index.name}", dialect_name="sqlite")
