@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.commands import Archive, FactInput, IngestError
-from archive.domain.errors import InvalidCommand, InvalidDate, UnknownEntity
+from archive.domain.entities import EntityChanges
+from archive.domain.errors import EntityExists, InvalidCommand, InvalidDate, UnknownEntity
 from archive.domain.events import FactChanges, Qualifiers
 from archive.domain.facts import FactContent
 from archive.domain.streams import entity_stream, fact_stream, source_stream
@@ -123,6 +124,65 @@ async def test_an_entity_returns_its_stream_and_version_and_a_repeat_changes_not
     assert [e.metadata for e in await store.read_stream(entity_stream("new-body"))] == [META_STORED]
 
 
+async def test_an_entity_created_revised_and_merged_returns_its_stream_version_and_state(
+    archive: Archive, store: EventStore
+) -> None:
+    created = await archive.create_entity(entity_id="new-body", kind="body", label="New Body", meta=META)
+    assert (created.stream_id, created.version, [e.event_type for e in created.events]) == (
+        entity_stream("new-body"),
+        1,
+        ["entity.registered"],
+    )
+    assert (created.state.kind, created.state.label, created.state.version) == ("body", "New Body", 1)
+    same = await archive.create_entity(entity_id="new-body", kind="body", label="New Body", meta=META)
+    assert (same.version, same.events) == (1, [])
+    with pytest.raises(EntityExists):
+        await archive.create_entity(entity_id="new-body", kind="body", label="Other Body", meta=META)
+
+    revised = await archive.revise_entity(
+        entity_id="new-body",
+        changes=EntityChanges(label="Renamed Body", aliases=("The Body",)),
+        reason_code="transcription_error",
+        justification="test: its name",
+        meta=META,
+        expected_version=1,
+    )
+    assert (revised.stream_id, revised.version, [e.event_type for e in revised.events]) == (
+        entity_stream("new-body"),
+        2,
+        ["entity.revised"],
+    )
+    assert (revised.state.label, revised.state.aliases, revised.state.version) == (
+        "Renamed Body",
+        ("The Body",),
+        2,
+    )
+
+    await archive.create_entity(entity_id="same-body", kind="body", label="Same Body", meta=META)
+    merged = await archive.merge_entity(
+        entity_id="same-body",
+        into="new-body",
+        justification="test: one body",
+        meta=META,
+        expected_version=1,
+        into_expected_version=2,
+    )
+    assert (merged.stream_id, merged.version, merged.state.merged_into) == (
+        entity_stream("same-body"),
+        2,
+        "new-body",
+    )
+    # The merged entity's stream first; the entity it went into records its side on its own stream.
+    assert [(e.stream_id, e.stream_version, e.event_type) for e in merged.events] == [
+        (entity_stream("same-body"), 2, "entity.merged_into"),
+        (entity_stream("new-body"), 3, "entity.merged_from"),
+    ]
+    for stream in (entity_stream("new-body"), entity_stream("same-body")):
+        assert {tuple(e.metadata.items()) for e in await store.read_stream(stream)} == {
+            tuple(META_STORED.items())
+        }
+
+
 async def write_everything_then_fail(archive: Archive, conn: AsyncConnection) -> None:
     """Every kind of command in the caller's transaction `conn`, then an error that abandons it."""
     await archive.register_source(
@@ -182,6 +242,27 @@ async def write_everything_then_fail(archive: Archive, conn: AsyncConnection) ->
         conn=conn,
     )
     assert (corrected.version, reranked.version, retracted.version) == (2, 3, 4)
+    for entity_id in ("body-one", "body-two"):
+        await archive.create_entity(entity_id=entity_id, kind="body", label=entity_id, meta=META, conn=conn)
+    revised = await archive.revise_entity(
+        entity_id="body-one",
+        changes=EntityChanges(label="Body One"),
+        reason_code="transcription_error",
+        justification="test",
+        meta=META,
+        expected_version=1,
+        conn=conn,
+    )
+    merged = await archive.merge_entity(
+        entity_id="body-two",
+        into="body-one",
+        justification="test",
+        meta=META,
+        expected_version=1,
+        into_expected_version=2,
+        conn=conn,
+    )
+    assert (revised.version, merged.version) == (2, 2)
     raise RuntimeError("abandon the transaction")
 
 

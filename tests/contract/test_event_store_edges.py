@@ -189,6 +189,11 @@ def test_a_float_is_found_whatever_plain_value_is_walked_before_it(before: Any) 
     )
 
 
+def test_a_list_is_walked_to_the_value_that_cannot_be_stored() -> None:
+    with pytest.raises(UnserialisableDataError, match=r"^tags\[1\] is a float, which"):
+        check_json(["fine", 2.5], "tags")
+
+
 def test_a_subclass_of_int_that_is_no_enumeration_is_refused_with_its_path() -> None:
     with pytest.raises(UnserialisableDataError, match=r"^metadata\.tags\[0\] is a Count, which"):
         check_json({"tags": [Count(3)]}, "metadata")
