@@ -244,7 +244,7 @@ async def write_everything_then_fail(archive: Archive, conn: AsyncConnection) ->
     assert (corrected.version, reranked.version, retracted.version) == (2, 3, 4)
     for entity_id in ("body-one", "body-two"):
         await archive.create_entity(entity_id=entity_id, kind="body", label=entity_id, meta=META, conn=conn)
-    revised = await archive.revise_entity(
+    relabelled = await archive.revise_entity(
         entity_id="body-one",
         changes=EntityChanges(label="Body One"),
         reason_code="transcription_error",
@@ -262,7 +262,7 @@ async def write_everything_then_fail(archive: Archive, conn: AsyncConnection) ->
         into_expected_version=2,
         conn=conn,
     )
-    assert (revised.version, merged.version) == (2, 2)
+    assert (relabelled.version, merged.version) == (2, 2)
     raise RuntimeError("abandon the transaction")
 
 
