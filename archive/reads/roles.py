@@ -11,6 +11,7 @@ from archive.projections import entities
 from archive.projections.roles import (
     OPT_IN_VALID_TIME_INDEX,
     VALID_TIME_ORDER,
+    roles_dated,
     roles_table,
     valid_during,
     valid_time_index,
@@ -21,7 +22,6 @@ from archive.reads.filters import (
     CertaintyFilter,
     ModalityFilter,
     RankFilter,
-    dated,
     held_page,
     rank_condition,
     unmatchable,
@@ -59,7 +59,7 @@ class RoleReads(ReadBase):
             # The rows of `_valid_condition`, written so that ix_roles_current_valid_time answers them.
             conditions += valid_during(valid_at.earliest, valid_at.latest)
             if not undated:
-                conditions.append(dated(table))
+                conditions.append(roles_dated)
         if modality != "all":
             conditions.append(table.c.modality == modality)
         if holder:
