@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -65,17 +67,30 @@ def db_upgrade(revision: str) -> None:
 @click.option(
     "--port", default=None, type=click.IntRange(1, 65535), help="Port (default ARCHIVE_PORT or 8000)."
 )
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes sharing the port (default ARCHIVE_WORKERS or 1).",
+)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the HTTP API. Run `archive db upgrade` first: the server never migrates."""
     import uvicorn
 
     settings = _settings()  # refuses unusable settings here, with the variable's name
-    # The app is loaded by name: the archive package never imports the API that serves it.
+    workers = workers or settings.workers
+    if workers > 1 and settings.csrf_secret is None:
+        # Each worker builds its settings from the environment it inherits (uvicorn spawns them), so a
+        # secret drawn here, once, signs every worker's forms: a form rendered by one worker and posted
+        # to another still passes the CSRF check. Like the one-process default, it lasts until a restart.
+        os.environ["ARCHIVE_CSRF_SECRET"] = secrets.token_hex(32)
+    # The app is loaded by name (as workers need it): the archive package never imports the API it serves.
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
         log_config=None,
         access_log=False,
     )

@@ -60,6 +60,8 @@ class Settings:
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: How many uvicorn worker processes `archive serve` starts (each with its own engine and pool).
+    workers: int = 1
     require_token_for_reads: bool = False
     max_body_bytes: int = 1_048_576
     #: How long a write waits for another connection's write lock before it is answered 503.
@@ -88,6 +90,7 @@ class Settings:
             log_level=log_level,
             host=env.get("ARCHIVE_HOST", "127.0.0.1"),
             port=_int("ARCHIVE_PORT", env.get("ARCHIVE_PORT", "8000"), low=1, high=65535),
+            workers=_int("ARCHIVE_WORKERS", env.get("ARCHIVE_WORKERS", "1"), low=1, high=64),
             require_token_for_reads=_bool(
                 "ARCHIVE_REQUIRE_TOKEN_FOR_READS", env.get("ARCHIVE_REQUIRE_TOKEN_FOR_READS", "false")
             ),
