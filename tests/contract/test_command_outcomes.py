@@ -6,14 +6,17 @@ correction, a supersedes link and a bulk ingest make before they decide.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
+import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.commands import Archive, FactInput, IngestError
+from archive.commands import facts as fact_commands
 from archive.domain.entities import EntityChanges
-from archive.domain.errors import EntityExists, InvalidCommand, InvalidDate, UnknownEntity
-from archive.domain.events import FactChanges, Qualifiers
+from archive.domain.errors import EntityExists, FactNotFound, InvalidCommand, InvalidDate, UnknownEntity
+from archive.domain.events import Citation, FactChanges, Qualifiers
 from archive.domain.facts import FactContent
 from archive.domain.streams import entity_stream, fact_stream, source_stream
 from archive.eventstore import EventStore
@@ -298,10 +301,11 @@ async def test_commands_given_one_transaction_see_each_other_and_commit_together
 async def test_a_correction_looks_up_the_entities_it_introduces(archive: Archive) -> None:
     evidence = cite(4, 5, CHAIR_QUOTE)
     recorded = await record(archive, CHAIR, evidence)
+    # The new object and the new qualifiers are different entities, each looked up for its own part.
     changes = FactChanges(
-        object="other-organisation",
+        object="example-city",
         qualifiers=Qualifiers(
-            place="example-city", organization="other-organisation", role="example-officer"
+            place="example-country", organization="other-organisation", role="example-officer"
         ),
     )
     corrected = await archive.correct_fact(
@@ -337,35 +341,30 @@ async def test_a_correction_looks_up_the_entities_it_introduces(archive: Archive
 
 async def test_a_supersedes_link_may_not_close_a_cycle_down_a_chain(archive: Archive) -> None:
     facts = []
-    for year in ("2011", "2012", "2013"):
-        written = await archive.record_fact(
-            content=FactContent(
-                subject="example-country",
-                predicate="member_of",
-                object="example-organisation",
-                valid_from=year,
-            ),
-            rank="normal",
-            citations=[cite(3, 3, MEMBERSHIP_QUOTE)],
-            meta=META,
+    for year in ("2011", "2012", "2013", "2014"):
+        written = await record(
+            archive, msgspec.structs.replace(MEMBERSHIP, valid_from=year), cite(3, 3, MEMBERSHIP_QUOTE)
         )
         facts.append(written.fact_id)
-    newest, middle, oldest = facts[2], facts[1], facts[0]
-    # A fulfils link beside the chain is not followed.
-    await archive.link_fact(
-        fact_id=oldest, relation="fulfils", target_fact_id=newest, meta=META, expected_version=1
-    )
+    oldest, middle, newest, aside = facts
     await archive.link_fact(
         fact_id=newest, relation="supersedes", target_fact_id=middle, meta=META, expected_version=1
     )
+    # A link of another relation from the chain leads out of it: it is not followed.
+    await archive.link_fact(
+        fact_id=middle, relation="fulfils", target_fact_id=aside, meta=META, expected_version=1
+    )
     linked = await archive.link_fact(
-        fact_id=middle, relation="supersedes", target_fact_id=oldest, meta=META, expected_version=1
+        fact_id=middle, relation="supersedes", target_fact_id=oldest, meta=META, expected_version=2
     )
     assert [e.event_type for e in linked.events] == ["fact.linked"]
     assert linked.state is not None
-    assert [(link.relation, link.target_fact_id) for link in linked.state.links] == [("supersedes", oldest)]
+    assert [(link.relation, link.target_fact_id) for link in linked.state.links] == [
+        ("fulfils", aside),
+        ("supersedes", oldest),
+    ]
 
-    for fact_id, target, version in ((oldest, newest, 2), (middle, newest, 2)):
+    for fact_id, target, version in ((oldest, newest, 1), (middle, newest, 3)):
         with pytest.raises(InvalidCommand, match="cycle") as refused:
             await archive.link_fact(
                 fact_id=fact_id,
@@ -375,11 +374,20 @@ async def test_a_supersedes_link_may_not_close_a_cycle_down_a_chain(archive: Arc
                 expected_version=version,
             )
         assert refused.value.field == "target_fact_id"
-    # The same links as other relations are no cycle.
-    contradicts = await archive.link_fact(
-        fact_id=oldest, relation="contradicts", target_fact_id=newest, meta=META, expected_version=2
+    beside = await archive.link_fact(
+        fact_id=aside, relation="supersedes", target_fact_id=newest, meta=META, expected_version=1
     )
-    assert contradicts.version == 3
+    assert beside.version == 2
+    # The same link as another relation is no cycle.
+    contradicts = await archive.link_fact(
+        fact_id=oldest, relation="contradicts", target_fact_id=newest, meta=META, expected_version=1
+    )
+    assert contradicts.version == 2
+    with pytest.raises(FactNotFound) as unknown:
+        await archive.link_fact(
+            fact_id=oldest, relation="fulfils", target_fact_id="no-such-fact", meta=META, expected_version=2
+        )
+    assert unknown.value.field == "target_fact_id"
 
 
 async def test_an_ingest_names_the_item_it_refuses_and_appends_nothing(
@@ -434,3 +442,54 @@ async def test_an_ingest_adds_to_facts_already_recorded_and_appends_nothing_when
     nothing = await archive.ingest_facts([FactInput(MEMBERSHIP, "normal", (wider,))], META)
     assert (nothing.fact_ids, nothing.events) == ([fact_id], [])
     assert await store.count() == before
+
+
+async def test_a_fact_naming_a_merged_entity_is_refused_naming_the_entity_it_went_into(
+    archive: Archive,
+) -> None:
+    await archive.create_entity(entity_id="old-name", kind="organisation", label="Old Name", meta=META)
+    await archive.merge_entity(
+        entity_id="old-name",
+        into="other-organisation",
+        justification="test: one organisation",
+        meta=META,
+        expected_version=1,
+        into_expected_version=1,
+    )
+    with pytest.raises(UnknownEntity) as refused:
+        await record(archive, msgspec.structs.replace(CHAIR, object="old-name"), cite(4, 5, CHAIR_QUOTE))
+    assert refused.value.field == "object"
+    assert "'old-name' was merged into 'other-organisation'" in refused.value.message
+
+
+async def test_the_source_cache_keeps_the_newest_texts_within_its_budgets_and_the_newest_however_long(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fact_commands, "SNAPSHOT_CACHE_LINES", 20)
+    monkeypatch.setattr(fact_commands, "SNAPSHOT_CACHE_SIZE", 3)
+    archive._snapshots.clear()
+
+    async def cite_a_new_source(name: str, lines: int) -> list[str]:
+        """Register a source of `lines` lines, record a fact citing it; the sources then cached."""
+        text = "\n".join(f"{name}, line {n}." for n in range(1, lines + 1))
+        await archive.register_source(
+            source_id=name,
+            title=name,
+            origin="test",
+            source_date="2011",
+            content=text.encode("utf-8"),
+            meta=META,
+        )
+        content = FactContent(subject="jane-example", predicate="known_as", value=name)
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        await record(archive, content, Citation(name, sha, 1, 1, f"{name}, line 1."))
+        return [snapshot.source_id for snapshot in archive._snapshots.values()]
+
+    assert await cite_a_new_source("s0", 10) == ["s0"]
+    assert await cite_a_new_source("s1", 10) == ["s0", "s1"]  # 20 lines: the budget, not over it
+    assert await cite_a_new_source("big", 15) == ["big"]  # 35 lines: the oldest go until it fits
+    assert await cite_a_new_source("huge", 30) == ["huge"]  # over the budget alone, but the newest
+    assert await cite_a_new_source("t0", 5) == ["t0"]
+    assert await cite_a_new_source("t1", 5) == ["t0", "t1"]
+    assert await cite_a_new_source("t2", 5) == ["t0", "t1", "t2"]  # three: the count, not over it
+    assert await cite_a_new_source("t3", 5) == ["t1", "t2", "t3"]  # four: the oldest goes

@@ -10,10 +10,12 @@ import re
 import pytest
 
 from archive.domain.errors import (
+    DomainError,
     InvalidCommand,
     InvalidVocabulary,
     SourceHashMismatch,
     StaleVersion,
+    UnknownEntity,
     UnknownSource,
     VersionRequired,
 )
@@ -34,6 +36,7 @@ from archive.domain.sources import (
     initial_source_state,
     snapshot,
 )
+from archive.domain.streams import stream_owner
 from archive.domain.vocabulary import parse_vocabulary
 
 from .examples import (
@@ -218,3 +221,37 @@ def test_a_source_state_keeps_its_origin_and_date_from_registration_and_from_eac
 def test_an_unregistered_source_has_no_snapshot() -> None:
     with pytest.raises(UnknownSource, match=exactly("the source is not registered")):
         snapshot(initial_source_state())
+
+
+def test_an_entity_merged_into_another_is_refused_naming_where_it_went() -> None:
+    context = FactContext(
+        vocabulary=VOCABULARY,
+        entities={**ENTITIES, "old-name": "organisation"},
+        merged_into={"old-name": "example-organisation"},
+        sources=CONTEXT.sources,
+    )
+    content = FactContent(subject="example-country", predicate="member_of", object="old-name")
+    command = RecordFact(content, "normal", (cite(3, 3, "Example Country joined"),), context, AT)
+    expected = (
+        "the object 'old-name' was merged into 'example-organisation': name 'example-organisation' instead"
+    )
+    with pytest.raises(UnknownEntity, match=exactly(expected)) as refused:
+        decide_fact(command, initial_fact_state())
+    assert refused.value.field == "object"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [StaleVersion("fact f", 1, 2), VersionRequired("fact f", 2, "correct it")],
+    ids=["stale", "required"],
+)
+def test_a_version_error_names_expected_version_unless_told_another_field(error: DomainError) -> None:
+    assert error.field == "expected_version"
+
+
+@pytest.mark.parametrize(
+    ("stream_id", "owner"),
+    [("fact:abc", ("fact", "abc")), ("entity:a:b", ("entity", "a:b")), ("source:", ("source", ""))],
+)
+def test_a_stream_name_says_whose_stream_it_is(stream_id: str, owner: tuple[str, str]) -> None:
+    assert stream_owner(stream_id) == owner
