@@ -119,6 +119,9 @@ class Results:
     verdicts: list[Verdict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Whether ratios are judged against their targets: a quick run's small sizes and short runs say
+    #: nothing about a target, so its ratios are reported and never called met or missed.
+    judged: bool = True
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -136,7 +139,7 @@ class Results:
         note: str = "",
     ) -> Verdict:
         met: bool | None
-        if math.isnan(value):
+        if not self.judged or math.isnan(value):
             met = None
         elif op == ">=":
             met = value >= bound
@@ -397,6 +400,69 @@ def peer_row_count(backend: str, raw_dsn: str, table: str = "stored_events") -> 
             await conn.close()
 
     return asyncio.run(run())
+
+
+def footprint(backend: str, raw_dsn: str) -> dict[str, Any]:
+    """What a database holds: the rows of each of its tables and the bytes of all its pages.
+
+    SQLite: `count(*)` of every table and virtual table (`PRAGMA table_list`; an FTS index's shadow
+    tables are its own business) and the page sizes `dbstat` reports (tables, indexes, the WAL's newer
+    pages included). PostgreSQL: `count(*)` of every table in the current schema and the sum of their
+    `pg_total_relation_size` (heap, indexes and TOAST).
+    """
+
+    async def run() -> dict[str, Any]:
+        rows: dict[str, int] = {}
+        if backend == "sqlite":
+            import aiosqlite
+
+            async with aiosqlite.connect(raw_dsn) as conn:
+                cursor = await conn.execute("PRAGMA table_list")
+                names = [
+                    r[1] for r in await cursor.fetchall()
+                    if r[0] == "main" and r[2] in ("table", "virtual") and not r[1].startswith("sqlite_")
+                ]  # fmt: skip
+                for name in names:
+                    cursor = await conn.execute(f'SELECT count(*) FROM "{name}"')
+                    rows[name] = int((await cursor.fetchone())[0])
+                cursor = await conn.execute("SELECT sum(pgsize) FROM dbstat")
+                size = int((await cursor.fetchone())[0] or 0)
+            return {"rows": rows, "bytes": size}
+        import asyncpg
+
+        conn = await asyncpg.connect(raw_dsn)
+        try:
+            names = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+                )
+            ]
+            for name in names:
+                rows[name] = int(await conn.fetchval(f'SELECT count(*) FROM "{name}"'))
+            size = await conn.fetchval(
+                "SELECT coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename))), 0) "
+                "FROM pg_tables WHERE schemaname = current_schema()"
+            )
+        finally:
+            await conn.close()
+        return {"rows": rows, "bytes": int(size)}
+
+    return asyncio.run(run())
+
+
+def written_per_fact(before: dict[str, Any], after: dict[str, Any], facts: int) -> dict[str, Any]:
+    """Rows and bytes a database gained per fact between two `footprint`s, and the rows by table."""
+    by_table = {
+        name: count - before["rows"].get(name, 0)
+        for name, count in sorted(after["rows"].items())
+        if count != before["rows"].get(name, 0)
+    }
+    return {
+        "rows_per_fact": sum(by_table.values()) / facts,
+        "bytes_per_fact": (after["bytes"] - before["bytes"]) / facts,
+        "rows_by_table": by_table,
+    }
 
 
 def interleave(order: Sequence[str], rep: int) -> list[str]:

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import corpus
@@ -265,6 +266,182 @@ class RawPage(Worker):
         return {"seconds": seconds, "events": seen}
 
 
+class RawRebuild(Worker):
+    """The rebuild's floor: the same rows into fresh tables, then the same indexes, with the bare driver.
+
+    In one transaction, timed: create the read-model tables fresh with their primary keys and unique
+    constraints (as our rebuild does), page the whole log by position and decode each payload (our
+    rebuild reads it too), write every row our read models hold (COPY on PostgreSQL, executemany on
+    SQLite, in chunks of `PAGE` rows), build the secondary indexes once the rows are in, and on
+    PostgreSQL analyze the new tables. The rows are read from our live read models, untimed, chunk by
+    chunk: the floor does none of the deciding, only the writing. Not in the floor: the search index
+    (ours makes it again from the new rows). PostgreSQL fills a schema of its own in our database;
+    SQLite a fresh file beside ours (a new file, where ours reuses the pages it cleared). Both are
+    dropped afterwards, untimed.
+    """
+
+    SCHEMA = "bench_raw_rebuild"
+    EVENTS = "SELECT position, data FROM events WHERE position > {} ORDER BY position LIMIT {}"
+
+    async def run(self) -> dict[str, Any]:
+        from archive.projections.rebuild import REPLAYED_TABLES
+
+        self.tables = [table.name for table in REPLAYED_TABLES]
+        if self.config["backend"] == "sqlite":
+            return await self._sqlite()
+        return await self._postgres()
+
+    async def _postgres(self) -> dict[str, Any]:
+        import asyncpg
+        import msgspec
+
+        conn = await asyncpg.connect(self.config["dsn"])  # writes, timed
+        source = await asyncpg.connect(self.config["dsn"])  # our live rows, read untimed
+        schema = self.SCHEMA
+        try:
+            live = await conn.fetchval("SELECT current_schema()")
+            constraints = await conn.fetch(
+                "SELECT c.conrelid::regclass::text AS tab, c.conname, pg_get_constraintdef(c.oid) AS def "
+                "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                "WHERE t.relname = ANY($1::text[]) AND t.relnamespace = $2::regnamespace "
+                "AND c.contype IN ('p', 'u')",
+                self.tables, live,
+            )  # fmt: skip
+            indexes = await conn.fetch(
+                "SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i "
+                "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY($1::text[]) "
+                "AND t.relnamespace = $2::regnamespace "
+                "AND i.indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u'))",
+                self.tables, live,
+            )  # fmt: skip
+            columns = {
+                name: [
+                    r["attname"]
+                    for r in await conn.fetch(
+                        "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+                        "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+                        f'"{live}"."{name}"',
+                    )
+                ]
+                for name in self.tables
+            }
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            decode = msgspec.json.decode
+            seconds = 0.0
+            rows_written = 0
+            started = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute(f"CREATE SCHEMA {schema}")
+                for name in self.tables:
+                    await conn.execute(
+                        f'CREATE TABLE {schema}."{name}" (LIKE "{live}"."{name}" INCLUDING DEFAULTS)'
+                    )
+                for row in constraints:
+                    table = row["tab"].split(".")[-1]
+                    await conn.execute(
+                        f'ALTER TABLE {schema}.{table} ADD CONSTRAINT "{row["conname"]}" {row["def"]}'
+                    )
+                page = await conn.prepare(self.EVENTS.format("$1", "$2"))
+                after, seen = 0, 0
+                while True:
+                    found = await page.fetch(after, PAGE)
+                    for event in found:
+                        decode(event["data"])
+                    seen += len(found)
+                    if len(found) < PAGE:
+                        break
+                    after = found[-1]["position"]
+                seconds += time.perf_counter() - started
+                for name in self.tables:
+                    listed = ", ".join(f'"{c}"' for c in columns[name])
+                    async with source.transaction():
+                        cursor = await source.cursor(f'SELECT {listed} FROM "{live}"."{name}"')
+                        while chunk := await cursor.fetch(PAGE):
+                            started = time.perf_counter()
+                            await conn.copy_records_to_table(
+                                name, records=chunk, columns=columns[name], schema_name=schema
+                            )
+                            seconds += time.perf_counter() - started
+                            rows_written += len(chunk)
+                started = time.perf_counter()
+                for row in indexes:
+                    await conn.execute(row["def"].replace(f" ON {live}.", f" ON {schema}.", 1))
+                for name in self.tables:
+                    await conn.execute(f'ANALYZE {schema}."{name}"')
+            seconds += time.perf_counter() - started
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            await source.close()
+            await conn.close()
+        return {"seconds": seconds, "events": seen, "rows": rows_written, "indexes": len(indexes)}
+
+    async def _sqlite(self) -> dict[str, Any]:
+        import aiosqlite
+        import msgspec
+
+        ours = Path(self.config["dsn"])
+        fresh = ours.with_name(ours.stem + "-raw-rebuild.db")
+        _remove_sqlite_files(fresh)
+        source = await aiosqlite.connect(ours)
+        conn = await aiosqlite.connect(fresh, isolation_level=None)
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+                await conn.execute(f"PRAGMA {pragma}")
+            marks = ",".join("?" * len(self.tables))
+            cursor = await source.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", self.tables
+            )
+            creates = [row[1] for row in await cursor.fetchall()]
+            cursor = await source.execute(
+                f"SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks})",
+                self.tables,
+            )
+            indexes = [row[0] for row in await cursor.fetchall()]
+            decode = msgspec.json.decode
+            seconds = 0.0
+            rows_written = 0
+            started = time.perf_counter()
+            await conn.execute("BEGIN IMMEDIATE")
+            for create in creates:
+                await conn.execute(create)
+            after, seen = 0, 0
+            while True:
+                cursor = await source.execute(self.EVENTS.format("?", "?"), (after, PAGE))
+                found = list(await cursor.fetchall())
+                for event in found:
+                    decode(event[1])
+                seen += len(found)
+                if len(found) < PAGE:
+                    break
+                after = found[-1][0]
+            seconds += time.perf_counter() - started
+            for name in self.tables:
+                cursor = await source.execute(f'SELECT * FROM "{name}"')
+                width = len(cursor.description)
+                insert = f'INSERT INTO "{name}" VALUES ({",".join("?" * width)})'
+                while chunk := list(await cursor.fetchmany(PAGE)):
+                    started = time.perf_counter()
+                    await conn.executemany(insert, chunk)
+                    seconds += time.perf_counter() - started
+                    rows_written += len(chunk)
+            started = time.perf_counter()
+            for index in indexes:
+                await conn.execute(index)
+            await conn.execute("COMMIT")
+            seconds += time.perf_counter() - started
+        finally:
+            await source.close()
+            await conn.close()
+            _remove_sqlite_files(fresh)
+        return {"seconds": seconds, "events": seen, "rows": rows_written, "indexes": len(indexes)}
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 KINDS: dict[str, type[Worker]] = {
     "ours-ingest": OursIngest,
     "raw-ingest": RawIngest,
@@ -272,6 +449,7 @@ KINDS: dict[str, type[Worker]] = {
     "ours-rebuild": OursRebuild,
     "peer-fold": PeerFold,
     "raw-page": RawPage,
+    "raw-rebuild": RawRebuild,
 }
 
 
