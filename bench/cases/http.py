@@ -5,6 +5,8 @@ a free loopback port, the database given by DATABASE_URL).
 `GET /roles?valid_at=YEAR`, each interleaved with the same statements run directly with the bare driver.
 7: `wrk` (64 connections, loopback, bounded by time) against `GET /facts/{id}?as_of=` (ids drawn from the
 corrected sample) and against the hello-JSON route of the same server, alternating.
+Both run with 1 uvicorn worker and then with BENCH_WORKERS (default 2), as `archive serve --workers N`
+would, and state the ratio of the two (issue 24: what a second worker process buys).
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from typing import Any
 from bench import corpus
 from bench.cases.asof import RawAsOf, open_raw_as_of, sample_numbers
 from bench.common import ROOT, Databases, Results, Row, interleave, log, ratio, summary
+
+
+def worker_counts(workers: int) -> list[int]:
+    """One worker (the baseline) and then `workers`, when that is more."""
+    return sorted({1, workers})
 
 
 def free_port() -> int:
@@ -223,21 +230,31 @@ async def run_http_latency(
     reps: int,
     workers: int,
 ) -> None:
-    """Case 5a. `sizes`: facts → (our URL, raw DSN, events, as_of)."""
+    """Case 5a, with one worker and with `workers`. `sizes`: facts → (our URL, raw DSN, events, as_of)."""
     for total, (url, dsn, events, as_of) in sizes.items():
-        latencies = await _latencies(dbs, total, url, dsn, events, as_of, requests, reps, workers)
-        variant = f"{events:,} events"
-        stats = {name: summary(values) for name, values in latencies.items()}
-        for name, s in stats.items():
-            results.add(Row("5a", variant, name, "ms", s["median"], s["p99"], {"requests": s["n"]}))
-        for http_name, raw_name in (
-            ("http GET /facts/{id}?as_of", "raw SQL (fact)"),
-            ("http GET /roles?valid_at", "raw SQL (roles)"),
-        ):
-            for key, label in (("median", "p50"), ("p99", "p99")):
+        p50: dict[int, dict[str, float]] = {}
+        for count in worker_counts(workers):
+            latencies = await _latencies(dbs, total, url, dsn, events, as_of, requests, reps, count)
+            variant = f"{events:,} events, {count} worker(s)"
+            stats = {name: summary(values) for name, values in latencies.items()}
+            p50[count] = {name: s["median"] for name, s in stats.items()}
+            for name, s in stats.items():
+                results.add(Row("5a", variant, name, "ms", s["median"], s["p99"], {"requests": s["n"]}))
+            for http_name, raw_name in (
+                ("http GET /facts/{id}?as_of", "raw SQL (fact)"),
+                ("http GET /roles?valid_at", "raw SQL (roles)"),
+            ):
+                for key, label in (("median", "p50"), ("p99", "p99")):
+                    results.verdict(
+                        "5a", variant, f"{label} {http_name} / {raw_name} (no target)",
+                        ratio(stats[http_name][key], stats[raw_name][key]), "-", ">=", 0.0,
+                    )  # fmt: skip
+        if workers > 1:
+            # One keep-alive connection is served by one worker: more workers should not change its latency.
+            for http_name in ("http GET /facts/{id}?as_of", "http GET /roles?valid_at"):
                 results.verdict(
-                    "5a", variant, f"{label} {http_name} / {raw_name} (no target)",
-                    ratio(stats[http_name][key], stats[raw_name][key]), "-", ">=", 0.0,
+                    "5a", f"{events:,} events", f"p50 {http_name}: {workers} workers / 1 (no target)",
+                    ratio(p50[workers][http_name], p50[1][http_name]), "-", ">=", 0.0,
                 )  # fmt: skip
 
 
@@ -312,7 +329,30 @@ def run_load(
     connections: int,
     workers: int,
 ) -> None:
-    """Case 7: alternate wrk runs on the as-of route and on hello-JSON, same server, same workers."""
+    """Case 7 with one worker and then with `workers`; the ratio of their throughputs, route by route."""
+    rps = {count: _load(results, url, events, total, as_of, seconds, reps, connections, count)
+           for count in worker_counts(workers)}  # fmt: skip
+    if workers > 1:
+        for name in rps[1]:
+            results.verdict(
+                "7", f"{events:,} events, {connections} conns",
+                f"{name} rps: {workers} workers / 1 (no target)",
+                ratio(rps[workers][name], rps[1][name]), "-", ">=", 0.0,
+            )  # fmt: skip
+
+
+def _load(
+    results: Results,
+    url: str,
+    events: int,
+    total: int,
+    as_of: datetime,
+    seconds: float,
+    reps: int,
+    connections: int,
+    workers: int,
+) -> dict[str, float]:
+    """Alternate wrk runs on the as-of route and on hello-JSON, same server, same workers; median rps."""
     wrk = ensure_wrk()
     if wrk is None:
         raise RuntimeError("wrk is not installed and could not be installed (apt-get install wrk)")
@@ -366,3 +406,4 @@ def run_load(
     results.verdict(
         "7", variant, "as-of rps (absolute)", rps["GET /facts/{id}?as_of"], ">= 1000 req/s", ">=", 1000.0
     )
+    return rps
