@@ -30,8 +30,8 @@ from tests.reliability.test_concurrency import NOTES, qualifiers_with_note
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
-CORRECTORS = 6
-ATTEMPTS_EACH = 15
+CORRECTORS = 8
+ATTEMPTS_EACH = 40
 FACTS = 3
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([0-9a-f]+)"')
 
@@ -102,8 +102,12 @@ async def test_concurrent_corrections_through_two_workers_lose_no_write_and_veri
     outcomes: list[tuple[str, str, int, Json]] = []
 
     async def corrector(number: int) -> None:
-        # A client (and so a connection pool) per corrector: the connections land on either worker.
-        async with httpx.AsyncClient(base_url=served, timeout=60, headers=headers) as client:
+        # No keep-alive: each request is a new connection, which either worker may accept. (Kept alive,
+        # a few connections opened at once mostly land on one worker, and the processes seldom race.)
+        no_keep_alive = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(
+            base_url=served, timeout=60, headers=headers, limits=no_keep_alive
+        ) as client:
             for attempt in range(ATTEMPTS_EACH):
                 fact_id = facts[(number + attempt) % FACTS]["id"]
                 read = await client.get(f"/facts/{fact_id}")
