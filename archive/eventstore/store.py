@@ -249,8 +249,10 @@ class EventStore:
 
     # -- reading ---------------------------------------------------------------------------------------
 
-    def _to_recorded(self, row: Row[Any]) -> RecordedEvent:
-        schema_version, data = self.registry.upcast(row.event_type, row.schema_version, dict(row.data))
+    def _to_recorded(self, row: Row[Any], upcast: bool = True) -> RecordedEvent:
+        schema_version, data = row.schema_version, dict(row.data)
+        if upcast:
+            schema_version, data = self.registry.upcast(row.event_type, schema_version, data)
         return RecordedEvent(
             position=row.position,
             stream_id=row.stream_id,
@@ -288,9 +290,14 @@ class EventStore:
             return int((await own.execute(query)).scalar_one())
 
     async def read_all(
-        self, after_position: int = 0, limit: int = 1000, conn: AsyncConnection | None = None
+        self,
+        after_position: int = 0,
+        limit: int = 1000,
+        conn: AsyncConnection | None = None,
+        upcast: bool = True,
     ) -> list[RecordedEvent]:
-        """Up to `limit` events in global (commit) order, after `after_position`."""
+        """Up to `limit` events in global (commit) order, after `after_position`; with `upcast=False`,
+        each payload and schema version as stored, which is what its hash covers."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
         query = (
@@ -300,9 +307,9 @@ class EventStore:
             .limit(limit)
         )
         if conn is not None:
-            return [self._to_recorded(row) for row in await conn.execute(query)]
+            return [self._to_recorded(row, upcast) for row in await conn.execute(query)]
         async with self.engine.connect() as own:
-            return [self._to_recorded(row) for row in await own.execute(query)]
+            return [self._to_recorded(row, upcast) for row in await own.execute(query)]
 
     async def read_all_decoded(
         self,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,6 +17,7 @@ from archive.domain.facts import FactState
 from archive.domain.sources import evolve_source, initial_source_state
 from archive.domain.streams import entity_stream, fact_stream, source_stream, stream_owner
 from archive.eventstore import EventStore, RecordedEvent, VerifyReport, events_table
+from archive.eventstore.hashing import canonical_time
 from archive.projections import citations
 from archive.projections.fact_versions import fact_versions_table, state_of
 from archive.projections.versioning import believed_at
@@ -30,17 +32,32 @@ from archive.reads.views import (
     EntityChange,
     EventPage,
     FactChange,
+    HashedFields,
+    LogEventView,
     SourceChange,
     event_view,
 )
 
 
+def _log_event_view(store: EventStore, stored: RecordedEvent) -> LogEventView:
+    """The event as the auditor's log shows it: upcast, with the stored fields its hash covers."""
+    schema_version, data = store.registry.upcast(stored.event_type, stored.schema_version, dict(stored.data))
+    upcast = msgspec.structs.replace(stored, schema_version=schema_version, data=data)
+    hashed = HashedFields(
+        metadata=stored.metadata,
+        recorded_at=canonical_time(stored.recorded_at),
+        schema_version=stored.schema_version,
+        data=None if (schema_version, data) == (stored.schema_version, stored.data) else stored.data,
+    )
+    return LogEventView(**msgspec.structs.asdict(event_view(upcast)), hashed=hashed)
+
+
 async def events_page(store: EventStore, after: int, limit: int) -> EventPage:
-    """Up to `limit` events after position `after`, in commit order."""
+    """Up to `limit` events after position `after`, in commit order, each with what its hash covers."""
     # A position past what a database binds (64 bits) has nothing after it.
-    recorded = await store.read_all(after, limit) if after < MAX_OFFSET else []
-    next_after = recorded[-1].position if len(recorded) == limit else None
-    return EventPage([event_view(e) for e in recorded], limit, after, next_after)
+    stored = await store.read_all(after, limit, upcast=False) if after < MAX_OFFSET else []
+    next_after = stored[-1].position if len(stored) == limit else None
+    return EventPage([_log_event_view(store, e) for e in stored], limit, after, next_after)
 
 
 def _diff_event(recorded: RecordedEvent) -> DiffEvent:

@@ -361,10 +361,32 @@ class Provenance(msgspec.Struct, frozen=True):
     events: list[FactEventView]
 
 
+class HashedFields(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What an event's hash covers beyond the fields shown with it, so that anyone can recompute the chain
+    from the log's pages alone: sha256(prev_hash ‖ the JSON of {stream_id, stream_version, event_type,
+    schema_version, data, metadata, recorded_at} with sorted keys and no spaces, UTF-8).
+
+    `metadata` is as stored (who, why, the request and the token's id); `recorded_at` is the time as
+    hashed; `schema_version` is the stored one, and `data` is given only where upcasting changed the
+    stored payload (otherwise it is the event's `data`).
+    """
+
+    metadata: dict[str, Any]
+    recorded_at: str
+    schema_version: int
+    data: dict[str, Any] | None = None
+
+
+class LogEventView(EventView, frozen=True):
+    """An event of the global log, with what its hash covers."""
+
+    hashed: HashedFields | None = None
+
+
 class EventPage(msgspec.Struct, frozen=True):
     """A page of the global log; pass `next_after` as `after` for the next page."""
 
-    items: list[EventView]
+    items: list[LogEventView]
     limit: int
     after: int
     next_after: int | None
