@@ -1,10 +1,12 @@
 """Write docs/mutation.md from the results of `mutmut run` (run by `make mutation`; see the Makefile).
 
 Reads `mutmut results --all true` (one `name: status` line per mutant) and, for each survivor, its diff
-from `mutmut show`. Scores are per module: killed (timeouts count as killed) over all mutants checked.
+from `mutmut show`. Scores are per module: killed (timeouts count as killed) over all mutants checked,
+and the same with the survivors explained as equivalent left out of the count (the usual definition of
+a mutation score: an equivalent mutant is the same program, no test can kill it).
 `docs/mutation-baseline.json` holds the per-module counts of an earlier run, shown beside the new ones;
 `docs/mutation-notes.yaml` says why a surviving mutant is harmless (keyed by mutant name, or by module,
-a part of the mutant's name and a fragment of the changed line).
+a part of the mutant's name and a fragment of the changed line), and holds the report's prose (`about`).
 
     python docs/mutation_report.py [--baseline-out FILE] [--results FILE ...]
 """
@@ -81,6 +83,11 @@ def score(c: dict[str, int]) -> tuple[int, int, float | None]:
     return killed, checked, (killed / checked if checked else None)
 
 
+def without_equivalents(killed: int, checked: int, equivalent: int) -> float | None:
+    """The score with the mutants explained as equivalent (the same program) left out of the count."""
+    return killed / (checked - equivalent) if checked > equivalent else None
+
+
 def changed_lines(name: str) -> list[str]:
     """The lines a mutant removes and adds."""
     diff = mutmut("show", name).splitlines()
@@ -110,6 +117,7 @@ def percent(value: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-out", type=Path, help="write these counts as a baseline file and stop")
+    parser.add_argument("--label", help="with --baseline-out: what run the baseline is")
     parser.add_argument("--results", type=Path, action="append", default=[], help="a saved results listing")
     args = parser.parse_args()
     results = read_results(args.results)
@@ -117,7 +125,10 @@ def main() -> None:
         sys.exit("no mutmut results: run `mutmut run` first")
     per_module = counts(results)
     if args.baseline_out:
-        args.baseline_out.write_text(json.dumps(per_module, indent=1) + "\n", encoding="utf-8")
+        labelled: dict[str, Any] = {"_label": args.label} if args.label else {}
+        args.baseline_out.write_text(
+            json.dumps({**labelled, **per_module}, indent=1) + "\n", encoding="utf-8"
+        )
         return
     baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.is_file() else {}
     notes = yaml.safe_load(NOTES.read_text(encoding="utf-8")) if NOTES.is_file() else {}
@@ -129,16 +140,29 @@ def main() -> None:
         ).stdout.strip()
     )
 
+    survivors = [n for n, s in sorted(results.items()) if s in {"survived", "no tests"}]
+    listed: dict[str, list[str]] = defaultdict(list)
+    explained_in: Counter[str] = Counter()
+    for name in survivors:
+        lines = changed_lines(name)
+        why = note_for(name, lines, notes)
+        explained_in[module_of(name)] += why is not None
+        listed[module_of(name)].append(f"- `{name.removeprefix(module_of(name) + '.')}` ({results[name]})")
+        listed[module_of(name)] += [f"  `{line.strip()[:150]}`" for line in lines[:2]]
+        listed[module_of(name)].append(f"  - why harmless: {why}" if why else "  - not yet explained")
+
     out = [
         "# Mutation testing",
         "",
         f"Written by `make mutation` on {dt.date.today().isoformat()} at commit {commit} (plus any",
         "uncommitted changes in the tree). Configuration: `[tool.mutmut]` in pyproject.toml. Score: mutants",
         "killed (a timeout counts as killed) over mutants checked; one no test reaches counts as not killed.",
+        "Without equivalents: the same, the survivors explained below as equivalent left out of the count.",
         f"Before: {baseline.get('_label', 'no baseline')}.",
         "",
-        "| module | mutants | killed | survived | no tests | score | before |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | survived | no tests | explained | score | without equivalents "
+        "| before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     totals: Counter[str] = Counter()
     for module, c in per_module.items():
@@ -147,9 +171,11 @@ def main() -> None:
         totals.update(c)
         out.append(
             f"| `{module}` | {checked} | {killed} | {c.get('survived', 0)} | {c.get('no tests', 0)} "
-            f"| {percent(value)} | {percent(before)} |"
+            f"| {explained_in[module]} | {percent(value)} "
+            f"| {percent(without_equivalents(killed, checked, explained_in[module]))} | {percent(before)} |"
         )
     killed, checked, value = score(dict(totals))
+    explained = sum(explained_in.values())
     before_totals: Counter[str] = Counter()
     for module, c in baseline.items():
         if not module.startswith("_"):
@@ -157,28 +183,21 @@ def main() -> None:
     before_value = score(dict(before_totals))[2] if before_totals else None
     out.append(
         f"| **all** | {checked} | {killed} | {totals.get('survived', 0)} | {totals.get('no tests', 0)} "
-        f"| {percent(value)} | {percent(before_value)} |"
+        f"| {explained} | {percent(value)} | {percent(without_equivalents(killed, checked, explained))} "
+        f"| {percent(before_value)} |"
     )
-    out += ["", "## Surviving mutants", ""]
-    survivors = [n for n, s in sorted(results.items()) if s in {"survived", "no tests"}]
-    explained = 0
+    if notes.get("about"):
+        out += ["", str(notes["about"]).rstrip()]
+    out += [
+        "",
+        "## Surviving mutants",
+        "",
+        f"{len(survivors)} survive; {explained} are explained as harmless below, the rest are not yet.",
+        "",
+    ]
     for module in per_module:
-        mine = [n for n in survivors if module_of(n) == module]
-        if not mine:
-            continue
-        out += [f"### `{module}`", ""]
-        for name in mine:
-            lines = changed_lines(name)
-            why = note_for(name, lines, notes)
-            explained += why is not None
-            out.append(f"- `{name.removeprefix(module + '.')}` ({results[name]})")
-            out += [f"  `{line.strip()[:150]}`" for line in lines[:2]]
-            out.append(f"  - why harmless: {why}" if why else "  - not yet explained")
-        out.append("")
-    out.insert(
-        out.index("## Surviving mutants") + 2,
-        f"{len(survivors)} survive; {explained} are explained as harmless below, the rest are not yet.\n",
-    )
+        if listed[module]:
+            out += [f"### `{module}`", "", *listed[module], ""]
     REPORT.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"wrote {REPORT.relative_to(ROOT)}: {checked} mutants checked, score {percent(value)}")
 
