@@ -21,18 +21,16 @@ def _shown(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value) or None
     return str(value)
 
 
 def _scalar_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
-    """Each field, in `new`'s order then any only `old` has, whose value differs (absent is None)."""
+    """Each field, in `new`'s order then any only `old` has, whose shown value differs (absent is None,
+    and so is an empty list)."""
     names = list(new) + [name for name in old if name not in new]
-    return [
-        FieldChange(name, _shown(old.get(name)), _shown(new.get(name)))
-        for name in names
-        if old.get(name) != new.get(name)
-    ]
+    shown = [(name, _shown(old.get(name)), _shown(new.get(name))) for name in names]
+    return [FieldChange(name, before, after) for name, before, after in shown if before != after]
 
 
 def _fact_fields(state: FactState | None) -> dict[str, Any]:
@@ -108,9 +106,10 @@ def source_changes(old: SourceState | None, new: SourceState) -> list[FieldChang
 
 
 def struct_changes(old: msgspec.Struct | None, new: msgspec.Struct) -> list[FieldChange]:
-    """Every field but the stream's bookkeeping (``exists``, ``version``) that differs between two
-    states of the same Struct type (an entity's label, kind, aliases...)."""
-    skip = {"exists", "version"}
+    """Every field but the stream's bookkeeping (``exists``, ``version``, the entity's own id) that
+    differs between two states of the same Struct type (an entity's label, kind, aliases...); an empty
+    list shows as none."""
+    skip = {"exists", "version", "entity_id"}
     before = {} if old is None else msgspec.structs.asdict(old)
     after = {k: v for k, v in msgspec.structs.asdict(new).items() if k not in skip}
     return _scalar_changes({k: v for k, v in before.items() if k not in skip}, after)
