@@ -14,6 +14,7 @@ from api.controllers.audit import AuditController, CitationsController, DiffCont
 from api.controllers.entities import EntitiesController
 from api.controllers.facts import FactsController
 from api.controllers.health import HealthController
+from api.controllers.log import LogController
 from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_queries, provide_settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CitationsController,
             DiffController,
             AuditController,
+            LogController,
             *web_route_handlers(),
             docs_assets(),
         ],

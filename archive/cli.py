@@ -344,6 +344,72 @@ def tokens_revoke(token_id_or_name: str) -> None:
         click.echo(f"revoked {info.token_id} ({info.name}, {info.role})")
 
 
+@main.group()
+def keys() -> None:
+    """The Ed25519 key that signs the log's checkpoints."""
+
+
+@keys.command("generate")
+@click.option(
+    "--origin",
+    required=True,
+    help="The log's name: the checkpoints' origin line and the key's name, e.g. archive.example.org/log.",
+)
+@click.option(
+    "--out",
+    default="var/log-signing.key",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the private key (mode 0600); never overwritten.",
+)
+def keys_generate(origin: str, out: Path) -> None:
+    """Write a new signing key to OUT and print its public key as a signed-note verifier key."""
+    from archive.eventstore.checkpoint import CheckpointKeyError, generate_signer
+
+    try:
+        signer = generate_signer(origin)
+    except CheckpointKeyError as error:
+        raise click.UsageError(f"--origin: {error}") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: a key that checkpoints were signed with must not be lost to a second run.
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(f"--out: {out} exists; move it away first to replace the key") from None
+    with os.fdopen(descriptor, "w", encoding="ascii") as key_file:
+        key_file.write(signer.signer_key() + "\n")
+    click.echo(f"wrote the private key to {out}; set ARCHIVE_LOG_SIGNING_KEY={out}", err=True)
+    click.echo("publish the verifier key below (it is also served at /.well-known/log-key):", err=True)
+    click.echo(signer.verifier_key)
+
+
+@main.command()
+def checkpoint() -> None:
+    """Print the log's current signed checkpoint (a C2SP signed note), to keep outside the database."""
+    from archive.eventstore.checkpoint import CheckpointKeyError, load_signer
+    from archive.reads import log_proofs
+    from archive.storage.engine import create_engine
+
+    settings = _settings()
+    if settings.log_signing_key is None:
+        raise click.UsageError(
+            "ARCHIVE_LOG_SIGNING_KEY is not set: run `archive keys generate --origin <log name>` first"
+        )
+    try:
+        signer = load_signer(settings.log_signing_key)
+    except CheckpointKeyError as error:
+        raise click.UsageError(f"ARCHIVE_LOG_SIGNING_KEY: {error}") from None
+
+    async def sign() -> str:
+        engine = create_engine(settings.database_url, settings.lock_timeout_ms)
+        try:
+            return (await log_proofs.checkpoint(engine, signer)).note
+        finally:
+            await engine.dispose()
+
+    click.echo(_run(sign()), nl=False)
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" not in url or "://" not in url:

@@ -68,6 +68,8 @@ class Settings:
     lock_timeout_ms: int = 30_000
     seeds_path: str = "seeds"
     csrf_secret: str | None = field(default=None, repr=False)
+    #: The file holding the Ed25519 key that signs checkpoints (`archive keys generate` writes one).
+    log_signing_key: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,4 +104,5 @@ class Settings:
             ),
             seeds_path=env.get("ARCHIVE_SEEDS_PATH", "seeds"),
             csrf_secret=env.get("ARCHIVE_CSRF_SECRET") or None,
+            log_signing_key=env.get("ARCHIVE_LOG_SIGNING_KEY") or None,
         )
