@@ -5,8 +5,8 @@ index i is the (i + 1)-th event, which is position i + 1 as long as positions ha
 given in hex, like the events' own hashes in `GET /events`; the signed note carries the root in base64,
 as its format says.
 
-The tree is recomputed from every hash on each request: docs/decisions/0009-merkle-tree-recomputed.md
-measures what that costs and names the next step.
+The tree is recomputed from every hash on each request; what that costs, and the next step:
+docs/decisions/0009-merkle-tree-recomputed-per-request.md.
 """
 
 from __future__ import annotations

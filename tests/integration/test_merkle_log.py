@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar import Litestar
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from archive.bootstrap import wire
+from archive.cli import main
 from archive.eventstore import events_table
 from archive.eventstore.checkpoint import generate_signer, open_note, parse_checkpoint, parse_verifier_key
 from archive.eventstore.hashing import canonical_row, chain_hash
@@ -357,3 +359,31 @@ async def test_a_missing_position_is_400_naming_it(seeded_client: Client) -> Non
     response = await seeded_client.get("/log/proofs/inclusion")
     assert response.status_code == 400, response.text
     assert "'position'" in response.json()["detail"]
+
+
+# -- the CLI -------------------------------------------------------------------------------------------
+
+
+def test_keys_generate_writes_a_private_key_once_and_checkpoint_prints_a_note_it_signs(
+    seeded_database_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "var" / "log.key"
+    env = {
+        "DATABASE_URL": seeded_database_url,
+        "ARCHIVE_LOG_FORMAT": "json",
+        "ARCHIVE_LOG_SIGNING_KEY": str(out),
+    }
+    generated = CliRunner().invoke(main, ["keys", "generate", "--origin", ORIGIN, "--out", str(out)], env=env)
+    assert generated.exit_code == 0, generated.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    verifier = parse_verifier_key(generated.stdout.strip())
+    again = CliRunner().invoke(main, ["keys", "generate", "--origin", ORIGIN, "--out", str(out)], env=env)
+    assert again.exit_code == 2
+    assert "exists" in again.output
+    printed = CliRunner().invoke(main, ["checkpoint"], env=env)
+    assert printed.exit_code == 0, printed.output
+    kept = parse_checkpoint(open_note(printed.stdout, verifier))
+    assert (kept.origin, kept.tree_size) == (ORIGIN, 390)
+    unset = CliRunner().invoke(main, ["checkpoint"], env={**env, "ARCHIVE_LOG_SIGNING_KEY": ""})
+    assert unset.exit_code == 2
+    assert "ARCHIVE_LOG_SIGNING_KEY is not set" in unset.output
