@@ -29,7 +29,7 @@ from archive.reads.log_proofs import (
 from archive.settings import Settings
 
 PROOF_PROBLEMS = problem_responses(400, 401)
-KEY_PROBLEMS = problem_responses(401, 503)
+KEY_PROBLEMS = problem_responses(401, 404, 503)
 
 TreeSize = Annotated[
     int | None,
@@ -40,13 +40,18 @@ TreeSize = Annotated[
 
 
 def _signer(settings: Settings) -> LogSigner:
-    """The checkpoint-signing key from settings; a 503 problem saying how to set one up when there is none."""
+    """The checkpoint-signing key from settings.
+
+    With none configured this archive publishes no checkpoint, so there is none to find: a 404 saying
+    how to set a key up (a 5xx would report a fault where there is only a choice not yet made). A key
+    configured but unusable is the server's fault: a 503 naming the setting."""
     if settings.log_signing_key is None:
         raise ApiProblem(
-            503,
-            "Service Unavailable",
-            "no checkpoint-signing key is configured: run `archive keys generate --origin <log name>` "
-            "and set ARCHIVE_LOG_SIGNING_KEY to the file it writes",
+            404,
+            "Not Found",
+            "this archive signs no checkpoints yet: no checkpoint-signing key is configured; run "
+            "`archive keys generate --origin <log name>` and set ARCHIVE_LOG_SIGNING_KEY to the file "
+            "it writes",
             setting="ARCHIVE_LOG_SIGNING_KEY",
         )
     try:
@@ -75,7 +80,7 @@ class LogController(Controller):
     ) -> SignedCheckpoint:
         """The tree size, the RFC 9162 root over every event's hash, and `note`: the C2SP tlog-checkpoint
         signed with the log's Ed25519 key. Keep the note: a consistency proof from it exposes any later
-        rewrite or truncation of the events it covers. 503 when no signing key is configured."""
+        rewrite or truncation of the events it covers. 404 while no signing key is configured."""
         return await log_proofs.checkpoint(queries.engine, _signer(settings))
 
     @get(

@@ -302,12 +302,12 @@ async def test_the_checkpoint_signature_verifies_with_cryptography_from_the_publ
         public.verify(signed[4:], forged.encode())
 
 
-async def test_without_a_key_the_checkpoint_is_a_503_saying_how_to_configure_one(
+async def test_without_a_key_the_checkpoint_is_a_404_saying_how_to_configure_one(
     seeded_client: Client,
 ) -> None:
     for path in ("/log/checkpoint", "/.well-known/log-key"):
         response = await seeded_client.get(path)
-        assert response.status_code == 503, response.text
+        assert response.status_code == 404, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         detail = response.json()["detail"]
         assert "ARCHIVE_LOG_SIGNING_KEY" in detail
