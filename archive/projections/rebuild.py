@@ -19,17 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.domain.events import EVENT_TYPES
 from archive.eventstore import EventStore
 from archive.projections.checkpoints import checkpoints_table
+from archive.projections.fact_versions import fact_versions_table
 from archive.projections.runner import READ_MODEL_TABLES, Projector
 from archive.storage import backend_for
 
 #: Every table a replay writes: the read models and their checkpoints.
 REPLAYED_TABLES: list[Table] = [*READ_MODEL_TABLES.values(), checkpoints_table]
 
-#: A replay analyzes the tables it fills once it has applied this many events, then again at ten times as
-#: many, and so on (where the backend's planner needs statistics: PostgreSQL). New tables have none, and
-#: without them the planner took a fact id to match a fixed share of the table and scanned the whole of
-#: `fact_versions` for each page's state lookups (docs/decisions/0001-analyze-while-replaying.md).
+#: A replay analyzes `ANALYZED_WHILE_REPLAYING` once, when it has applied this many events (where the
+#: backend's planner needs statistics: PostgreSQL). New tables have none, and without them the planner
+#: took a fact id to match a fixed share of the table and scanned the whole of `fact_versions` for each
+#: page's state lookups (docs/decisions/0001-analyze-while-replaying.md). Once is enough: the statistics
+#: say a fact id is nearly unique as a share of the rows, which holds however many rows follow
+#: (docs/decisions/0010-rebuild-analyzes-once.md).
 ANALYZE_FROM = 10_000
+
+#: The tables whose statistics the replay's own reads need: the state lookups by fact id. The others are
+#: analyzed once, after the replay (the backend's `rebuild`), for the readers that follow it.
+ANALYZED_WHILE_REPLAYING: list[Table] = [fact_versions_table]
 
 #: The cyclic garbage collector's thresholds while a replay runs (Python's default is 700, 10, 10). A
 #: replay allocates millions of short-lived rows that hold no cycles; with the default thresholds they
@@ -50,17 +57,18 @@ async def replay(
     Pages are read through `read_conn` (a separate connection when None), so a caller whose `conn`
     writes elsewhere (the shadow check, a PostgreSQL rebuild) still reads the real log. The read
     models `conn` writes to must be empty: the projector then skips the stored state of facts it has
-    not projected yet. The tables are analyzed as they fill (`ANALYZE_FROM`), where the backend needs it.
+    not projected yet. The tables its lookups read are analyzed once (`ANALYZE_FROM`), where the backend
+    needs it.
     """
-    applied, after, analyze_at = 0, 0, ANALYZE_FROM
+    applied, after, analyzed = 0, 0, False
     with projector.replaying(conn), collecting_less_often():
         while page := await store.read_all_decoded(after, page_size, EVENT_TYPES, conn=read_conn):
             await projector.apply_replayed(conn, page)
             applied += len(page)
             after = page[-1].position
-            if applied >= analyze_at:
-                await backend_for(conn.engine).analyze(conn, REPLAYED_TABLES)
-                analyze_at = applied * 10
+            if applied >= ANALYZE_FROM and not analyzed:
+                await backend_for(conn.engine).analyze(conn, ANALYZED_WHILE_REPLAYING)
+                analyzed = True
             if on_progress is not None:
                 on_progress(applied)
     return applied

@@ -30,6 +30,12 @@ log = structlog.get_logger("archive.rebuild")
 #: rebuild's transaction).
 REBUILD_SCHEMA = "archive_rebuild"
 
+#: The memory each index build of a rebuild may sort in (PostgreSQL's default is 64MB), for the rebuild's
+#: transaction only (SET LOCAL). The indexes of 10^6 events' read models are built one after another, each
+#: from rows already written, and a sort larger than this is done in runs on disk (an external sort)
+#: (docs/decisions/0010-rebuild-analyzes-once.md). One build runs at a time, its parallel workers sharing it.
+REBUILD_MAINTENANCE_WORK_MEM = "256MB"
+
 #: How long one attempt to lock the live tables for the swap waits, and how many attempts there are.
 SWAP_LOCK_TIMEOUT = "2s"
 SWAP_LOCK_ATTEMPTS = 30
@@ -62,6 +68,7 @@ async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], repla
         await conn.execute(CreateTable(table))
     # Pages come through another connection: `conn` now sends every table name to the new tables.
     applied = await replay(conn, None)
+    await conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
     for table in tables:
         for index in table.indexes:
             await conn.execute(CreateIndex(index))
