@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from archive.commands import Archive, FactInput, IngestError
 from archive.commands import facts as fact_commands
 from archive.domain.entities import EntityChanges
-from archive.domain.errors import EntityExists, FactNotFound, InvalidCommand, InvalidDate, UnknownEntity
+from archive.domain.errors import (
+    EntityExists,
+    FactNotFound,
+    InvalidCommand,
+    InvalidDate,
+    StaleVersion,
+    UnknownEntity,
+)
 from archive.domain.events import Citation, FactChanges, Qualifiers
 from archive.domain.facts import FactContent
 from archive.domain.streams import entity_stream, fact_stream, source_stream
@@ -125,6 +132,18 @@ async def test_an_entity_returns_its_stream_and_version_and_a_repeat_changes_not
     again = await archive.register_entity(entity_id="new-body", kind="body", label="New Body", meta=META)
     assert (again.stream_id, again.version, again.events) == (entity_stream("new-body"), 1, [])
     assert [e.metadata for e in await store.read_stream(entity_stream("new-body"))] == [META_STORED]
+    with pytest.raises(StaleVersion):
+        await archive.register_entity(
+            entity_id="new-body", kind="body", label="Renamed", meta=META, expected_version=5
+        )
+    renamed = await archive.register_entity(
+        entity_id="new-body", kind="body", label="Renamed", meta=META, expected_version=1
+    )
+    assert (renamed.version, [e.event_type for e in renamed.events], renamed.state.label) == (
+        2,
+        ["entity.revised"],
+        "Renamed",
+    )
 
 
 async def test_an_entity_created_revised_and_merged_returns_its_stream_version_and_state(
@@ -247,6 +266,16 @@ async def write_everything_then_fail(archive: Archive, conn: AsyncConnection) ->
     assert (corrected.version, reranked.version, retracted.version) == (2, 3, 4)
     for entity_id in ("body-one", "body-two"):
         await archive.create_entity(entity_id=entity_id, kind="body", label=entity_id, meta=META, conn=conn)
+    # Again, in the same transaction: each command reads what the one before wrote, so nothing changes.
+    again = [
+        await archive.create_entity(
+            entity_id="body-one", kind="body", label="body-one", meta=META, conn=conn
+        ),
+        await archive.register_entity(
+            entity_id="body-two", kind="body", label="body-two", meta=META, conn=conn
+        ),
+    ]
+    assert [(written.version, written.events) for written in again] == [(1, []), (1, [])]
     relabelled = await archive.revise_entity(
         entity_id="body-one",
         changes=EntityChanges(label="Body One"),

@@ -205,3 +205,29 @@ async def test_keys_and_text_outside_ascii_are_stored(events: EventStore) -> Non
     await events.append("s", 0, [NewEvent("thing.happened", data)], {"zuständig": "Jürgen"})
     [stored] = await events.read_stream("s")
     assert (stored.data, stored.metadata) == (data, {"zuständig": "Jürgen"})
+
+
+async def test_read_all_upcasts_unless_asked_for_what_was_stored_in_its_own_or_the_callers_connection(
+    engine: AsyncEngine,
+) -> None:
+    # v1 of `thing.named` called the field `name`; v2 calls it `title`.
+    registry = EventTypeRegistry({"thing.named": 2}, {("thing.named", 1): lambda d: {"title": d["name"]}})
+    named = EventStore(engine, registry)
+    await named.append("n", 0, [NewEvent("thing.named", {"name": "old"}, schema_version=1)])
+    upcast = (2, {"title": "old"})
+    stored = (1, {"name": "old"})
+    async with named.transaction(commit=False) as conn:
+        reads = {
+            "default": [await named.read_all(0, 10), await named.read_all(0, 10, conn=conn)],
+            "upcast": [
+                await named.read_all(0, 10, upcast=True),
+                await named.read_all(0, 10, conn=conn, upcast=True),
+            ],
+            "stored": [
+                await named.read_all(0, 10, upcast=False),
+                await named.read_all(0, 10, conn=conn, upcast=False),
+            ],
+        }
+    for how, expected in (("default", upcast), ("upcast", upcast), ("stored", stored)):
+        for read in reads[how]:
+            assert [(e.schema_version, e.data) for e in read] == [expected], how

@@ -16,13 +16,14 @@ import pytest
 from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.commands import Archive, FactInput
-from archive.domain.events import Citation, Qualifiers, citation_id
+from archive.commands import Archive, FactInput, FactWritten
+from archive.domain.events import Citation, Qualifiers, Rank, citation_id
 from archive.domain.facts import FactContent
 from archive.domain.sources import CitationRef
 from archive.eventstore import RecordedEvent
 from archive.projections import citations, citations_by_line, fact_versions, relations, roles, timeline
 from archive.projections.versioning import believed_at
+from archive.storage import backend_for
 from archive.storage.engine import stored_utc
 from tests.contract.example_archive import (
     CHAIR,
@@ -637,3 +638,66 @@ async def test_citations_are_looked_up_by_source_by_fact_by_state_and_by_line(
     ]
     assert (total, verified_total) == (2, 4)
     assert {r.state for r in verified} == {"verified"}
+
+
+async def test_a_preferred_fact_outranks_the_normal_ones_with_its_subject_and_predicate_while_believed(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    async def ranked(content: FactContent, rank: Rank, citation: Citation) -> FactWritten:
+        return await archive.record_fact(content=content, rank=rank, citations=[citation], meta=META)
+
+    membership, chair = cite(3, 3, MEMBERSHIP_QUOTE), cite(4, 5, CHAIR_QUOTE)
+    normal = await ranked(msgspec.structs.replace(MEMBERSHIP, valid_from="1993"), "normal", membership)
+    preferred = await ranked(msgspec.structs.replace(MEMBERSHIP, valid_from="1992"), "preferred", membership)
+    await ranked(msgspec.structs.replace(MEMBERSHIP, valid_from="1994"), "deprecated", membership)
+    other_predicate = await ranked(CHAIR, "normal", chair)
+    by_other = await ranked(
+        msgspec.structs.replace(CHAIR, subject="example-organisation"), "preferred", chair
+    )
+    same_as_other = await ranked(
+        FactContent(subject="example-organisation", predicate="chair_of", object="other-organisation"),
+        "normal",
+        chair,
+    )
+    withdrawn = await archive.retract_fact(
+        fact_id=by_other.fact_id,
+        expected_version=1,
+        reason_code="other",
+        justification="test: no longer preferred",
+        citations=[chair],
+        meta=META,
+    )
+    backend = backend_for(engine)
+
+    async def outranked_at(moment: datetime | None) -> set[str]:
+        found = []
+        async with engine.connect() as conn:
+            for use_index in (None, backend.use_index):
+                found.append(set((await conn.execute(fact_versions.outranked(moment, use_index))).scalars()))
+        assert found[0] == found[1]  # told its indexes, the query finds the same facts
+        return found[0]
+
+    assert await outranked_at(normal.events[0].recorded_at) == set()  # nothing preferred yet
+    # Before the retraction: each normal fact with a preferred one's subject and predicate.
+    assert await outranked_at(withdrawn.events[0].recorded_at - timedelta(microseconds=1)) == {
+        normal.fact_id,
+        same_as_other.fact_id,
+    }
+    # A retracted preferred fact outranks nothing; a normal fact whose subject or predicate differs never was.
+    assert await outranked_at(None) == {normal.fact_id}
+    assert {other_predicate.fact_id, preferred.fact_id}.isdisjoint(await outranked_at(None))
+
+
+async def test_told_its_indexes_the_outranked_lookup_reads_the_preferred_versions_first(
+    engine: AsyncEngine, sqlite_backend: str
+) -> None:
+    # SQLite, without statistics, read every current row instead (docs/decisions/0008); PostgreSQL's
+    # backend is not told (its planner has statistics), so this is SQLite's check alone.
+    query = fact_versions.outranked(None, backend_for(engine).use_index)
+    statement = str(query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True}))
+    async with engine.connect() as conn:
+        plan = [str(row[-1]) for row in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement)]
+    assert [(step.split()[1], step.split(" USING INDEX ")[1].split()[0]) for step in plan] == [
+        ("preferred", "ix_fact_versions_preferred"),
+        ("outranked", "ix_fact_versions_subject_recorded_to"),
+    ]
