@@ -667,6 +667,8 @@ async def test_a_preferred_fact_outranks_the_normal_ones_with_its_subject_and_pr
         citations=[chair],
         meta=META,
     )
+    # Recorded after the retraction: not yet believed before it.
+    later = await ranked(msgspec.structs.replace(MEMBERSHIP, valid_from="1995"), "normal", membership)
     backend = backend_for(engine)
 
     async def outranked_at(moment: datetime | None) -> set[str]:
@@ -684,7 +686,7 @@ async def test_a_preferred_fact_outranks_the_normal_ones_with_its_subject_and_pr
         same_as_other.fact_id,
     }
     # A retracted preferred fact outranks nothing; a normal fact whose subject or predicate differs never was.
-    assert await outranked_at(None) == {normal.fact_id}
+    assert await outranked_at(None) == {normal.fact_id, later.fact_id}
     assert {other_predicate.fact_id, preferred.fact_id}.isdisjoint(await outranked_at(None))
 
 
