@@ -10,7 +10,8 @@ with any RFC 9162 implementation:
     node hash = SHA-256(0x01 || left || right)
 
 The tree of n leaves splits at the largest power of two below n (RFC 9162 §2.1.1). Proofs are generated
-as §2.1.3.1 and §2.1.4.1 define them and checked by the algorithms of §2.1.3.2 and §2.1.4.2.
+as §2.1.3.1 and §2.1.4.1 define them and checked by the algorithms of §2.1.3.2 and §2.1.4.2, which
+live in `archive.audit.verify_evidence` (re-exported here).
 """
 
 from __future__ import annotations
@@ -18,24 +19,34 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-HASH_SIZE = 32
+# The verifiers live in the offline verifier, which an auditor runs without the archive's code; the
+# tree is built here, and checked there with the same functions.
+from archive.audit.verify_evidence import (
+    HASH_SIZE,
+    event_leaf_hash,
+    leaf_hash,
+    node_hash,
+    root_from_inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "consistency_proof",
+    "event_leaf_hash",
+    "inclusion_proof",
+    "leaf_hash",
+    "node_hash",
+    "root",
+    "root_from_inclusion_proof",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
 #: The root of the empty tree: SHA-256 of no bytes.
 EMPTY_ROOT = hashlib.sha256(b"").digest()
-
-
-def leaf_hash(leaf: bytes) -> bytes:
-    """SHA-256(0x00 || leaf): a leaf's hash, domain-separated from interior nodes."""
-    return hashlib.sha256(b"\x00" + leaf).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """SHA-256(0x01 || left || right): an interior node's hash."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def event_leaf_hash(event_hash_hex: str) -> bytes:
-    """The leaf hash of an event, from its chain hash as the log stores it (64 hex characters)."""
-    return leaf_hash(bytes.fromhex(event_hash_hex))
 
 
 def _split(n: int) -> int:
@@ -113,73 +124,3 @@ def consistency_proof(leaves: Sequence[bytes], first: int, second: int | None = 
         path.append(_subtree_root(leaves, start, end))
     path.reverse()
     return path
-
-
-def root_from_inclusion_proof(
-    index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes | None:
-    """The root that `proof` leads to from leaf hash `leaf` at `index` (RFC 9162 §2.1.3.2), or None
-    when the proof cannot be a proof for that index and size."""
-    if not 0 <= index < tree_size or len(leaf) != HASH_SIZE:
-        return None
-    fn, sn, r = index, tree_size - 1, leaf
-    for p in proof:
-        if sn == 0 or len(p) != HASH_SIZE:
-            return None
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return r if sn == 0 else None
-
-
-def verify_inclusion(
-    index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes
-) -> bool:
-    """True when `proof` shows the leaf hash `leaf` at `index` in the tree of `tree_size` with `root_hash`."""
-    return root_from_inclusion_proof(index, tree_size, leaf, proof) == root_hash
-
-
-def verify_consistency(
-    first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
-) -> bool:
-    """True when `proof` shows the tree of `first` leaves with `first_root` is a prefix of the tree of
-    `second` leaves with `second_root` (RFC 9162 §2.1.4.2)."""
-    if not 0 <= first <= second or any(len(p) != HASH_SIZE for p in proof):
-        return False
-    if first == second:
-        return not proof and first_root == second_root
-    if first == 0:
-        # Every tree extends the empty one; a non-empty proof here is not a proof of anything.
-        return not proof
-    if not proof:
-        return False
-    path = list(proof)
-    if first & (first - 1) == 0:  # an exact power of two: the old root is a node of the new tree
-        path.insert(0, first_root)
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and fr == first_root and sr == second_root
