@@ -155,6 +155,15 @@ async def merged_from(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, 
     return found
 
 
+async def same_entity(conn: AsyncConnection, entity_id: str) -> list[str]:
+    """The ids that name what `entity_id` names now: it, the entity it was merged into, and every other id
+    merged there, so that a filter by a merged id finds the facts recorded under any of them."""
+    table = entities_table
+    target = (await redirects(conn, {entity_id})).get(entity_id, entity_id)
+    query = select(table.c.entity_id).where(table.c.merged_into == target).order_by(table.c.entity_id)
+    return sorted({entity_id, target, *(str(i) for i in await conn.scalars(query))})
+
+
 async def get(conn: AsyncConnection, entity_id: str) -> Row[Any] | None:
     """One entity, or None."""
     return (await conn.execute(select(entities_table).where(entities_table.c.entity_id == entity_id))).first()

@@ -259,7 +259,8 @@ class FactReads(ReadBase):
             for row, s in states
         ]
 
-    def _fact_query(self, f: FactFilter) -> Select[Any]:
+    def _fact_query(self, f: FactFilter, named: Mapping[str, list[str]]) -> Select[Any]:
+        """The filters as one query; `named` holds, for each entity filter, every id naming that entity."""
         table = fact_versions_table
         conditions: list[ColumnElement[bool]] = [believed_at(table, f.as_of)]
         conditions += rank_condition(table, f.rank, f.as_of, self.backend.use_index)
@@ -267,13 +268,14 @@ class FactReads(ReadBase):
         if f.modality != "all":
             conditions.append(table.c.modality == f.modality)
         if f.subject:
-            conditions.append(table.c.subject == f.subject)
+            conditions.append(table.c.subject.in_(named[f.subject]))
         if f.object:
-            conditions.append(table.c.object == f.object)
+            conditions.append(table.c.object.in_(named[f.object]))
         if f.predicate:
             conditions.append(table.c.predicate == f.predicate)
         if f.entity:
-            conditions.append(or_(table.c.subject == f.entity, table.c.object == f.entity))
+            ids = named[f.entity]
+            conditions.append(or_(table.c.subject.in_(ids), table.c.object.in_(ids)))
         if f.source:
             cited = select(citations_by_line_table.c.fact_id).where(
                 citations_by_line_table.c.source_id == f.source
@@ -292,12 +294,13 @@ class FactReads(ReadBase):
         nothing_to_find = bool(f.text) and not phrases  # a text of punctuation only
         if unmatchable(f.subject, f.object, f.entity, f.predicate, f.source, f.text) or nothing_to_find:
             return FactPage(items=[], total=0, limit=limit, offset=offset, matches={} if f.text else None)
-        query = self._fact_query(f)
-        if phrases:
-            query = ranked_facts(self.backend.search, query, phrases, _VALID_ORDER)
-        else:
-            query = query.order_by(*_VALID_ORDER)
         async with self._reads.connect() as conn:
+            named = {e: await entities.same_entity(conn, e) for e in {f.subject, f.object, f.entity} if e}
+            query = self._fact_query(f, named)
+            if phrases:
+                query = ranked_facts(self.backend.search, query, phrases, _VALID_ORDER)
+            else:
+                query = query.order_by(*_VALID_ORDER)
             rows, total = await held_page(
                 conn, query, fact_versions_table, f.valid_at, f.certainty, limit, offset
             )

@@ -62,23 +62,26 @@ class RoleReads(ReadBase):
                 conditions.append(roles_dated)
         if modality != "all":
             conditions.append(table.c.modality == modality)
-        if holder:
-            conditions.append(table.c.holder == holder)
-        if office:
-            conditions.append(
-                or_(table.c.office_id == office, func.lower(table.c.office_label) == office.lower())
-            )
-        if organization:
-            conditions.append(table.c.organization_id == organization)
-        if not (holder or office or organization):
+        listing = not (holder or office or organization)
+        if listing:
             # Only listings by valid time read ix_roles_current_valid_time (see OPT_IN_VALID_TIME_INDEX);
             # a holder, office or organization is found through its own index or a scan, as before.
             conditions.append(OPT_IN_VALID_TIME_INDEX)
-        query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
-        if as_of is None and not (holder or office or organization):
-            # A planner with statistics may take another index for this listing, at many times the cost.
-            query = self.backend.use_index(query, table, valid_time_index)
         async with self._reads.connect() as conn:
+            # A merged entity's id finds the terms recorded under the entity it now names, and back.
+            if holder:
+                conditions.append(table.c.holder.in_(await entities.same_entity(conn, holder)))
+            if office:
+                offices = await entities.same_entity(conn, office)
+                conditions.append(
+                    or_(table.c.office_id.in_(offices), func.lower(table.c.office_label) == office.lower())
+                )
+            if organization:
+                conditions.append(table.c.organization_id.in_(await entities.same_entity(conn, organization)))
+            query = select(table).where(*conditions).order_by(*VALID_TIME_ORDER)
+            if as_of is None and listing:
+                # A planner with statistics may take another index for this listing, at many times the cost.
+                query = self.backend.use_index(query, table, valid_time_index)
             rows, total = await held_page(conn, query, table, valid_at, certainty, limit, offset)
             ids = {r.holder for r in rows} | {r.office_id for r in rows} | {r.organization_id for r in rows}
             named_ids = {i for i in ids if i is not None}

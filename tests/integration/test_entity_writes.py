@@ -732,3 +732,40 @@ def test_the_migration_gives_existing_entities_their_stream_version(seeded_datab
     upgrade(seeded_database_url)
 
     assert asyncio.run(versions()) == written
+
+
+async def test_filters_by_a_merged_id_or_its_target_find_what_was_recorded_under_either(
+    seeded_client: Client, headers: Headers
+) -> None:
+    """`/facts?entity|subject|object=` and `/roles?holder|organization=` name an entity, not an id: after
+    a merge, the old id and the new one find the same facts and terms."""
+
+    async def listed(path: str, **params: str) -> list[str]:
+        body = (await seeded_client.get(path, params={"rank": "all", "limit": "500", **params})).json()
+        if path == "/roles":
+            return sorted(
+                f"{r['holder']['id']} {r['office']['label']} {r['valid_from']}" for r in body["items"]
+            )
+        return sorted(f["id"] for f in body["items"])
+
+    await create(
+        seeded_client, headers, entity_id="kazakhstan-new", kind="country", label="Qazaqstan", aliases=[]
+    )
+    chairs = await listed("/roles", holder="kazakhstan")
+    facts = await listed("/facts", entity="kazakhstan")
+    as_subject = await listed("/facts", subject="kazakhstan")
+    osce_terms = await listed("/roles", organization="osce")
+    for found in (chairs, facts, as_subject, osce_terms):
+        assert found
+    assert await listed("/roles", holder="kazakhstan-new") == []
+
+    merged = await merge(seeded_client, headers, "kazakhstan", "kazakhstan-new")
+    assert merged.status_code == 200, merged.text
+
+    for entity_id in ("kazakhstan", "kazakhstan-new"):
+        assert await listed("/roles", holder=entity_id) == chairs, entity_id
+        assert await listed("/facts", entity=entity_id) == facts, entity_id
+        assert await listed("/facts", subject=entity_id) == as_subject, entity_id
+    assert await listed("/roles", organization="osce") == osce_terms
+    # An id that names nothing still finds nothing.
+    assert await listed("/facts", entity="no-such-entity") == []
