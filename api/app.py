@@ -12,6 +12,7 @@ from litestar.di import Provide
 from api.auth import provide_principal
 from api.controllers.audit import AuditController, CitationsController, DiffController
 from api.controllers.entities import EntitiesController
+from api.controllers.evidence import EvidenceController
 from api.controllers.facts import FactsController
 from api.controllers.health import HealthController
 from api.controllers.log import LogController
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SourcesController,
             EntitiesController,
             FactsController,
+            EvidenceController,
             RolesController,
             TimelineController,
             CitationsController,

@@ -410,6 +410,21 @@ def checkpoint() -> None:
     click.echo(_run(sign()), nl=False)
 
 
+@main.command(
+    "verify-evidence",
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify_evidence(args: tuple[str, ...]) -> None:
+    """Check an evidence pack offline: PACK [--public-key K] [--checkpoint C [--consistency-proof P]]
+    [--source FILE ...]; --help for more. No database, no server: the standalone verifier
+    (archive/audit/verify_evidence.py, which an auditor can run without the archive) does the work."""
+    from archive.audit.verify_evidence import main as verify_pack_main
+
+    sys.exit(verify_pack_main(list(args)))
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" not in url or "://" not in url:
