@@ -336,3 +336,20 @@ async def test_the_openapi_document_describes_the_pack(seeded_client: Client) ->
     name = schema["$ref"].rsplit("/", 1)[-1]
     pack = document["components"]["schemas"][name]
     assert {"fact", "events", "sources", "checkpoint", "verifier_key"} <= set(pack["properties"])
+
+
+async def test_the_fact_page_links_to_its_pack_when_the_archive_signs(
+    log_client: Client, seeded_client: Client, headers: dict[str, dict[str, str]]
+) -> None:
+    fact = await corrected_fact(log_client, headers)
+    page = await log_client.get(f"/ui/facts/{fact['id']}")
+    assert page.status_code == 200, page.text
+    assert f'href="/facts/{fact["id"]}/evidence"' in page.text
+    earlier = await log_client.get(f"/ui/facts/{fact['id']}", params={"as_of": fact["recorded_at"]})
+    link = earlier.text.split('class="evidence-link"><a href="', 1)[1].split('"', 1)[0]
+    assert link.startswith(f"/facts/{fact['id']}/evidence?as_of=")
+    followed = await log_client.get(link.replace("&amp;", "&"))
+    assert followed.status_code == 200, followed.text
+    assert followed.json()["fact"]["version"] == fact["version"]
+    unsigned = await seeded_client.get(f"/ui/facts/{fact['id']}")
+    assert "/evidence" not in unsigned.text
