@@ -610,7 +610,7 @@ def check_sources(
     cited_shas = {sha for _, sha, _ in wanted}
     for sha in sorted(cited_shas - used):
         report.notes.append(
-            f"source version {sha}: no file given, its lines were checked against the quotes only"
+            f"source version {sha}: no file with this sha256 given; its lines were checked against its quotes"
         )
     if used and not any(part.startswith("source") for part, _ in report.failures):
         report.checked.append(
