@@ -425,6 +425,92 @@ def verify_evidence(args: tuple[str, ...]) -> None:
     sys.exit(verify_pack_main(list(args)))
 
 
+@main.command("export")
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The file to write (replaced only once the export is whole), or - for stdout.",
+)
+def export_log_command(output: Path) -> None:
+    """Write the whole log as JSON Lines: each event as stored (the fields its hash covers, its position,
+    prev_hash and hash), then an end-of-log line. With `archive import` it moves an archive to another
+    database (SQLite to PostgreSQL) and is a backup. The read models are rebuilt from the log on import;
+    the API tokens are not part of the log and are not exported. Progress goes to stderr."""
+    from archive.eventstore.transfer import export_log
+    from archive.logging import configure_logging
+    from archive.progress import progress
+
+    settings = _settings()
+    configure_logging(settings, sys.stderr)
+
+    async def write(out: Any) -> Any:
+        engine, archive = _archive_for(settings)
+        try:
+            with progress("exporting the log", await archive.store.count()) as update:
+                return await export_log(archive.store, out, on_progress=update)
+        finally:
+            await engine.dispose()
+
+    if str(output) == "-":
+        report = _run(write(sys.stdout.buffer))
+        sys.stdout.buffer.flush()
+    else:
+        # A failed export leaves the file it would replace (an older backup) as it was.
+        partial = output.with_name(output.name + ".partial")
+        with partial.open("wb") as out:
+            report = _run(write(out))
+        partial.replace(output)
+    click.echo(f"exported {report.events} events, head hash {report.head_hash}", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.pass_context
+def import_log_command(ctx: click.Context, file: Path) -> None:
+    """Load FILE, an `archive export`, into an empty database (DATABASE_URL, after `archive db upgrade`),
+    SQLite or PostgreSQL: the same positions, recorded_at and hashes. Each line's hash is checked against
+    the chain as it is read; the whole file loads in one transaction, so the first bad line refuses it,
+    naming the line, and nothing is written. Then the read models are rebuilt and `archive verify` runs
+    (exit 1 if it fails). API tokens are not part of the log: create them again with `archive tokens
+    create`."""
+    from archive.eventstore.transfer import TransferError, import_log, promised_events
+    from archive.logging import configure_logging
+    from archive.progress import progress
+    from archive.projections.rebuild import rebuild
+
+    settings = _settings()
+    configure_logging(settings, sys.stderr)
+
+    async def load() -> Any:
+        engine, archive = _archive_for(settings)
+        try:
+            with progress("importing the log", promised_events(file)) as update:
+                if str(file) == "-":
+                    report = await import_log(archive.store, sys.stdin.buffer, on_progress=update)
+                else:
+                    with file.open("rb") as lines:
+                        report = await import_log(archive.store, lines, on_progress=update)
+            click.echo(f"imported {report.events} events, head hash {report.head_hash}")
+            # The events are committed: should this fail, `archive rebuild-projections` finishes the job.
+            with progress("rebuilding read models", report.events) as update:
+                await rebuild(archive.store, archive.projector, on_progress=update)
+            return report
+        finally:
+            await engine.dispose()
+
+    try:
+        _run(load())
+    except TransferError as error:
+        click.echo(f"import refused: {error}", err=True)
+        click.echo("nothing was written", err=True)
+        sys.exit(1)
+    click.echo("rebuilt every read model from the log; verifying")
+    ctx.invoke(verify, chain_only=False)
+
+
 def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" not in url or "://" not in url:

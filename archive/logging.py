@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -25,9 +25,11 @@ def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mut
     return event_dict
 
 
-def configure_logging(settings: Settings) -> None:
-    """Configure structlog and the standard library logging for the whole process."""
-    use_json = settings.log_format == "json" or (settings.log_format == "auto" and not sys.stdout.isatty())
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Configure structlog and the standard library logging for the whole process, writing to `stream`
+    (stdout unless told; stderr for a command whose stdout is data, such as `archive export`)."""
+    stream = stream or sys.stdout
+    use_json = settings.log_format == "json" or (settings.log_format == "auto" and not stream.isatty())
     renderer: Any = structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     level = logging.getLevelNamesMapping()[settings.log_level]
     structlog.configure(
@@ -40,11 +42,11 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
     # Libraries log through the standard library (uvicorn, alembic): render their records the same way.
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import structlog
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 log = structlog.get_logger("archive.progress")
@@ -17,7 +18,8 @@ def progress(description: str, total: int | None) -> Iterator[Callable[[int], No
     """Yield `update(done)`, called with the running count of items done so far."""
     if sys.stderr.isatty():
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, transient=False) as bar:
+        # rich draws on stdout unless told: the bar goes where the check above looked, stdout may be data.
+        with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
             task = bar.add_task(description, total=total)
             yield lambda done: bar.update(task, completed=done)
         return

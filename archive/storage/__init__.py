@@ -116,6 +116,10 @@ class Backend(Protocol):
     async def insert_rows(self, conn: AsyncConnection, table: Table, rows: Sequence[Any]) -> None:
         """Insert `rows` (each a value per column of `table`, in its column order)."""
 
+    async def continue_positions(self, conn: AsyncConnection, last_position: int) -> None:
+        """After events were inserted with their own positions (an import), make the next append take
+        `last_position + 1`."""
+
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
         """Gather the planner's statistics on `tables` as `conn` writes them (where the planner needs it)."""
 

@@ -127,6 +127,14 @@ class PostgresBackend:
         elif rows:
             await self.write_batch(conn, inserts={table: rows})
 
+    async def continue_positions(self, conn: AsyncConnection, last_position: int) -> None:
+        """Move the positions' sequence on: `archive_append` numbers events with `nextval`, which knows
+        nothing of rows inserted with their own positions."""
+        if last_position > 0:
+            await conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('events', 'position'), $1)", (last_position,)
+            )
+
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
         """ANALYZE: new tables have no statistics, and without them the planner takes `fact_id = ANY(...)`
         to match a fixed share of the table (docs/decisions/0001-analyze-during-replay.md)."""

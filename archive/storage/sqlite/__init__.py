@@ -110,6 +110,9 @@ class SqliteBackend:
         if rows:
             await self.write_batch(conn, inserts={table: rows})
 
+    async def continue_positions(self, conn: AsyncConnection, last_position: int) -> None:
+        """Nothing: an append here numbers its events from the largest position in the table."""
+
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
         """Nothing: SQLite's planner does not need statistics to find the primary keys a replay looks up."""
 
