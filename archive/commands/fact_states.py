@@ -22,17 +22,20 @@ async def load_fact_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[st
     return await fact_versions.current_states(conn, fact_ids)
 
 
-async def superseded_from(conn: AsyncConnection, start: FactState) -> frozenset[str]:
-    """Every fact `start` supersedes, directly or down a chain of supersedes links."""
+async def superseded_from(conn: AsyncConnection, start: FactState) -> dict[str, FactState]:
+    """Every fact `start` supersedes, directly or down a chain of supersedes links, with the state it
+    was read at (a fact named by a link but never recorded is absent)."""
     found: set[str] = set()
+    read: dict[str, FactState] = {}
     frontier = {link.target_fact_id for link in start.links if link.relation == "supersedes"}
     while frontier:
         found |= frontier
         states = await load_fact_states(conn, frontier)
+        read.update(states)
         frontier = {
             link.target_fact_id
             for state in states.values()
             for link in state.links
             if link.relation == "supersedes" and link.target_fact_id not in found
         }
-    return frozenset(found)
+    return {fact_id: read[fact_id] for fact_id in sorted(found) if fact_id in read}

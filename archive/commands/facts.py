@@ -1,8 +1,18 @@
-"""Facts: record, correct, retract, rerank and link one, each decided on the fact's current state."""
+"""Facts: record, correct, retract, rerank and link one, each decided on the fact's current state.
+
+Each handler builds its command from what it reads (entity kinds, the cited sources' texts, a link's
+target) and says which streams those reads came from; `_decide_fact` decides it on the fact's state and
+appends, optimistically when the caller gave no transaction (archive/commands/unit.py).
+
+The entities a fact names are read but not checked at the append: no entity command reads a fact, so
+a fact decided just before an entity is revised or merged is what the same two commands would leave
+one after the other. A source's new version, by contrast, re-checks every citation into it, and a
+supersedes link reads the chain of facts it would join: those streams are checked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +24,7 @@ from archive.domain.facts import (
     FactCommand,
     FactContent,
     FactContext,
+    FactState,
     LinkFact,
     RecordFact,
     RerankFact,
@@ -22,7 +33,8 @@ from archive.domain.facts import (
     evolve_fact,
     fact_id_for,
 )
-from archive.domain.streams import fact_stream
+from archive.domain.streams import fact_stream, source_stream
+from archive.eventstore import ConcurrencyError
 from archive.projections import entities, sources
 
 #: How many source versions' split texts the command side keeps, and how many lines they may hold in
@@ -30,6 +42,15 @@ from archive.projections import entities, sources
 #: an ingest's peak memory grew with its corpus (docs/decisions/0006-source-cache-bounded-by-lines.md).
 SNAPSHOT_CACHE_SIZE = 256
 SNAPSHOT_CACHE_LINES = 50_000
+
+#: A fact command as built from what it read, and the (stream, version) of each stream read that the
+#: fact's own stream does not cover.
+Built = tuple[FactCommand, tuple[tuple[str, int], ...]]
+
+
+def sources_read(context: FactContext) -> tuple[tuple[str, int], ...]:
+    """The streams of the sources a fact decision checks its citations against, at the versions read."""
+    return tuple((source_stream(source_id), s.version) for source_id, s in sorted(context.sources.items()))
 
 
 class FactCommands(CommandBase):
@@ -53,12 +74,50 @@ class FactCommands(CommandBase):
         )
 
     async def _decide_fact(
-        self, conn: AsyncConnection, fact_id: str, command: FactCommand, meta: CommandMeta
+        self,
+        conn: AsyncConnection | None,
+        fact_id: str,
+        build: Callable[[AsyncConnection], Awaitable[Built]],
+        meta: CommandMeta,
     ) -> FactWritten:
-        state = await load_fact_state(conn, fact_id)
+        """Build the command, decide it on the fact's state, append and project.
+
+        In the caller's transaction (which holds the lock) when one is given. Otherwise optimistically,
+        and once more if something the decision read moved before the append: the command then meets
+        the state that is there now, as it would have had it come a moment later (a client's stale
+        `expected_version` is refused by the decider then).
+        """
+        if conn is not None:
+            command, _ = await build(conn)  # nothing it read can change before this transaction ends
+            return await self._write_fact(conn, fact_id, command, await load_fact_state(conn, fact_id), meta)
+        try:
+            return await self._decide_optimistically(fact_id, build, meta)
+        except ConcurrencyError:
+            return await self._decide_optimistically(fact_id, build, meta)
+
+    async def _decide_optimistically(
+        self, fact_id: str, build: Callable[[AsyncConnection], Awaitable[Built]], meta: CommandMeta
+    ) -> FactWritten:
+        async with self._reads() as reads:
+            command, read = await build(reads)
+            state = await load_fact_state(reads, fact_id)
+        if not decide_fact(command, state):  # nothing to write: no transaction, no lock
+            return FactWritten(fact_stream(fact_id), state.version, [], fact_id=fact_id, state=state)
+        async with self.store.append_transaction() as tx:
+            return await self._write_fact(tx, fact_id, command, state, meta, read)
+
+    async def _write_fact(
+        self,
+        conn: AsyncConnection,
+        fact_id: str,
+        command: FactCommand,
+        state: FactState,
+        meta: CommandMeta,
+        read: Sequence[tuple[str, int]] = (),
+    ) -> FactWritten:
         events = decide_fact(command, state)
         appended = await self._commit(
-            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state)
+            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state), read
         )
         for event in events:
             state = evolve_fact(state, event)
@@ -80,15 +139,18 @@ class FactCommands(CommandBase):
         citations to an existing fact needs it.
         """
         fact_id = fact_id_for(content)
-        async with self._in(conn) as tx:
-            q = content.qualifiers
+        q = content.qualifiers
+
+        async def build(tx: AsyncConnection) -> Built:
             context = await self._context(
                 tx, {content.subject, content.object, q.role, q.place, q.organization}, citations
             )
             command = RecordFact(
                 content, rank, tuple(citations), context, self._clock(), expected_version=expected_version
             )
-            return await self._decide_fact(tx, fact_id, command, meta)
+            return command, sources_read(context)
+
+        return await self._decide_fact(conn, fact_id, build, meta)
 
     async def correct_fact(
         self,
@@ -109,7 +171,8 @@ class FactCommands(CommandBase):
         if isinstance(changes.qualifiers, Qualifiers):
             q = changes.qualifiers
             introduced |= {q.role, q.place, q.organization}
-        async with self._in(conn) as tx:
+
+        async def build(tx: AsyncConnection) -> Built:
             context = await self._context(tx, introduced, citations)
             command = CorrectFact(
                 fact_id,
@@ -121,7 +184,9 @@ class FactCommands(CommandBase):
                 context,
                 self._clock(),
             )
-            return await self._decide_fact(tx, fact_id, command, meta)
+            return command, sources_read(context)
+
+        return await self._decide_fact(conn, fact_id, build, meta)
 
     async def retract_fact(
         self,
@@ -135,7 +200,8 @@ class FactCommands(CommandBase):
         conn: AsyncConnection | None = None,
     ) -> FactWritten:
         """Stop asserting a fact, with the reason and the evidence."""
-        async with self._in(conn) as tx:
+
+        async def build(tx: AsyncConnection) -> Built:
             context = await self._context(tx, set(), citations)
             command = RetractFact(
                 fact_id,
@@ -146,7 +212,9 @@ class FactCommands(CommandBase):
                 context,
                 self._clock(),
             )
-            return await self._decide_fact(tx, fact_id, command, meta)
+            return command, sources_read(context)
+
+        return await self._decide_fact(conn, fact_id, build, meta)
 
     async def rerank_fact(
         self,
@@ -160,9 +228,12 @@ class FactCommands(CommandBase):
         conn: AsyncConnection | None = None,
     ) -> FactWritten:
         """Change a fact's rank (preferred, normal, deprecated), with the reason."""
-        async with self._in(conn) as tx:
+
+        async def build(tx: AsyncConnection) -> Built:
             command = RerankFact(fact_id, expected_version, rank, reason_code, justification, self._clock())
-            return await self._decide_fact(tx, fact_id, command, meta)
+            return command, ()
+
+        return await self._decide_fact(conn, fact_id, build, meta)
 
     async def link_fact(
         self,
@@ -175,9 +246,10 @@ class FactCommands(CommandBase):
         conn: AsyncConnection | None = None,
     ) -> FactWritten:
         """Link a fact to another: it fulfils, contradicts or supersedes it (with `expected_version`)."""
-        async with self._in(conn) as tx:
+
+        async def build(tx: AsyncConnection) -> Built:
             target = await load_fact_state(tx, target_fact_id)
-            chain = await superseded_from(tx, target) if relation == "supersedes" else frozenset()
+            chain = await superseded_from(tx, target) if relation == "supersedes" else {}
             command = LinkFact(
                 fact_id,
                 relation,
@@ -185,6 +257,10 @@ class FactCommands(CommandBase):
                 self._clock(),
                 expected_version=expected_version,
                 target_exists=target.exists,
-                target_supersedes=chain,
+                target_supersedes=frozenset(chain),
             )
-            return await self._decide_fact(tx, fact_id, command, meta)
+            # The target and its chain: a link made meanwhile down it could close a cycle with this one.
+            read = {target_fact_id: target, **chain} if target.exists else {}
+            return command, tuple((fact_stream(f), s.version) for f, s in read.items() if f != fact_id)
+
+        return await self._decide_fact(conn, fact_id, build, meta)

@@ -3,9 +3,17 @@
 Every write path of the archive (the API, the seeder, the CLI) goes through the command handlers, one
 module per aggregate, each reading load -> decide -> append + project. Each takes an optional open
 transaction so that a caller can make several commands atomic (the seeder appends a whole seed file or
-nothing); without one, each command is its own transaction. The state is loaded inside the transaction,
-which holds the append lock, so a decision can never be based on a state that another writer has since
-changed; a client's stale `expected_version` is refused by the decider.
+nothing); such a transaction holds the append lock from its start, so what it loads cannot change
+before it commits.
+
+Without one, a fact command is optimistic (docs/decisions/0012-optimistic-commands.md): it loads and
+decides outside the lock, then one `append_transaction` appends, projects and commits, holding the lock
+from the append on. The append checks the version of every stream the decision depended on: the
+written stream's (the unique stream version) and those it only read (the cited sources), so a decision
+made on a state that another writer has since changed appends nothing (`ConcurrencyError`); the command
+is then decided once more on fresh reads, where the decider refuses a client's stale
+`expected_version` as before. Commands whose decision reads what no stream version covers (a source's
+new version re-checks every citation into it) still load inside the locked transaction.
 """
 
 from __future__ import annotations
@@ -91,6 +99,14 @@ class CommandBase:
         async with self.store.transaction() as own:
             yield own
 
+    @asynccontextmanager
+    async def _reads(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a decision's loads, outside the append lock (one snapshot on SQLite; on
+        PostgreSQL each statement its own, which the versions checked at the append make safe)."""
+        reads, _ = self.store.backend.read_engines(self.store.engine)
+        async with reads.connect() as conn:
+            yield conn
+
     async def _commit(
         self,
         conn: AsyncConnection,
@@ -99,16 +115,18 @@ class CommandBase:
         events: Sequence[Event],
         meta: CommandMeta,
         fact_before: tuple[str, FactState] | None = None,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
         """Append the decided events and project them, in the caller's transaction.
 
         `fact_before` is the fact id and the state the decision was made on (the initial state for a
-        new fact), so the projector need not reload it.
+        new fact), so the projector need not reload it. `read` names the streams the decision read but
+        does not write, each with the version it was read at: the append refuses if one has moved.
         """
         if not events:
             return []
         new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
-        recorded = await self.store.append_in(conn, stream_id, version, new, meta.as_metadata())
+        recorded = await self.store.append_in(conn, stream_id, version, new, meta.as_metadata(), read)
         before = {fact_before[0]: fact_before[1]} if fact_before is not None else {}
         await self.projector.apply(conn, recorded, before)
         return recorded

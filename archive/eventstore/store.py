@@ -117,6 +117,13 @@ class EventStore:
         async with _lock_timeouts(), self.backend.write_transaction(self.engine, commit) as conn:
             yield conn
 
+    @asynccontextmanager
+    async def append_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for a command decided before it: the append lock is taken by its first
+        append (which checks every version the decision depended on) and held until it commits."""
+        async with _lock_timeouts(), self.backend.append_transaction(self.engine) as conn:
+            yield conn
+
     async def append(
         self,
         stream_id: str,
@@ -150,20 +157,28 @@ class EventStore:
         expected_version: int,
         events: Sequence[NewEvent],
         metadata: Mapping[str, Any] | None = None,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
-        """Append inside a transaction opened by `transaction()`, so callers can project in the same one."""
+        """Append inside a transaction opened by `transaction()` or `append_transaction()`, so callers can
+        project in the same one; `read` as in `append_streams_in`."""
         return await self.append_streams_in(
-            conn, [StreamWrite(stream_id, expected_version, events)], metadata
+            conn, [StreamWrite(stream_id, expected_version, events)], metadata, read
         )
 
     async def append_streams_in(
-        self, conn: AsyncConnection, writes: Sequence[StreamWrite], metadata: Mapping[str, Any] | None = None
+        self,
+        conn: AsyncConnection,
+        writes: Sequence[StreamWrite],
+        metadata: Mapping[str, Any] | None = None,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
         """Append to several streams at once: one chain-head read and one insert for the whole batch.
 
-        Each stream must be at its `expected_version`; any conflict refuses the whole batch.
+        Each stream must be at its `expected_version`, and each (stream, version) of `read`, a stream
+        the decision read without writing to it, still at that version; any conflict refuses the whole
+        batch with `ConcurrencyError`.
         """
-        return await self._append_streams(conn, writes, metadata, own_transaction=False)
+        return await self._append_streams(conn, writes, metadata, own_transaction=False, read=read)
 
     async def _append_streams(
         self,
@@ -171,6 +186,7 @@ class EventStore:
         writes: Sequence[StreamWrite],
         metadata: Mapping[str, Any] | None,
         own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
         if len({w.stream_id for w in writes}) != len(writes):
             raise ValueError("a batch names a stream twice: give each stream's events in one StreamWrite")
@@ -180,7 +196,7 @@ class EventStore:
         recorded_at = self._clock()
         try:
             linked = await self.backend.insert_events(
-                conn, rows, continuing, meta, recorded_at, own_transaction
+                conn, rows, continuing, meta, recorded_at, own_transaction, read
             )
         except IntegrityError as error:
             if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec.structs import replace
 from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, Text, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -107,16 +108,21 @@ async def snapshots(
         rows = await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(wanted)))
         return {row.source_id: snapshot_of(row) for row in rows}
     heads = await conn.execute(
-        select(sources_table.c.source_id, sources_table.c.content_sha256).where(
+        select(sources_table.c.source_id, sources_table.c.content_sha256, sources_table.c.version).where(
             sources_table.c.source_id.in_(wanted)
         )
     )
-    current = dict(heads.all())
-    missing = [source_id for source_id, sha in current.items() if sha not in cache]
+    current = {source_id: (sha, version) for source_id, sha, version in heads}
+    missing = [source_id for source_id, (sha, _) in current.items() if sha not in cache]
     if missing:
         for row in await conn.execute(select(sources_table).where(sources_table.c.source_id.in_(missing))):
             cache[row.content_sha256] = snapshot_of(row)
-    return {source_id: cache[sha] for source_id, sha in current.items()}
+    # The version as it is now: a new title moves the stream on and keeps the text (and the cache entry),
+    # and a command checks at its append that the sources it read are still at these versions.
+    return {
+        source_id: replace(cache[sha], version=version) if cache[sha].version != version else cache[sha]
+        for source_id, (sha, version) in current.items()
+    }
 
 
 async def revised(conn: AsyncConnection, source_ids: set[str]) -> set[str]:

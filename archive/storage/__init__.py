@@ -78,6 +78,10 @@ class Backend(Protocol):
     def lone_append(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
         """The connection a single append runs on as its own transaction (`own_transaction=True`)."""
 
+    def append_transaction(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction that holds the append lock from its first append (not before) to its end:
+        for a command decided before it, which appends, projects and commits."""
+
     async def insert_events(
         self,
         conn: AsyncConnection,
@@ -86,9 +90,11 @@ class Backend(Protocol):
         metadata: dict[str, Any],
         recorded_at: datetime,
         own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[tuple[int, str, str]]:
-        """Under the append lock: check that each continued stream's expected version exists
-        (`ConcurrencyError` otherwise), chain and insert the rows; their (position, prev_hash, hash)."""
+        """Under the append lock: check that each continued stream's expected version exists and that
+        each stream in `read` is still at the version it was read at (`ConcurrencyError` otherwise),
+        chain and insert the rows; their (position, prev_hash, hash)."""
 
     def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
         """The engine options for reads of several statements, and for reads of one statement."""

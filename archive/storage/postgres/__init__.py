@@ -63,6 +63,12 @@ class PostgresBackend:
         async with engine.connect() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def append_transaction(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A plain transaction: `archive_append` takes the lock in its first call; held to the end."""
+        async with engine.connect() as conn, transaction_on(conn, True):
+            yield conn
+
     async def insert_events(
         self,
         conn: AsyncConnection,
@@ -71,9 +77,12 @@ class PostgresBackend:
         metadata: dict[str, Any],
         recorded_at: datetime,
         own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[tuple[int, str, str]]:
         """One call of `archive_append`."""
-        return await append.insert_events(conn, rows, continuing, metadata, recorded_at, own_transaction)
+        return await append.insert_events(
+            conn, rows, continuing, metadata, recorded_at, own_transaction, read
+        )
 
     def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
         """Reads open no transaction: under READ COMMITTED every statement takes its own snapshot

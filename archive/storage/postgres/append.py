@@ -1,12 +1,14 @@
-"""Appending on PostgreSQL: one call of the server-side function `archive_append` (migration 0004).
+"""Appending on PostgreSQL: one call of the server-side function `archive_append` (migrations 0004, 0011).
 
-It takes the append lock, checks that each continued stream's expected version exists, chains with
+It takes the append lock, checks that each continued stream's expected version exists and that each
+stream the decision only read is still at the version it was read at, chains with
 `sha256()` over the canonical bytes built here, and inserts, so a lone append is one round trip in
 autocommit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +25,13 @@ from archive.storage.postgres.driver import postgres_driver
 #: The PostgreSQL advisory lock key that serialises appends (any constant; this one spells "EVTS").
 APPEND_LOCK_KEY = 0x45565453
 
-#: The server-side append of migration 0004, with asyncpg's positional parameters.
+#: The server-side append of migration 0011, with asyncpg's positional parameters.
 _APPEND_CALL = (
     "SELECT event_position, event_prev_hash, event_hash FROM archive_append("
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 )
-#: The SQLSTATE `archive_append` raises when an expected version does not exist.
+#: The SQLSTATE `archive_append` raises when an expected version does not exist, or a stream that was
+#: read has moved past the version it was read at.
 _MISSING_VERSION_STATE = "AR409"
 
 
@@ -39,6 +42,7 @@ async def insert_events(
     metadata: dict[str, Any],
     recorded_at: datetime,
     own_transaction: bool,
+    read: Sequence[tuple[str, int]] = (),
 ) -> list[tuple[int, str, str]]:
     """One call of `archive_append`: lock, check, chain and insert on the server.
 
@@ -53,6 +57,8 @@ async def insert_events(
             APPEND_LOCK_KEY,
             [stream for stream, _ in continuing],
             [version for _, version in continuing],
+            [stream for stream, _ in read],
+            [version for _, version in read],
             [row["stream_id"] for row in rows],
             [row["stream_version"] for row in rows],
             [row["event_type"] for row in rows],

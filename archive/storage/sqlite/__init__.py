@@ -51,6 +51,10 @@ class SqliteBackend:
         async with self._writers, engine.connect() as conn:
             yield conn
 
+    def append_transaction(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The write transaction: SQLite has one write lock, and a transaction that writes takes it anyway."""
+        return self.write_transaction(engine, True)
+
     async def insert_events(
         self,
         conn: AsyncConnection,
@@ -59,9 +63,10 @@ class SqliteBackend:
         metadata: dict[str, Any],
         recorded_at: datetime,
         own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[tuple[int, str, str]]:
         """Read the head, check, chain and insert, in one trip to the driver's thread."""
-        return await self._insert(conn, rows, continuing, recorded_at, own_transaction)
+        return await self._insert(conn, rows, continuing, recorded_at, own_transaction, read)
 
     def read_engines(self, engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine]:
         """A deferred read transaction holds one snapshot for a read of several statements; a read of

@@ -8,6 +8,7 @@ SQLite's busy handler, which sleeps for up to 100 ms between tries.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ _HEAD = (
     "SELECT (SELECT hash FROM events ORDER BY position DESC LIMIT 1), "
     "(SELECT coalesce(max(position), 0) FROM events)"
 )
+#: Whether a stream has the version after the one a decision read (the unique index answers it).
+_NEWER = "SELECT 1 FROM events WHERE stream_id = ? AND stream_version = ?"
 #: SQLite binds at most 32766 values a statement; two a pair, with room to spare.
 _PAIRS_PER_QUERY = 5000
 
@@ -34,8 +37,12 @@ def _link_and_insert(
     rows: list[dict[str, Any]],
     continuing: list[tuple[str, int]],
     recorded_at: datetime,
+    read: Sequence[tuple[str, int]],
 ) -> list[tuple[int, str, str]]:
     """In the SQLite driver's thread, under the write lock: read the head, check, chain and insert.
+
+    The checks: each continued stream's expected version exists, and each stream in `read` (read by
+    the decision, not written) has no version after the one it was read at.
 
     The lock is held, so the next positions are known: they are given explicitly, which lets SQLite
     insert the batch with one executemany (with RETURNING it would insert row by row). The values go
@@ -53,6 +60,9 @@ def _link_and_insert(
         present.update(db.execute(query, [v for pair in chunk for v in pair]).fetchall())
     if len(present) != len(continuing):
         raise ConcurrencyError(*next(pair for pair in continuing if pair not in present))
+    for stream_id, version in read:
+        if db.execute(_NEWER, (stream_id, version + 1)).fetchone() is not None:
+            raise ConcurrencyError(stream_id, version)
     prev_hash = head or GENESIS_HASH
     linked = []
     for position, row in enumerate(rows, start=last_position + 1):
@@ -79,6 +89,7 @@ class EventInserter:
         continuing: list[tuple[str, int]],
         recorded_at: datetime,
         own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
     ) -> list[tuple[int, str, str]]:
         """With `own_transaction`, `BEGIN IMMEDIATE` to `COMMIT` in the same one trip."""
         if self._insert is None:
@@ -86,7 +97,7 @@ class EventInserter:
                 events_table.insert(), conn.dialect, [c.key for c in events_table.c]
             )
         insert = self._insert
-        work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at)
+        work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at, read)
         try:
             if own_transaction:
                 return await run_in_sqlite_thread(conn, immediate_transaction, *work)

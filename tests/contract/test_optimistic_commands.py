@@ -1,0 +1,143 @@
+"""Fact commands decide before they take the append lock (docs/decisions/0012-optimistic-commands.md):
+the append checks every stream the decision read, so a write that lands between a command's reads and
+its append is never overlooked. Each test lets another writer in at exactly that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from archive.commands import Archive
+from archive.domain.errors import SourceHashMismatch, StaleVersion
+from archive.domain.streams import fact_stream, source_stream
+from archive.eventstore import ConcurrencyError, EventStore, NewEvent
+from tests.contract.example_archive import (
+    META,
+    OFFICER,
+    OFFICER_QUOTE,
+    REVISED_TEXT,
+    correct_valid_from,
+    example_archive,
+    record,
+    register_source,
+    ticking_store,
+)
+from tests.unit.examples import SOURCE_ID, SOURCE_TEXT, cite
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> EventStore:
+    return ticking_store(engine)
+
+
+@pytest.fixture
+async def archive(store: EventStore) -> Archive:
+    return await example_archive(store)
+
+
+def writer_before_each_append(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch, other_writer: Callable[[], Awaitable[object]]
+) -> list[int]:
+    """Run `other_writer` just before the next append transaction begins (after the command's reads and
+    its decision), once; returns the list of append transactions opened, one number each."""
+    opened: list[int] = []
+    original = store.append_transaction
+
+    @asynccontextmanager
+    async def interleaved() -> AsyncIterator[AsyncConnection]:
+        opened.append(len(opened) + 1)
+        if len(opened) == 1:
+            await other_writer()
+        async with original() as conn:
+            yield conn
+
+    monkeypatch.setattr(store, "append_transaction", interleaved)
+    return opened
+
+
+async def test_a_source_revised_between_the_reads_and_the_append_is_not_overlooked(
+    archive: Archive, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decided on the first version's text, the fact would cite a version that the revision (which
+    re-checks every citation it can see) never saw cited. The append refuses; decided again on the
+    second version, the citation of the first is refused as an old version."""
+    attempts = writer_before_each_append(
+        store, monkeypatch, lambda: register_source(archive, REVISED_TEXT, expected_version=1)
+    )
+    with pytest.raises(SourceHashMismatch):
+        await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
+    assert attempts == [1]  # decided again, refused before it opened a second transaction
+    assert [e.event_type for e in await store.read_all()][-1] == "source.revised"
+    assert await store.stream_version(source_stream(SOURCE_ID)) == 2
+
+
+async def test_a_source_that_moved_without_changing_its_text_costs_one_retry_and_nothing_else(
+    archive: Archive, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def describe() -> None:
+        await archive.register_source(
+            source_id=SOURCE_ID,
+            title="Example Report, retitled",
+            origin="invented for tests",
+            source_date="2011",
+            content=SOURCE_TEXT.encode("utf-8"),
+            meta=META,
+            expected_version=1,
+        )
+
+    attempts = writer_before_each_append(store, monkeypatch, describe)
+    written = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
+    assert attempts == [1, 2]
+    assert (written.version, [e.event_type for e in written.events]) == (1, ["fact.recorded"])
+    assert await store.stream_version(fact_stream(written.fact_id)) == 1
+    assert await store.stream_version(source_stream(SOURCE_ID)) == 2
+
+
+async def test_a_correction_that_lands_between_the_reads_and_the_append_makes_the_other_stale(
+    archive: Archive, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both corrections name version 1; the one that lands first wins, the other appends nothing and is
+    refused as stale, naming the version that is there now."""
+    fact = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
+    attempts = writer_before_each_append(
+        store, monkeypatch, lambda: correct_valid_from(archive, fact, "2011-03")
+    )
+    with pytest.raises(StaleVersion) as refused:
+        await correct_valid_from(archive, fact, "2011-02")
+    assert (refused.value.field, refused.value.expected_version, refused.value.current_version) == (
+        "expected_version",
+        1,
+        2,
+    )
+    assert attempts == [1, 2]  # the interloper's own; decided again, ours is refused before a third
+    stream = await store.read_stream(fact_stream(fact.fact_id))
+    assert [(e.stream_version, e.data.get("changes", {}).get("valid_from")) for e in stream] == [
+        (1, None),
+        (2, "2011-03"),
+    ]
+
+
+async def test_an_append_refuses_when_a_stream_it_read_has_moved_and_appends_nothing(
+    store: EventStore,
+) -> None:
+    await store.append("read-me", 0, [_noted()])
+    await store.append("read-me", 1, [_noted()])
+    before = await store.count()
+    with pytest.raises(ConcurrencyError) as refused:
+        async with store.append_transaction() as conn:
+            await store.append_in(conn, "written", 0, [_noted()], read=[("read-me", 1)])
+    assert (refused.value.stream_id, refused.value.expected_version) == ("read-me", 1)
+    assert await store.count() == before
+    async with store.append_transaction() as conn:
+        appended = await store.append_in(conn, "written", 0, [_noted()], read=[("read-me", 2)])
+    assert [(e.stream_id, e.stream_version) for e in appended] == [("written", 1)]
+    assert (await store.verify()).ok
+
+
+def _noted() -> NewEvent:
+    """Any registered event type will do: the store checks versions, not payloads."""
+    return NewEvent("entity.revised", {"entity_id": "x", "version": 2, "changes": {}})
