@@ -14,6 +14,7 @@ from api.controllers.audit import AuditController, CitationsController, DiffCont
 from api.controllers.entities import EntitiesController
 from api.controllers.evidence import EvidenceController
 from api.controllers.facts import FactsController
+from api.controllers.findings import FindingsController
 from api.controllers.health import HealthController
 from api.controllers.log import LogController
 from api.controllers.roles import RolesController, TimelineController
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SourcesController,
             EntitiesController,
             FactsController,
+            FindingsController,
             EvidenceController,
             RolesController,
             TimelineController,

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from archive.domain.events import LinkRelation, Modality, Rank, ReasonCode
+from archive.domain.events import DismissalReason, LinkRelation, Modality, Rank, ReasonCode
 
 #: No NUL character in any text: PostgreSQL cannot store one in text or JSONB (it was a 500 there, and
 #: accepted on SQLite), so the API refuses it on both, as a 400 naming the field.
@@ -171,3 +171,11 @@ class MergeRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     justification: Text
     expected_version: Version | None = None
     into_expected_version: Version | None = None
+
+
+class DismissalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /findings/{finding_id}/dismissals: the finding's version as listed (0 until dismissed)."""
+
+    expected_version: Version
+    reason_code: DismissalReason
+    justification: Text

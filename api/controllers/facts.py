@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -52,6 +53,7 @@ from archive.reads import (
     Provenance,
     RankFilter,
     Reads,
+    RecordedFactView,
 )
 from archive.tokens import Principal
 
@@ -59,7 +61,7 @@ EntityId = Annotated[str | None, QueryParameter(max_length=200)]
 FactId = Annotated[str, PathParameter(max_length=64, pattern=NO_NUL)]
 RECORD_RESPONSES = {
     **WRITE_PROBLEMS,
-    200: ResponseSpec(FactView, description="The fact existed: any new citation is added to it."),
+    200: ResponseSpec(RecordedFactView, description="The fact existed: any new citation is added to it."),
 }
 
 
@@ -184,12 +186,14 @@ class FactsController(Controller):
         archive: NamedDependency[Archive],
         queries: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-    ) -> Response[FactView]:
-        """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing)."""
+    ) -> Response[RecordedFactView]:
+        """201 with a new fact; 200 when it existed (a new citation is added; a known one changes nothing).
+        `findings` names what now stands about the fact for an archivist to look at (GET /findings)."""
         written = await record_fact(request, data, archive, queries, principal)
         created = any(e.event_type == "fact.recorded" for e in written.events)
         fact = await queries.fact(written.fact_id, version=written.version)
-        return Response(fact, status_code=201 if created else 200)
+        answer = await queries.with_findings(fact, datetime.now(UTC).date())
+        return Response(answer, status_code=201 if created else 200)
 
     @post(
         "/{fact_id:str}/corrections",

@@ -23,6 +23,7 @@ from api.web.archivist import EditController, RecordController
 from api.web.auditor import AuditController
 from api.web.auth import WEB_PREFIX, NotAllowed, SignInController, SignInRequired, pages_guard
 from api.web.entity_forms import EntityFormsController
+from api.web.findings_pages import FindingPagesController
 from api.web.pages import (
     EntityPagesController,
     FactPageController,
@@ -68,6 +69,7 @@ def web_route_handlers() -> list[ControllerRouterHandler]:
             EntityFormsController,
             EntityPagesController,
             SourcePagesController,
+            FindingPagesController,
             RecordController,
             AuditController,
             SignInController,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -217,8 +217,15 @@ class SearchController(Controller):
         if is_htmx(request):
             return page(request, "_results.html", **context)
         sources = (await queries.sources(READ_PAGE, 0)).items
+        # The home page says how many findings wait for an archivist (GET /findings lists them).
+        findings = await queries.finding_count(datetime.now(UTC).date())
         return page(
-            request, "search.html", sources=sources, entities=await entity_choices(queries), **context
+            request,
+            "search.html",
+            sources=sources,
+            entities=await entity_choices(queries),
+            finding_count=findings,
+            **context,
         )
 
     @staticmethod

@@ -2,12 +2,13 @@
 load -> decide -> append + project in one write transaction. `Archive` is all of them on one store."""
 
 from archive.commands.entities import EntityCommands
+from archive.commands.findings import FindingCommands
 from archive.commands.ingest import FactInput, IngestCommands, Ingested, IngestError
 from archive.commands.sources import SourceCommands
 from archive.commands.unit import CommandMeta, FactWritten, RegisteredSource, Written
 
 
-class Archive(SourceCommands, EntityCommands, IngestCommands):
+class Archive(SourceCommands, EntityCommands, IngestCommands, FindingCommands):
     """The archive's command side."""
 
 

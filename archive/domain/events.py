@@ -27,6 +27,9 @@ ReasonCode = Literal[
 ]
 LinkRelation = Literal["fulfils", "contradicts", "supersedes"]
 CitationState = Literal["verified", "drifted", "orphaned"]
+#: Why an archivist dismisses a finding (archive/domain/findings.py): the rule does not fit this case, the
+#: plan did not happen (the note the plan rule asks for), or another reason the justification gives.
+DismissalReason = Literal["not_a_problem", "did_not_happen", "other"]
 
 
 class Citation(msgspec.Struct, frozen=True):
@@ -228,6 +231,15 @@ class FactLinked(Event, frozen=True, tag="fact.linked"):
     target_fact_id: str
 
 
+class FindingDismissed(Event, frozen=True, tag="finding.dismissed"):
+    """An archivist looked at a finding and dismissed it, with the reason (archive/domain/findings.py)."""
+
+    finding_id: str
+    kind: str
+    reason_code: DismissalReason
+    justification: str
+
+
 DomainEvent: TypeAlias = (
     SourceRegistered
     | SourceRevised
@@ -242,6 +254,7 @@ DomainEvent: TypeAlias = (
     | FactRetracted
     | FactReranked
     | FactLinked
+    | FindingDismissed
 )
 
 # A literal mapping rather than discovery, so that the routing is visible and greppable.
@@ -259,6 +272,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "fact.retracted": FactRetracted,
     "fact.reranked": FactReranked,
     "fact.linked": FactLinked,
+    "finding.dismissed": FindingDismissed,
 }
 
 SCHEMA_VERSIONS: dict[str, int] = dict.fromkeys(EVENT_TYPES, 1)

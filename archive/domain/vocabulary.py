@@ -47,7 +47,11 @@ class RoleMapping(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Predicate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One predicate: what its object is, and which entity kinds it accepts (empty means any)."""
+    """One predicate: what its object is, and which entity kinds it accepts (empty means any).
+
+    ``single_holder``: an office (with its organisation) this predicate's role mapping names has one
+    holder at a time, so two holders over overlapping valid time are a finding for an archivist.
+    """
 
     name: str
     label: str
@@ -56,6 +60,7 @@ class Predicate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     subject_kinds: tuple[str, ...] = ()
     object_kinds: tuple[str, ...] = ()
     role: RoleMapping | None = None
+    single_holder: bool = False
 
 
 class Vocabulary(msgspec.Struct, frozen=True):
@@ -84,6 +89,7 @@ class _PredicateBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     subject_kinds: tuple[str, ...] = ()
     object_kinds: tuple[str, ...] = ()
     role: RoleMapping | None = None
+    single_holder: bool = False
 
 
 def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
@@ -124,6 +130,9 @@ def _parse_predicate(name: object, body: object) -> Predicate:
             )
     if parsed.object != "entity" and parsed.object_kinds:
         raise InvalidVocabulary(f"{where}: object_kinds only applies to predicates whose object is 'entity'")
+    if parsed.single_holder and parsed.role is None:
+        # Who holds what is read from the role mapping: without one there is no office to hold.
+        raise InvalidVocabulary(f"{where}: single_holder needs a role mapping, which names the office held")
     if parsed.role is not None:
         for field, slot in (("office", parsed.role.office), ("organization", parsed.role.organization)):
             _check_role_slot(where, field, slot, parsed.object)

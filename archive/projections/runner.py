@@ -27,6 +27,7 @@ from archive.domain.events import (
     FactRecorded,
     FactReranked,
     FactRetracted,
+    FindingDismissed,
     SourceDescribed,
     SourceRegistered,
     SourceRevised,
@@ -42,6 +43,7 @@ from archive.projections import (
     citations_by_line,
     entities,
     fact_versions,
+    findings,
     links,
     relations,
     roles,
@@ -62,6 +64,9 @@ READ_MODEL_TABLES: dict[str, Table] = {
     citations.NAME: citations.citations_table,
     citations_by_line.NAME: citations_by_line.citations_by_line_table,
     links.NAME: links.fact_links_table,
+    findings.NAME: findings.findings_table,
+    findings.REFS_NAME: findings.finding_refs_table,
+    findings.DISMISSALS_NAME: findings.finding_dismissals_table,
 }
 
 FactEvent = FactRecorded | FactCited | FactCorrected | FactRetracted | FactReranked | FactLinked
@@ -250,6 +255,8 @@ class Projector:
                 await batch.flush(conn)  # source and entity events see every event before them
                 await self._route(conn, event, recorded)
         await batch.flush(conn, checkpoint=decoded[-1][1].position)
+        # Findings are computed from the rows just written, for the scopes these events touched.
+        await findings.refresh(conn, [e for e, _ in decoded if isinstance(e, Event)], self.vocabulary)
 
     async def _route(self, conn: AsyncConnection, event: Event, recorded: Logged) -> None:
         match event:
@@ -261,6 +268,8 @@ class Projector:
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
             case EntityRevised() | EntityMerged() | EntityMergedFrom():
                 await entities.apply(conn, event, recorded)
+            case FindingDismissed():
+                await findings.apply_dismissal(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")
 

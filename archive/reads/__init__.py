@@ -11,6 +11,7 @@ citations, and the auditor's log; `views` holds every answer's Struct and `filte
 from archive.reads.citations import CitationReads
 from archive.reads.errors import NotFound
 from archive.reads.filters import MAX_LINE, MAX_OFFSET, FactFilter, ModalityFilter, RankFilter
+from archive.reads.findings import FindingReads
 from archive.reads.log import LogReads
 from archive.reads.roles import RoleReads
 from archive.reads.sources import SourceReads
@@ -38,6 +39,8 @@ from archive.reads.views import (
     FactSummary,
     FactView,
     FieldChange,
+    FindingPage,
+    FindingView,
     LabelledRef,
     LineText,
     LinkedFromView,
@@ -46,6 +49,7 @@ from archive.reads.views import (
     Page,
     Provenance,
     QualifiersView,
+    RecordedFactView,
     RolePage,
     RoleView,
     SourceChange,
@@ -63,7 +67,7 @@ from archive.reads.views import (
 )
 
 
-class Reads(TimelineReads, SourceReads, RoleReads, CitationReads, LogReads):
+class Reads(TimelineReads, SourceReads, RoleReads, CitationReads, LogReads, FindingReads):
     """Every read the archive answers."""
 
 
@@ -93,6 +97,8 @@ __all__ = [
     "FactSummary",
     "FactView",
     "FieldChange",
+    "FindingPage",
+    "FindingView",
     "LabelledRef",
     "LineText",
     "LinkView",
@@ -105,6 +111,7 @@ __all__ = [
     "QualifiersView",
     "RankFilter",
     "Reads",
+    "RecordedFactView",
     "RolePage",
     "RoleView",
     "SourceChange",

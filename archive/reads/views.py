@@ -552,3 +552,72 @@ def source_view(
         line_count=line_count,
         version=version,
     )
+
+
+class FindingFact(msgspec.Struct, frozen=True):
+    """A fact a finding is about, as it stands now, with the version a fix must name."""
+
+    id: str
+    subject: EntityRef
+    predicate: str
+    object: EntityRef | None
+    value: str | None
+    valid_from: DateValue | None
+    valid_to: DateValue | None
+    point_in_time: DateValue | None
+    modality: str
+    rank: str
+    status: str
+    version: int
+
+
+class FindingAction(msgspec.Struct, frozen=True):
+    """One way to resolve a finding: `rank`, `link`, `correct`, `retract`, `dismiss` (or, for an entity,
+    `merge` / `revise`), and the request that does it (`method` and `href`)."""
+
+    action: str
+    method: str
+    href: str
+    fact_id: str | None = None
+    entity_id: str | None = None
+
+
+class DismissalView(msgspec.Struct, frozen=True):
+    """Why an archivist dismissed a finding, and when."""
+
+    reason_code: str
+    justification: str
+    recorded_at: datetime
+
+
+class FindingView(msgspec.Struct, frozen=True):
+    """Something an archivist should look at: its kind, what it is about, and how to resolve it.
+
+    `version` is the finding's stream version (0 until dismissed), what a dismissal names as its
+    `expected_version`. `due_on` is a plan's last possible day (kind `plan_passed`).
+    """
+
+    id: str
+    kind: str
+    summary: str
+    facts: list[FindingFact]
+    entities: list[EntityRef]
+    sources: list[str]
+    version: int
+    resolve: list[FindingAction]
+    due_on: str | None = None
+    dismissed: DismissalView | None = None
+
+
+class FindingPage(Page[FindingView], frozen=True):
+    """A page of findings; `counts` gives the number of findings standing by kind (same filters)."""
+
+    items: list[FindingView]
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class RecordedFactView(FactView, frozen=True):
+    """The answer of POST /facts: the fact, and the findings that now stand about it (a write that makes
+    one still succeeds; the finding says what an archivist should look at)."""
+
+    findings: list[FindingView] = []

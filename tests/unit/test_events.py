@@ -23,6 +23,7 @@ from archive.domain.events import (
     FactCited,
     FactCorrected,
     FactLinked,
+    FindingDismissed,
     FactRecorded,
     FactReranked,
     FactRetracted,
@@ -108,6 +109,14 @@ ONE_OF_EACH: list[Event] = [
     FactReranked(
         fact_id=FACT_ID, rank="deprecated", reason_code="better_source", justification="newer", recorded_at=AT
     ),
+    # Kept before FactLinked: a test below decodes the last example as fact.linked.
+    FindingDismissed(
+        finding_id="finding-id",
+        kind="plan_passed",
+        reason_code="did_not_happen",
+        justification="the plan was dropped",
+        recorded_at=AT,
+    ),
     FactLinked(fact_id=FACT_ID, relation="fulfils", target_fact_id="other", recorded_at=AT),
 ]
 
@@ -124,6 +133,7 @@ def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
         "fact.recorded",
         "fact.reranked",
         "fact.retracted",
+        "finding.dismissed",
         "source.described",
         "source.registered",
         "source.revised",

@@ -1,0 +1,595 @@
+"""Read model `findings`: what an archivist should look at, computed from the other read models.
+
+Each batch of events (inline or in a replay) names the *scopes* it may have changed: an office whose
+terms it touched, a fact, a content key (a fact's content but its valid time), an entity, a name. After
+the batch's rows are written, every finding in those scopes is computed again from the current rows of
+the other read models and replaces the old ones (`refresh`). A scope's findings are a function of the
+current rows alone, never of the order or the batching of the events, so a replay writes the same rows.
+
+Which scopes a batch touches: those of the current state of each fact it touched (and of each fact a
+touched fact links to, and of each fact citing a revised source), those of its touched entities and of
+their names, and those of every finding already standing that names a touched fact or entity: a change
+that ends a finding always touches something the finding names. An entity that loses its last fact is
+the one finding made by a removal: the relations a touched fact ever had name it.
+
+Time-dependent findings (a plan whose date has passed) are stored without the clock: the row carries
+the day after which the plan is overdue (`due_on`), and each read compares it with the day it asks about.
+So the rows stay a pure function of the log, and "passed" is always relative to the read's date.
+
+Dismissals are events (`finding.dismissed`), kept in `finding_dismissals` by finding id: a finding id is
+derived from its kind and what it is about, so a finding found again is the same one, still dismissed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from archive.domain.events import (
+    EntityMerged,
+    EntityMergedFrom,
+    EntityRegistered,
+    EntityRevised,
+    Event,
+    FactCited,
+    FactCorrected,
+    FactLinked,
+    FactRecorded,
+    FactReranked,
+    FactRetracted,
+    FindingDismissed,
+    SourceRevised,
+)
+from archive.domain.facts import FactState
+from archive.domain.findings import (
+    HolderTerm,
+    colliding_names,
+    finding_id,
+    name_key,
+    overlapping_holders,
+    plan_due,
+    variant_pairs,
+)
+from archive.domain.ids import derived_id
+from archive.domain.time import make_valid_time
+from archive.domain.vocabulary import Vocabulary
+from archive.eventstore import Logged
+from archive.projections.citations import citations_table
+from archive.projections.entities import entities_table
+from archive.projections.fact_versions import fact_versions_table
+from archive.projections.links import fact_links_table
+from archive.projections.relations import relations_table
+from archive.projections.roles import roles_table
+from archive.projections.timeline import involved, timeline_table
+from archive.storage.engine import metadata
+
+NAME = "findings"
+REFS_NAME = "finding_refs"
+DISMISSALS_NAME = "finding_dismissals"
+
+findings_table = Table(
+    NAME,
+    metadata,
+    Column("finding_id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    # What the finding is computed within (an office, a fact, a content key, an entity, a name).
+    Column("scope", String(300), nullable=False),
+    Column("fact_ids", JSON, nullable=False),
+    Column("entity_ids", JSON, nullable=False),
+    # A plan's last possible day: the plan has passed for a read of any later day.
+    Column("due_on", Date, nullable=True),
+    Index("ix_findings_scope", "scope"),
+    Index("ix_findings_kind", "kind"),
+)
+
+#: What each finding names: `fact:<id>`, `entity:<id>`, `source:<id>` (the sources its facts cite), so a
+#: filter and the scopes of a batch find it by what it is about.
+finding_refs_table = Table(
+    REFS_NAME,
+    metadata,
+    Column("ref", String(250), primary_key=True),
+    Column("finding_id", String(36), primary_key=True),
+    Index("ix_finding_refs_finding_id", "finding_id"),
+)
+
+finding_dismissals_table = Table(
+    DISMISSALS_NAME,
+    metadata,
+    Column("finding_id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("reason_code", String(40), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)
+
+FACT_EVENTS = (FactRecorded, FactCited, FactCorrected, FactRetracted, FactReranked, FactLinked)
+ENTITY_EVENTS = (EntityRegistered, EntityRevised, EntityMerged, EntityMergedFrom)
+
+#: Every IN list is cut into chunks of this many ids (SQLite allows 32766 bound parameters).
+CHUNK = 900
+
+
+class Finding(msgspec.Struct, frozen=True):
+    """A finding as computed, before it is written: its kind, scope, what it names, and a plan's due day."""
+
+    kind: str
+    scope: str
+    fact_ids: tuple[str, ...]
+    entity_ids: tuple[str, ...]
+    due_on: Any = None
+
+    @property
+    def finding_id(self) -> str:
+        return finding_id(self.kind, [*self.fact_ids, *(f"entity:{e}" for e in self.entity_ids)])
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def office_scope(office_id: str | None, office_label: str | None, organization_id: str | None) -> str:
+    """The scope of a single-holder office: the office (an entity or a fixed label) in its organisation."""
+    office = office_id if office_id is not None else f"label:{office_label}"
+    return f"office:{office}|{organization_id or ''}"
+
+
+def content_scope(state: FactState) -> str:
+    """The scope of precision variants: the fact's content but its valid time (and the note)."""
+    q = state.qualifiers
+    key = [state.subject, state.predicate, state.object, state.value, q.role, q.place, q.organization]
+    return "content:" + derived_id("content", msgspec.json.encode([*key, state.modality]).decode())
+
+
+def _content_key(state: FactState) -> tuple[Any, ...]:
+    q = state.qualifiers
+    return (
+        state.subject,
+        state.predicate,
+        state.object,
+        state.value,
+        q.role,
+        q.place,
+        q.organization,
+        state.modality,
+    )
+
+
+class _Scopes(msgspec.Struct):
+    """The scopes a batch touched, by kind of finding."""
+
+    offices: set[str] = msgspec.field(default_factory=set)
+    facts: set[str] = msgspec.field(default_factory=set)
+    contents: set[str] = msgspec.field(default_factory=set)
+    entities: set[str] = msgspec.field(default_factory=set)
+    names: set[str] = msgspec.field(default_factory=set)
+
+    def add(self, scope: str) -> None:
+        prefix, _, rest = scope.partition(":")
+        {
+            "office": self.offices,
+            "fact": self.facts,
+            "content": self.contents,
+            "entity": self.entities,
+            "name": self.names,
+        }[prefix].add(scope if prefix in ("office", "content") else rest)
+
+
+async def apply_dismissal(conn: AsyncConnection, event: FindingDismissed, recorded: Logged) -> None:
+    """Keep a dismissal by its finding id."""
+    await conn.execute(
+        finding_dismissals_table.insert().values(
+            finding_id=event.finding_id,
+            kind=event.kind,
+            reason_code=event.reason_code,
+            justification=event.justification,
+            recorded_at=recorded.recorded_at,
+            position=recorded.position,
+        )
+    )
+
+
+async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vocabulary) -> None:
+    """Compute again every finding in the scopes `events` touched (their rows already written)."""
+    fact_ids: set[str] = set()
+    entity_ids: set[str] = set()
+    revised_sources: set[str] = set()
+    for event in events:
+        if isinstance(event, FACT_EVENTS):
+            fact_ids.add(event.fact_id)
+            if isinstance(event, FactLinked):
+                fact_ids.add(event.target_fact_id)
+        elif isinstance(event, ENTITY_EVENTS):
+            entity_ids.add(event.entity_id)
+            if isinstance(event, EntityMerged | EntityMergedFrom):
+                entity_ids.add(event.into if isinstance(event, EntityMerged) else event.merged)
+        elif isinstance(event, SourceRevised):
+            revised_sources.add(event.source_id)
+    if revised_sources:
+        query = select(citations_table.c.fact_id).where(
+            citations_table.c.source_id.in_(sorted(revised_sources))
+        )
+        fact_ids |= set(await conn.scalars(query))
+    if not (fact_ids or entity_ids):
+        return
+    scopes = _Scopes()
+    states = await _current_states(conn, fact_ids)
+    single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
+    for chunk in _chunks(fact_ids):
+        # The offices of the touched facts' current terms.
+        query = select(
+            roles_table.c.office_id, roles_table.c.office_label, roles_table.c.organization_id
+        ).where(
+            roles_table.c.fact_id.in_(chunk),
+            roles_table.c.recorded_to.is_(None),
+            roles_table.c.predicate.in_(sorted(single_holder)),
+        )
+        for office_id, office_label, organization_id in await conn.execute(query):
+            scopes.offices.add(office_scope(office_id, office_label, organization_id))
+        # Every entity the touched facts ever related: one may have lost its last fact.
+        query = select(relations_table.c.entity_id, relations_table.c.other_entity_id).where(
+            relations_table.c.fact_id.in_(chunk)
+        )
+        for entity_id, other in await conn.execute(query):
+            scopes.entities.update(e for e in (entity_id, other) if e is not None)
+    for state in states.values():
+        scopes.facts.add(state.fact_id)
+        scopes.facts.update(link.target_fact_id for link in state.links)
+        scopes.contents.add(content_scope(state))
+        scopes.entities.update(involved(state))
+    scopes.entities |= entity_ids
+    for chunk in _chunks(entity_ids):
+        query = select(entities_table.c.label, entities_table.c.aliases).where(
+            entities_table.c.entity_id.in_(chunk)
+        )
+        for label, aliases in await conn.execute(query):
+            scopes.names.update(name_key(name) for name in (label, *aliases))
+    # The scopes of the findings that stand now and name what the batch touched.
+    refs = [f"fact:{f}" for f in fact_ids] + [f"entity:{e}" for e in entity_ids]
+    for chunk in _chunks(refs):
+        query = (
+            select(findings_table.c.scope)
+            .join(finding_refs_table, finding_refs_table.c.finding_id == findings_table.c.finding_id)
+            .where(finding_refs_table.c.ref.in_(chunk))
+        )
+        for scope in await conn.scalars(query):
+            scopes.add(scope)
+    found = [
+        *await _overlapping_holders(conn, scopes.offices, single_holder),
+        *await _plans_passed(conn, scopes.facts),
+        *await _citations_unverified(conn, scopes.facts),
+        *await _precision_variants(conn, scopes.contents, {_content_columns(s) for s in states.values()}),
+        *await _entities_without_facts(conn, scopes.entities - _involved_now(states.values())),
+        *await _name_collisions(conn, scopes.names),
+    ]
+    all_scopes = (
+        scopes.offices
+        | {f"fact:{f}" for f in scopes.facts}
+        | scopes.contents
+        | {f"entity:{e}" for e in scopes.entities}
+        | {f"name:{n}" for n in scopes.names}
+    )
+    await _replace(conn, all_scopes, found)
+
+
+async def _current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, FactState]:
+    states: dict[str, FactState] = {}
+    for chunk in _chunks(fact_ids):
+        query = select(fact_versions_table.c.state).where(
+            fact_versions_table.c.fact_id.in_(chunk), fact_versions_table.c.recorded_to.is_(None)
+        )
+        for stored in await conn.scalars(query):
+            state = msgspec.convert(stored, FactState)
+            states[state.fact_id] = state
+    return states
+
+
+async def _replace(conn: AsyncConnection, scopes: set[str], found: list[Finding]) -> None:
+    """Delete the findings of `scopes` and write `found` (each once), with their refs."""
+    for chunk in _chunks(scopes):
+        stale = select(findings_table.c.finding_id).where(findings_table.c.scope.in_(chunk))
+        await conn.execute(finding_refs_table.delete().where(finding_refs_table.c.finding_id.in_(stale)))
+        await conn.execute(findings_table.delete().where(findings_table.c.scope.in_(chunk)))
+    unique = {f.finding_id: f for f in found}
+    if not unique:
+        return
+    sources = await _sources_cited(conn, {fact for f in unique.values() for fact in f.fact_ids})
+    rows: list[dict[str, Any]] = []
+    refs: list[dict[str, str]] = []
+    for fid, f in sorted(unique.items()):
+        rows.append(
+            {
+                "finding_id": fid,
+                "kind": f.kind,
+                "scope": f.scope,
+                "fact_ids": list(f.fact_ids),
+                "entity_ids": list(f.entity_ids),
+                "due_on": f.due_on,
+            }
+        )
+        named = {f"fact:{x}" for x in f.fact_ids} | {f"entity:{x}" for x in f.entity_ids}
+        named |= {f"source:{s}" for fact in f.fact_ids for s in sources.get(fact, ())}
+        refs.extend({"ref": ref, "finding_id": fid} for ref in sorted(named))
+    # A finding with the same id in another scope (its facts moved) is replaced, not repeated.
+    for chunk in _chunks(unique):
+        await conn.execute(finding_refs_table.delete().where(finding_refs_table.c.finding_id.in_(chunk)))
+        await conn.execute(findings_table.delete().where(findings_table.c.finding_id.in_(chunk)))
+    await conn.execute(findings_table.insert(), rows)
+    await conn.execute(finding_refs_table.insert(), refs)
+
+
+async def _sources_cited(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, set[str]]:
+    cited: dict[str, set[str]] = {}
+    for chunk in _chunks(fact_ids):
+        query = select(citations_table.c.fact_id, citations_table.c.source_id).where(
+            citations_table.c.fact_id.in_(chunk)
+        )
+        for fact, source in await conn.execute(query):
+            cited.setdefault(fact, set()).add(source)
+    return cited
+
+
+async def _links_among(conn: AsyncConnection, fact_ids: set[str]) -> set[frozenset[str]]:
+    """The pairs of `fact_ids` one of which links to the other (any relation)."""
+    linked: set[frozenset[str]] = set()
+    for chunk in _chunks(fact_ids):
+        query = select(fact_links_table.c.fact_id, fact_links_table.c.target_fact_id).where(
+            fact_links_table.c.target_fact_id.in_(chunk)
+        )
+        linked.update(frozenset((a, b)) for a, b in await conn.execute(query) if a in fact_ids)
+    return linked
+
+
+def _unranked(table: Table) -> list[Any]:
+    """Current, active, asserted and not deprecated: what the archive states as having happened."""
+    return [
+        table.c.recorded_to.is_(None),
+        table.c.status == "active",
+        table.c.rank != "deprecated",
+    ]
+
+
+async def _overlapping_holders(
+    conn: AsyncConnection, offices: set[str], single_holder: set[str]
+) -> list[Finding]:
+    if not offices or not single_holder:
+        return []
+    office_ids, labels_or_orgs = set(), set()
+    for scope in offices:
+        office, _, organization = scope.removeprefix("office:").rpartition("|")
+        if office.startswith("label:"):
+            labels_or_orgs.add(organization)
+        else:
+            office_ids.add(office)
+    table = roles_table
+    terms: dict[str, list[tuple[HolderTerm, Any]]] = {}
+    conditions = [
+        table.c.office_id.in_(sorted(office_ids)),
+        table.c.organization_id.in_(sorted(labels_or_orgs)),
+    ]
+    query = select(table).where(
+        or_(*conditions),
+        table.c.predicate.in_(sorted(single_holder)),
+        table.c.modality == "asserted",
+        *_unranked(table),
+    )
+    for row in await conn.execute(query):
+        scope = office_scope(row.office_id, row.office_label, row.organization_id)
+        if scope in offices:
+            term = HolderTerm(
+                row.fact_id, row.holder, make_valid_time(row.valid_from, row.valid_to, row.point_in_time)
+            )
+            terms.setdefault(scope, []).append((term, row))
+    every_fact = {term.fact_id for group in terms.values() for term, _ in group}
+    linked = await _links_among(conn, every_fact)
+    merged = await _merged_into(conn, {term.holder for group in terms.values() for term, _ in group})
+    found = []
+    for scope, group in terms.items():
+        rows = {term.fact_id: row for term, row in group}
+        # A holder merged into another is the same holder.
+        canonical = [
+            msgspec.structs.replace(term, holder=merged.get(term.holder, term.holder)) for term, _ in group
+        ]
+        for a, b in overlapping_holders(canonical):
+            if frozenset((a.fact_id, b.fact_id)) in linked:
+                continue  # an archivist related them (one contradicts or supersedes the other)
+            row = rows[a.fact_id]
+            entities = {rows[a.fact_id].holder, rows[b.fact_id].holder, row.office_id, row.organization_id}
+            found.append(
+                Finding(
+                    "overlapping_holders",
+                    scope,
+                    (a.fact_id, b.fact_id),
+                    tuple(sorted(e for e in entities if e is not None)),
+                )
+            )
+    return found
+
+
+async def _merged_into(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for chunk in _chunks(entity_ids):
+        query = select(entities_table.c.entity_id, entities_table.c.merged_into).where(
+            entities_table.c.entity_id.in_(chunk), entities_table.c.merged_into.is_not(None)
+        )
+        merged.update({str(a): str(b) for a, b in await conn.execute(query)})
+    return merged
+
+
+async def _plans_passed(conn: AsyncConnection, fact_ids: set[str]) -> list[Finding]:
+    """Plans (current, active, not deprecated, dated) that no fact fulfils, with the day they are due."""
+    found = []
+    fulfilled: set[str] = set()
+    for chunk in _chunks(fact_ids):
+        query = select(fact_links_table.c.target_fact_id).where(
+            fact_links_table.c.target_fact_id.in_(chunk), fact_links_table.c.relation == "fulfils"
+        )
+        fulfilled |= set(await conn.scalars(query))
+    table = fact_versions_table
+    for chunk in _chunks(fact_ids - fulfilled):
+        query = select(table.c.state).where(
+            table.c.fact_id.in_(chunk), table.c.modality == "planned", *_unranked(table)
+        )
+        for stored in await conn.scalars(query):
+            state = msgspec.convert(stored, FactState)
+            due = plan_due(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
+            if due is not None:
+                entities = tuple(sorted(involved(state)))
+                found.append(Finding("plan_passed", f"fact:{state.fact_id}", (state.fact_id,), entities, due))
+    return found
+
+
+async def _citations_unverified(conn: AsyncConnection, fact_ids: set[str]) -> list[Finding]:
+    """Active facts every citation of which has drifted or is orphaned."""
+    by_fact: dict[str, set[str]] = {}
+    for chunk in _chunks(fact_ids):
+        query = select(citations_table.c.fact_id, citations_table.c.state).where(
+            citations_table.c.fact_id.in_(chunk)
+        )
+        for fact, state in await conn.execute(query):
+            by_fact.setdefault(fact, set()).add(state)
+    suspect = {fact for fact, states in by_fact.items() if "verified" not in states}
+    states = await _current_states(conn, suspect)
+    return [
+        Finding("citations_unverified", f"fact:{fact}", (fact,), tuple(sorted(involved(state))))
+        for fact, state in sorted(states.items())
+        if state.status == "active"
+    ]
+
+
+def _content_columns(state: FactState) -> tuple[str, str, str | None]:
+    """The indexed columns a content scope's facts share: subject, predicate, object."""
+    return state.subject, state.predicate, state.object
+
+
+def _involved_now(states: Iterable[FactState]) -> set[str]:
+    """The entities an active fact among `states` involves: none of them is without facts."""
+    return {entity for state in states if state.status == "active" for entity in involved(state)}
+
+
+async def _precision_variants(
+    conn: AsyncConnection, contents: set[str], columns: set[tuple[str, str, str | None]]
+) -> list[Finding]:
+    """Facts of one content key that differ only in precision or a bound, and that no link relates.
+
+    `columns` are the (subject, predicate, object) of the batch's facts; those of the facts of the
+    findings standing in `contents` are added (a content scope is a hash: its facts are found again by
+    these columns, which it contains, and then by the scope itself).
+    """
+    if not contents:
+        return []
+    table = fact_versions_table
+    found = []
+    candidates: dict[str, list[FactState]] = {}
+    wanted = sorted(columns | await _scoped_columns(conn, contents), key=repr)
+    for start in range(0, len(wanted), 100):
+        alike = [
+            and_(
+                table.c.subject == subject,
+                table.c.predicate == predicate,
+                table.c.object.is_(None) if object_id is None else table.c.object == object_id,
+            )
+            for subject, predicate, object_id in wanted[start : start + 100]
+        ]
+        query = select(table.c.state).where(or_(*alike), *_unranked(table))
+        for stored in await conn.scalars(query):
+            state = msgspec.convert(stored, FactState)
+            scope = content_scope(state)
+            if scope in contents:
+                candidates.setdefault(scope, []).append(state)
+    linked = await _links_among(conn, {s.fact_id for group in candidates.values() for s in group})
+    for scope, group in candidates.items():
+        facts = [
+            (s.fact_id, _content_key(s), make_valid_time(s.valid_from, s.valid_to, s.point_in_time))
+            for s in group
+        ]
+        by_id = {s.fact_id: s for s in group}
+        for a, b in variant_pairs(facts, linked):
+            entities = tuple(sorted(involved(by_id[a])))
+            found.append(Finding("precision_variants", scope, (a, b), entities))
+    return found
+
+
+async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tuple[str, str, str | None]]:
+    """The (subject, predicate, object) of the facts of the findings standing in the content scopes."""
+    columns: set[tuple[str, str, str | None]] = set()
+    for chunk in _chunks(contents):
+        query = select(findings_table.c.fact_ids).where(findings_table.c.scope.in_(chunk))
+        ids = {fact for stored in await conn.scalars(query) for fact in stored}
+        columns.update(_content_columns(state) for state in (await _current_states(conn, ids)).values())
+    return columns
+
+
+async def _entities_without_facts(conn: AsyncConnection, entity_ids: set[str]) -> list[Finding]:
+    """Registered, unmerged entities that no current, active fact involves (as subject, object, office,
+    organisation or any qualifier). The caller leaves out those a fact of the batch involves: a busy
+    entity's thousands of rows are not read again for each fact recorded about it."""
+    candidates: set[str] = set()
+    for chunk in _chunks(entity_ids):
+        query = select(entities_table.c.entity_id).where(
+            entities_table.c.entity_id.in_(chunk), entities_table.c.merged_into.is_(None)
+        )
+        candidates |= set(await conn.scalars(query))
+    if not candidates:
+        return []
+    involved_somewhere: set[str] = set()
+    for chunk in _chunks(candidates):
+        # relations: every fact's subject and object; timeline: a dated fact's qualifiers as well.
+        for table in (relations_table, timeline_table):
+            query = (
+                select(table.c.entity_id)
+                .where(
+                    table.c.entity_id.in_(chunk), table.c.recorded_to.is_(None), table.c.status == "active"
+                )
+                .distinct()
+            )
+            involved_somewhere |= set(await conn.scalars(query))
+    return [
+        Finding("entity_without_facts", f"entity:{e}", (), (e,))
+        for e in sorted(candidates - involved_somewhere)
+    ]
+
+
+async def _name_collisions(conn: AsyncConnection, names: set[str]) -> list[Finding]:
+    """Names that label or alias more than one unmerged entity."""
+    names = {n for n in names if n}
+    if not names:
+        return []
+    table = entities_table
+    # search_text holds the label and aliases case folded, one a line: a LIKE narrows, the rule decides.
+    rows: list[tuple[str, str, Sequence[str]]] = []
+    for chunk in _chunks(names):
+        for start in range(0, len(chunk), 50):
+            likes = [table.c.search_text.contains(n, autoescape=True) for n in chunk[start : start + 50]]
+            query = select(table.c.entity_id, table.c.label, table.c.aliases).where(
+                or_(*likes), table.c.merged_into.is_(None)
+            )
+            rows.extend(
+                (str(e), str(label), list(aliases)) for e, label, aliases in await conn.execute(query)
+            )
+    unique = {row[0]: row for row in rows}
+    return [
+        Finding("name_collision", f"name:{name}", (), tuple(ids))
+        for name, ids in sorted(colliding_names(unique.values()).items())
+        if name in names
+    ]
