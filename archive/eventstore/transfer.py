@@ -141,14 +141,14 @@ def _decode_line(raw: bytes, number: int) -> ExportedEvent | EndOfLog:
             return _end_decoder.decode(raw)
         except msgspec.MsgspecError:
             raise TransferError(f"not an exported event: {error}", number) from None
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        unreadable = str(error)
     # msgspec refuses a lone surrogate's escape as if the text were cut short; the standard library
     # reads it, so that the line is refused for what it holds, in the store's own words, below.
     try:
         loose = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise TransferError(f"not valid JSON (is the file cut short?): {error}", number) from None
+    except ValueError:  # UnicodeDecodeError too
+        raise TransferError(f"not valid JSON (is the file cut short?): {unreadable}", number) from None
     try:
         return msgspec.convert(loose, ExportedEvent)
     except msgspec.ValidationError as error:
