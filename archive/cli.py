@@ -460,8 +460,12 @@ def export_log_command(output: Path) -> None:
     else:
         # A failed export leaves the file it would replace (an older backup) as it was.
         partial = output.with_name(output.name + ".partial")
-        with partial.open("wb") as out:
-            report = _run(write(out))
+        try:
+            with partial.open("wb") as out:
+                report = _run(write(out))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(output)
     click.echo(f"exported {report.events} events, head hash {report.head_hash}", err=True)
 

@@ -340,3 +340,14 @@ def test_the_commands_export_and_import_a_whole_archive_and_refuse_a_changed_fil
     again = archive("import", str(export), database_url=database_url)
     assert again.returncode == 1
     assert f"already holds {end['events']} events" in again.stderr
+
+
+def test_a_failed_export_leaves_the_file_it_would_replace_as_it_was(tmp_path: Path) -> None:
+    backup = tmp_path / "archive.jsonl"
+    backup.write_text("an older backup\n")
+    unmigrated = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    result = archive("export", "--output", str(backup), database_url=unmigrated)
+    assert result.returncode == 1
+    assert "run `archive db upgrade` first" in result.stderr
+    assert backup.read_text() == "an older backup\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.jsonl", "empty.db"]
