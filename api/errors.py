@@ -63,6 +63,7 @@ _PROBLEM_MEANINGS = {
     401: "No live bearer token (a WWW-Authenticate challenge is sent).",
     403: "The token's role may not do this.",
     404: "No such resource.",
+    406: "Accept names no media type the operation answers in (`allowed` lists those it does).",
     409: (
         "A stale expected_version (current_version is given), a retracted fact, an entity id that is "
         "taken, or a merged entity."

@@ -98,7 +98,8 @@ def partial_date(name: str, raw: str | None) -> PartialDate | None:
 
 
 def record_time(as_of: str | None, accept_datetime: str | None, name: str = "as_of") -> datetime | None:
-    """The record time asked for, from `as_of` (RFC 3339) or the `Accept-Datetime` header (RFC 7089).
+    """The record time asked for, from `as_of` (RFC 3339) or the `Accept-Datetime` header (RFC 7089), which
+    names the end of its second (api/memento.py).
 
     `name` is the query parameter `as_of` came in, named by a problem about it.
     """
@@ -117,7 +118,10 @@ def record_time(as_of: str | None, accept_datetime: str | None, name: str = "as_
             moment = parsedate_to_datetime(accept_datetime)
         except (TypeError, ValueError):
             raise bad_parameter("Accept-Datetime", f"{accept_datetime!r} is not an HTTP date") from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else _to_utc("Accept-Datetime", moment)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else _to_utc("Accept-Datetime", moment)
+        # An HTTP date names a whole second, and a Memento-Datetime is a record time cut to its second:
+        # read as the second's start, it would answer the version before the one it came from.
+        return moment.replace(microsecond=999_999)
     return None
 
 

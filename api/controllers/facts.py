@@ -18,7 +18,10 @@ from api.commands import (
     record_fact,
     resolve_citations,
 )
-from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
+from api.controllers.fact_mementos import FactMementos, fact_at
+from api.errors import ITEM_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS, problem_responses
+from api.memento import base_url
+from api.negotiation import negotiated
 from api.params import (
     AcceptDatetime,
     AsOf,
@@ -55,19 +58,34 @@ from archive.reads import (
     Reads,
     RecordedFactView,
 )
+from archive.reads.prov import fact_prov_document, prov_n, prov_o_jsonld
 from archive.tokens import Principal
 
 EntityId = Annotated[str | None, QueryParameter(max_length=200)]
 FactId = Annotated[str, PathParameter(max_length=64, pattern=NO_NUL)]
+#: What GET /facts/{id}/provenance answers in, the first by default.
+PROVENANCE_TYPES = ("application/json", "application/ld+json", "text/provenance-notation")
+PROVENANCE_RESPONSES = {
+    **ITEM_PROBLEMS,
+    **problem_responses(406),
+    200: ResponseSpec(
+        Provenance,
+        description=(
+            "JSON by default; with Accept: application/ld+json, PROV-O in JSON-LD; with Accept: "
+            "text/provenance-notation, PROV-N."
+        ),
+    ),
+}
 RECORD_RESPONSES = {
     **WRITE_PROBLEMS,
     200: ResponseSpec(RecordedFactView, description="The fact existed: any new citation is added to it."),
 }
 
 
-class FactsController(Controller):
-    """Reads: GET /facts, /facts/{id}, /history, /provenance. Writes (archivist): POST /facts,
-    /facts/{id}/corrections, /retractions, /rank, /links."""
+class FactsController(FactMementos, Controller):
+    """Reads: GET /facts, /facts/{id}, /history, /provenance (and, from `FactMementos`, /versions/{n},
+    /timemap and HEAD). Writes (archivist): POST /facts, /facts/{id}/corrections, /retractions, /rank,
+    /links."""
 
     path = "/facts"
     tags = ["facts"]
@@ -137,15 +155,16 @@ class FactsController(Controller):
     )
     async def get_fact(
         self,
+        request: Request[Any, Any, Any],
         queries: NamedDependency[Reads],
         fact_id: FromPath[str],
         as_of: AsOf = None,
         accept_datetime: AcceptDatetime = None,
     ) -> Response[FactView]:
-        """The fact's version believed at `as_of` (the current one by default), with its citations."""
-        moment = record_time(as_of, accept_datetime)
-        fact = await queries.fact(fact_id, moment)
-        return Response(fact, headers=memento_headers(fact.recorded_at if moment else None))
+        """The fact's version believed at `as_of` (the current one by default), with its citations. The
+        fact is its own RFC 7089 TimeGate: `Link` names its TimeMap, and an answer at a date carries the
+        version's `Memento-Datetime` and `Content-Location`."""
+        return await fact_at(request, queries, fact_id, as_of, accept_datetime)
 
     @get(
         "/{fact_id:str}/history",
@@ -160,12 +179,21 @@ class FactsController(Controller):
     @get(
         "/{fact_id:str}/provenance",
         operation_id="getFactProvenance",
-        responses=ITEM_PROBLEMS,
+        responses=PROVENANCE_RESPONSES,
         summary="Where a fact comes from",
     )
-    async def provenance(self, queries: NamedDependency[Reads], fact_id: FromPath[str]) -> Provenance:
-        """Fact → events → citations → the source's lines, its sha256 and each citation's state."""
-        return await queries.provenance(fact_id)
+    async def provenance(
+        self, request: Request[Any, Any, Any], queries: NamedDependency[Reads], fact_id: FromPath[str]
+    ) -> Response[Provenance | bytes]:
+        """Fact → events → citations → the source's lines, its sha256 and each citation's state. By
+        `Accept`: this JSON (the default), PROV-O in JSON-LD (`application/ld+json`) or PROV-N
+        (`text/provenance-notation`), built with the W3C `prov` library; any other type is a 406."""
+        media_type = negotiated(request, PROVENANCE_TYPES)
+        if media_type == "application/json":
+            return Response(await queries.provenance(fact_id))
+        document = await fact_prov_document(queries, fact_id, base_url(request))
+        text = prov_o_jsonld(document) if media_type == "application/ld+json" else prov_n(document)
+        return Response(text.encode(), media_type=media_type, headers={"Vary": "Accept"})
 
     @post(
         operation_id="recordFact",

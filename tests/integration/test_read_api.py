@@ -299,10 +299,11 @@ async def test_accept_datetime_header_answers_like_as_of_and_carries_memento_dat
         seeded_client, subject="kazakhstan", predicate="member_of", object="osce", valid_from="1992-01"
     )
     believed_from = parse_time(before["recorded_at"])
-    # An HTTP date has whole seconds: take the first whole second after the version was recorded,
-    # and make sure the correction comes after it.
-    http_moment = datetime.fromtimestamp(math.floor(believed_from.timestamp()) + 1, UTC)
-    wait = (http_moment - datetime.now(UTC)).total_seconds() + 0.01
+    # An HTTP date names a whole second, answered as of its end: take the second the version was
+    # recorded in, and make sure the correction comes after that second is over.
+    http_moment = datetime.fromtimestamp(math.floor(believed_from.timestamp()), UTC)
+    end_of_second = http_moment + timedelta(microseconds=999_999)
+    wait = (end_of_second - datetime.now(UTC)).total_seconds() + 0.01
     if wait > 0:
         await asyncio.sleep(wait)
     await seeded_archive.correct_fact(
@@ -324,7 +325,7 @@ async def test_accept_datetime_header_answers_like_as_of_and_carries_memento_dat
     assert memento == believed_from.replace(microsecond=0)
     assert "accept-datetime" in response.headers["Vary"].lower()
 
-    by_query = await get_json(seeded_client, f"/facts/{before['id']}", as_of=http_moment.isoformat())
+    by_query = await get_json(seeded_client, f"/facts/{before['id']}", as_of=end_of_second.isoformat())
     assert by_query == response.json()
 
     current = await seeded_client.get(f"/facts/{before['id']}")
