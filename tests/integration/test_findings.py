@@ -64,7 +64,8 @@ async def test_a_second_high_commissioner_overlapping_the_current_one_is_a_findi
     (named,) = [f for f in recorded["findings"] if f["kind"] == "overlapping_holders"]
     assert {f["id"] for f in named["facts"]} == {recorded["id"], current["fact_id"]}
     assert {"kairat-abdrakhmanov", "knut-vollebaek", HCNM, "osce"} <= {e["id"] for e in named["entities"]}
-    assert "Kairat Abdrakhmanov" in named["summary"] and "one holder at a time" in named["summary"]
+    assert "Kairat Abdrakhmanov" in named["summary"]
+    assert "one holder at a time" in named["summary"]
     assert named["sources"] == ["general-information"]
     # What resolves it: a link between the two, a rank, a correction or a retraction of either, a dismissal.
     actions = {(a["action"], a.get("fact_id")) for a in named["resolve"]}
@@ -214,7 +215,7 @@ async def test_facts_differing_only_in_precision_are_a_finding_until_linked(
     h = headers["archivist"]
     found = (await findings(seeded_client, kind="precision_variants", entity="helsinki-final-act"))["items"]
     (pair,) = found
-    dates = sorted((f["point_in_time"]["value"] for f in pair["facts"]))
+    dates = sorted(f["point_in_time"]["value"] for f in pair["facts"])
     assert dates == ["1975", "derived 1975"]
     first, second = pair["facts"]
     linked = await seeded_client.post(
