@@ -38,19 +38,6 @@ citations_table = Table(
 )
 
 
-async def known_ids(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, set[str]]:
-    """The citation ids this read model already holds, per fact."""
-    known: dict[str, set[str]] = {fact_id: set() for fact_id in fact_ids}
-    ordered = sorted(fact_ids)
-    for offset in range(0, len(ordered), 1000):
-        query = select(citations_table.c.fact_id, citations_table.c.citation_id).where(
-            citations_table.c.fact_id.in_(ordered[offset : offset + 1000])
-        )
-        for fact_id, cid in await conn.execute(query):
-            known[fact_id].add(cid)
-    return known
-
-
 def added_citations(state: FactState, known: set[str]) -> list[tuple[str, Citation]]:
     """The fact's citations not in `known`, with their ids (and `known` updated to include them)."""
     added = []
