@@ -11,12 +11,17 @@ from hypothesis import strategies as st
 from archive.eventstore.merkle import (
     EMPTY_ROOT,
     consistency_proof,
+    event_leaf_hash,
     inclusion_proof,
     leaf_hash,
+    node_hash,
     root,
+    root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
 )
+
+from .test_entity_refusal_texts import exactly
 
 # -- test vectors --------------------------------------------------------------------------------------
 # Copied from transparency-dev/merkle, proof/verify_test.go (Apache-2.0; the same vectors the
@@ -246,3 +251,114 @@ def test_consistency_proofs_equal_the_naive_definition_and_verify(
         # An old tree whose last leaf was rewritten is not a prefix of the new one.
         rewritten = [*leaves[: first - 1], leaf_hash(b"rewritten")]
         assert not verify_consistency(first, second, _ref_root(rewritten), r2, proof)
+
+
+# -- every size up to 33, against the naive reference ------------------------------------------------
+# Hypothesis draws a few sizes at random; the branches that only some shapes reach (an old tree whose
+# size splits twice to the right, the last leaf of a tree of 2^k·odd+1 leaves) are walked for every
+# size, powers of two and their neighbours included.
+
+ALL_LEAVES = [leaf_hash(i.to_bytes(2, "big")) for i in range(34)]  # one more, for the longer tree
+
+
+@pytest.mark.parametrize("size", range(1, 34))
+def test_every_inclusion_proof_up_to_33_leaves_is_the_naive_path_and_verifies(size: int) -> None:
+    leaves = ALL_LEAVES[:size]
+    root_hash = _ref_root(leaves)
+    assert root(leaves) == root_hash
+    for index in range(size):
+        proof = inclusion_proof(ALL_LEAVES, index, size)
+        assert proof == _ref_path(index, leaves), index
+        assert root_from_inclusion_proof(index, size, leaves[index], proof) == root_hash, index
+        assert verify_inclusion(index, size, leaves[index], proof, root_hash), index
+
+
+@pytest.mark.parametrize("second", range(1, 34))
+def test_every_consistency_proof_up_to_33_leaves_is_the_naive_subproof_and_verifies(second: int) -> None:
+    second_root = _ref_root(ALL_LEAVES[:second])
+    for first in range(1, second + 1):
+        proof = consistency_proof(ALL_LEAVES, first, second)
+        assert proof == ([] if first == second else _ref_subproof(first, ALL_LEAVES[:second], True)), first
+        first_root = _ref_root(ALL_LEAVES[:first])
+        assert verify_consistency(first, second, first_root, second_root, proof), first
+        if first < second:
+            # The same proof does not prove the tree one leaf shorter or longer.
+            shorter, longer = _ref_root(ALL_LEAVES[: first - 1]), _ref_root(ALL_LEAVES[: second + 1])
+            assert not verify_consistency(first, second, shorter, second_root, proof)
+            assert not verify_consistency(first, second, first_root, longer, proof)
+
+
+# -- the hashes themselves, and the edges of the inputs ------------------------------------------------
+
+
+def test_a_leaf_and_a_node_hash_are_sha256_with_their_rfc_prefix() -> None:
+    # The size-1 root of the published vectors is the leaf hash of the empty leaf.
+    assert leaf_hash(b"") == ROOTS[0]
+    assert leaf_hash(b"\x00") == hashlib.sha256(b"\x00\x00").digest()
+    assert node_hash(ROOTS[0], ROOTS[1]) == hashlib.sha256(b"\x01" + ROOTS[0] + ROOTS[1]).digest()
+
+
+def test_an_events_leaf_is_the_leaf_hash_of_its_chain_hash_bytes() -> None:
+    chain_hash = "9f" * 32
+    assert event_leaf_hash(chain_hash) == hashlib.sha256(b"\x00" + b"\x9f" * 32).digest()
+    with pytest.raises(ValueError, match="non-hexadecimal"):
+        event_leaf_hash("zz" * 32)
+
+
+def test_proofs_default_to_all_the_leaves() -> None:
+    assert inclusion_proof(HASHED, 5) == inclusion_proof(HASHED, 5, 8)
+    assert consistency_proof(HASHED, 3) == consistency_proof(HASHED, 3, 8)
+
+
+def test_the_empty_tree_is_a_size_a_proof_may_start_from() -> None:
+    assert consistency_proof(HASHED, 0) == []
+    assert consistency_proof(HASHED, 0, 0) == []
+    assert consistency_proof([], 0) == []
+    # A tree of no leaves has no index to prove: the index is what is wrong, not the size.
+    with pytest.raises(ValueError, match=exactly("index=0 is outside 0..-1")):
+        inclusion_proof(HASHED, 0, 0)
+
+
+def test_out_of_range_sizes_and_indices_are_refused_naming_the_argument_and_its_range() -> None:
+    with pytest.raises(ValueError, match=exactly("index=8 is outside 0..7")):
+        inclusion_proof(HASHED, 8)
+    with pytest.raises(ValueError, match=exactly("index=-1 is outside 0..4")):
+        inclusion_proof(HASHED, -1, 5)
+    with pytest.raises(ValueError, match=exactly("tree_size=9 is outside 0..8")):
+        inclusion_proof(HASHED, 0, 9)
+    with pytest.raises(ValueError, match=exactly("tree_size=-1 is outside 0..8")):
+        inclusion_proof(HASHED, 0, -1)
+    with pytest.raises(ValueError, match=exactly("first=6 is outside 0..5")):
+        consistency_proof(HASHED, 6, 5)
+    with pytest.raises(ValueError, match=exactly("first=-1 is outside 0..8")):
+        consistency_proof(HASHED, -1)
+    with pytest.raises(ValueError, match=exactly("second=9 is outside 0..8")):
+        consistency_proof(HASHED, 1, 9)
+
+
+def test_an_index_outside_the_tree_leads_to_no_root_even_with_a_fitting_proof() -> None:
+    # With an empty proof the leaf itself would be "the root" of any one-leaf tree.
+    leaf = HASHED[0]
+    assert root_from_inclusion_proof(0, 1, leaf, []) == leaf
+    assert root_from_inclusion_proof(1, 1, leaf, []) is None
+    assert root_from_inclusion_proof(-1, 1, leaf, []) is None
+    assert not verify_inclusion(1, 1, leaf, [], leaf)
+    assert not verify_inclusion(-1, 1, leaf, [], leaf)
+
+
+def test_hashes_that_are_not_32_bytes_are_no_proof_even_where_they_would_hash_to_the_root() -> None:
+    short = b"not a sha-256 hash"
+    assert root_from_inclusion_proof(0, 1, short, []) is None
+    assert not verify_inclusion(0, 1, short, [], short)
+    leaf = HASHED[0]
+    assert root_from_inclusion_proof(0, 2, leaf, [short]) is None
+    assert not verify_inclusion(0, 2, leaf, [short], node_hash(leaf, short))
+    # Consistency from one leaf to two: the proof is the second leaf.
+    assert verify_consistency(1, 2, leaf, node_hash(leaf, HASHED[1]), [HASHED[1]])
+    assert not verify_consistency(1, 2, leaf, node_hash(leaf, short), [short])
+
+
+def test_an_old_tree_larger_than_the_new_one_is_refused_even_where_the_hashes_line_up() -> None:
+    a, b = HASHED[0], HASHED[1]
+    # Read as sizes 3 -> 2, the path [a, b] ends at node_hash(a, b) with the counters at zero.
+    assert not verify_consistency(3, 2, a, node_hash(a, b), [a, b])
