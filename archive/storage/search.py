@@ -151,6 +151,19 @@ async def reindex(conn: AsyncConnection) -> None:
         await conn.exec_driver_sql(statement)
 
 
+async def refill_documents(conn: AsyncConnection) -> None:
+    """The first half of `reindex`: triggers off, every document made again; `keep_current` ends it."""
+    schema = index_schema(conn.dialect.name)
+    for statement in (*schema.drop_triggers, *schema.refill):
+        await conn.exec_driver_sql(statement)
+
+
+async def keep_current(conn: AsyncConnection) -> None:
+    """The triggers on again, on the read-model tables `conn` sees: the second half of `reindex`."""
+    for statement in index_schema(conn.dialect.name).create_triggers:
+        await conn.exec_driver_sql(statement)
+
+
 async def drop_triggers(conn: AsyncConnection) -> None:
     """Stop keeping the documents current (a rebuild then calls `reindex` once its rows are in)."""
     for statement in index_schema(conn.dialect.name).drop_triggers:

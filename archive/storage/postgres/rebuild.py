@@ -2,15 +2,17 @@
 
 Through SQLAlchemy's `schema_translate_map` (as the shadow check does), the replay writes into tables
 without dead tuples or secondary indexes to maintain; their indexes are built once the rows are in, the
-tables analyzed, and only then swapped in: the live tables are dropped and the new ones moved into their
-schema, with the grants the live tables had, and the search index is made again from them (its
-triggers went with the live tables). Readers use the old tables until that last step, which
-waits for the reads in flight (`_lock_for_swap`) and holds readers off only until the commit. The role
+tables analyzed, and the search documents made again from them; only then are they swapped in: the
+live tables are dropped and the new ones moved into their schema, with the grants the live tables had,
+and the search triggers made again on them (theirs went with the live tables). Readers use the old
+tables until that last step, which waits for the reads in flight (`_lock_for_swap`) and holds readers
+off only until the commit (the search's readers, from the refill on). The role
 needs CREATE on the database and must own the tables; without either, the rebuild is done in place.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import asyncpg
@@ -22,7 +24,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from archive.storage import Replay
 from archive.storage.engine import table_name_on
 from archive.storage.postgres.driver import postgres_driver
-from archive.storage.search import reindex
+from archive.storage.search import keep_current, refill_documents
 
 log = structlog.get_logger("archive.rebuild")
 
@@ -67,13 +69,25 @@ async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], repla
     for table in tables:
         await conn.execute(CreateTable(table))
     # Pages come through another connection: `conn` now sends every table name to the new tables.
+    phase = _Phases()
     applied = await replay(conn, None)
+    phase.done("replay", events=applied)
     await conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
     for table in tables:
         for index in table.indexes:
             await conn.execute(CreateIndex(index))
+        phase.done("indexes", table=table.name)
     await analyze_tables(conn, tables)
+    phase.done("analyze")
     await conn.execution_options(schema_translate_map=None)
+    # The search documents are made from the new tables before the swap: with the rebuild's schema first
+    # in the search path, the refill reads the new read models and writes the live search tables (there
+    # are none in the rebuild's schema), so readers of the read models wait for the swap alone.
+    search_path = str((await conn.exec_driver_sql("SHOW search_path")).scalar_one())
+    await conn.exec_driver_sql(f'SET LOCAL search_path = "{REBUILD_SCHEMA}", {search_path}')
+    await refill_documents(conn)
+    await conn.exec_driver_sql(f"SET LOCAL search_path = {search_path}")
+    phase.done("search_documents")
     await _lock_for_swap(conn, ", ".join(f'"{live}"."{table.name}"' for table in tables))
     for table in tables:
         await conn.exec_driver_sql(f'DROP TABLE "{live}"."{table.name}"')
@@ -82,8 +96,28 @@ async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], repla
         to = "PUBLIC" if grantee == "PUBLIC" else f'"{grantee}"'
         await conn.exec_driver_sql(f'GRANT {privilege} ON "{live}"."{table_name}" TO {to}')
     await conn.exec_driver_sql(f'DROP SCHEMA "{REBUILD_SCHEMA}"')
-    await reindex(conn)
+    await keep_current(conn)
+    phase.done("swap")
     return applied
+
+
+class _Phases:
+    """Logs how long each step of a rebuild took (wall and this process's CPU), so that a slow rebuild
+    says where its time went: waiting on the server or working in Python."""
+
+    def __init__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def done(self, phase: str, **details: object) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        log.info(
+            "rebuild_phase",
+            phase=phase,
+            seconds=round(wall - self._wall, 3),
+            python_cpu_seconds=round(cpu - self._cpu, 3),
+            **details,
+        )
+        self._wall, self._cpu = wall, cpu
 
 
 async def analyze_tables(conn: AsyncConnection, tables: Sequence[Table]) -> None:
