@@ -17,6 +17,7 @@ from api.controllers.facts import FactsController
 from api.controllers.findings import FindingsController
 from api.controllers.health import HealthController
 from api.controllers.log import LogController
+from api.controllers.redaction import RedactionController
 from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
 from api.deps import provide_archive, provide_queries, provide_settings
@@ -25,8 +26,9 @@ from api.etags import ConditionalRequest, tag_versioned_answer
 from api.middleware import AllowHeaderMiddleware, RequestIdMiddleware
 from api.openapi import ClosedStructs, docs_assets, document_enforcement, openapi_config
 from api.query import refuse_unknown_query_parameters
+from api.replica import ReadRouting, ReadYourWritesMiddleware
 from api.web import template_config, web_csrf_config, web_route_handlers
-from archive.bootstrap import build
+from archive.bootstrap import build, build_replica_reads
 from archive.domain.vocabulary import ENTITY_KINDS
 from archive.logging import configure_logging
 from archive.settings import Settings
@@ -37,12 +39,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     engine, _, commands, reads = build(settings)
+    replica_reads = build_replica_reads(settings)
     state = State(
         {
             "settings": settings,
             "engine": engine,  # the auth guards look tokens up through it
             "queries": reads,
             "archive": commands,
+            # Which database answers each read: the primary, or the replica when one is configured.
+            "read_routing": ReadRouting(reads, replica_reads, settings.read_wait_ms),
         }
     )
 
@@ -52,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await engine.dispose()
+            if replica_reads is not None:
+                await replica_reads.engine.dispose()
 
     # The names a request may take from the vocabulary, listed by the OpenAPI document.
     vocabularies = {"predicate": reads.predicates, "kind": ENTITY_KINDS}
@@ -69,17 +76,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DiffController,
             AuditController,
             LogController,
+            RedactionController,
             *web_route_handlers(),
             docs_assets(),
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "queries": Provide(provide_queries, sync_to_thread=False),
+            "queries": Provide(provide_queries),
             "archive": Provide(provide_archive, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestIdMiddleware, AllowHeaderMiddleware],
+        middleware=[RequestIdMiddleware, AllowHeaderMiddleware, ReadYourWritesMiddleware()],
         lifespan=[lifespan],
         state=state,
         openapi_config=openapi_config(),

@@ -60,3 +60,16 @@ def build(settings: Settings) -> Wired:
     """The archive `settings` describe: a new engine on its database, with its seeds folder's marks."""
     engine = create_engine(settings.database_url, settings.lock_timeout_ms)
     return wire(engine, SeedMarks(Path(settings.seeds_path)))
+
+
+def build_replica_reads(settings: Settings) -> Reads | None:
+    """The read side on the read-only replica `settings.read_database_url` names (None without one).
+
+    Its event store only ever reads: the command side is wired to the primary alone, so nothing this
+    returns can append (and a hot standby would refuse it).
+    """
+    if settings.read_database_url is None:
+        return None
+    engine = create_engine(settings.read_database_url, settings.lock_timeout_ms)
+    store = EventStore(engine, event_registry())
+    return Reads(engine, store, SeedMarks(Path(settings.seeds_path)), load_vocabulary())

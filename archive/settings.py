@@ -70,6 +70,12 @@ class Settings:
     csrf_secret: str | None = field(default=None, repr=False)
     #: The file holding the Ed25519 key that signs checkpoints (`archive keys generate` writes one).
     log_signing_key: str | None = None
+    #: A read-only PostgreSQL (a streaming replica of `database_url`) that serves the API's reads;
+    #: writes, and reads that name a position it has not reached, go to `database_url`.
+    read_database_url: str | None = None
+    #: How long a read naming a log position waits for the replica to reach it before the primary
+    #: answers instead.
+    read_wait_ms: int = 500
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,4 +111,26 @@ class Settings:
             seeds_path=env.get("ARCHIVE_SEEDS_PATH", "seeds"),
             csrf_secret=env.get("ARCHIVE_CSRF_SECRET") or None,
             log_signing_key=env.get("ARCHIVE_LOG_SIGNING_KEY") or None,
+            read_database_url=_read_database_url(env),
+            read_wait_ms=_int(
+                "ARCHIVE_READ_WAIT_MS", env.get("ARCHIVE_READ_WAIT_MS", "500"), low=0, high=60_000
+            ),
         )
+
+
+def _read_database_url(env: Mapping[str, str]) -> str | None:
+    """ARCHIVE_READ_DATABASE_URL, normalised; refused unless the primary is PostgreSQL too."""
+    raw = env.get("ARCHIVE_READ_DATABASE_URL") or None
+    if raw is None:
+        return None
+    try:
+        url = normalise_database_url(raw)
+    except SettingsError as error:
+        raise SettingsError(f"ARCHIVE_READ_DATABASE_URL: {error}") from None
+    primary = normalise_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    if not (url.startswith("postgresql") and primary.startswith("postgresql")):
+        raise SettingsError(
+            "ARCHIVE_READ_DATABASE_URL names a PostgreSQL replica of DATABASE_URL, which must be "
+            "PostgreSQL too (a SQLite file has no replicas)"
+        )
+    return url
