@@ -189,11 +189,12 @@ class FactsController(FactMementos, Controller):
         `Accept`: this JSON (the default), PROV-O in JSON-LD (`application/ld+json`) or PROV-N
         (`text/provenance-notation`), built with the W3C `prov` library; any other type is a 406."""
         media_type = negotiated(request, PROVENANCE_TYPES)
+        chosen_by_accept = {"Vary": "Accept"}  # so that a cache keeps each format apart
         if media_type == "application/json":
-            return Response(await queries.provenance(fact_id))
+            return Response(await queries.provenance(fact_id), headers=chosen_by_accept)
         document = await fact_prov_document(queries, fact_id, base_url(request))
         text = prov_o_jsonld(document) if media_type == "application/ld+json" else prov_n(document)
-        return Response(text.encode(), media_type=media_type, headers={"Vary": "Accept"})
+        return Response(text.encode(), media_type=media_type, headers=chosen_by_accept)
 
     @post(
         operation_id="recordFact",

@@ -317,6 +317,7 @@ async def test_accept_chooses_the_provenance_format(
     response = await seeded_client.get(f"/facts/{fact['id']}/provenance", headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(expected)
+    assert "accept" in response.headers["vary"].lower()
     if expected == "application/json":
         assert response.json()["fact"]["id"] == fact["id"]
 
