@@ -293,3 +293,56 @@ async def test_the_home_page_counts_the_findings_and_the_findings_page_lists_the
         == (await findings(seeded_client, kind="overlapping_holders"))["total"]
     )
     assert (await seeded_client.get("/ui/findings/", params={"kind": "everything"})).status_code == 200
+
+
+async def test_a_fact_whose_every_citation_a_new_source_version_lost_is_a_finding_until_the_text_returns(
+    seeded_client: Client, headers: dict[str, dict[str, str]], seeded_archive: Archive
+) -> None:
+    h = headers["archivist"]
+    current = await current_holder(seeded_client)
+    whole = (await seeded_client.get("/sources/general-information", params={"text": "true"})).json()
+    source = whole["source"]
+    original = {
+        "source_id": "general-information",
+        "title": source["title"],
+        "origin": source["origin"],
+        "source_date": source["source_date"]["value"],
+        "reason": "test: a new version",
+    }
+
+    def about_the_term(page: Json) -> list[Json]:
+        return [f for f in page["items"] if current["fact_id"] in {fact["id"] for fact in f["facts"]}]
+
+    assert about_the_term(await findings(seeded_client, kind="citations_unverified")) == []
+    cut = await seeded_client.post(
+        "/sources",
+        json=original | {"text": "A text that keeps none of the old lines\n", "expected_version": 1},
+        headers=h,
+    )
+    assert cut.status_code == 200, cut.text
+    (lost,) = about_the_term(await findings(seeded_client, kind="citations_unverified"))
+    assert lost["sources"] == ["general-information"]
+    # A fact also cited in a source that still says it is no finding: one verified citation is enough.
+    helsinki = await seeded_client.get(
+        "/facts", params={"subject": "helsinki-final-act", "predicate": "adopted", "rank": "all"}
+    )
+    cited_elsewhere = [
+        f["id"]
+        for f in helsinki.json()["items"]
+        if {c["source_id"] for c in f["citations"]} != {"general-information"}
+    ]
+    assert cited_elsewhere
+    unverified = {
+        fact["id"]
+        for f in (await findings(seeded_client, kind="citations_unverified"))["items"]
+        for fact in f["facts"]
+    }
+    assert not unverified & set(cited_elsewhere)
+    await assert_rebuild_equal(seeded_archive)
+
+    back = await seeded_client.post(
+        "/sources", json=original | {"text": whole["text"], "expected_version": 2}, headers=h
+    )
+    assert back.status_code == 200, back.text
+    assert about_the_term(await findings(seeded_client, kind="citations_unverified")) == []
+    await assert_rebuild_equal(seeded_archive)
