@@ -9,7 +9,10 @@ reads what it has just written:
 - a read sending `Archive-Min-Position: N` is answered by the replica once its log holds position N,
   checked every few milliseconds for at most `ARCHIVE_READ_WAIT_MS`, and by the primary after that. The
   answer is never older than what was asked: a lagging replica costs time, never freshness;
-- `Archive-Read-From: replica` or `primary` says which one answered.
+- `Archive-Read-From: replica` or `primary` says which one answered;
+- a browser sends no headers of its own, so with a replica a write also sets the cookie
+  `archive_position` (for `POSITION_COOKIE_S`): the page a form redirects to is read as if it named the
+  position, and shows the change it made.
 
 A replica that does not answer (down, or its connection broken) never makes a read fail: the read is
 answered by the primary, a warning is logged, and the replica is left alone for `REPLICA_RETRY_S` before
@@ -30,8 +33,8 @@ from typing import Any, Literal
 
 import msgspec
 import structlog
-from litestar import Request
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar import Litestar, Request
+from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
@@ -47,6 +50,10 @@ POSITION_HEADER = "Archive-Position"
 MIN_POSITION_HEADER = "Archive-Min-Position"
 #: The response header of a read when a replica is configured: which database answered.
 READ_FROM_HEADER = "Archive-Read-From"
+#: With a replica, a write's position is also kept in this cookie, for the pages a browser reads next.
+POSITION_COOKIE = "archive_position"
+#: How long the cookie lives: long past any lag a replica should have, short enough to stop costing a check.
+POSITION_COOKIE_S = 60
 #: After a replica failed, how long reads go straight to the primary before it is tried again.
 REPLICA_RETRY_S = 5.0
 #: How often a read naming a position asks the replica how far it has replayed.
@@ -175,6 +182,13 @@ def min_position_of(request: Request[Any, Any, Any]) -> int | None:
     )
 
 
+def _cookie_position(request: Request[Any, Any, Any]) -> int | None:
+    """The position the `archive_position` cookie holds; a cookie that holds none is ignored (this
+    server set it: it is a hint, not a client's request to refuse)."""
+    value = request.cookies.get(POSITION_COOKIE, "")
+    return int(value) if _POSITION.fullmatch(value) and int(value) <= _MAX_POSITION else None
+
+
 def _request_state(request: Request[Any, Any, Any]) -> dict[str, Any]:
     state: dict[str, Any] = request.scope.setdefault("state", {})
     return state
@@ -219,7 +233,8 @@ async def provide_routed_queries(state: State, request: Request[Any, Any, Any]) 
     min_position = min_position_of(request)  # refused alike with or without a replica
     if routing.replica is None:
         return routing.primary
-    reads, read_from = await routing.choose(min_position)
+    named = [p for p in (min_position, _cookie_position(request)) if p is not None]
+    reads, read_from = await routing.choose(max(named, default=None))
     request_state = _request_state(request)
     request_state[_READ_FROM_KEY] = read_from
     if read_from == "primary":
@@ -278,7 +293,13 @@ class ReadYourWritesMiddleware(ASGIMiddleware):
                 state = scope.get("state", {})
                 headers = MutableScopeHeaders.from_message(message)
                 if _POSITION_KEY in state:
-                    headers.add(POSITION_HEADER, str(state[_POSITION_KEY]))
+                    position = str(state[_POSITION_KEY])
+                    headers.add(POSITION_HEADER, position)
+                    if Litestar.from_scope(scope).state.read_routing.replica is not None:
+                        cookie = Cookie(
+                            key=POSITION_COOKIE, value=position, max_age=POSITION_COOKIE_S, httponly=True
+                        )
+                        headers.add("Set-Cookie", cookie.to_header(header=""))
                 if _READ_FROM_KEY in state:
                     headers.add(READ_FROM_HEADER, state[_READ_FROM_KEY])
             await send(message)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
 from api.app import create_app
+from api.replica import POSITION_COOKIE
 from archive.bootstrap import wire
 from archive.domain.streams import entity_stream
 from archive.settings import Settings, SettingsError, normalise_database_url
@@ -191,6 +192,8 @@ async def test_every_write_answers_the_log_position_of_its_last_event(seeded_dat
     first, second = (event.position for event in stream)
     assert int(created.headers["Archive-Position"]) == first
     assert int(relabelled.headers["Archive-Position"]) == second > first
+    # Without a replica every read is fresh: no cookie is needed to keep it so.
+    assert POSITION_COOKIE not in client.cookies
 
 
 async def test_a_write_that_appends_nothing_answers_the_head_and_a_refused_one_no_position(
@@ -283,7 +286,9 @@ async def test_a_lagging_replica_answers_a_read_naming_a_position_from_the_prima
             )
             assert relabelled.status_code == 200, relabelled.text
             position = relabelled.headers["Archive-Position"]
-            # Without a position: the replica answers, as far as it has replayed.
+            # Without a position (nor the cookie the write set): the replica answers, as far as it
+            # has replayed.
+            client.cookies.clear()
             stale = await client.get("/entities/replica-body")
             assert (stale.headers["Archive-Read-From"], stale.json()["label"]) == ("replica", "Replica Body")
             health = (await client.get("/health")).json()["replica"]
@@ -304,6 +309,29 @@ async def test_a_lagging_replica_answers_a_read_naming_a_position_from_the_prima
             "Relabelled",
         )
         assert (await client.get("/health")).json()["replica"]["events_behind"] == 0
+
+
+async def test_a_browser_reads_its_own_write_through_the_position_cookie(
+    seeded_database_url: str, replica_url: str
+) -> None:
+    """A form posts, the browser follows the redirect with no header of its own: the cookie names it."""
+    auth = await _archivist(seeded_database_url)
+    async with _client(seeded_database_url, replica_url, wait_ms=200) as client:
+        created = await client.post("/entities", json=_entity("replica-body", "Replica Body"), headers=auth)
+        await _replayed(replica_url, int(created.headers["Archive-Position"]))
+        async with replay_paused():
+            relabelled = await client.post(
+                "/entities/replica-body/revisions", json=_relabel(1, "Relabelled"), headers=auth
+            )
+            assert client.cookies[POSITION_COOKIE] == relabelled.headers["Archive-Position"]
+            own = await client.get("/entities/replica-body")
+            client.cookies.clear()
+            someone_elses = await client.get("/entities/replica-body")
+    assert (own.headers["Archive-Read-From"], own.json()["label"]) == ("primary", "Relabelled")
+    assert (someone_elses.headers["Archive-Read-From"], someone_elses.json()["label"]) == (
+        "replica",
+        "Replica Body",
+    )
 
 
 async def test_a_replica_that_is_down_leaves_every_read_to_the_primary_with_a_warning(
@@ -363,6 +391,7 @@ async def test_the_replica_never_receives_a_write(
         relabelled = await client.post(
             "/entities/replica-body/revisions", json=_relabel(1, "Relabelled"), headers=auth
         )
+        client.cookies.clear()
         from_reads = await client.get("/entities/replica-body")
         named = await client.get(
             "/entities/replica-body", headers={"Archive-Min-Position": relabelled.headers["Archive-Position"]}
