@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -36,6 +36,14 @@ from archive.eventstore.errors import (
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
 from archive.eventstore.payload import MAX_EVENT_TYPE_LENGTH, check_json, text_problem
 from archive.eventstore.records import NewEvent, RecordedEvent, ReplayedEvent
+from archive.eventstore.redaction import (
+    MARKER_PREFIX,
+    REDACTION_EVENT_TYPE,
+    RedactedPayload,
+    is_redacted,
+    marker_digest,
+    redaction_marker,
+)
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
 from archive.storage import backend_for
@@ -267,7 +275,7 @@ class EventStore:
 
     def _to_recorded(self, row: Row[Any], upcast: bool = True) -> RecordedEvent:
         schema_version, data = row.schema_version, dict(row.data)
-        if upcast:
+        if upcast and not is_redacted(data):  # a marker has no schema to upcast
             schema_version, data = self.registry.upcast(row.event_type, schema_version, data)
         return RecordedEvent(
             position=row.position,
@@ -362,6 +370,10 @@ class EventStore:
         ]
 
     def _decode(self, event_type: str, schema_version: int, text: str, types: Mapping[str, type[Any]]) -> Any:
+        if text.startswith(MARKER_PREFIX):
+            digest = marker_digest(msgspec.json.decode(text))
+            if digest is not None:
+                return RedactedPayload(digest)
         current = self.registry.current_version(event_type)
         try:
             event_class = types[event_type]
@@ -383,13 +395,46 @@ class EventStore:
             query = select(func.coalesce(func.max(events_table.c.position), 0))
             return int((await conn.execute(query)).scalar_one())
 
+    # -- redacting -------------------------------------------------------------------------------------
+
+    async def read_position(self, conn: AsyncConnection, position: int) -> RecordedEvent | None:
+        """The event at `position` as stored (not upcast), read in `conn`'s transaction; None if none."""
+        query = select(events_table).where(events_table.c.position == position)
+        row = (await conn.execute(query)).first()
+        return None if row is None else self._to_recorded(row, upcast=False)
+
+    async def redact_in(self, conn: AsyncConnection, position: int) -> str:
+        """Replace the payload at `position` with its redaction marker, in the caller's transaction (one
+        that also appends the redaction event); return the marker's digest.
+
+        The table's trigger computes the digest again from the stored payload and refuses anything else
+        (migrations/versions/0010_redaction.py); the caller decides whether the redaction is allowed.
+        """
+        event = await self.read_position(conn, position)
+        if event is None:
+            raise ValueError(f"the log has no event at position {position}")
+        marker = redaction_marker(event.data)
+        await conn.execute(
+            update(events_table).where(events_table.c.position == position).values(data=marker)
+        )
+        return next(iter(marker.values()))
+
     # -- verifying -------------------------------------------------------------------------------------
 
     async def verify(
         self, batch_size: int = 5000, on_progress: Callable[[int], None] | None = None
     ) -> VerifyReport:
-        """Recompute the hash chain from the stored rows (not upcast) and name the first bad position."""
+        """Recompute the hash chain from the stored rows (not upcast) and name the first bad position.
+
+        A redacted event (its payload a well-formed marker) cannot be recomputed: its stored hash is taken,
+        its link to the event before it is still checked, and the next event's hash still covers it. Each
+        marker must be named, with its digest, by a redaction event (`REDACTION_EVENT_TYPE`) later in the
+        chain; a marker nobody recorded is reported as a change.
+        """
         expected_prev = GENESIS_HASH
+        # Position -> digest: the markers met, and the redactions the log records.
+        markers: dict[int, str] = {}
+        recorded_redactions: dict[int, str] = {}
         checked = 0
         after = 0
         columns = [c for c in events_table.c if c.key != "position"]
@@ -411,6 +456,16 @@ class EventStore:
                             first_bad_position=row.position,
                             problem="prev_hash does not link to the event before it (an event is missing)",
                         )
+                    digest = marker_digest(row.data)
+                    if digest is not None:
+                        markers[row.position] = digest
+                        expected_prev = row.hash
+                        checked += 1
+                        continue
+                    if row.event_type == REDACTION_EVENT_TYPE:
+                        named = row.data.get("position")
+                        if isinstance(named, int):
+                            recorded_redactions[named] = str(row.data.get("content_sha256"))
                     recomputed = chain_hash(
                         expected_prev,
                         canonical_bytes(
@@ -436,5 +491,22 @@ class EventStore:
                 if on_progress is not None:
                     on_progress(checked)
                 if len(page) < batch_size:
-                    return VerifyReport(ok=True, events_checked=checked, head_hash=expected_prev)
+                    return _redactions_recorded(markers, recorded_redactions, checked, expected_prev)
                 after = page[-1].position
+
+
+def _redactions_recorded(
+    markers: Mapping[int, str], recorded: Mapping[int, str], checked: int, head_hash: str
+) -> VerifyReport:
+    """The verdict on a chain that links: whether every redaction marker is one the log records."""
+    unrecorded = sorted(position for position, digest in markers.items() if recorded.get(position) != digest)
+    if not unrecorded:
+        return VerifyReport(ok=True, events_checked=checked, head_hash=head_hash)
+    return VerifyReport(
+        ok=False,
+        events_checked=checked,
+        head_hash=head_hash,
+        first_bad_position=unrecorded[0],
+        problem="the payload was replaced by a redaction marker that no redaction event records "
+        "(it was changed)",
+    )

@@ -8,16 +8,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import FromClause, event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from archive.eventstore.redaction import content_sha256
 from archive.storage.sqlite.dbapi import one_trip_dbapi
 
 #: Execution option naming how a transaction begins on SQLite ("IMMEDIATE" for writers; None for none).
 SQLITE_BEGIN = "archive_sqlite_begin"
+
+
+def canonical_sha256(stored: str | bytes | None) -> str | None:
+    """`archive_canonical_sha256(data)`: the digest a redaction marker holds, for the `events` trigger
+    (SQLite has no sha256 of its own; migrations/versions/0010_redaction.py). NULL for what is not JSON."""
+    if stored is None:
+        return None
+    try:
+        return content_sha256(msgspec.json.decode(stored))
+    except msgspec.DecodeError:
+        return None
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry], None]:
@@ -30,6 +43,9 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry]
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        dbapi_connection.create_function(
+            "archive_canonical_sha256", 1, canonical_sha256, deterministic=True
+        )
 
     return on_connect
 
