@@ -101,10 +101,17 @@ class FactCommands(CommandBase):
         async with self._reads() as reads:
             command, read = await build(reads)
             state = await load_fact_state(reads, fact_id)
-        if not decide_fact(command, state):  # nothing to write: no transaction, no lock
-            return FactWritten(fact_stream(fact_id), state.version, [], fact_id=fact_id, state=state)
-        async with self.store.append_transaction() as tx:
-            return await self._write_fact(tx, fact_id, command, state, meta, read)
+            encoding = self.store.backend.encoding(reads)
+        events = decide_fact(command, state)
+        stream = fact_stream(fact_id)
+        appended = (
+            await self._commit_alone(stream, state.version, events, meta, (fact_id, state), read, encoding)
+            if events
+            else []  # nothing to write: no transaction, no lock
+        )
+        for event in events:
+            state = evolve_fact(state, event)
+        return FactWritten(stream, state.version, appended, fact_id=fact_id, state=state)
 
     async def _write_fact(
         self,
@@ -113,11 +120,10 @@ class FactCommands(CommandBase):
         command: FactCommand,
         state: FactState,
         meta: CommandMeta,
-        read: Sequence[tuple[str, int]] = (),
     ) -> FactWritten:
         events = decide_fact(command, state)
         appended = await self._commit(
-            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state), read
+            conn, fact_stream(fact_id), state.version, events, meta, (fact_id, state)
         )
         for event in events:
             state = evolve_fact(state, event)

@@ -7,8 +7,8 @@ nothing); such a transaction holds the append lock from its start, so what it lo
 before it commits.
 
 Without one, a fact command is optimistic (docs/decisions/0012-optimistic-commands.md): it loads and
-decides outside the lock, then one `append_transaction` appends, projects and commits, holding the lock
-from the append on. The append checks the version of every stream the decision depended on: the
+decides outside the lock, then one trip to the database (one statement on PostgreSQL) takes the lock,
+appends, projects and commits. The append checks the version of every stream the decision depended on: the
 written stream's (the unique stream version) and those it only read (the cited sources), so a decision
 made on a state that another writer has since changed appends nothing (`ConcurrencyError`); the command
 is then decided once more on fresh reads, where the decider refuses a client's stale
@@ -31,8 +31,9 @@ from archive.domain.facts import FactState
 from archive.domain.sources import SourceSnapshot, SourceState
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import EventStore, NewEvent, RecordedEvent
-from archive.eventstore.store import utc_now
+from archive.eventstore.store import StreamWrite, utc_now
 from archive.projections.runner import Projector
+from archive.storage import Encoding
 
 
 class CommandMeta(msgspec.Struct, frozen=True):
@@ -106,6 +107,27 @@ class CommandBase:
         reads, _ = self.store.backend.read_engines(self.store.engine)
         async with reads.connect() as conn:
             yield conn
+
+    async def _commit_alone(
+        self,
+        stream_id: str,
+        version: int,
+        events: Sequence[Event],
+        meta: CommandMeta,
+        fact_before: tuple[str, FactState],
+        read: Sequence[tuple[str, int]],
+        encoding: Encoding,
+    ) -> list[RecordedEvent]:
+        """Append a fact's decided events and project them as a transaction of their own, in one trip to
+        the database (the append lock is held for that trip alone); `read` as in `_commit`."""
+        new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
+        before = {fact_before[0]: fact_before[1]}
+        return await self.store.append_and_project(
+            StreamWrite(stream_id, version, new),
+            meta.as_metadata(),
+            read,
+            lambda pending: self.projector.fact_writes(pending, before, encoding),
+        )
 
     async def _commit(
         self,

@@ -46,7 +46,7 @@ from archive.eventstore.redaction import (
 )
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
-from archive.storage import backend_for
+from archive.storage import BatchWrites, backend_for
 from archive.storage.engine import is_lock_timeout, stored_utc
 
 _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
@@ -99,6 +99,37 @@ async def _lock_timeouts() -> AsyncIterator[None]:
         raise
 
 
+def _version_conflict(error: IntegrityError, writes: Sequence[StreamWrite]) -> Exception:
+    """A unique stream version taken by another writer as `ConcurrencyError`; any other error as it is."""
+    if not any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
+        return error
+    first = writes[0] if len(writes) == 1 else None
+    return ConcurrencyError(
+        first.stream_id if first else "(one of a batch)", first.expected_version if first else -1
+    )
+
+
+def _recorded(
+    rows: Sequence[dict[str, Any]], recorded_at: datetime, linked: Sequence[tuple[int, str, str]]
+) -> list[RecordedEvent]:
+    """The appended rows as recorded events, with the (position, prev_hash, hash) each was linked with."""
+    return [
+        RecordedEvent(
+            position=position,
+            stream_id=row["stream_id"],
+            stream_version=row["stream_version"],
+            event_type=row["event_type"],
+            schema_version=row["schema_version"],
+            data=row["data"],
+            metadata=row["event_metadata"],
+            recorded_at=recorded_at,
+            prev_hash=prev_hash,
+            hash=hash_,
+        )
+        for (position, prev_hash, hash_), row in zip(linked, rows, strict=True)
+    ]
+
+
 class EventStore:
     """The recorder: appends events to streams and reads them back in stream or global order."""
 
@@ -123,13 +154,6 @@ class EventStore:
         only scratch tables.
         """
         async with _lock_timeouts(), self.backend.write_transaction(self.engine, commit) as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def append_transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction for a command decided before it: the append lock is taken by its first
-        append (which checks every version the decision depended on) and held until it commits."""
-        async with _lock_timeouts(), self.backend.append_transaction(self.engine) as conn:
             yield conn
 
     async def append(
@@ -167,8 +191,8 @@ class EventStore:
         metadata: Mapping[str, Any] | None = None,
         read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
-        """Append inside a transaction opened by `transaction()` or `append_transaction()`, so callers can
-        project in the same one; `read` as in `append_streams_in`."""
+        """Append inside a transaction opened by `transaction()`, so callers can project in the same one;
+        `read` as in `append_streams_in`."""
         return await self.append_streams_in(
             conn, [StreamWrite(stream_id, expected_version, events)], metadata, read
         )
@@ -207,27 +231,36 @@ class EventStore:
                 conn, rows, continuing, meta, recorded_at, own_transaction, read
             )
         except IntegrityError as error:
-            if any(marker in str(error.orig) for marker in _UNIQUE_VERSION_MARKERS):
-                first = writes[0] if len(writes) == 1 else None
-                raise ConcurrencyError(
-                    first.stream_id if first else "(one of a batch)", first.expected_version if first else -1
-                ) from None
-            raise
-        return [
-            RecordedEvent(
-                position=position,
-                stream_id=row["stream_id"],
-                stream_version=row["stream_version"],
-                event_type=row["event_type"],
-                schema_version=row["schema_version"],
-                data=row["data"],
-                metadata=row["event_metadata"],
-                recorded_at=recorded_at,
-                prev_hash=prev_hash,
-                hash=hash_,
-            )
-            for (position, prev_hash, hash_), row in zip(linked, rows, strict=True)
-        ]
+            raise _version_conflict(error, writes) from None
+        return _recorded(rows, recorded_at, linked)
+
+    async def append_and_project(
+        self,
+        write: StreamWrite,
+        metadata: Mapping[str, Any] | None,
+        read: Sequence[tuple[str, int]],
+        project: Callable[[list[RecordedEvent]], BatchWrites],
+    ) -> list[RecordedEvent]:
+        """Append `write` and write its projection as one transaction in one trip to the database, the
+        append lock held only for that trip; `read` as in `append_streams_in`.
+
+        `project` gets the events as they will be recorded, except that each position is a stand-in
+        (-1 for the first, -2 for the second, ...) and the hashes are not known yet; it returns the
+        read models' writes, with those stand-ins where positions go (`archive.storage.BatchWrites`).
+        """
+        meta = dict(metadata or {})
+        rows = self._prepare(write.stream_id, write.expected_version, write.events, meta)
+        continuing = [(write.stream_id, write.expected_version)] if write.expected_version > 0 else []
+        recorded_at = self._clock()
+        writes = project(_recorded(rows, recorded_at, [(-n, "", "") for n in range(1, len(rows) + 1)]))
+        try:
+            async with _lock_timeouts():
+                linked = await self.backend.append_and_project(
+                    self.engine, rows, continuing, read, meta, recorded_at, writes
+                )
+        except IntegrityError as error:
+            raise _version_conflict(error, [write]) from None
+        return _recorded(rows, recorded_at, linked)
 
     def _prepare(
         self, stream_id: str, expected_version: int, events: Sequence[NewEvent], metadata: dict[str, Any]

@@ -51,7 +51,7 @@ from archive.projections import (
     timeline,
 )
 from archive.projections.versioning import NewVersion, Versioned, close
-from archive.storage import Close, Encoding, backend_for
+from archive.storage import BatchWrites, Close, Encoding, backend_for
 
 #: Every read model, in the order a rebuild clears them.
 READ_MODEL_TABLES: dict[str, Table] = {
@@ -183,6 +183,10 @@ class _Batch:
         self.closes, self.open = [], {}
         self.inserts = {table: [] for table in INSERT_ORDER}
 
+    def writes(self, checkpoint: int) -> BatchWrites:
+        """The buffered rows as writes for the backend to make, with every checkpoint at `checkpoint`."""
+        return BatchWrites(self.closes, VERSIONED_TABLES, self.inserts, self._checkpoint(checkpoint))
+
     @staticmethod
     def _checkpoint(position: int | None) -> tuple[Table, list[str], int] | None:
         """Every read model's checkpoint at `position`, as a backend's `write_batch` takes it."""
@@ -224,6 +228,23 @@ class Projector:
         """
         decoded = [(decode_event(r.event_type, r.data), r) for r in recorded_events]
         await self._apply_decoded(conn, decoded, states_before or {})
+
+    def fact_writes(
+        self,
+        recorded_events: Sequence[RecordedEvent],
+        states_before: Mapping[str, FactState],
+        encoding: Encoding,
+    ) -> BatchWrites:
+        """What `apply` would write for fact events, made without the database: the state of every fact
+        they touch must be in `states_before`. For `EventStore.append_and_project`, which calls it with
+        stand-in positions, so the rows carry them (`archive.storage.POSITION_COLUMNS`)."""
+        batch = _Batch(dict(states_before), encoding, self.vocabulary)
+        for recorded in recorded_events:
+            event = decode_event(recorded.event_type, recorded.data)
+            if not isinstance(event, FACT_EVENTS) or event.fact_id not in states_before:
+                raise TypeError(f"{recorded.event_type} is not an event of a fact whose state was given")
+            batch.add_fact(event, recorded)
+        return batch.writes(recorded_events[-1].position)
 
     async def apply_replayed(self, conn: AsyncConnection, replayed: Sequence[ReplayedEvent]) -> None:
         """Apply a page of a replay (`EventStore.read_all_decoded`), as `apply` does."""

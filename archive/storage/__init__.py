@@ -31,6 +31,47 @@ if TYPE_CHECKING:
 #: (tests/integration/test_query_plan.py).
 Close = tuple[str, int, Any, int]
 
+#: The columns of the read models that hold log positions. In `BatchWrites` made before an append, a
+#: negative value there stands for a position the append has not given yet: -1 the first event's, -2
+#: the second's, and so on.
+POSITION_COLUMNS = frozenset({"position", "position_from", "position_to"})
+
+
+class BatchWrites(msgspec.Struct, frozen=True):
+    """A projection batch's writes, as `Backend.write_batch` takes them, made before its events have
+    positions (see `POSITION_COLUMNS`): what `Backend.append_and_project` writes after its append."""
+
+    closes: Sequence[Close]
+    close_tables: Sequence[Table]
+    inserts: Mapping[Table, Sequence[Any]]
+    checkpoint: tuple[Table, Sequence[str], int] | None
+
+
+def placed(writes: BatchWrites, positions: Sequence[int]) -> BatchWrites:
+    """`writes` with every position that stands for an appended event (a negative one) replaced by
+    that event's position, and the rows as the driver takes them."""
+
+    def at(value: Any) -> Any:
+        return positions[-value - 1] if isinstance(value, int) and value < 0 else value
+
+    inserts: dict[Table, Sequence[Any]] = {}
+    for table, rows in writes.inserts.items():
+        where = [i for i, column in enumerate(table.columns) if column.name in POSITION_COLUMNS]
+        rows = positional(rows)
+        if where and rows:
+            rows = [tuple(at(v) if i in where else v for i, v in enumerate(row)) for row in rows]
+        inserts[table] = rows
+    checkpoint = writes.checkpoint
+    if checkpoint is not None:
+        checkpoint = (checkpoint[0], checkpoint[1], at(checkpoint[2]))
+    return BatchWrites(
+        [(fact_id, version, moment, at(position)) for fact_id, version, moment, position in writes.closes],
+        writes.close_tables,
+        inserts,
+        checkpoint,
+    )
+
+
 #: A replay of the whole log into the tables `conn` writes to, reading pages through `read_conn` (a
 #: separate connection when None); it returns the number of events applied.
 Replay = Callable[[AsyncConnection, AsyncConnection | None], Awaitable[int]]
@@ -78,9 +119,19 @@ class Backend(Protocol):
     def lone_append(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
         """The connection a single append runs on as its own transaction (`own_transaction=True`)."""
 
-    def append_transaction(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A write transaction that holds the append lock from its first append (not before) to its end:
-        for a command decided before it, which appends, projects and commits."""
+    async def append_and_project(
+        self,
+        engine: AsyncEngine,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        read: Sequence[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        writes: BatchWrites,
+    ) -> list[tuple[int, str, str]]:
+        """A decided command's whole write as one transaction in one trip (one statement on
+        PostgreSQL, one function in the driver's thread on SQLite): take the lock, check as
+        `insert_events` does, chain and insert the rows, write `writes` at their positions, commit."""
 
     async def insert_events(
         self,

@@ -5,16 +5,18 @@ its append is never overlooked. Each test lets another writer in at exactly that
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
 from archive.domain.errors import SourceHashMismatch, StaleVersion
 from archive.domain.streams import fact_stream, source_stream
-from archive.eventstore import ConcurrencyError, EventStore, NewEvent
+from archive.eventstore import ConcurrencyError, EventStore, NewEvent, RecordedEvent
+from archive.eventstore.store import StreamWrite
+from archive.storage import BatchWrites
 from tests.contract.example_archive import (
     META,
     OFFICER,
@@ -42,21 +44,19 @@ async def archive(store: EventStore) -> Archive:
 def writer_before_each_append(
     store: EventStore, monkeypatch: pytest.MonkeyPatch, other_writer: Callable[[], Awaitable[object]]
 ) -> list[int]:
-    """Run `other_writer` just before the next append transaction begins (after the command's reads and
-    its decision), once; returns the list of append transactions opened, one number each."""
-    opened: list[int] = []
-    original = store.append_transaction
+    """Run `other_writer` just before the next command's append (after its reads and its decision),
+    once; returns the list of the command appends made, one number each."""
+    appends: list[int] = []
+    original = store.append_and_project
 
-    @asynccontextmanager
-    async def interleaved() -> AsyncIterator[AsyncConnection]:
-        opened.append(len(opened) + 1)
-        if len(opened) == 1:
+    async def interleaved(*args: Any, **kwargs: Any) -> list[RecordedEvent]:
+        appends.append(len(appends) + 1)
+        if len(appends) == 1:
             await other_writer()
-        async with original() as conn:
-            yield conn
+        return await original(*args, **kwargs)
 
-    monkeypatch.setattr(store, "append_transaction", interleaved)
-    return opened
+    monkeypatch.setattr(store, "append_and_project", interleaved)
+    return appends
 
 
 async def test_a_source_revised_between_the_reads_and_the_append_is_not_overlooked(
@@ -70,7 +70,7 @@ async def test_a_source_revised_between_the_reads_and_the_append_is_not_overlook
     )
     with pytest.raises(SourceHashMismatch):
         await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
-    assert attempts == [1]  # decided again, refused before it opened a second transaction
+    assert attempts == [1]  # decided again, refused before it appends
     assert [e.event_type for e in await store.read_all()][-1] == "source.revised"
     assert await store.stream_version(source_stream(SOURCE_ID)) == 2
 
@@ -113,7 +113,7 @@ async def test_a_correction_that_lands_between_the_reads_and_the_append_makes_th
         1,
         2,
     )
-    assert attempts == [1, 2]  # the interloper's own; decided again, ours is refused before a third
+    assert attempts == [1, 2]  # ours, then the interloper's; ours decided again is refused before a third
     stream = await store.read_stream(fact_stream(fact.fact_id))
     assert [(e.stream_version, e.data.get("changes", {}).get("valid_from")) for e in stream] == [
         (1, None),
@@ -127,13 +127,20 @@ async def test_an_append_refuses_when_a_stream_it_read_has_moved_and_appends_not
     await store.append("read-me", 0, [_noted()])
     await store.append("read-me", 1, [_noted()])
     before = await store.count()
+    nothing = BatchWrites([], [], {}, None)
     with pytest.raises(ConcurrencyError) as refused:
-        async with store.append_transaction() as conn:
-            await store.append_in(conn, "written", 0, [_noted()], read=[("read-me", 1)])
+        await store.append_and_project(
+            StreamWrite("written", 0, [_noted()]), {}, [("read-me", 1)], lambda _: nothing
+        )
     assert (refused.value.stream_id, refused.value.expected_version) == ("read-me", 1)
     assert await store.count() == before
-    async with store.append_transaction() as conn:
-        appended = await store.append_in(conn, "written", 0, [_noted()], read=[("read-me", 2)])
+    async with store.transaction() as conn:
+        with pytest.raises(ConcurrencyError):
+            await store.append_in(conn, "written", 0, [_noted()], read=[("read-me", 1)])
+    assert await store.count() == before
+    appended = await store.append_and_project(
+        StreamWrite("written", 0, [_noted()]), {}, [("read-me", 2)], lambda _: nothing
+    )
     assert [(e.stream_id, e.stream_version) for e in appended] == [("written", 1)]
     assert (await store.verify()).ok
 

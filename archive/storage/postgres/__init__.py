@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import FromClause, Index, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.storage import Close, Replay, positional
+from archive.storage import BatchWrites, Close, Replay, positional
 from archive.storage.engine import schema_of, table_name_on, transaction_on
 from archive.storage.postgres import append
 from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
@@ -63,11 +63,21 @@ class PostgresBackend:
         async with engine.connect() as conn:
             yield conn
 
-    @asynccontextmanager
-    async def append_transaction(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-        """A plain transaction: `archive_append` takes the lock in its first call; held to the end."""
-        async with engine.connect() as conn, transaction_on(conn, True):
-            yield conn
+    async def append_and_project(
+        self,
+        engine: AsyncEngine,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        read: Sequence[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        writes: BatchWrites,
+    ) -> list[tuple[int, str, str]]:
+        """One statement in autocommit: `archive_append` and the projection's writes after it."""
+        async with engine.connect() as conn:
+            return await append.append_and_project(
+                conn, rows, continuing, read, metadata, recorded_at, writes, lambda t: table_name_on(conn, t)
+            )
 
     async def insert_events(
         self,

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Dialect, Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.storage import Close
+from archive.storage import POSITION_COLUMNS, Close
 from archive.storage.postgres.driver import postgres_driver
 
 #: The dialect that names the array types `write_postgres` binds.
@@ -89,21 +89,52 @@ def postgres_batch(
     checkpoint: tuple[Table, Sequence[str], int] | None,
 ) -> tuple[str, list[Any]]:
     """The statement and arguments of `write_postgres` (empty when there is nothing to write)."""
-    args: list[Any] = []
+    parts, args = batch_parts(qualified, closes, close_tables, inserts, checkpoint)
+    if not parts:
+        return "", []
+    *first, last = parts
+    statement = (
+        ("WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(first)) + " ") if first else ""
+    )
+    return statement + last, args
+
+
+def batch_parts(
+    qualified: Callable[[Table], str],
+    closes: Sequence[Close],
+    close_tables: Sequence[Table],
+    inserts: Mapping[Table, Sequence[Sequence[Any]]],
+    checkpoint: tuple[Table, Sequence[str], int] | None,
+    args: list[Any] | None = None,
+    placed: str | None = None,
+) -> tuple[list[str], list[Any]]:
+    """Each write of a batch as a statement of its own, its parameters numbered after those already in
+    `args`. With `placed`, the name of a one-row relation whose `ps` holds the positions an append in
+    the same statement gave its events: a negative position (`POSITION_COLUMNS`) is read from it, and
+    every write names it, so that none runs before the append."""
+    args = [] if args is None else args
 
     def param(value: Any, cast: str) -> str:
         args.append(value)
         return f"${len(args)}::{cast}"
 
+    def positions(array: str) -> str:
+        if placed is None:
+            return array
+        return (
+            f"ARRAY(SELECT CASE WHEN x < 0 THEN p.ps[-x] ELSE x END FROM {placed} AS p, "
+            f"unnest({array}) WITH ORDINALITY AS u(x, o) ORDER BY o)"
+        )
+
     parts: list[str] = []
     if closes:
-        fact_ids, versions, moments, positions = (list(values) for values in zip(*closes, strict=True))
+        fact_ids, versions, moments, ends = (list(values) for values in zip(*closes, strict=True))
         arrays = ", ".join(
             (
                 param(fact_ids, "text[]"),
                 param(versions, "integer[]"),
                 param(moments, "timestamptz[]"),
-                param(positions, "bigint[]"),
+                positions(param(ends, "bigint[]")),
             )
         )
         parts += [
@@ -113,26 +144,28 @@ def postgres_batch(
             '  WHERE t."fact_id" = v.fact_id AND t."version" = v.version'
             for table in close_tables
         ]
+    after = f", {placed}" if placed is not None else ""
     for table, rows in inserts.items():
         if rows:
             columns = list(table.columns)
             listed = ", ".join(f'"{column.name}"' for column in columns)
             arrays = ", ".join(
-                param(list(values), _array_of(column))
+                positions(param(list(values), _array_of(column)))
+                if column.name in POSITION_COLUMNS
+                else param(list(values), _array_of(column))
                 for column, values in zip(columns, zip(*rows, strict=True), strict=True)
             )
-            parts.append(f"INSERT INTO {qualified(table)} ({listed}) SELECT * FROM unnest({arrays})")
+            parts.append(
+                f"INSERT INTO {qualified(table)} ({listed}) SELECT r.* FROM unnest({arrays}) AS r{after}"
+            )
     if checkpoint is not None:
         table, names, position = checkpoint
+        at = param(position, "bigint")
+        if placed is not None:
+            at = f"CASE WHEN {at} < 0 THEN (SELECT ps FROM {placed})[-{at}] ELSE {at} END"
         parts.append(
             f'INSERT INTO {qualified(table)} ("projection", "position") '
-            f"SELECT unnest({param(list(names), 'text[]')}), {param(position, 'bigint')} "
+            f"SELECT unnest({param(list(names), 'text[]')}), {at} "
             'ON CONFLICT ("projection") DO UPDATE SET "position" = EXCLUDED."position"'
         )
-    if not parts:
-        return "", []
-    *first, last = parts
-    statement = (
-        ("WITH " + ", ".join(f"w{i} AS ({part})" for i, part in enumerate(first)) + " ") if first else ""
-    )
-    return statement + last, args
+    return parts, args

@@ -13,7 +13,7 @@ from sqlalchemy import FromClause, Index, Select, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from archive.storage import Close, Replay, positional
+from archive.storage import BatchWrites, Close, Replay, positional
 from archive.storage.engine import table_name_on, transaction_on
 from archive.storage.search import TextSearch, drop_triggers, reindex
 from archive.storage.sqlite.append import EventInserter
@@ -51,9 +51,37 @@ class SqliteBackend:
         async with self._writers, engine.connect() as conn:
             yield conn
 
-    def append_transaction(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
-        """The write transaction: SQLite has one write lock, and a transaction that writes takes it anyway."""
-        return self.write_transaction(engine, True)
+    async def append_and_project(
+        self,
+        engine: AsyncEngine,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        read: Sequence[tuple[str, int]],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        writes: BatchWrites,
+    ) -> list[tuple[int, str, str]]:
+        """The writer's turn, then `BEGIN IMMEDIATE` to `COMMIT` in one trip to the driver's thread."""
+        async with self._writers, engine.connect() as conn:
+            moment = self.encoding(conn).moment
+            closes = [
+                (fact_id, version, moment(at), position) for fact_id, version, at, position in writes.closes
+            ]
+            tables = [
+                *writes.close_tables,
+                *writes.inserts,
+                *([writes.checkpoint[0]] if writes.checkpoint else []),
+            ]
+            names = {table: table_name_on(conn, table) for table in tables}
+            return await self._insert.append_and_project(
+                conn,
+                rows,
+                continuing,
+                recorded_at,
+                read,
+                BatchWrites(closes, writes.close_tables, writes.inserts, writes.checkpoint),
+                names.__getitem__,
+            )
 
     async def insert_events(
         self,

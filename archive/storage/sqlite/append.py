@@ -8,17 +8,20 @@ SQLite's busy handler, which sleeps for up to 100 ms between tries.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore.errors import ConcurrencyError
 from archive.eventstore.hashing import GENESIS_HASH, canonical_row, chain_hash
 from archive.eventstore.table import events_table
+from archive.storage import BatchWrites, placed
 from archive.storage.driver import DriverStatement
+from archive.storage.sqlite.batch import execute_each, sqlite_batch
 from archive.storage.sqlite.dbapi import immediate_transaction, run_in_sqlite_thread
 
 _HEAD = (
@@ -76,11 +79,38 @@ def _link_and_insert(
     return linked
 
 
+def _append_and_project(
+    db: sqlite3.Connection,
+    insert: DriverStatement,
+    rows: list[dict[str, Any]],
+    continuing: list[tuple[str, int]],
+    recorded_at: datetime,
+    read: Sequence[tuple[str, int]],
+    writes: BatchWrites,
+    qualified: Callable[[Table], str],
+) -> list[tuple[int, str, str]]:
+    """In the driver's thread, inside `immediate_transaction`: the events, then the projection's rows
+    at the positions the events got."""
+    linked = _link_and_insert(db, insert, rows, continuing, recorded_at, read)
+    writes = placed(writes, [position for position, _, _ in linked])
+    execute_each(
+        db, sqlite_batch(qualified, writes.closes, writes.close_tables, writes.inserts, writes.checkpoint)
+    )
+    return linked
+
+
 class EventInserter:
     """Chains and inserts events in one trip to the driver's thread (the insert compiled once)."""
 
     def __init__(self) -> None:
         self._insert: DriverStatement | None = None
+
+    def _statement(self, conn: AsyncConnection) -> DriverStatement:
+        if self._insert is None:
+            self._insert = DriverStatement(
+                events_table.insert(), conn.dialect, [c.key for c in events_table.c]
+            )
+        return self._insert
 
     async def __call__(
         self,
@@ -92,15 +122,29 @@ class EventInserter:
         read: Sequence[tuple[str, int]] = (),
     ) -> list[tuple[int, str, str]]:
         """With `own_transaction`, `BEGIN IMMEDIATE` to `COMMIT` in the same one trip."""
-        if self._insert is None:
-            self._insert = DriverStatement(
-                events_table.insert(), conn.dialect, [c.key for c in events_table.c]
-            )
-        insert = self._insert
+        insert = self._statement(conn)
         work: tuple[Any, ...] = (_link_and_insert, insert, rows, continuing, recorded_at, read)
         try:
             if own_transaction:
                 return await run_in_sqlite_thread(conn, immediate_transaction, *work)
             return await run_in_sqlite_thread(conn, *work)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(insert.sql, None, error) from error
+
+    async def append_and_project(
+        self,
+        conn: AsyncConnection,
+        rows: list[dict[str, Any]],
+        continuing: list[tuple[str, int]],
+        recorded_at: datetime,
+        read: Sequence[tuple[str, int]],
+        writes: BatchWrites,
+        qualified: Callable[[Table], str],
+    ) -> list[tuple[int, str, str]]:
+        """`BEGIN IMMEDIATE`, the events, the projection's rows and `COMMIT`, in one trip."""
+        insert = self._statement(conn)
+        work = (_append_and_project, insert, rows, continuing, recorded_at, read, writes, qualified)
+        try:
+            return await run_in_sqlite_thread(conn, immediate_transaction, *work)
         except sqlite3.IntegrityError as error:
             raise IntegrityError(insert.sql, None, error) from error

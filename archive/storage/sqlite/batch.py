@@ -71,10 +71,10 @@ async def write_sqlite(
     the rows the batch inserts (`recorded_to` in the closes is encoded for SQLite)."""
     statements = sqlite_batch(qualified, closes, close_tables, inserts or {}, checkpoint)
     if statements:
-        await run_in_sqlite_thread(conn, _execute_each, statements)
+        await run_in_sqlite_thread(conn, execute_each, statements)
 
 
-def _execute_each(db: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+def execute_each(db: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
     """In the driver's thread: each statement with its rows; an error as SQLAlchemy would raise it."""
     for statement, rows in statements:
         try:
