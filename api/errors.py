@@ -30,6 +30,7 @@ from archive.domain.errors import (
 )
 from archive.eventstore import ConcurrencyError, LockTimeoutError
 from archive.reads import NotFound
+from archive.reads.errors import Redacted
 from archive.storage.engine import is_lock_timeout
 
 PROBLEM_JSON = "application/problem+json"
@@ -240,6 +241,11 @@ def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[di
     return problem_response(request, 404, "Not Found", str(exc))
 
 
+def _on_redacted(request: Request[Any, Any, Any], exc: Redacted) -> Response[dict[str, Any]]:
+    """Withdrawn by a redaction: gone on purpose, and for good (RFC 9110 §15.5.11)."""
+    return problem_response(request, 410, "Gone", str(exc))
+
+
 #: Domain errors that are not "this input is invalid" (422), by status.
 _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     FactNotFound: (404, "Not Found"),
@@ -313,6 +319,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     LockTimeoutError: _on_lock_timeout,
     DBAPIError: _on_database_error,
     NotFound: _on_not_found,
+    Redacted: _on_redacted,
     DomainError: _on_domain_error,
     Exception: _on_unexpected,
 }

@@ -267,6 +267,54 @@ def rebuild_projections() -> None:
     click.echo(f"rebuilt every read model from {_run(run())} events")
 
 
+@main.command("redact")
+@click.argument("position", type=click.IntRange(min=1))
+@click.option(
+    "--reason-code",
+    required=True,
+    type=click.Choice(["privacy", "legal_order"]),
+    help="Why the payload must go (never to correct a fact: correct it instead).",
+)
+@click.option("--reason", required=True, help="The justification: the request or the order, in words.")
+def redact_event(position: int, reason_code: str, reason: str) -> None:
+    """Replace the payload of the event at POSITION by its hash, recording the redaction as an event.
+
+    The chain, the Merkle tree and every proof still verify; the fact is withdrawn from the reads. The
+    actor recorded is `cli:<user>`.
+    """
+    import getpass
+
+    from archive.commands import CommandMeta
+    from archive.domain.errors import DomainError
+    from archive.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+
+    async def run() -> Any:
+        engine, archive = _archive_for(settings)
+        try:
+            return await archive.redact_event(
+                position=position,
+                reason_code=reason_code,
+                justification=reason,
+                meta=CommandMeta(actor=f"cli:{getpass.getuser()}", reason=reason),
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        written = _run(run())
+    except DomainError as error:
+        raise click.ClickException(f"{error.field or 'redaction'}: {error.message}") from None
+    recorded = written.events[0]
+    click.echo(
+        f"redacted position {position} ({recorded.data['redacted_event_type']} of "
+        f"{recorded.data['stream_id']}): its payload is now sha256 {recorded.data['content_sha256']}; "
+        f"the redaction is the event at position {recorded.position}"
+    )
+
+
 @main.group()
 def tokens() -> None:
     """API bearer tokens: create (shown once), list, revoke."""

@@ -4,11 +4,12 @@ load -> decide -> append + project in one write transaction. `Archive` is all of
 from archive.commands.entities import EntityCommands
 from archive.commands.findings import FindingCommands
 from archive.commands.ingest import FactInput, IngestCommands, Ingested, IngestError
+from archive.commands.redaction import RedactionCommands
 from archive.commands.sources import SourceCommands
 from archive.commands.unit import CommandMeta, FactWritten, RegisteredSource, Written
 
 
-class Archive(SourceCommands, EntityCommands, IngestCommands, FindingCommands):
+class Archive(SourceCommands, EntityCommands, IngestCommands, RedactionCommands, FindingCommands):
     """The archive's command side."""
 
 

@@ -26,6 +26,8 @@ ReasonCode = Literal[
     "other",
 ]
 LinkRelation = Literal["fulfils", "contradicts", "supersedes"]
+#: Why a payload may be redacted: never to correct a fact (a correction is an event of its own).
+RedactionReasonCode = Literal["privacy", "legal_order"]
 CitationState = Literal["verified", "drifted", "orphaned"]
 #: Why an archivist dismisses a finding (archive/domain/findings.py): the rule does not fit this case, the
 #: plan did not happen (the note the plan rule asks for), or another reason the justification gives.
@@ -240,6 +242,18 @@ class FindingDismissed(Event, frozen=True, tag="finding.dismissed"):
     justification: str
 
 
+class EventRedacted(Event, frozen=True, tag="log.redacted"):
+    """The payload of the event at ``position`` was replaced by its sha256 (``content_sha256``), for
+    privacy or a legal order; the event keeps its place and its hash in the chain."""
+
+    position: int
+    stream_id: str
+    redacted_event_type: str
+    content_sha256: str
+    reason_code: RedactionReasonCode
+    justification: str
+
+
 DomainEvent: TypeAlias = (
     SourceRegistered
     | SourceRevised
@@ -254,6 +268,7 @@ DomainEvent: TypeAlias = (
     | FactRetracted
     | FactReranked
     | FactLinked
+    | EventRedacted
     | FindingDismissed
 )
 
@@ -272,6 +287,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "fact.retracted": FactRetracted,
     "fact.reranked": FactReranked,
     "fact.linked": FactLinked,
+    "log.redacted": EventRedacted,
     "finding.dismissed": FindingDismissed,
 }
 

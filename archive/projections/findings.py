@@ -49,6 +49,7 @@ from archive.domain.events import (
     EntityRegistered,
     EntityRevised,
     Event,
+    EventRedacted,
     FactCited,
     FactCorrected,
     FactLinked,
@@ -76,6 +77,7 @@ from archive.projections.citations import citations_table
 from archive.projections.entities import entities_table
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.links import fact_links_table
+from archive.projections.redaction import withdrawn_fact
 from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
@@ -225,6 +227,9 @@ async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vo
                 entity_ids.add(event.into if isinstance(event, EntityMerged) else event.merged)
         elif isinstance(event, SourceRevised):
             revised_sources.add(event.source_id)
+        elif isinstance(event, EventRedacted) and (withdrawn := withdrawn_fact(event)) is not None:
+            # Its rows are gone already: the findings naming it are computed again, without it.
+            fact_ids.add(withdrawn)
     if revised_sources:
         query = select(citations_table.c.fact_id).where(
             citations_table.c.source_id.in_(sorted(revised_sources))

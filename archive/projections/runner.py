@@ -21,6 +21,7 @@ from archive.domain.events import (
     EntityRegistered,
     EntityRevised,
     Event,
+    EventRedacted,
     FactCited,
     FactCorrected,
     FactLinked,
@@ -37,6 +38,7 @@ from archive.domain.events import (
 from archive.domain.facts import FactState, evolve_fact, initial_fact_state
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import Logged, RecordedEvent, ReplayedEvent
+from archive.eventstore.redaction import RedactedPayload
 from archive.projections import (
     checkpoints,
     citations,
@@ -45,6 +47,7 @@ from archive.projections import (
     fact_versions,
     findings,
     links,
+    redaction,
     relations,
     roles,
     sources,
@@ -139,6 +142,8 @@ class _Batch:
         before = self.states.get(fact_id)
         if before is None:
             before = initial_fact_state()
+        if not before.exists and not isinstance(event, FactRecorded):
+            return  # its recording was redacted: nothing to fold onto (projections/redaction.py)
         after = evolve_fact(before, event)
         self.states[fact_id] = after
         new = NewVersion(after, recorded, self.encoding)
@@ -253,7 +258,7 @@ class Projector:
     async def _apply_decoded(
         self,
         conn: AsyncConnection,
-        decoded: Sequence[tuple[Event, Logged]],
+        decoded: Sequence[tuple[Event | RedactedPayload, Logged]],
         states_before: Mapping[str, FactState],
     ) -> None:
         if not decoded:
@@ -272,9 +277,13 @@ class Projector:
                 batch.add_fact(event, recorded)
             elif isinstance(event, EntityRegistered):
                 batch.add_entity(event, recorded)
+            elif isinstance(event, RedactedPayload):
+                continue  # a payload that is gone adds nothing; its redaction event withdraws the fact
             else:
                 await batch.flush(conn)  # source and entity events see every event before them
                 await self._route(conn, event, recorded)
+                if isinstance(event, EventRedacted):
+                    batch.states.pop(redaction.withdrawn_fact(event) or "", None)  # gone: not folded on
         await batch.flush(conn, checkpoint=decoded[-1][1].position)
         # Findings are computed from the rows just written, for the scopes these events touched.
         await findings.refresh(conn, [e for e, _ in decoded if isinstance(e, Event)], self.vocabulary)
@@ -289,6 +298,8 @@ class Projector:
                 await citations_by_line.recheck(conn, event.source_id, event.rechecks)
             case EntityRevised() | EntityMerged() | EntityMergedFrom():
                 await entities.apply(conn, event, recorded)
+            case EventRedacted():
+                await redaction.apply(conn, event)
             case FindingDismissed():
                 await findings.apply_dismissal(conn, event, recorded)
             case _:

@@ -16,6 +16,8 @@ from archive.domain.facts import FactState, evolve_fact, initial_fact_state
 from archive.domain.sources import evolve_source, initial_source_state, split_lines
 from archive.domain.streams import fact_stream, source_stream
 from archive.domain.time import PartialDate
+from archive.eventstore import RecordedEvent
+from archive.eventstore.redaction import REDACTION_EVENT_TYPE, is_redacted
 from archive.projections import citations, entities, fact_versions, links, sources
 from archive.projections.citations_by_line import citations_by_line_table
 from archive.projections.fact_versions import fact_versions_table, state_of
@@ -24,7 +26,7 @@ from archive.projections.versioning import believed_at
 from archive.reads.base import ReadBase
 from archive.reads.changes import fact_changes
 from archive.reads.citations import citation_states_at
-from archive.reads.errors import NotFound
+from archive.reads.errors import NotFound, Redacted
 from archive.reads.filters import (
     MAX_LINE,
     FactFilter,
@@ -207,6 +209,11 @@ def _fact_view(
     )
 
 
+def _redactions(recorded: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """The redaction events among a stream's events."""
+    return [e for e in recorded if e.event_type == REDACTION_EVENT_TYPE]
+
+
 class FactReads(ReadBase):
     """Reads of facts, and the fact views every other read module builds its answers from."""
 
@@ -325,6 +332,8 @@ class FactReads(ReadBase):
             async with self._single_reads.connect() as conn:
                 known = await fact_versions.exists(conn, fact_id)
             when = f" at {as_of.isoformat()}" if as_of and known else ""
+            if not known:
+                await self._refuse_if_redacted(fact_id)
             raise NotFound(f"fact {fact_id} {'was not yet recorded' if when else 'does not exist'}{when}")
         first = rows[0]
         state = msgspec.json.decode(first.state, type=FactState)
@@ -351,19 +360,46 @@ class FactReads(ReadBase):
         linked_from = parse_linked_from(first.linked_from)
         return _fact_view(state, first.recorded_from, first.recorded_to, labels, cited, None, linked_from)
 
+    async def _refuse_if_redacted(self, fact_id: str) -> None:
+        """`Redacted`, naming the redactions, for a fact withdrawn by one (they are on its own stream)."""
+        redactions = _redactions(await self.store.read_stream(fact_stream(fact_id)))
+        if redactions:
+            named = "; ".join(
+                f"the payload of its event at position {r.data['position']} was redacted on "
+                f"{r.recorded_at.isoformat()} ({r.data['reason_code']}, "
+                f"by the event at position {r.position})"
+                for r in redactions
+            )
+            raise Redacted(
+                f"fact {fact_id} is redacted: {named}. Its state can no longer be folded from the log, so "
+                f"none of its fields are shown; its events and their hashes stay in the log "
+                f"(GET /facts/{fact_id}/history)"
+            )
+
     async def fact_history(self, fact_id: str) -> FactHistory:
-        """Every event of one fact, with who, when and why."""
+        """Every event of one fact, with who, when and why, and the redactions of its events.
+
+        A redacted event shows its marker; from it on, what each event changed cannot be folded, and is
+        left empty.
+        """
         if unmatchable(fact_id):
             raise NotFound(f"fact {fact_id!r} does not exist")
         recorded = await self.store.read_stream(fact_stream(fact_id))
         if not recorded:
             raise NotFound(f"fact {fact_id} does not exist")
-        state, events = initial_fact_state(), []
+        redacted_by = {r.data["position"]: r.position for r in _redactions(recorded)}
+        state, folding, events = initial_fact_state(), True, []
         for e in recorded:
-            before, state = state, evolve_fact(state, decode_event(e.event_type, e.data))
-            view = event_view(e)
-            changes = fact_changes(before if before.exists else None, state)
-            events.append(FactEventView(**msgspec.structs.asdict(view), changes=changes))
+            view = msgspec.structs.asdict(event_view(e))
+            if e.event_type == REDACTION_EVENT_TYPE:
+                events.append(FactEventView(**view))
+                continue
+            folding = folding and not is_redacted(e.data)
+            changes = []
+            if folding:
+                before, state = state, evolve_fact(state, decode_event(e.event_type, e.data))
+                changes = fact_changes(before if before.exists else None, state)
+            events.append(FactEventView(**view, changes=changes, redacted_by=redacted_by.get(e.position)))
         return FactHistory(fact_id=fact_id, events=events)
 
     async def _cited_texts(self, source_id: str) -> dict[str, tuple[int, tuple[str, ...]]]:

@@ -302,9 +302,42 @@ class FieldChange(msgspec.Struct, frozen=True):
 
 
 class FactEventView(EventView, frozen=True):
-    """An event of a fact's stream, with what it changed in the fact, old → new."""
+    """An event of a fact's stream, with what it changed in the fact, old → new; a redacted one has its
+    payload replaced by a marker and names the position of the redaction that did it (`redacted_by`).
+    A fact's history also lists the redactions of its events, in log order."""
 
     changes: list[FieldChange] = []
+    redacted_by: int | None = None
+
+
+class RedactionView(msgspec.Struct, frozen=True):
+    """A redaction: which event's payload was replaced by its hash, why, by whom, and where it is logged."""
+
+    position: int
+    stream_id: str
+    event_type: str
+    content_sha256: str
+    reason_code: str
+    justification: str
+    redacted_at: datetime
+    actor: str | None
+    redaction_position: int
+
+
+def redaction_view(recorded: RecordedEvent) -> RedactionView:
+    """A redaction event (`log.redacted`) as the API shows it."""
+    data = recorded.data
+    return RedactionView(
+        position=data["position"],
+        stream_id=data["stream_id"],
+        event_type=data["redacted_event_type"],
+        content_sha256=data["content_sha256"],
+        reason_code=data["reason_code"],
+        justification=data["justification"],
+        redacted_at=recorded.recorded_at,
+        actor=recorded.metadata.get("actor"),
+        redaction_position=recorded.position,
+    )
 
 
 class FactHistory(msgspec.Struct, frozen=True):

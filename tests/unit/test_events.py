@@ -19,6 +19,7 @@ from archive.domain.events import (
     EntityRegistered,
     EntityRevised,
     Event,
+    EventRedacted,
     FactChanges,
     FactCited,
     FactCorrected,
@@ -117,6 +118,15 @@ ONE_OF_EACH: list[Event] = [
         justification="the plan was dropped",
         recorded_at=AT,
     ),
+    EventRedacted(
+        position=7,
+        stream_id=f"fact:{FACT_ID}",
+        redacted_event_type="fact.recorded",
+        content_sha256="ab" * 32,
+        reason_code="privacy",
+        justification="the person asked",
+        recorded_at=AT,
+    ),
     FactLinked(fact_id=FACT_ID, relation="fulfils", target_fact_id="other", recorded_at=AT),
 ]
 
@@ -134,6 +144,7 @@ def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
         "fact.reranked",
         "fact.retracted",
         "finding.dismissed",
+        "log.redacted",
         "source.described",
         "source.registered",
         "source.revised",

@@ -43,9 +43,7 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry]
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
-        dbapi_connection.create_function(
-            "archive_canonical_sha256", 1, canonical_sha256, deterministic=True
-        )
+        dbapi_connection.create_function("archive_canonical_sha256", 1, canonical_sha256, deterministic=True)
 
     return on_connect
 
