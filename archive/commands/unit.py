@@ -32,6 +32,7 @@ from archive.domain.sources import SourceSnapshot, SourceState
 from archive.domain.vocabulary import Vocabulary
 from archive.eventstore import EventStore, NewEvent, RecordedEvent
 from archive.eventstore.store import StreamWrite, utc_now
+from archive.projections import findings
 from archive.projections.runner import Projector
 from archive.storage import Encoding
 
@@ -122,12 +123,18 @@ class CommandBase:
         the database (the append lock is held for that trip alone); `read` as in `_commit`."""
         new = [NewEvent(event_type_of(e), encode_event(e)) for e in events]
         before = {fact_before[0]: fact_before[1]}
-        return await self.store.append_and_project(
+        recorded = await self.store.append_and_project(
             StreamWrite(stream_id, version, new),
             meta.as_metadata(),
             read,
             lambda pending: self.projector.fact_writes(pending, before, encoding),
         )
+        # Findings are queried from the rows that trip wrote, which it cannot do itself: they follow in a
+        # transaction of their own, under the lock. A refresh computes its scopes again from the current
+        # rows, so one lost to a crash in between is repaired by the next write touching them, or a rebuild.
+        async with self.store.transaction() as conn:
+            await findings.refresh(conn, [decoded(r) for r in recorded], self.vocabulary)
+        return recorded
 
     async def _commit(
         self,

@@ -41,6 +41,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import (
@@ -235,6 +236,46 @@ async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vo
             citations_table.c.source_id.in_(sorted(revised_sources))
         )
         fact_ids |= set(await conn.scalars(query))
+    await _refresh_scopes(conn, fact_ids, entity_ids, vocabulary)
+
+
+async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
+    """Compute every finding from the other read models, as if every fact and entity were touched."""
+    facts = select(fact_versions_table.c.fact_id).where(fact_versions_table.c.recorded_to.is_(None))
+    fact_ids = set(await conn.scalars(facts))
+    entity_ids = set(await conn.scalars(select(entities_table.c.entity_id)))
+    await _refresh_scopes(conn, fact_ids, entity_ids, vocabulary)
+
+
+class _AwaitableConnection:
+    """A synchronous connection behind the two awaited methods the rules use, for `fill_synchronously`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self.conn.execute(statement, parameters)
+
+    async def scalars(self, statement: Any) -> Any:
+        return self.conn.scalars(statement)
+
+
+def fill_synchronously(conn: Connection, vocabulary: Vocabulary) -> None:
+    """`fill` on a synchronous connection (a migration's). Its awaits never suspend there, so the
+    coroutine runs to its end in one step, inside whatever event loop the migration itself runs in."""
+    step = fill(_AwaitableConnection(conn), vocabulary)  # type: ignore[arg-type]
+    try:
+        step.send(None)
+    except StopIteration:
+        return
+    step.close()
+    raise RuntimeError("filling the findings waited on something a synchronous connection cannot give")
+
+
+async def _refresh_scopes(
+    conn: AsyncConnection, fact_ids: set[str], entity_ids: set[str], vocabulary: Vocabulary
+) -> None:
+    """Compute again the findings of every scope the facts and entities touched (see the module's doc)."""
     if not (fact_ids or entity_ids):
         return
     scopes = _Scopes()
@@ -242,20 +283,20 @@ async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vo
     single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
     for chunk in _chunks(fact_ids):
         # The offices of the touched facts' current terms.
-        query = select(
+        terms = select(
             roles_table.c.office_id, roles_table.c.office_label, roles_table.c.organization_id
         ).where(
             roles_table.c.fact_id.in_(chunk),
             roles_table.c.recorded_to.is_(None),
             roles_table.c.predicate.in_(sorted(single_holder)),
         )
-        for office_id, office_label, organization_id in await conn.execute(query):
+        for office_id, office_label, organization_id in await conn.execute(terms):
             scopes.offices.add(office_scope(office_id, office_label, organization_id))
         # Every entity the touched facts ever related: one may have lost its last fact.
-        query = select(relations_table.c.entity_id, relations_table.c.other_entity_id).where(
+        related = select(relations_table.c.entity_id, relations_table.c.other_entity_id).where(
             relations_table.c.fact_id.in_(chunk)
         )
-        for entity_id, other in await conn.execute(query):
+        for entity_id, other in await conn.execute(related):
             scopes.entities.update(e for e in (entity_id, other) if e is not None)
     for state in states.values():
         scopes.facts.add(state.fact_id)
@@ -264,10 +305,10 @@ async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vo
         scopes.entities.update(involved(state))
     scopes.entities |= entity_ids
     for chunk in _chunks(entity_ids):
-        query = select(entities_table.c.label, entities_table.c.aliases).where(
+        named = select(entities_table.c.label, entities_table.c.aliases).where(
             entities_table.c.entity_id.in_(chunk)
         )
-        for label, aliases in await conn.execute(query):
+        for label, aliases in await conn.execute(named):
             scopes.names.update(name_key(name) for name in (label, *aliases))
     # The scopes of the findings that stand now and name what the batch touched.
     refs = [f"fact:{f}" for f in fact_ids] + [f"entity:{e}" for e in entity_ids]

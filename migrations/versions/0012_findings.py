@@ -1,9 +1,9 @@
 """Findings (issue 26): the read model `findings`, what each names (`finding_refs`), and the dismissals.
 
-The tables start empty: findings are computed by the projector's rules, in Python, from the other read
-models, which a migration does not run. An upgraded database gets its findings from
-`archive rebuild-projections` (until then, only the scopes later writes touch have theirs; `archive
-verify` reports the difference).
+The upgrade fills them as a replay would: the projection's own rules (archive/projections/findings.py)
+run over the read models already there, every fact and entity counted as touched, on the migration's
+connection; their checkpoints start where `fact_versions`'s stands, the rows being those of the events it
+has applied. The rules are today's: a finding is a view of the current read models, as after a rebuild.
 
 Revision ID: 0012
 Revises: 0011
@@ -15,12 +15,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from archive.bootstrap import load_vocabulary
+from archive.projections import findings
+
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 _POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+TABLES = ["findings", "finding_refs", "finding_dismissals"]
 
 
 def upgrade() -> None:
@@ -53,6 +57,20 @@ def upgrade() -> None:
         sa.Column("position", _POSITION, nullable=False),
         sa.PrimaryKeyConstraint("finding_id", name=op.f("pk_finding_dismissals")),
     )
+    # A log may hold no dismissal yet: `finding.dismissed` is new with this revision.
+    findings.fill_synchronously(op.get_bind(), load_vocabulary())
+    checkpoints = sa.table(
+        "projection_checkpoints", sa.column("projection", sa.String), sa.column("position", _POSITION)
+    )
+    for name in TABLES:
+        op.execute(
+            checkpoints.insert().from_select(
+                ["projection", "position"],
+                sa.select(sa.literal(name), checkpoints.c.position).where(
+                    checkpoints.c.projection == "fact_versions"
+                ),
+            )
+        )
 
 
 def downgrade() -> None:
@@ -63,8 +81,4 @@ def downgrade() -> None:
     op.drop_index("ix_findings_scope", table_name="findings")
     op.drop_table("findings")
     checkpoints = sa.table("projection_checkpoints", sa.column("projection", sa.String))
-    op.execute(
-        checkpoints.delete().where(
-            checkpoints.c.projection.in_(["findings", "finding_refs", "finding_dismissals"])
-        )
-    )
+    op.execute(checkpoints.delete().where(checkpoints.c.projection.in_(TABLES)))
