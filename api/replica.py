@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 import structlog
@@ -40,6 +40,7 @@ from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
 from archive.reads import Reads
@@ -69,6 +70,7 @@ _POSITION = re.compile(r"[0-9]{1,19}")
 _MAX_POSITION = (1 << 63) - 1
 
 ReadFrom = Literal["replica", "primary"]
+T = TypeVar("T")
 log = structlog.get_logger("api.replica")
 
 
@@ -194,6 +196,23 @@ def _request_state(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return state
 
 
+async def _replica_then_primary(
+    routing: ReadRouting,
+    state: dict[str, Any],
+    what: str,
+    on_replica: Callable[[], Awaitable[T]],
+    on_primary: Callable[[], Awaitable[T]],
+) -> T:
+    """`on_replica()`, or `on_primary()` when the replica fails it."""
+    try:
+        return await on_replica()
+    except (SQLAlchemyError, OSError) as error:
+        # A read only reads: asked again of the primary, it answers what the replica would have.
+        routing.replica_failed(error, what)
+        state[_READ_FROM_KEY] = "primary"
+        return await on_primary()
+
+
 class _FallingBackReads(Reads):
     """The replica's read side for one request: a read it fails is answered by the primary instead.
 
@@ -214,15 +233,30 @@ class _FallingBackReads(Reads):
 
         @wraps(read)
         async def read_or_fall_back(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return await read(*args, **kwargs)
-            except (SQLAlchemyError, OSError) as error:
-                # A read only reads: asked again of the primary, it answers what the replica would have.
-                routing.replica_failed(error, name)
-                state[_READ_FROM_KEY] = "primary"
-                return await getattr(routing.primary, name)(*args, **kwargs)
+            return await _replica_then_primary(
+                routing,
+                state,
+                name,
+                lambda: read(*args, **kwargs),
+                lambda: getattr(routing.primary, name)(*args, **kwargs),
+            )
 
         return read_or_fall_back
+
+
+async def read_on_engine(queries: Reads, read: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """`read` on the engine of `queries`, for reads made on an engine rather than through `Reads`' own
+    methods: on the replica's, with the primary's behind it when `queries` is a routed read side."""
+    if not isinstance(queries, _FallingBackReads):
+        return await read(queries.engine)
+    routing, replica, state = object.__getattribute__(queries, "_forwarded")
+    return await _replica_then_primary(
+        routing,
+        state,
+        "a read on the engine",
+        lambda: read(replica.engine),
+        lambda: read(routing.primary.engine),
+    )
 
 
 async def provide_routed_queries(state: State, request: Request[Any, Any, Any]) -> Reads:

@@ -17,6 +17,7 @@ from litestar.params import QueryParameter
 from api.auth import reads_guard
 from api.errors import ApiProblem, problem_responses
 from api.params import bad_parameter
+from api.replica import read_on_engine
 from archive.eventstore.checkpoint import CheckpointKeyError, LogSigner, load_signer
 from archive.reads import Reads, log_proofs
 from archive.reads.log_proofs import (
@@ -81,7 +82,8 @@ class LogController(Controller):
         """The tree size, the RFC 9162 root over every event's hash, and `note`: the C2SP tlog-checkpoint
         signed with the log's Ed25519 key. Keep the note: a consistency proof from it exposes any later
         rewrite or truncation of the events it covers. 404 while no signing key is configured."""
-        return await log_proofs.checkpoint(queries.engine, _signer(settings))
+        signer = _signer(settings)
+        return await read_on_engine(queries, lambda engine: log_proofs.checkpoint(engine, signer))
 
     @get(
         "/.well-known/log-key",
@@ -109,7 +111,9 @@ class LogController(Controller):
         tree of the first `tree_size` events. 400 naming the parameter when the event is not in that tree
         or the size is beyond the log."""
         try:
-            return await log_proofs.inclusion(queries.engine, position, tree_size)
+            return await read_on_engine(
+                queries, lambda engine: log_proofs.inclusion(engine, position, tree_size)
+            )
         except ProofRequestError as error:
             raise bad_parameter(error.parameter, error.detail) from None
 
@@ -129,6 +133,6 @@ class LogController(Controller):
         Checked against a kept checkpoint's root, it fails if the events it covered were rewritten or
         removed. 400 naming the parameter when a size is beyond the log or `from` exceeds `to`."""
         try:
-            return await log_proofs.consistency(queries.engine, from_, to)
+            return await read_on_engine(queries, lambda engine: log_proofs.consistency(engine, from_, to))
         except ProofRequestError as error:
             raise bad_parameter(error.parameter, error.detail) from None

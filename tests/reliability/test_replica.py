@@ -334,14 +334,16 @@ async def test_a_browser_reads_its_own_write_through_the_position_cookie(
     )
 
 
+# A read through the read side's own methods, and one the API makes on its engine (a Merkle proof).
+@pytest.mark.parametrize("first", ["/entities/osce", "/log/proofs/inclusion?position=1"])
 async def test_a_replica_that_is_down_leaves_every_read_to_the_primary_with_a_warning(
-    seeded_database_url: str, postgres_backend: str
+    seeded_database_url: str, postgres_backend: str, first: str
 ) -> None:
     down = f"postgresql://archive:archive@127.0.0.1:{_closed_port()}/archive"
     auth = await _archivist(seeded_database_url)
     async with _client(seeded_database_url, down) as client:
         with capture_logs() as logs:
-            read = await client.get("/entities/osce")
+            read = await client.get(first)
             named = await client.get("/entities/osce", headers={"Archive-Min-Position": "1"})
         created = await client.post("/entities", json=_entity("replica-body", "Replica Body"), headers=auth)
         health = await client.get("/health")
