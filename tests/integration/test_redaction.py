@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.web.rendering import TOKEN_COOKIE
 from archive.bootstrap import wire
 from archive.cli import main
+from archive.commands import Archive, CommandMeta
+from archive.domain.errors import FactNotFound
 from archive.eventstore import events_table
 from archive.eventstore.hashing import canonical_bytes, chain_hash
 from archive.eventstore.merkle import verify_consistency, verify_inclusion
@@ -26,6 +28,7 @@ from archive.eventstore.redaction import content_sha256, original_matches
 from archive.projections.rebuild import rebuild
 from archive.projections.shadow import compare_with_rebuild
 from archive.tokens import create_token
+from tests.contract.test_optimistic_commands import writer_before_each_append
 from tests.integration.test_findings import HCNM, findings, high_commissioner
 from tests.integration.test_log_is_readable import whole_log
 from tests.integration.test_writes import evidence, membership_1992
@@ -398,3 +401,34 @@ async def test_a_finding_naming_a_redacted_fact_goes_with_it(
     assert (await findings(seeded_client, fact=recorded["id"]))["items"] == []
     assert (await findings(seeded_client, **overlap))["items"] == []
     assert await compare_with_rebuild(wired.store, wired.commands.projector) == []
+
+
+async def test_a_command_decided_before_a_redaction_is_refused_at_its_append_and_not_written(
+    seeded_client: Client, seeded_archive: Archive, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fact commands decide outside the append lock: a rerank decided on the fact, then a redaction, then
+    the rerank's append. The redaction moved the fact's stream, so the append is refused; decided again,
+    the fact is gone (404), and nothing brings it back into the read models."""
+    fact = await membership_1992(seeded_client)
+    position = (await seeded_client.get(f"/facts/{fact['id']}/history")).json()["events"][0]["position"]
+    store = seeded_archive.store
+
+    async def redaction() -> None:
+        await seeded_archive.redact_event(
+            position=position, reason_code="privacy", justification="asked", meta=CommandMeta(actor="adm")
+        )
+
+    attempts = writer_before_each_append(store, monkeypatch, redaction)
+    with pytest.raises(FactNotFound):
+        await seeded_archive.rerank_fact(
+            fact_id=fact["id"],
+            expected_version=fact["version"],
+            rank="deprecated",
+            reason_code="other",
+            justification="decided before the redaction",
+            meta=CommandMeta(actor="archivist"),
+        )
+    assert attempts == [1]
+    assert [e.event_type for e in await store.read_stream(f"fact:{fact['id']}")][-1] == "log.redacted"
+    assert (await seeded_client.get(f"/facts/{fact['id']}")).status_code == 410
+    assert await compare_with_rebuild(store, seeded_archive.projector) == []
