@@ -127,6 +127,10 @@ finding_dismissals_table = Table(
 FACT_EVENTS = (FactRecorded, FactCited, FactCorrected, FactRetracted, FactReranked, FactLinked)
 ENTITY_EVENTS = (EntityRegistered, EntityRevised, EntityMerged, EntityMergedFrom)
 
+#: The longest name a collision is looked for with: its scope (`name:` and the name) must fit the scope
+#: column. A label may run to 2000 characters; two entities sharing one that long are left unfound.
+LONGEST_NAME = 290
+
 #: Every IN list is cut into chunks of this many ids (SQLite allows 32766 bound parameters).
 CHUNK = 900
 
@@ -617,8 +621,8 @@ async def _entities_without_facts(conn: AsyncConnection, entity_ids: set[str]) -
 
 
 async def _name_collisions(conn: AsyncConnection, names: set[str]) -> list[Finding]:
-    """Names that label or alias more than one unmerged entity."""
-    names = {n for n in names if n}
+    """Names that label or alias more than one unmerged entity (names up to `LONGEST_NAME` characters)."""
+    names = {n for n in names if n and len(n) <= LONGEST_NAME}
     if not names:
         return []
     table = entities_table

@@ -346,3 +346,19 @@ async def test_a_fact_whose_every_citation_a_new_source_version_lost_is_a_findin
     assert back.status_code == 200, back.text
     assert about_the_term(await findings(seeded_client, kind="citations_unverified")) == []
     await assert_rebuild_equal(seeded_archive)
+
+
+async def test_an_entity_with_a_name_too_long_to_compare_is_registered_all_the_same(
+    seeded_client: Client, headers: dict[str, dict[str, str]], seeded_archive: Archive
+) -> None:
+    label = "A very long name " * 100  # 1700 characters: longer than a finding's scope may be
+    for entity_id in ("long-name-one", "long-name-two"):
+        created = await seeded_client.post(
+            "/entities",
+            json={"entity_id": entity_id, "kind": "body", "label": label},
+            headers=headers["archivist"],
+        )
+        assert created.status_code == 201, created.text
+    kinds = [f["kind"] for f in (await findings(seeded_client, entity="long-name-two"))["items"]]
+    assert kinds == ["entity_without_facts"]
+    await assert_rebuild_equal(seeded_archive)
