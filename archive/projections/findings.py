@@ -50,7 +50,6 @@ from archive.domain.events import (
     EntityRegistered,
     EntityRevised,
     Event,
-    EventRedacted,
     FactCited,
     FactCorrected,
     FactLinked,
@@ -78,7 +77,6 @@ from archive.projections.citations import citations_table
 from archive.projections.entities import entities_table
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.links import fact_links_table
-from archive.projections.redaction import withdrawn_fact
 from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
@@ -94,7 +92,7 @@ findings_table = Table(
     Column("finding_id", String(36), primary_key=True),
     Column("kind", String(40), nullable=False),
     # What the finding is computed within (an office, a fact, a content key, an entity, a name).
-    Column("scope", String(300), nullable=False),
+    Column("scope", Text, nullable=False),
     Column("fact_ids", JSON, nullable=False),
     Column("entity_ids", JSON, nullable=False),
     # A plan's last possible day: the plan has passed for a read of any later day.
@@ -127,8 +125,9 @@ finding_dismissals_table = Table(
 FACT_EVENTS = (FactRecorded, FactCited, FactCorrected, FactRetracted, FactReranked, FactLinked)
 ENTITY_EVENTS = (EntityRegistered, EntityRevised, EntityMerged, EntityMergedFrom)
 
-#: The longest name a collision is looked for with: its scope (`name:` and the name) must fit the scope
-#: column. A label may run to 2000 characters; two entities sharing one that long are left unfound.
+#: The longest name a collision is looked for with: its scope (`name:` and the name) is an index entry, which
+#: PostgreSQL bounds (a few kilobytes). A label may run to 2000 characters; two entities sharing one longer
+#: than this are left unfound. (An office's scope, two ids of at most 200 characters, stays short.)
 LONGEST_NAME = 290
 
 #: Every IN list is cut into chunks of this many ids (SQLite allows 32766 bound parameters).
@@ -216,10 +215,18 @@ async def apply_dismissal(conn: AsyncConnection, event: FindingDismissed, record
     )
 
 
-async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vocabulary) -> None:
-    """Compute again every finding in the scopes `events` touched (their rows already written)."""
-    fact_ids: set[str] = set()
-    entity_ids: set[str] = set()
+async def refresh(
+    conn: AsyncConnection,
+    events: Sequence[Event],
+    vocabulary: Vocabulary,
+    *,
+    facts: Iterable[str] = (),
+    entities: Iterable[str] = (),
+) -> None:
+    """Compute again every finding in the scopes `events` touched (their rows already written), and in
+    those of `facts` and `entities` (what a fact withdrawn by a redaction touched: its rows are gone)."""
+    fact_ids: set[str] = set(facts)
+    entity_ids: set[str] = set(entities)
     revised_sources: set[str] = set()
     for event in events:
         if isinstance(event, FACT_EVENTS):
@@ -232,9 +239,6 @@ async def refresh(conn: AsyncConnection, events: Sequence[Event], vocabulary: Vo
                 entity_ids.add(event.into if isinstance(event, EntityMerged) else event.merged)
         elif isinstance(event, SourceRevised):
             revised_sources.add(event.source_id)
-        elif isinstance(event, EventRedacted) and (withdrawn := withdrawn_fact(event)) is not None:
-            # Its rows are gone already: the findings naming it are computed again, without it.
-            fact_ids.add(withdrawn)
     if revised_sources:
         query = select(citations_table.c.fact_id).where(
             citations_table.c.source_id.in_(sorted(revised_sources))

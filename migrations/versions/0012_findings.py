@@ -32,7 +32,7 @@ def upgrade() -> None:
         "findings",
         sa.Column("finding_id", sa.String(length=36), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("scope", sa.String(length=300), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
         sa.Column("fact_ids", sa.JSON(), nullable=False),
         sa.Column("entity_ids", sa.JSON(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=True),

@@ -362,3 +362,24 @@ async def test_an_entity_with_a_name_too_long_to_compare_is_registered_all_the_s
     kinds = [f["kind"] for f in (await findings(seeded_client, entity="long-name-two"))["items"]]
     assert kinds == ["entity_without_facts"]
     await assert_rebuild_equal(seeded_archive)
+
+
+async def test_two_holders_of_an_office_with_the_longest_ids_are_a_finding(
+    seeded_client: Client, headers: dict[str, dict[str, str]], seeded_archive: Archive
+) -> None:
+    h = headers["archivist"]
+    # 193 characters each, the longest an entity's stream name (entity:<id>, 200 at most) allows.
+    office, organisation = "office-" + "x" * 186, "org-" + "y" * 189
+    for entity_id, kind in ((office, "office"), (organisation, "organisation")):
+        body = {"entity_id": entity_id, "kind": kind, "label": f"A test {kind}"}
+        assert (await seeded_client.post("/entities", json=body, headers=h)).status_code == 201
+    for holder, start in (("knut-vollebaek", "2020"), ("miklos-haraszti", "2021")):
+        term = high_commissioner(holder, valid_from=start) | {
+            "object": office,
+            "qualifiers": {"organization": organisation},
+        }
+        response = await seeded_client.post("/facts", json=term, headers=h)
+        assert response.status_code == 201, response.text
+    kinds = [f["kind"] for f in response.json()["findings"]]
+    assert kinds == ["overlapping_holders"]
+    await assert_rebuild_equal(seeded_archive)
