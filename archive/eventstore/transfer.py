@@ -16,6 +16,9 @@ Positions may skip numbers: on PostgreSQL an append that fails after drawing its
 sequence (a 409 on a stale version) leaves them unused, so a log written there can have gaps that hide
 no event. An event missing from the file is a gap of another kind, and the chain finds it: the next
 line's `prev_hash` does not link.
+
+A redacted event (its payload a redaction marker, `archive.eventstore.redaction`) is taken with its
+stored hash, as `EventStore.verify` takes it: a redaction event in the file must record each marker.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from archive.eventstore.errors import EventStoreError
 from archive.eventstore.hashing import GENESIS_HASH, canonical_bytes, canonical_time, chain_hash
 from archive.eventstore.payload import MAX_EVENT_TYPE_LENGTH, check_json, text_problem
+from archive.eventstore.redaction import REDACTION_EVENT_TYPE, marker_digest
 from archive.eventstore.store import EventStore
 from archive.eventstore.table import events_table
 
@@ -179,6 +183,10 @@ class _Chain:
         self.head = GENESIS_HASH
         #: Each stream's last version so far: one entry per stream, not per event.
         self.versions: dict[str, int] = {}
+        #: Redacted payloads met (position -> (digest, line)) and the redactions the log records
+        #: (position -> digest): one entry per redaction.
+        self.markers: dict[int, tuple[str, int]] = {}
+        self.redactions: dict[int, str] = {}
 
     def check(self, event: ExportedEvent, number: int) -> datetime:
         """Refuse the line unless it is the next event of an intact log; its `recorded_at` when it is."""
@@ -205,6 +213,16 @@ class _Chain:
                 number,
             )
         recorded_at = _recorded_at(event.recorded_at, number)
+        digest = marker_digest(event.data)
+        if digest is not None:
+            # As `EventStore.verify`: a redacted payload cannot be hashed again, so its stored hash
+            # stands (its link was checked above, the next line's hash covers it), and a redaction
+            # event must record it (`unrecorded_redaction`).
+            self.markers[event.position] = (digest, number)
+            self._advance(event)
+            return recorded_at
+        if event.event_type == REDACTION_EVENT_TYPE and isinstance(event.data.get("position"), int):
+            self.redactions[event.data["position"]] = str(event.data.get("content_sha256"))
         recomputed = chain_hash(
             self.head,
             canonical_bytes(
@@ -221,10 +239,22 @@ class _Chain:
             raise TransferError(
                 f"the event does not match its hash (recomputed {recomputed}): it was changed", number
             )
+        self._advance(event)
+        return recorded_at
+
+    def _advance(self, event: ExportedEvent) -> None:
         self.position, self.head = event.position, event.hash
         self.events += 1
         self.versions[event.stream_id] = event.stream_version
-        return recorded_at
+
+    def unrecorded_redaction(self) -> int | None:
+        """The line of the first redacted payload no redaction event records, if any."""
+        lines = [
+            line
+            for position, (digest, line) in self.markers.items()
+            if self.redactions.get(position) != digest
+        ]
+        return min(lines, default=None)
 
     def _check_payload(self, event: ExportedEvent) -> None:
         """What the store checks before an append (`EventStore._prepare`), with the same words."""
@@ -321,6 +351,13 @@ async def import_log(
                 f"the end-of-log line promises {end.events} events ending in {end.head_hash}, but the file "
                 f"holds {chain.events} ending in {chain.head}",
                 number,
+            )
+        unrecorded = chain.unrecorded_redaction()
+        if unrecorded is not None:
+            raise TransferError(
+                "the payload was replaced by a redaction marker that no redaction event records (it was "
+                "changed)",
+                unrecorded,
             )
         await store.backend.insert_rows(conn, events_table, batch)
         await store.backend.continue_positions(conn, chain.position)

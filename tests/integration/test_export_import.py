@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from archive.bootstrap import wire
+from archive.commands import CommandMeta
 from archive.eventstore import ConcurrencyError, EventStore, EventStoreError, NewEvent
 from archive.eventstore.hashing import canonical_bytes, chain_hash
+from archive.eventstore.redaction import redaction_marker
 from archive.eventstore.transfer import TransferError, TransferReport, export_log, import_log
 from archive.projections.rebuild import rebuild
 from archive.projections.shadow import compare_with_rebuild
@@ -351,3 +353,33 @@ def test_a_failed_export_leaves_the_file_it_would_replace_as_it_was(tmp_path: Pa
     assert "run `archive db upgrade` first" in result.stderr
     assert backup.read_text() == "an older backup\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.jsonl", "empty.db"]
+
+
+async def test_a_redacted_log_moves_with_its_hashes(
+    seeded_engine: AsyncEngine, seeded_store: EventStore, store: EventStore
+) -> None:
+    lines = lines_of(await exported(seeded_store))
+    first_fact = next(line for line in lines[:-1] if line["stream_id"].startswith("fact:"))
+    await wire(seeded_engine).commands.redact_event(
+        position=first_fact["position"],
+        reason_code="privacy",
+        justification="the person named asked to be forgotten",
+        meta=CommandMeta(actor="admin-ada"),
+    )
+    export = await exported(seeded_store)
+    assert redaction_marker(first_fact["data"]) in [line.get("data") for line in lines_of(export)]
+    report = await imported(store, export)
+    assert report.head_hash == (await seeded_store.verify()).head_hash
+    assert (await store.verify()).ok
+    assert await exported(store) == export
+
+
+async def test_a_marker_no_redaction_event_records_is_refused(
+    seeded_store: EventStore, store: EventStore
+) -> None:
+    lines = lines_of(await exported(seeded_store))
+    index = next(i for i, line in enumerate(lines) if line["stream_id"].startswith("fact:"))
+    lines[index]["data"] = redaction_marker(lines[index]["data"])  # the hash stays: as a redaction does
+    error = await refused(store, joined(lines))
+    assert error.line == index + 1
+    assert "a redaction marker that no redaction event records" in str(error)
