@@ -13,11 +13,15 @@ supersedes link reads the chain of facts it would join: those streams are checke
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
+from msgspec.structs import replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.commands.fact_states import load_fact_state, superseded_from
 from archive.commands.unit import CommandBase, CommandMeta, FactWritten
+from archive.domain.errors import DomainError
 from archive.domain.events import Citation, FactChanges, LinkRelation, Qualifiers, Rank, ReasonCode
 from archive.domain.facts import (
     CorrectFact,
@@ -33,6 +37,7 @@ from archive.domain.facts import (
     evolve_fact,
     fact_id_for,
 )
+from archive.domain.sources import SourceSnapshot
 from archive.domain.streams import fact_stream, source_stream
 from archive.eventstore import ConcurrencyError
 from archive.projections import entities, sources
@@ -42,6 +47,13 @@ from archive.projections import entities, sources
 #: an ingest's peak memory grew with its corpus (docs/decisions/0006-source-cache-bounded-by-lines.md).
 SNAPSHOT_CACHE_SIZE = 256
 SNAPSHOT_CACHE_LINES = 50_000
+
+T = TypeVar("T")
+
+#: How many facts' states and sources' heads the command side keeps from its own reads and writes
+#: (a fact state is about a kilobyte). Each is a guess that the append checks: the fact's own stream
+#: version and every cited source's, so a stale entry costs one decision made again, never a write.
+STATE_CACHE_SIZE = 10_000
 
 #: A fact command as built from what it read, and the (stream, version) of each stream read that the
 #: fact's own stream does not cover.
@@ -56,12 +68,20 @@ def sources_read(context: FactContext) -> tuple[tuple[str, int], ...]:
 class FactCommands(CommandBase):
     """The fact handlers, and the context (entity kinds, source texts) every fact decision needs."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Fact id -> the state this process last read or wrote; source id -> its version last read.
+        self._fact_states: dict[str, FactState] = {}
+        self._source_heads: dict[str, tuple[str, int]] = {}  # its text's sha256 and its version
+        # Whether the decision being made may take its states from those caches (not when deciding again).
+        self._cached: ContextVar[bool] = ContextVar("decide_from_cache", default=True)
+
     async def _context(
         self, conn: AsyncConnection, entity_ids: set[str | None], cited: Sequence[Citation]
     ) -> FactContext:
         """What a fact decider needs to know of the rest of the archive: entity kinds, source texts."""
         wanted = {e for e in entity_ids if e is not None}
-        snapshots = await sources.snapshots(conn, {c.source_id for c in cited}, self._snapshots)
+        snapshots = await self._sources(conn, {c.source_id for c in cited})
         cached_lines = sum(len(snapshot.lines) for snapshot in self._snapshots.values())
         while len(self._snapshots) > 1 and (
             len(self._snapshots) > SNAPSHOT_CACHE_SIZE or cached_lines > SNAPSHOT_CACHE_LINES
@@ -72,6 +92,23 @@ class FactCommands(CommandBase):
         return FactContext(
             vocabulary=self.vocabulary, entities=kinds, merged_into=merged_into, sources=snapshots
         )
+
+    async def _sources(self, conn: AsyncConnection, source_ids: set[str]) -> dict[str, SourceSnapshot]:
+        """The cited sources' current versions: from the heads this process last read when it may and has
+        them all (with their texts still cached), otherwise read."""
+        heads, texts = self._source_heads, self._snapshots
+        if self._cached.get() and all(heads.get(s, ("", 0))[0] in texts for s in source_ids):
+            return {s: replace(texts[heads[s][0]], version=heads[s][1]) for s in source_ids}
+        snapshots = await sources.snapshots(conn, source_ids, texts)
+        _remember(
+            heads, {s: (snapshot.content_sha256, snapshot.version) for s, snapshot in snapshots.items()}
+        )
+        return snapshots
+
+    async def _fact_state(self, conn: AsyncConnection, fact_id: str) -> FactState:
+        """The fact's state: the one this process last read or wrote when it may, otherwise read."""
+        cached = self._fact_states.get(fact_id) if self._cached.get() else None
+        return cached if cached is not None else await load_fact_state(conn, fact_id)
 
     async def _decide_fact(
         self,
@@ -93,14 +130,25 @@ class FactCommands(CommandBase):
         try:
             return await self._decide_optimistically(fact_id, build, meta)
         except ConcurrencyError:
+            pass  # something read moved on
+        except DomainError:
+            if fact_id not in self._fact_states:
+                raise
+            # Refused on a remembered state: it may be this process's that another one has moved on
+            # (a client that saw the newer version names it); refused again on what is there, it stands.
+        self._fact_states.pop(fact_id, None)
+        fresh = self._cached.set(False)
+        try:
             return await self._decide_optimistically(fact_id, build, meta)
+        finally:
+            self._cached.reset(fresh)
 
     async def _decide_optimistically(
         self, fact_id: str, build: Callable[[AsyncConnection], Awaitable[Built]], meta: CommandMeta
     ) -> FactWritten:
         async with self._reads() as reads:
             command, read = await build(reads)
-            state = await load_fact_state(reads, fact_id)
+            state = await self._fact_state(reads, fact_id)
             encoding = self.store.backend.encoding(reads)
         events = decide_fact(command, state)
         stream = fact_stream(fact_id)
@@ -111,6 +159,7 @@ class FactCommands(CommandBase):
         )
         for event in events:
             state = evolve_fact(state, event)
+        _remember(self._fact_states, {fact_id: state})
         return FactWritten(stream, state.version, appended, fact_id=fact_id, state=state)
 
     async def _write_fact(
@@ -270,3 +319,12 @@ class FactCommands(CommandBase):
             return command, tuple((fact_stream(f), s.version) for f, s in read.items() if f != fact_id)
 
         return await self._decide_fact(conn, fact_id, build, meta)
+
+
+def _remember(cache: dict[str, T], entries: dict[str, T]) -> None:
+    """Put `entries` in `cache`, newest last, dropping the oldest beyond `STATE_CACHE_SIZE`."""
+    for key, value in entries.items():
+        cache.pop(key, None)
+        cache[key] = value
+    while len(cache) > STATE_CACHE_SIZE:
+        del cache[next(iter(cache))]

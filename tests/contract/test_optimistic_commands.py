@@ -5,6 +5,7 @@ its append is never overlooked. Each test lets another writer in at exactly that
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from tests.contract.example_archive import (
     OFFICER,
     OFFICER_QUOTE,
     REVISED_TEXT,
+    VOCABULARY,
+    Ticking,
     correct_valid_from,
     example_archive,
     record,
@@ -148,3 +151,49 @@ async def test_an_append_refuses_when_a_stream_it_read_has_moved_and_appends_not
 def _noted() -> NewEvent:
     """Any registered event type will do: the store checks versions, not payloads."""
     return NewEvent("entity.revised", {"entity_id": "x", "version": 2, "changes": {}})
+
+
+async def test_a_state_remembered_from_an_earlier_write_does_not_refuse_a_client_who_saw_a_newer_one(
+    archive: Archive, store: EventStore
+) -> None:
+    """Another process (another `Archive` on the same database) moved the fact on; a client who read the
+    new version from it names that version here, where the state remembered is the older one."""
+    fact = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))  # remembered here at version 1
+    elsewhere = Archive(store, VOCABULARY, Ticking())
+    moved = await correct_valid_from(elsewhere, fact, "2011-03")
+    corrected = await correct_valid_from(archive, moved, "2011-02")
+    assert (corrected.version, corrected.state and corrected.state.valid_from) == (3, "2011-02")
+    assert await store.stream_version(fact_stream(fact.fact_id)) == 3
+
+
+async def test_a_state_remembered_here_and_moved_on_elsewhere_refuses_a_stale_client_and_appends_nothing(
+    archive: Archive, store: EventStore
+) -> None:
+    fact = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))
+    elsewhere = Archive(store, VOCABULARY, Ticking())
+    await correct_valid_from(elsewhere, fact, "2011-03")
+    with pytest.raises(StaleVersion) as refused:
+        await correct_valid_from(archive, fact, "2011-02")  # names version 1, as remembered here
+    assert (refused.value.expected_version, refused.value.current_version) == (1, 2)
+    assert await store.stream_version(fact_stream(fact.fact_id)) == 2
+
+
+async def test_a_source_head_remembered_here_and_retitled_elsewhere_costs_one_decision_more(
+    archive: Archive, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))  # the source's head remembered
+    elsewhere = Archive(store, VOCABULARY, Ticking())
+    await elsewhere.register_source(
+        source_id=SOURCE_ID,
+        title="Example Report, retitled",
+        origin="invented for tests",
+        source_date="2011",
+        content=SOURCE_TEXT.encode("utf-8"),
+        meta=META,
+        expected_version=1,
+    )
+    appends = writer_before_each_append(store, monkeypatch, lambda: asyncio.sleep(0))  # counts, no more
+    corrected = await correct_valid_from(archive, first, "2011-02")
+    assert appends == [1, 2]  # the first, on the remembered version 1, refused at the append
+    assert corrected.version == 2
+    assert await store.stream_version(source_stream(SOURCE_ID)) == 2
