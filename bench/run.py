@@ -42,7 +42,7 @@ from bench.common import (
     pg_settings,
 )
 
-ALL_CASES = ["1", "2", "3", "4", "5", "6", "5a", "7"]
+ALL_CASES = ["1", "2", "3", "4", "5", "6", "5a", "7", "8"]
 
 
 class Plan:
@@ -64,6 +64,8 @@ class Plan:
         self.load_reps = 2 if quick else 5
         self.connections = 64
         self.workers = int(os.environ.get("BENCH_WORKERS", "2"))
+        self.writer_seconds = 1.0 if quick else 4.0
+        self.writer_reps = 2 if quick else 3
 
 
 def postgres_url() -> str:
@@ -112,7 +114,7 @@ def event_count(dbs: Databases, name: str) -> int:
 def run_backend(
     backend: str, plan: Plan, cases: list[str], million: str, deadline: float, backends_left: int
 ) -> Results:
-    from bench.cases import append, asof, bulk, http
+    from bench.cases import append, asof, bulk, http, writers
 
     results = Results(backend, judged=not plan.quick)
     results.meta.update(
@@ -164,6 +166,12 @@ def run_backend(
                 "case 3",
                 asyncio.run,
                 append.run_correction_case(dbs, results, plan.append_seconds, plan.reps),
+            )
+        if "8" in cases:
+            timed(
+                "case 8",
+                asyncio.run,
+                writers.run_writers_case(dbs, results, plan.writer_seconds, plan.writer_reps),
             )
 
         needs_corpus = any(c in cases for c in ("4", "5", "6", "5a", "7"))
