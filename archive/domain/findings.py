@@ -31,6 +31,7 @@ FindingKind = Literal[
     "precision_variants",
     "entity_without_facts",
     "name_collision",
+    "ends_before_beginning",
 ]
 FINDING_KINDS: tuple[str, ...] = get_args(FindingKind)
 
@@ -88,6 +89,19 @@ def overlapping_holders(terms: Sequence[HolderTerm]) -> list[tuple[HolderTerm, H
         for a, b in combinations(ordered, 2)
         if a.holder != b.holder and surely_overlap(a.valid_time, b.valid_time)
     ]
+
+
+def beginning(vt: ValidTime) -> dt.date | None:
+    """The first day on which a fact dating an entity's beginning may fall (None when it gives none)."""
+    when = vt.point_in_time or vt.valid_from
+    return None if when is None else when.earliest
+
+
+def ends_before(vt: ValidTime, begun: dt.date) -> bool:
+    """Whether a fact surely ended before the day `begun`: the last day its end may denote is earlier.
+    An open end, or no valid time, ends nowhere."""
+    end = vt.point_in_time or vt.valid_to
+    return end is not None and end.latest < begun
 
 
 def plan_due(vt: ValidTime) -> dt.date | None:

@@ -51,6 +51,7 @@ class Predicate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     ``single_holder``: an office (with its organisation) this predicate's role mapping names has one
     holder at a time, so two holders over overlapping valid time are a finding for an archivist.
+    ``begins``: the slot (subject or object) naming the entity whose beginning the fact dates.
     """
 
     name: str
@@ -61,6 +62,7 @@ class Predicate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     object_kinds: tuple[str, ...] = ()
     role: RoleMapping | None = None
     single_holder: bool = False
+    begins: Literal["subject", "object"] | None = None
 
 
 class Vocabulary(msgspec.Struct, frozen=True):
@@ -90,6 +92,7 @@ class _PredicateBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     object_kinds: tuple[str, ...] = ()
     role: RoleMapping | None = None
     single_holder: bool = False
+    begins: Literal["subject", "object"] | None = None
 
 
 def parse_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
@@ -133,6 +136,8 @@ def _parse_predicate(name: object, body: object) -> Predicate:
     if parsed.single_holder and parsed.role is None:
         # Who holds what is read from the role mapping: without one there is no office to hold.
         raise InvalidVocabulary(f"{where}: single_holder needs a role mapping, which names the office held")
+    if parsed.begins == "object" and parsed.object != "entity":
+        raise InvalidVocabulary(f"{where}: begins 'object' needs an entity object, whose beginning it dates")
     if parsed.role is not None:
         for field, slot in (("office", parsed.role.office), ("organization", parsed.role.organization)):
             _check_role_slot(where, field, slot, parsed.object)

@@ -62,7 +62,9 @@ from archive.domain.events import (
 from archive.domain.facts import FactState
 from archive.domain.findings import (
     HolderTerm,
+    beginning,
     colliding_names,
+    ends_before,
     finding_id,
     name_key,
     overlapping_holders,
@@ -335,6 +337,7 @@ async def _refresh_scopes(
         *await _precision_variants(conn, scopes.contents, {_content_columns(s) for s in states.values()}),
         *await _entities_without_facts(conn, scopes.entities - _involved_now(states.values())),
         *await _name_collisions(conn, scopes.names),
+        *await _ended_before_beginning(conn, scopes.entities, vocabulary),
     ]
     all_scopes = (
         scopes.offices
@@ -622,6 +625,58 @@ async def _entities_without_facts(conn: AsyncConnection, entity_ids: set[str]) -
         Finding("entity_without_facts", f"entity:{e}", (), (e,))
         for e in sorted(candidates - involved_somewhere)
     ]
+
+
+async def _ended_before_beginning(
+    conn: AsyncConnection, entity_ids: set[str], vocabulary: Vocabulary
+) -> list[Finding]:
+    """Dated facts naming an entity that surely ended before the entity began, as the facts dating its
+    beginning (predicates with `begins`) give it: the earliest day any of them may denote."""
+    begins = {name: p.begins for name, p in vocabulary.predicates.items() if p.begins}
+    if not entity_ids or not begins:
+        return []
+    table = fact_versions_table
+    began: dict[str, tuple[Any, str]] = {}
+    for chunk in _chunks(entity_ids):
+        by_slot = [
+            and_(
+                table.c.predicate.in_(sorted(n for n, slot in begins.items() if slot == "subject")),
+                table.c.subject.in_(chunk),
+            ),
+            and_(
+                table.c.predicate.in_(sorted(n for n, slot in begins.items() if slot == "object")),
+                table.c.object.in_(chunk),
+            ),
+        ]
+        query = select(table.c.state).where(or_(*by_slot), table.c.modality == "asserted", *_unranked(table))
+        for stored in await conn.scalars(query):
+            state = msgspec.convert(stored, FactState)
+            entity = state.subject if begins[state.predicate] == "subject" else state.object
+            day = beginning(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
+            if (
+                entity is not None
+                and day is not None
+                and (entity not in began or (day, state.fact_id) < began[entity])
+            ):
+                began[entity] = (day, state.fact_id)
+    found = []
+    for entity, (day, dating) in sorted(began.items()):
+        # The timeline holds every dated fact by each entity it names; `valid_latest` is its end's last day.
+        timeline = timeline_table
+        query = select(timeline.c.fact_id).where(
+            timeline.c.entity_id == entity,
+            timeline.c.recorded_to.is_(None),
+            timeline.c.status == "active",
+            timeline.c.rank != "deprecated",
+            timeline.c.valid_latest < day,
+        )
+        early = set(await conn.scalars(query)) - {dating}
+        for fact_id, state in sorted((await _current_states(conn, early)).items()):
+            if ends_before(make_valid_time(state.valid_from, state.valid_to, state.point_in_time), day):
+                found.append(
+                    Finding("ends_before_beginning", f"entity:{entity}", (fact_id, dating), (entity,))
+                )
+    return found
 
 
 async def _name_collisions(conn: AsyncConnection, names: set[str]) -> list[Finding]:

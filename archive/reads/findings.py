@@ -223,6 +223,13 @@ def _summary(kind: str, scope: str, facts: list[FindingFact], refs: list[EntityR
             f"({_when(a)} and {_when(b)}), and no link relates them: a duplicate or a contradiction "
             "waiting to be ranked"
         )
+    if kind == "ends_before_beginning" and len(facts) == 2 and refs:
+        early, dating = facts
+        label = predicates[early.predicate].label if early.predicate in predicates else early.predicate
+        return (
+            f"'{early.subject.label} {label}' ({_when(early)}) ends before {refs[0].label} began "
+            f"({_when(dating)}, '{dating.subject.label} {dating.predicate}')"
+        )
     if kind == "entity_without_facts" and refs:
         return f"{refs[0].label} is named by no fact"
     if kind == "name_collision":

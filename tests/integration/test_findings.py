@@ -383,3 +383,43 @@ async def test_two_holders_of_an_office_with_the_longest_ids_are_a_finding(
     kinds = [f["kind"] for f in response.json()["findings"]]
     assert kinds == ["overlapping_holders"]
     await assert_rebuild_equal(seeded_archive)
+
+
+async def test_a_fact_that_surely_ended_before_its_entity_began_is_a_finding(
+    seeded_client: Client, headers: dict[str, dict[str, str]], seeded_archive: Archive
+) -> None:
+    h = headers["archivist"]
+
+    def located(valid_to: str) -> Json:
+        return {
+            "subject": "osce-center-in-almaty",
+            "predicate": "located_in",
+            "object": "almaty",
+            "valid_to": valid_to,
+            "citations": [citation(7, "1999 – The OSCE Center in Almaty was opened.")],
+            "reason": "test: an end before the opening",
+        }
+
+    # Opened in "1999": an end within 1999 may be after the opening; an end in 1998 is surely before.
+    same_year = await seeded_client.post("/facts", json=located("1999-03"), headers=h)
+    assert same_year.status_code == 201, same_year.text
+    assert same_year.json()["findings"] == []
+    before = await seeded_client.post("/facts", json=located("1998"), headers=h)
+    assert before.status_code == 201, before.text
+    (found,) = before.json()["findings"]
+    assert found["kind"] == "ends_before_beginning"
+    early, dating = found["facts"]
+    assert early["id"] == before.json()["id"]
+    assert (dating["predicate"], dating["point_in_time"]["value"]) == ("opened", "1999")
+    assert "ends before OSCE Center in Almaty began" in found["summary"]
+    await assert_rebuild_equal(seeded_archive)
+
+    # Deprecating the opening removes the beginning the finding was measured against.
+    reranked = await seeded_client.post(
+        f"/facts/{dating['id']}/rank",
+        json={"expected_version": dating["version"], "rank": "deprecated", "justification": "test: doubtful"},
+        headers=h,
+    )
+    assert reranked.status_code == 200, reranked.text
+    assert (await findings(seeded_client, kind="ends_before_beginning"))["items"] == []
+    await assert_rebuild_equal(seeded_archive)

@@ -14,9 +14,11 @@ from archive.domain.findings import (
     DismissFinding,
     FindingState,
     HolderTerm,
+    beginning,
     colliding_names,
     decide_dismissal,
     differ_only_in_precision,
+    ends_before,
     finding_id,
     overlapping_holders,
     plan_due,
@@ -182,3 +184,29 @@ def test_the_vocabulary_marks_the_offices_of_one_holder_at_a_time() -> None:
     vocabulary = load_vocabulary()
     marked = sorted(name for name, p in vocabulary.predicates.items() if p.single_holder)
     assert marked == ["chaired", "held_position"]
+
+
+@pytest.mark.parametrize(
+    ("fact", "began", "before"),
+    [
+        (vt(valid_to="1998"), vt(point="1999"), True),
+        (vt(valid_to="1999-03"), vt(point="1999"), False),  # may end after a 1999 opening
+        (vt(point="1998-12-31"), vt("1999-01-01"), True),
+        (vt("1990"), vt(point="1999"), False),  # no end: it ends nowhere
+        (vt(), vt(point="1999"), False),
+        (vt(valid_to="circa 1998"), vt(point="1999"), False),  # circa 1998 may reach 1999
+    ],
+)
+def test_a_fact_ends_before_a_beginning_only_if_its_end_surely_does(
+    fact: ValidTime, began: ValidTime, before: bool
+) -> None:
+    day = beginning(began)
+    assert day is not None
+    assert ends_before(fact, day) is before
+
+
+def test_a_beginning_is_read_from_the_vocabulary_and_an_object_one_needs_an_entity_object() -> None:
+    assert load_vocabulary().predicates["opened"].begins == "subject"
+    assert load_vocabulary().predicates["established"].begins == "object"
+    with pytest.raises(InvalidVocabulary, match="begins 'object' needs an entity object"):
+        parse_vocabulary(predicate(object="literal", begins="object"))
