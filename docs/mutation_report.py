@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "mutation.md"
@@ -88,9 +89,16 @@ def without_equivalents(killed: int, checked: int, equivalent: int) -> float | N
     return killed / (checked - equivalent) if checked > equivalent else None
 
 
+_mutated_file_of_module: dict[str, Path] = {}
+
+
 def changed_lines(name: str) -> list[str]:
-    """The lines a mutant removes and adds."""
-    diff = mutmut("show", name).splitlines()
+    """The lines a mutant removes and adds: `mutmut show`'s diff, made in this process (a `mutmut show`
+    per survivor takes one to two seconds, and a run with new code can leave a thousand survivors)."""
+    module = module_of(name)
+    if module not in _mutated_file_of_module:
+        _mutated_file_of_module[module] = Path(find_mutant(name).path)
+    diff = get_diff_for_mutant(name, path=_mutated_file_of_module[module]).splitlines()
     return [
         line.rstrip()
         for line in diff
@@ -120,6 +128,7 @@ def main() -> None:
     parser.add_argument("--label", help="with --baseline-out: what run the baseline is")
     parser.add_argument("--results", type=Path, action="append", default=[], help="a saved results listing")
     args = parser.parse_args()
+    os.chdir(ROOT)  # mutmut finds its mutants/ directory and configuration from the working directory
     results = read_results(args.results)
     if not results:
         sys.exit("no mutmut results: run `mutmut run` first")
