@@ -15,15 +15,17 @@ withdraws whatever rows the fact had by then.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table, delete, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import EventRedacted
 from archive.domain.streams import stream_owner
+from archive.domain.vocabulary import Vocabulary
 from archive.projections import (
     citations,
     citations_by_line,
     fact_versions,
+    findings,
     links,
     relations,
     roles,
@@ -49,10 +51,23 @@ def withdrawn_fact(event: EventRedacted) -> str | None:
     return owner if kind == "fact" else None
 
 
-async def apply(conn: AsyncConnection, event: EventRedacted) -> None:
-    """Withdraw the fact whose event was redacted from every fact read model."""
+async def apply(conn: AsyncConnection, event: EventRedacted, vocabulary: Vocabulary) -> None:
+    """Withdraw the fact whose event was redacted from every fact read model, then compute again the
+    findings of what it touched: the entities it related (one may have lost its last fact) and the facts
+    it linked to (a plan it fulfilled), as a replay, which never folds the fact, finds them."""
     fact_id = withdrawn_fact(event)
     if fact_id is None:
         return
+    # Every entity a version of it involved, as the findings see involvement: relations (subject and
+    # object) and the timeline (a dated fact's qualifiers too).
+    r, t, link = relations.relations_table.c, timeline.timeline_table.c, links.fact_links_table.c
+    related = union(
+        select(r.entity_id).where(r.fact_id == fact_id),
+        select(r.other_entity_id).where(r.fact_id == fact_id, r.other_entity_id.is_not(None)),
+        select(t.entity_id).where(t.fact_id == fact_id),
+    )
+    entity_ids = set(await conn.scalars(select(related.subquery().c[0])))
+    linked = set(await conn.scalars(select(link.target_fact_id).where(link.fact_id == fact_id)))
     for table in FACT_TABLES:
         await conn.execute(delete(table).where(table.c.fact_id == fact_id))
+    await findings.refresh(conn, (), vocabulary, facts={fact_id, *linked}, entities=entity_ids)

@@ -299,7 +299,7 @@ class Projector:
             case EntityRevised() | EntityMerged() | EntityMergedFrom():
                 await entities.apply(conn, event, recorded)
             case EventRedacted():
-                await redaction.apply(conn, event)
+                await redaction.apply(conn, event, self.vocabulary)
             case FindingDismissed():
                 await findings.apply_dismissal(conn, event, recorded)
             case _:
