@@ -6,9 +6,9 @@ reads what it has just written:
 
 - every successful write answers `Archive-Position: N`, the log position of its last event (the log's
   head when it appended nothing);
-- a read sending `Archive-Min-Position: N` is answered by the replica once its log holds position N,
-  checked every few milliseconds for at most `ARCHIVE_READ_WAIT_MS`, and by the primary after that. The
-  answer is never older than what was asked: a lagging replica costs time, never freshness;
+- a read sending `Archive-Min-Position: N` is answered by the replica once its log holds position N
+  (asked after 10, 20, 40... ms, for at most `ARCHIVE_READ_WAIT_MS`), and by the primary after that.
+  The answer is never older than what was asked: a lagging replica costs time, never freshness;
 - `Archive-Read-From: replica` or `primary` says which one answered;
 - a browser sends no headers of its own, so with a replica a write also sets the cookie
   `archive_position` (for `POSITION_COOKIE_S`): the page a form redirects to is read as if it named the
@@ -57,8 +57,11 @@ POSITION_COOKIE = "archive_position"
 POSITION_COOKIE_S = 60
 #: After a replica failed, how long reads go straight to the primary before it is tried again.
 REPLICA_RETRY_S = 5.0
-#: How often a read naming a position asks the replica how far it has replayed.
+#: How soon a read naming a position asks the replica again how far it has replayed; each wait doubles,
+#: up to `POLL_MAX_S`, so a replica a few milliseconds behind is caught at once and one far behind is
+#: asked a handful of times per wait, not fifty.
 POLL_S = 0.01
+POLL_MAX_S = 0.1
 #: Request state keys: the position a write reached, and which database answered a read.
 _POSITION_KEY = "archive_position"
 _READ_FROM_KEY = "archive_read_from"
@@ -126,6 +129,7 @@ class ReadRouting:
         if min_position is None:
             return replica, "replica"
         deadline = self._clock() + self.wait_s
+        poll = POLL_S
         while True:
             try:
                 reached = await replica.store.head_position()
@@ -139,7 +143,8 @@ class ReadRouting:
                 log.info("read replica behind the position asked, reading from the primary",
                          asked=min_position, replica_position=reached, waited_s=self.wait_s)  # fmt: skip
                 return self.primary, "primary"
-            await asyncio.sleep(min(POLL_S, remaining))
+            await asyncio.sleep(min(poll, remaining))
+            poll = min(poll * 2, POLL_MAX_S)
 
     async def health(self) -> ReplicaHealth | None:
         """The replica's state and lag behind the primary (None without a replica).
@@ -159,9 +164,7 @@ class ReadRouting:
         if behind:
             oldest_missing = await self.primary.store.read_all(position, 1, upcast=False)
             if oldest_missing:
-                recorded = oldest_missing[0].recorded_at
-                recorded = recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)
-                lag = max((datetime.now(UTC) - recorded).total_seconds(), 0.0)
+                lag = max((datetime.now(UTC) - oldest_missing[0].recorded_at).total_seconds(), 0.0)
         return ReplicaHealth(state="up", position=position, events_behind=behind, lag_seconds=round(lag, 3))
 
 
