@@ -75,8 +75,8 @@ def decide_redaction(command: RedactEvent, target: LoggedEvent | None) -> EventR
     kind, _ = stream_owner(target.stream_id)
     if kind not in REDACTABLE_KINDS:
         raise InvalidCommand(
-            f"the event at position {command.position} is a {target.event_type} of {target.stream_id}: "
-            "only a fact's events can be redacted",
+            f"the event at position {command.position} ({target.event_type} of {target.stream_id}) is "
+            "not a fact's: only a fact's events can be redacted",
             field="position",
         )
     if target.event_type == REDACTION:
