@@ -17,6 +17,7 @@ from api.requests import Text
 from archive.commands import Archive
 from archive.domain.events import RedactionReasonCode
 from archive.domain.redaction import AlreadyRedacted, EventNotInLog
+from archive.reads.filters import MAX_OFFSET
 from archive.reads.views import RedactionView, redaction_view
 from archive.tokens import Principal
 
@@ -47,7 +48,11 @@ class RedactionController(Controller):
     async def redact(
         self,
         request: Request[Any, Any, Any],
-        position: Annotated[int, PathParameter(ge=1, description="The event's position in the log.")],
+        position: Annotated[
+            int,
+            # A position is a 64-bit integer in both databases; one past that is no event's (not a 500).
+            PathParameter(ge=1, le=MAX_OFFSET, description="The event's position in the log."),
+        ],
         data: JSONBody[RedactionRequest],
         archive: NamedDependency[Archive],
         principal: NamedDependency[Principal],

@@ -277,6 +277,7 @@ async def test_refusals_are_named_and_append_nothing(
         (position, admin, {**REASON, "justification": "   "}, 422, "justification"),
         (position, admin, {**REASON, "extra": 1}, 400, "extra"),
         (size + 1000, admin, REASON, 404, "position"),
+        (2**64, admin, REASON, 400, "position"),
         (source_event, admin, REASON, 422, "position"),
     ]
     for at, who, body, status, field in cases:
