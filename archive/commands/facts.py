@@ -55,6 +55,9 @@ T = TypeVar("T")
 #: version and every cited source's, so a stale entry costs one decision made again, never a write.
 STATE_CACHE_SIZE = 10_000
 
+#: How many times a fact command is decided when its append finds that what it read has moved on.
+DECISIONS = 3
+
 #: A fact command as built from what it read, and the (stream, version) of each stream read that the
 #: fact's own stream does not cover.
 Built = tuple[FactCommand, tuple[tuple[str, int], ...]]
@@ -119,29 +122,35 @@ class FactCommands(CommandBase):
     ) -> FactWritten:
         """Build the command, decide it on the fact's state, append and project.
 
-        In the caller's transaction (which holds the lock) when one is given. Otherwise optimistically,
-        and once more if something the decision read moved before the append: the command then meets
-        the state that is there now, as it would have had it come a moment later (a client's stale
-        `expected_version` is refused by the decider then).
+        In the caller's transaction (which holds the lock) when one is given. Otherwise optimistically:
+        when something the decision read moved before the append, the command is decided again on
+        fresh reads, as if it had come a moment later, where the decider refuses a client's stale
+        `expected_version` as before. The third decision is there for a writer that lands between the
+        second one's reads and its append: deciding again lets the decider name the version it found.
         """
         if conn is not None:
             command, _ = await build(conn)  # nothing it read can change before this transaction ends
             return await self._write_fact(conn, fact_id, command, await load_fact_state(conn, fact_id), meta)
-        try:
-            return await self._decide_optimistically(fact_id, build, meta)
-        except ConcurrencyError:
-            pass  # something read moved on
-        except DomainError:
-            if fact_id not in self._fact_states:
-                raise
-            # Refused on a remembered state: it may be this process's that another one has moved on
-            # (a client that saw the newer version names it); refused again on what is there, it stands.
-        self._fact_states.pop(fact_id, None)
-        fresh = self._cached.set(False)
-        try:
-            return await self._decide_optimistically(fact_id, build, meta)
-        finally:
-            self._cached.reset(fresh)
+        remembered = True
+        for decision in range(1, DECISIONS + 1):
+            token = self._cached.set(remembered)
+            try:
+                return await self._decide_optimistically(fact_id, build, meta)
+            except ConcurrencyError as error:  # something read moved on
+                if decision == DECISIONS:
+                    error.current_version = await self.store.stream_version(error.stream_id)
+                    raise
+            except DomainError:
+                # Refused on what may have been a remembered state, which another process (or a task
+                # of this one that remembered after it) may have moved on: a client that saw the newer
+                # version names it. Refused again on what is there, it stands.
+                if not remembered:
+                    raise
+            finally:
+                self._cached.reset(token)
+            self._fact_states.pop(fact_id, None)
+            remembered = False
+        raise AssertionError("unreachable: the last decision returns or raises")
 
     async def _decide_optimistically(
         self, fact_id: str, build: Callable[[AsyncConnection], Awaitable[Built]], meta: CommandMeta
@@ -159,7 +168,9 @@ class FactCommands(CommandBase):
         )
         for event in events:
             state = evolve_fact(state, event)
-        _remember(self._fact_states, {fact_id: state})
+        known = self._fact_states.get(fact_id)
+        if known is None or known.version <= state.version:  # a task that wrote before may resume after
+            _remember(self._fact_states, {fact_id: state})
         return FactWritten(stream, state.version, appended, fact_id=fact_id, state=state)
 
     async def _write_fact(

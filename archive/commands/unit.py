@@ -11,9 +11,10 @@ decides outside the lock, then one trip to the database (one statement on Postgr
 appends, projects and commits. The append checks the version of every stream the decision depended on: the
 written stream's (the unique stream version) and those it only read (the cited sources), so a decision
 made on a state that another writer has since changed appends nothing (`ConcurrencyError`); the command
-is then decided once more on fresh reads, where the decider refuses a client's stale
-`expected_version` as before. Commands whose decision reads what no stream version covers (a source's
-new version re-checks every citation into it) still load inside the locked transaction.
+is then decided again on fresh reads (at most three decisions in all), where the decider refuses a
+client's stale `expected_version` as before. Commands whose decision reads what no stream version
+covers (a source's new version re-checks every citation into it) still load inside the locked
+transaction.
 """
 
 from __future__ import annotations

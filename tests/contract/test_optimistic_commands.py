@@ -197,3 +197,22 @@ async def test_a_source_head_remembered_here_and_retitled_elsewhere_costs_one_de
     assert appends == [1, 2]  # the first, on the remembered version 1, refused at the append
     assert corrected.version == 2
     assert await store.stream_version(source_stream(SOURCE_ID)) == 2
+
+
+async def test_a_writer_landing_before_the_second_decision_appends_is_named_by_a_third_decision(
+    archive: Archive, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first decision, on the version remembered here, is refused; the second, on what is there,
+    meets another write before its append; the third refuses the client as stale, naming the version
+    it found, as a write under the lock would have."""
+    fact = await record(archive, OFFICER, cite(7, 7, OFFICER_QUOTE))  # remembered here at version 1
+    elsewhere = Archive(store, VOCABULARY, Ticking())
+    moved = await correct_valid_from(elsewhere, fact, "2011-03")  # version 2, which the client saw
+    appends = writer_before_each_append(
+        store, monkeypatch, lambda: correct_valid_from(elsewhere, moved, "2011-04")
+    )
+    with pytest.raises(StaleVersion) as refused:
+        await correct_valid_from(archive, moved, "2011-02")
+    assert (refused.value.expected_version, refused.value.current_version) == (2, 3)
+    assert appends == [1, 2]  # the second decision's, refused; the other writer's
+    assert await store.stream_version(fact_stream(fact.fact_id)) == 3
