@@ -27,11 +27,11 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import Event, decode_event, encode_event, event_type_of
+from archive.domain.events import EVENT_TYPES, Event, decode_event, encode_event, event_type_of
 from archive.domain.facts import FactState
 from archive.domain.sources import SourceSnapshot, SourceState
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import EventStore, NewEvent, RecordedEvent
+from archive.eventstore import EventStore, NewEvent, RecordedEvent, ReplayedEvent
 from archive.eventstore.store import StreamWrite, utc_now
 from archive.projections import findings
 from archive.projections.runner import Projector
@@ -130,11 +130,15 @@ class CommandBase:
             read,
             lambda pending: self.projector.fact_writes(pending, before, encoding),
         )
-        # Findings are queried from the rows that trip wrote, which it cannot do itself: they follow in a
-        # transaction of their own, under the lock. A refresh computes its scopes again from the current
-        # rows, so one lost to a crash in between is repaired by the next write touching them, or a rebuild.
+        # Findings are queried from the rows that trip wrote, which it cannot do itself: they catch up in a
+        # transaction of their own, under the lock, from their checkpoint, so one lost to a crash in
+        # between is made good by the next catch-up (archive/projections/findings.py, CHECKPOINTS).
         async with self.store.transaction() as conn:
-            await findings.refresh(conn, [decoded(r) for r in recorded], self.vocabulary)
+
+            async def read_after(position: int) -> list[ReplayedEvent]:
+                return await self.store.read_all_decoded(position, 500, EVENT_TYPES, conn=conn)
+
+            await findings.catch_up(conn, read_after, self.vocabulary)
         return recorded
 
     async def _commit(

@@ -22,7 +22,7 @@ derived from its kind and what it is about, so a finding found again is the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -74,7 +74,9 @@ from archive.domain.findings import (
 from archive.domain.ids import derived_id
 from archive.domain.time import make_valid_time
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import Logged
+from archive.eventstore import Logged, ReplayedEvent
+from archive.eventstore.table import events_table
+from archive.projections.checkpoints import checkpoints_table
 from archive.projections.citations import citations_table
 from archive.projections.entities import entities_table
 from archive.projections.fact_versions import fact_versions_table
@@ -247,6 +249,73 @@ async def refresh(
         )
         fact_ids |= set(await conn.scalars(query))
     await _refresh_scopes(conn, fact_ids, entity_ids, vocabulary)
+
+
+#: The findings' own checkpoints (`projection_checkpoints`): the last position P such that the scopes of
+#: every event up to P have been computed again. A fact written in one trip to the database
+#: (`EventStore.append_and_project`) is projected without its findings, which cannot be computed before
+#: its rows exist; they catch up right after it, in a transaction of their own (`catch_up`). Until then,
+#: or when a crash came in between, this checkpoint stays behind the log, and the next catch-up computes
+#: the scopes of every event it missed: a lost refresh is made good, never silently skipped.
+CHECKPOINTS = (NAME, REFS_NAME)
+
+
+async def refreshed_through(conn: AsyncConnection) -> int:
+    """The findings' checkpoint (0 before any refresh)."""
+    table = checkpoints_table
+    query = select(table.c.position).where(table.c.projection == NAME)
+    return int(await conn.scalar(query) or 0)
+
+
+async def _advance(conn: AsyncConnection, position: int) -> None:
+    """Move the findings' checkpoints to `position` (never back), creating them where missing."""
+    table = checkpoints_table
+    rows = await conn.execute(
+        select(table.c.projection, table.c.position).where(table.c.projection.in_(CHECKPOINTS))
+    )
+    existing = {str(name): int(at) for name, at in rows}
+    for name in CHECKPOINTS:
+        if name not in existing:
+            await conn.execute(table.insert().values(projection=name, position=position))
+        elif existing[name] < position:
+            await conn.execute(table.update().where(table.c.projection == name).values(position=position))
+
+
+async def refresh_applied(
+    conn: AsyncConnection,
+    events: Sequence[Event],
+    vocabulary: Vocabulary,
+    first: int,
+    last: int,
+    replaying: bool,
+) -> None:
+    """The findings of events applied in the caller's transaction (positions `first`..`last`): their scopes
+    computed again, and the checkpoint moved to `last`, unless an event before `first` is still waiting for
+    its refresh (a one-trip write whose catch-up waits for this transaction's lock, or one lost to a crash):
+    its catch-up moves the checkpoint. A replay applies the log in order, so it has none waiting."""
+    await refresh(conn, events, vocabulary)
+    if not replaying:
+        done = await refreshed_through(conn)
+        waiting = select(events_table.c.position).where(
+            events_table.c.position > done, events_table.c.position < first
+        )
+        if (await conn.execute(waiting.limit(1))).first() is not None:
+            return
+    await _advance(conn, last)
+
+
+async def catch_up(
+    conn: AsyncConnection,
+    read_after: Callable[[int], Awaitable[Sequence[ReplayedEvent]]],
+    vocabulary: Vocabulary,
+) -> None:
+    """Compute again the scopes of every event after the checkpoint, a page of `read_after(position)` at a
+    time, and move the checkpoint to the last (in the caller's transaction, which holds the append lock)."""
+    done = await refreshed_through(conn)
+    while page := await read_after(done):
+        await refresh(conn, [r.event for r in page if isinstance(r.event, Event)], vocabulary)
+        done = page[-1].position
+        await _advance(conn, done)
 
 
 async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:

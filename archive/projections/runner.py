@@ -197,7 +197,9 @@ class _Batch:
         """Every read model's checkpoint at `position`, as a backend's `write_batch` takes it."""
         if position is None:
             return None
-        return (checkpoints.checkpoints_table, list(READ_MODEL_TABLES), position)
+        # The findings' checkpoints are their refresh's own (`findings.CHECKPOINTS`).
+        names = [name for name in READ_MODEL_TABLES if name not in findings.CHECKPOINTS]
+        return (checkpoints.checkpoints_table, names, position)
 
 
 class Projector:
@@ -286,7 +288,14 @@ class Projector:
                     batch.states.pop(redaction.withdrawn_fact(event) or "", None)  # gone: not folded on
         await batch.flush(conn, checkpoint=decoded[-1][1].position)
         # Findings are computed from the rows just written, for the scopes these events touched.
-        await findings.refresh(conn, [e for e, _ in decoded if isinstance(e, Event)], self.vocabulary)
+        await findings.refresh_applied(
+            conn,
+            [e for e, _ in decoded if isinstance(e, Event)],
+            self.vocabulary,
+            first=decoded[0][1].position,
+            last=decoded[-1][1].position,
+            replaying=seen is not None,
+        )
 
     async def _route(self, conn: AsyncConnection, event: Event, recorded: Logged) -> None:
         match event:

@@ -38,8 +38,9 @@ def test_the_api_docs_render_every_operation_without_the_internet(
     operations = page.locator(".opblock")
     expect(operations.first).to_be_visible()
     document = httpx.get(f"{base_url}/schema/openapi.json").raise_for_status().json()
+    # Swagger UI lists an operation under each of its tags (the evidence pack is under facts and log proofs).
     documented = sum(
-        1
+        max(1, len(op.get("tags", ())))
         for item in document["paths"].values()
         for op in item.values()
         if isinstance(op, dict) and "operationId" in op

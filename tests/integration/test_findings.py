@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from archive.commands import Archive
 from archive.eventstore import EventStore
+from archive.projections import findings as findings_projection
 from archive.projections.shadow import compare_with_rebuild
 from tests.integration.test_writes import Client, assert_problem, citation
 from tests.integration.test_writes import store as store
@@ -422,4 +425,41 @@ async def test_a_fact_that_surely_ended_before_its_entity_began_is_a_finding(
     )
     assert reranked.status_code == 200, reranked.text
     assert (await findings(seeded_client, kind="ends_before_beginning"))["items"] == []
+    await assert_rebuild_equal(seeded_archive)
+
+
+async def test_findings_lost_between_a_write_and_their_catch_up_are_made_good_by_the_next_write(
+    seeded_client: Client,
+    headers: dict[str, dict[str, str]],
+    seeded_archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fact write is one trip to the database; its findings follow in a transaction of their own. When
+    the process dies in between, the findings' checkpoint stays behind the log, and the next write's
+    catch-up computes what was missed, whatever that write touches."""
+    h = headers["archivist"]
+    real_catch_up = findings_projection.catch_up
+
+    async def died_before(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(findings_projection, "catch_up", died_before)
+    lost = await seeded_client.post(
+        "/facts", json=high_commissioner("knut-vollebaek", valid_from="2022-03"), headers=h
+    )
+    assert lost.status_code == 201, lost.text
+    assert (await findings(seeded_client, entity=HCNM, kind="overlapping_holders"))["items"] == []
+    assert await compare_with_rebuild(seeded_archive.store, seeded_archive.projector) != []
+
+    monkeypatch.setattr(findings_projection, "catch_up", real_catch_up)
+    # Another office, other entities: nothing of the lost write's scopes.
+    unrelated = await seeded_client.post(
+        "/facts",
+        json=high_commissioner("united-states", valid_from="1990")
+        | {"predicate": "member_of", "object": "osce"},
+        headers=h,
+    )
+    assert unrelated.status_code == 201, unrelated.text
+    (found,) = (await findings(seeded_client, entity=HCNM, kind="overlapping_holders"))["items"]
+    assert lost.json()["id"] in {f["id"] for f in found["facts"]}
     await assert_rebuild_equal(seeded_archive)

@@ -124,6 +124,10 @@ async def test_a_correction_projects_its_batch_in_one_trip(
         ],
         meta=CommandMeta(actor="tester", reason="test"),
     )
-    # After the append, every read model's closes and inserts and the checkpoints are one trip (they
-    # were one a statement, ten here), then COMMIT.
-    assert trips[trips.index("_link_and_insert") :] == ["_link_and_insert", "_execute_each", "commit"], trips
+    # The decision's reads come first, outside the lock; then the append, every read model's closes and
+    # inserts and the checkpoints are one trip, from BEGIN IMMEDIATE to COMMIT (they were one a statement,
+    # ten here); the findings then catch up in a transaction of their own.
+    write = trips.index("immediate_transaction")
+    assert trips.count("immediate_transaction") == 1, trips
+    assert "commit" not in trips[:write], trips
+    assert trips[-1] == "commit", trips
