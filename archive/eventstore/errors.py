@@ -31,6 +31,13 @@ class UnknownEventTypeError(EventStoreError):
         super().__init__(f"unknown event type {event_type!r}: it is not in the event type registry")
 
 
+class InvalidAppendError(EventStoreError, ValueError):
+    """An append the store refuses before touching the database: a stream id or event type no backend can
+    hold (empty, too long, a NUL character, a lone surrogate), a negative expected version, a schema version
+    the event type does not have, a stream named twice in one batch. Nothing is appended. A `ValueError`
+    too, as a bad argument is."""
+
+
 class UnserialisableDataError(EventStoreError):
     """Event data or metadata that cannot be stored as JSON."""
 

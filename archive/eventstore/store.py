@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from archive.eventstore.errors import (
     ConcurrencyError,
     EmptyBatchError,
+    InvalidAppendError,
     LockTimeoutError,
     UnknownEventTypeError,
     UnserialisableDataError,
@@ -221,7 +222,9 @@ class EventStore:
         read: Sequence[tuple[str, int]] = (),
     ) -> list[RecordedEvent]:
         if len({w.stream_id for w in writes}) != len(writes):
-            raise ValueError("a batch names a stream twice: give each stream's events in one StreamWrite")
+            raise InvalidAppendError(
+                "a batch names a stream twice: give each stream's events in one StreamWrite"
+            )
         meta = dict(metadata or {})
         rows = [row for w in writes for row in self._prepare(w.stream_id, w.expected_version, w.events, meta)]
         continuing = [(w.stream_id, w.expected_version) for w in writes if w.expected_version > 0]
@@ -269,17 +272,17 @@ class EventStore:
         if not events:
             raise EmptyBatchError(f"append to {stream_id!r} has no events: nothing to record")
         if not stream_id or len(stream_id) > 200:
-            raise ValueError("stream_id must be 1 to 200 characters")
+            raise InvalidAppendError("stream_id must be 1 to 200 characters")
         problem = text_problem(stream_id)
         if problem is not None:
-            raise ValueError(f"stream_id {stream_id!r} {problem}")
+            raise InvalidAppendError(f"stream_id {stream_id!r} {problem}")
         if expected_version < 0:
-            raise ValueError(f"expected_version must be 0 or more, not {expected_version}")
+            raise InvalidAppendError(f"expected_version must be 0 or more, not {expected_version}")
         check_json(metadata, "metadata")
         rows = []
         for offset, event in enumerate(events, start=1):
             if len(event.event_type) > MAX_EVENT_TYPE_LENGTH or text_problem(event.event_type) is not None:
-                raise ValueError(
+                raise InvalidAppendError(
                     f"event type {event.event_type[:120]!r} is not storable: an event type is at most "
                     f"{MAX_EVENT_TYPE_LENGTH} characters of valid text without NUL"
                 )
@@ -289,7 +292,7 @@ class EventStore:
             check_json(event.data, f"{event.event_type}.data")
             schema_version = current if event.schema_version is None else event.schema_version
             if not 1 <= schema_version <= current:
-                raise ValueError(
+                raise InvalidAppendError(
                     f"{event.event_type} has no schema version {schema_version} (current {current})"
                 )
             rows.append(

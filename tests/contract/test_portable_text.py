@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.eventstore import EventStore, EventTypeRegistry, NewEvent, UnserialisableDataError
+from archive.eventstore import (
+    EventStore,
+    EventTypeRegistry,
+    InvalidAppendError,
+    NewEvent,
+    UnserialisableDataError,
+)
 from archive.eventstore.payload import MAX_EVENT_TYPE_LENGTH
 
 LONG_TYPE = "t" * (MAX_EVENT_TYPE_LENGTH + 1)
@@ -64,14 +70,14 @@ async def test_metadata_no_backend_can_store_is_refused(
 async def test_a_stream_id_no_backend_can_store_is_refused(
     events: EventStore, stream_id: str, said: str
 ) -> None:
-    with pytest.raises(ValueError, match=said):
+    with pytest.raises(InvalidAppendError, match=said):
         await events.append(stream_id, 0, [NewEvent("thing.happened", {"n": 1})])
     assert await events.count() == 0
 
 
 @pytest.mark.parametrize("event_type", [LONG_TYPE, "nul\x00type"], ids=["too-long", "nul"])
 async def test_an_event_type_the_column_cannot_hold_is_refused(events: EventStore, event_type: str) -> None:
-    with pytest.raises(ValueError, match=f"at most {MAX_EVENT_TYPE_LENGTH} characters"):
+    with pytest.raises(InvalidAppendError, match=f"at most {MAX_EVENT_TYPE_LENGTH} characters"):
         await events.append("s", 0, [NewEvent(event_type, {"n": 1})])
     assert await events.count() == 0
 
