@@ -246,13 +246,19 @@ class Checkpoint:
 def parse_checkpoint(text: str) -> Checkpoint:
     """The origin, size and root of a checkpoint's text (extension lines after them are allowed)."""
     lines = text.split("\n")
-    if len(lines) < 4 or not lines[1].isdigit() or (lines[1] != "0" and lines[1].startswith("0")):
+    # str.isdigit alone takes other scripts' digits and superscripts, which int() reads or refuses.
+    size = lines[1] if len(lines) >= 4 else ""
+    if not (size.isascii() and size.isdigit()) or (size != "0" and size.startswith("0")):
         raise CheckpointKeyError("not a checkpoint: <origin>, <tree size>, <base64 root hash>")
     try:
         root_hash = base64.b64decode(lines[2], validate=True)
     except ValueError:
         raise CheckpointKeyError("the checkpoint's root hash is not base64") from None
-    return Checkpoint(lines[0], int(lines[1]), root_hash)
+    if len(root_hash) != HASH_SIZE:
+        raise CheckpointKeyError(
+            f"the checkpoint's root hash is {len(root_hash)} bytes, not {HASH_SIZE} (a SHA-256 hash)"
+        )
+    return Checkpoint(lines[0], int(size), root_hash)
 
 
 # -- evidence packs --------------------------------------------------------------------------------------
