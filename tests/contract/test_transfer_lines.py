@@ -31,7 +31,8 @@ from tests.integration.test_export_import import joined, lines_of, relinked
 #: A change made to an export's decoded lines (its value, if any, unused).
 Change = Callable[[list[dict[str, Any]]], object]
 
-REGISTRY = EventTypeRegistry({"thing.happened": 1, REDACTION_EVENT_TYPE: 1})
+LONGEST_TYPE = "t" * MAX_EVENT_TYPE_LENGTH
+REGISTRY = EventTypeRegistry({"thing.happened": 1, REDACTION_EVENT_TYPE: 1, LONGEST_TYPE: 1})
 #: The small log's lines: a:1, a:2 (redacted at once), b:1, a:3, then the redaction event, the end line.
 REDACTED_LINE = 2
 
@@ -144,6 +145,8 @@ def _data(index: int, data: dict[str, Any]) -> Change:
 
 
 LONG_TYPE = "t" * (MAX_EVENT_TYPE_LENGTH + 1)
+#: Long enough for the message to cut it short.
+VERY_LONG_TYPE = "t" * 200
 
 # (what is changed, the line named, the exact message after "line N: "; {hashes} filled from the log).
 FAULTS: dict[str, tuple[Change, int, str]] = {
@@ -224,6 +227,23 @@ FAULTS: dict[str, tuple[Change, int, str]] = {
         1,
         f"event type {LONG_TYPE[:120]!r} is not storable: an event type is at most {MAX_EVENT_TYPE_LENGTH} "
         "characters of valid text without NUL",
+    ),
+    "an event type too long to show": (
+        _set(0, "event_type", VERY_LONG_TYPE),
+        1,
+        f"event type {'t' * 120!r} is not storable: an event type is at most {MAX_EVENT_TYPE_LENGTH} "
+        "characters of valid text without NUL",
+    ),
+    "recorded_at too long to show": (
+        _set(0, "recorded_at", "2026-01-31T12:00:00.000000Z" + "9" * 40),
+        1,
+        f"recorded_at {'2026-01-31T12:00:00.000000Z' + '9' * 13!r} is not a UTC time as the log hashes it "
+        "(2026-01-31T12:00:00.000000Z)",
+    ),
+    "a redaction's payload under another event type": (
+        _relinked_after(_set(4, "event_type", "thing.happened"), 4),
+        2,
+        "the payload was replaced by a redaction marker that no redaction event records (it was changed)",
     ),
     "an event type with NUL": (
         _set(0, "event_type", "thing\x00"),
@@ -322,7 +342,10 @@ async def test_a_faulty_line_refuses_the_whole_file_naming_it(
 
 
 RAW_FAULTS: dict[str, tuple[bytes, str]] = {
-    "not JSON": (b'{"position": 1, "stream', "not valid JSON (is the file cut short?): "),
+    "not JSON": (
+        b'{"position": 1, "stream',
+        "not valid JSON (is the file cut short?): JSON is malformed: invalid character (byte 23)",
+    ),
     "an unknown field": (
         b'{"position": 1, "colour": "red"}',
         "not an exported event: Object contains unknown field `colour`",
@@ -396,3 +419,38 @@ async def test_promised_events_reads_the_end_line_alone(source: EventStore, tmp_
     assert promised_events(tmp_path / "absent.jsonl") is None
     tmp_path.joinpath("bad.jsonl").write_bytes(b"\xff\xfe")
     assert promised_events(tmp_path / "bad.jsonl") is None
+
+
+async def test_a_stream_id_and_an_event_type_of_the_longest_length_move(
+    source: EventStore, target: EventStore
+) -> None:
+    lines = lines_of(await exported(source))
+    lines[2]["stream_id"] = "s" * MAX_STREAM_ID_LENGTH
+    lines[3]["event_type"] = LONGEST_TYPE
+    relinked(lines, 2)
+    report = await import_log(target, io.BytesIO(joined(lines)).readlines())
+    assert report.events == 5
+    assert (await target.read_stream("s" * MAX_STREAM_ID_LENGTH))[0].event_type == "thing.happened"
+
+
+async def test_an_empty_file_is_cut_short_at_its_first_line(target: EventStore) -> None:
+    error = await refusal(target, b"")
+    assert (error.line, error.detail) == (
+        1,
+        'the file ends without its end-of-log line: it was cut short (an export ends with {"end_of_log": '
+        "true, ...})",
+    )
+
+
+async def test_an_export_keeps_each_payload_at_its_stored_schema_version(engine: AsyncEngine) -> None:
+    registry = EventTypeRegistry({"thing.happened": 2}, {("thing.happened", 1): lambda d: {**d, "v2": True}})
+    store = EventStore(engine, registry)
+    await store.append("a", 0, [NewEvent("thing.happened", {"n": 1}, schema_version=1)])
+    (line, _) = lines_of(await exported(store))
+    assert (line["schema_version"], line["data"]) == (1, {"n": 1})
+
+
+def test_promised_events_finds_the_end_line_after_many_short_ones(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"{}\n" * 300 + b'{"end_of_log": true, "events": 300, "head_hash": "x"}\n')
+    assert promised_events(path) == 300
