@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,14 @@ from archive.audit.verify_evidence import (
     GENESIS_HASH,
     PACK_FORMAT,
     Report,
+    citation_key,
     event_chain_hash,
     leaf_hash,
     main,
     verify_pack,
 )
 from archive.eventstore.checkpoint import LogSigner, checkpoint_text, generate_signer
+from archive.eventstore.hashing import canonical_bytes, chain_hash
 from archive.eventstore.merkle import consistency_proof, inclusion_proof, root
 
 Json = dict[str, Any]
@@ -337,6 +340,45 @@ TAMPERINGS: dict[str, tuple[PackChange | None, LogChange | None, list[tuple[str,
             )
         ],
     ),
+    "a qualifier the events leave out, stated as null": (
+        lambda p: p["fact"]["qualifiers"].update(role=None),
+        None,
+        [("fact.qualifiers.role", "the pack says null, the events say null")],
+    ),
+    "a field the events leave empty, left out": (
+        lambda p: p["fact"].pop("valid_to"),
+        None,
+        [("fact.valid_to", "the pack says null, the events say null")],
+    ),
+    "a value of 100 characters, shown whole": (
+        lambda p: p["fact"].update(valid_to="x" * 98),
+        None,
+        [("fact.valid_to", f'the pack says "{"x" * 98}", the events say null')],
+    ),
+    "a value of 101 characters, cut short": (
+        lambda p: p["fact"].update(valid_to="x" * 99),
+        None,
+        [("fact.valid_to", f'the pack says "{"x" * 98}…, the events say null')],
+    ),
+    "a value beyond ASCII, shown as written": (
+        lambda p: p["fact"].update(valid_to="Zoë"),
+        None,
+        [("fact.valid_to", 'the pack says "Zoë", the events say null')],
+    ),
+    "a position repeated": (
+        lambda p: p["events"][2].update(position=3),
+        None,
+        [("events[2].position", "events are not in log order")],
+    ),
+    "an event's hash that is not one": (
+        lambda p: p["events"][0].update(hash="ab"),
+        None,
+        [
+            ("events[0]", "position 1: its hash is not sha256(prev_hash || its fields)"),
+            ("events[0]", "malformed: ValueError('hash is not 64 hex digits')"),
+            ("fact", "not checked: some of its events failed their hash"),
+        ],
+    ),
     "a field the events do not make": (
         lambda p: p["fact"].update(colour="red"),
         None,
@@ -414,6 +456,11 @@ def test_each_part_changed_alone_fails_the_pack_naming_it(name: str) -> None:
     report = verify_pack(pack, verifier_key=KEY, source_files=FILES)
     assert report.failures == failures
     assert not report.ok
+    # The sources are said to check out only when no source failed.
+    assert (WITH_FILE in report.checked) == (not any(part.startswith("source") for part, _ in failures))
+    # The inclusion is said to be proved only when no event and no checkpoint failed.
+    inclusion_failed = any(part.startswith(("events", "checkpoint")) for part, _ in failures)
+    assert (CHECKED[2] in report.checked) == (not inclusion_failed)
     assert report.lines()[: len(failures)] == [f"FAIL {part}: {message}" for part, message in failures]
 
 
@@ -534,6 +581,42 @@ def test_a_note_signed_by_another_key_or_origin() -> None:
     ]
 
 
+def test_a_source_file_the_pack_does_not_cite_is_named() -> None:
+    other = b"another document\n"
+    report = verify_pack(build_pack(), verifier_key=KEY, source_files={**FILES, "other.txt": other})
+    assert report.failures == [
+        (
+            "source file other.txt",
+            f"its sha256 {hashlib.sha256(other).hexdigest()} is not a source version the pack cites",
+        )
+    ]
+
+
+def test_citations_differing_in_one_line_number_are_two() -> None:
+    assert citation_key(FIRST) != citation_key({**FIRST, "line_start": 1})
+    assert citation_key(FIRST) != citation_key({**FIRST, "line_end": 4})
+    assert citation_key(FIRST) == citation_key({**FIRST, "content_sha256": "0" * 64})
+
+
+def test_the_event_hash_is_the_stores_beyond_ascii() -> None:
+    event = {**log_events()[1], "data": {"name": "Zoë ☃"}, "metadata": {"by": "Ævar"}}
+    stored = {
+        key: event[key]
+        for key in ("stream_id", "stream_version", "event_type", "schema_version", "data", "metadata")
+    }
+    moment = datetime.fromisoformat(event["recorded_at"])
+    assert event_chain_hash(event) == chain_hash(
+        event["prev_hash"], canonical_bytes(**stored, recorded_at=moment)
+    )
+
+
+def test_a_pack_without_its_key_and_none_given_names_the_packs_key() -> None:
+    pack = build_pack()
+    del pack["verifier_key"]
+    report = verify_pack(pack)
+    assert report.failures[0] == ("verifier_key", "not a signed-note verifier key (<name>+<key id>+<key>)")
+
+
 def test_a_key_that_is_no_key_is_named_as_given() -> None:
     pack = build_pack()
     pack["verifier_key"] = "nonsense"
@@ -571,6 +654,24 @@ def test_the_command_prints_its_verdict_and_exits_by_it(
     kept.write_text(signed(5, root(TREE)))
     assert main([str(pack_file), "--public-key", KEY, "--checkpoint", str(kept)]) == 0
     capsys.readouterr()
+    # JSON after a blank line is still JSON; an older kept checkpoint with its consistency proof.
+    kept.write_text("\n" + json.dumps({"note": signed(3, root(TREE[:3]))}))
+    proof_file = tmp_path / "consistency.json"
+    proof = [node.hex() for node in consistency_proof(TREE, 3, 5)]
+    proof_file.write_text(json.dumps({"from_size": 3, "to_size": 5, "proof": proof}))
+    args = [
+        str(pack_file),
+        "--public-key",
+        KEY,
+        "--checkpoint",
+        str(kept),
+        "--consistency-proof",
+        str(proof_file),
+    ]
+    assert main([*args, "--source", str(document)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert "ok   kept checkpoint: the tree of 3 is a prefix of the tree of 5" in printed
+    assert f"ok   {WITH_FILE}" in printed
     tampered = build_pack()
     tampered["fact"]["rank"] = "preferred"
     pack_file.write_text(json.dumps(tampered))
