@@ -345,6 +345,11 @@ TAMPERINGS: dict[str, tuple[PackChange | None, LogChange | None, list[tuple[str,
         None,
         [("fact.qualifiers.role", "the pack says null, the events say null")],
     ),
+    "a qualifier the events state as null, left out": (
+        None,
+        at(1, lambda e: e["data"].update(qualifiers={"role": None})),
+        [("fact.qualifiers.role", "the pack says null, the events say null")],
+    ),
     "a field the events leave empty, left out": (
         lambda p: p["fact"].pop("valid_to"),
         None,
@@ -672,6 +677,11 @@ def test_the_command_prints_its_verdict_and_exits_by_it(
     printed = capsys.readouterr().out.splitlines()
     assert "ok   kept checkpoint: the tree of 3 is a prefix of the tree of 5" in printed
     assert f"ok   {WITH_FILE}" in printed
+    # A file the pack does not cite is named by its path.
+    stray = tmp_path / "stray.txt"
+    stray.write_bytes(b"stray\n")
+    assert main([str(pack_file), "--public-key", KEY, "--source", str(stray)]) == 1
+    assert f"FAIL source file {stray}: its sha256" in capsys.readouterr().out
     tampered = build_pack()
     tampered["fact"]["rank"] = "preferred"
     pack_file.write_text(json.dumps(tampered))
