@@ -107,10 +107,8 @@ class EntityReads(FactReads):
         The redirects are followed as they stand now: `as_of` picks the facts' versions, not the merges.
         """
         async with self._reads.connect() as conn:
-            target = (await self._followed(conn, entity_id)).entity_id
-            merged = await entities.merged_from(conn, {target})
+            named = await entities.same_entity(conn, (await self._followed(conn, entity_id)).entity_id)
         table = relations_table
-        named = [target, *merged.get(target, [])]
         conditions = [table.c.entity_id.in_(named), believed_at(table, as_of)]
         conditions += rank_condition(table, rank, as_of, self.backend.use_index) + valid_condition(
             table, valid_at

@@ -147,8 +147,8 @@ def repair(connection: Connection) -> bool:
 
 async def reindex(conn: AsyncConnection) -> None:
     """Make every search document again from the read models `conn` sees (inside its transaction)."""
-    for statement in reindex_statements(index_schema(conn.dialect.name)):
-        await conn.exec_driver_sql(statement)
+    await refill_documents(conn)
+    await keep_current(conn)
 
 
 async def refill_documents(conn: AsyncConnection) -> None:
