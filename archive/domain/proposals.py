@@ -31,9 +31,10 @@ How a text is read:
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -102,6 +103,8 @@ def _name_pattern(name: str) -> str:
                 parts.append(r"\s+")
         else:
             parts.append(_CHAR_CLASSES.get(char, re.escape(char)))
+            if char == "-":
+                parts.append(r"\s*")  # a hyphenated word broken at the end of a line
     return "".join(parts)
 
 
@@ -181,7 +184,11 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 # "from June 2012 to August 2014", "between 2009 and 2011": two dates read as one range.
 _RANGE_JOIN = re.compile(r"\s*(?:to|until|till|through|and|[-–—])\s*$")
 _RANGE_LEAD = re.compile(r"(?:\b(?:from|between)\s+)$", re.IGNORECASE)
-_START_LEAD = re.compile(r"(?:\b(?:since|from|effective|starting(?:\s+in)?|as\s+of)\s+)$", re.IGNORECASE)
+_START_LEAD = re.compile(
+    r"\b(?:since|from|effective|starting(?:\s+in)?|as\s+of)\s+"
+    r"(?:the\s+(?:beginning|start|middle|fall|autumn|spring|summer|winter)\s+of\s+|early\s+|late\s+|mid-?\s*)?$",
+    re.IGNORECASE,
+)
 _END_LEAD = re.compile(r"(?:\b(?:until|till|through|to)\s+)$", re.IGNORECASE)
 
 
@@ -261,7 +268,7 @@ def find_dates(text: str, mentions: Sequence[Mention] = ()) -> list[DateMention]
         ):
             dates[-1] = DateMention(previous.start, end, previous.first, first, "")
             continue
-        before = text[max(0, start - 20) : start]
+        before = text[max(0, start - 40) : start]
         lead: Literal["since", "until", ""] = ""
         if _START_LEAD.search(before):
             lead = "since"
@@ -351,20 +358,54 @@ def find_sentences(text: str) -> list[Sentence]:
 # -- reading one sentence --------------------------------------------------------------------------------
 
 _PLANNED = re.compile(
-    r"\b(?:will|shall|is\s+to|are\s+to|intends\s+to|intend\s+to|plans\s+to|is\s+expected\s+to|would)\s+(?:\w+\s+){0,2}$",
+    r"\b(?:will|shall|is\s+to|are\s+to|intends\s+to|intend\s+to|plans\s+to|is\s+expected\s+to|would|"
+    r"to\s+be)\s+(?:\w+\s+){0,2}$|\bto\s+$",
     re.IGNORECASE,
 )
 _LEADING_ARTICLE = re.compile(r"^(?:(?:the|a|an|its|their|our|his|her|this|that|all)\s+)+", re.IGNORECASE)
 # Where a noun phrase of the text ends, for words no name matched.
 _PHRASE_END = re.compile(
-    r"[,.;:()\[\]–—]|\s(?:and|in|on|at|by|from|to|for|with|since|until|as|which|who|that|during|under|after|before|was|were|is|are|has|have)\s",
+    r"[,.;:()\[\]–—]|\s(?:and|in|on|at|by|from|to|for|with|since|until|as|which|who|that|during|under|after|"
+    r"before|was|were|is|are|has|have)\s",
     re.IGNORECASE,
 )
+# Where a clause ends, for a rule that looks further than the noun phrase ("a side event on the theme: X").
+_CLAUSE_END = re.compile(r"[.;,]\s|[.;]$|\s(?:which|who|where|while)\s")
 _CAPITALISED_RUN = re.compile(
     r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|for|and|on|in|de|du|von|van)\s+)*[A-Z][\w’'.-]*)*"
 )
 _POSSESSIVE = re.compile(r"^['’]s\b")
+_OF_PHRASE = re.compile(r"\b(?:of|for|on|with|about|between)\s", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 _MAX_UNMATCHED_WORDS = 8
+_PRONOUNS = frozenset({"it", "he", "she", "they", "we", "i", "this", "that", "these", "those", "our", "its"})
+# Words that end the name of an institution, a meeting or a text, never of a person.
+_NOT_A_PERSON = re.compile(
+    r"\b(?:Council|Office|Act|Treaty|Charter|Declaration|Forum|Summit|Cent(?:er|re)|Committee|Fund|Mission|"
+    r"Group|Troika|Conference|Organi[sz]ation|Assembly|Commission|Ministry|Secretariat|Force|Union|"
+    r"Republic|Representation|Meeting|Congress|Memorandum|Program(?:me)?|Agency|Institute|Bank)\b"
+)
+_PERSON_WORD = re.compile(r"(?:[A-Z]\.|[A-Z][a-zà-ÿ’'-]+)")
+
+
+def name_key(words: str) -> str:
+    """How a name is looked up: its words with runs of whitespace as one space and one spelling of
+    apostrophes, quotation marks and dashes; an acronym as written, any other name without case."""
+    flat = " ".join(words.split())
+    flat = re.sub(r"[’‘]", "'", flat)
+    flat = re.sub(r"[“”]", '"', flat)
+    flat = re.sub(r"-\s+", "-", re.sub(r"[‐‑–]", "-", flat))
+    return "=" + flat if not any(char.islower() for char in flat) else "~" + flat.casefold()
+
+
+def name_index(names: Sequence[KnownName]) -> dict[str, tuple[str, ...]]:
+    """The entities each name key stands for (more than one: the name is ambiguous)."""
+    index: dict[str, set[str]] = {}
+    for known in names:
+        usable = _usable_name(known.name)
+        if usable:
+            index.setdefault(name_key(usable), set()).add(known.entity_id)
+    return {key: tuple(sorted(ids)) for key, ids in index.items()}
 
 
 class Reading(msgspec.Struct, frozen=True):
@@ -374,11 +415,25 @@ class Reading(msgspec.Struct, frozen=True):
     start: int
     mentions: tuple[Mention, ...]
     dates: tuple[DateMention, ...]
+    names: dict[str, tuple[str, ...]]
+    earlier: tuple[
+        Mention, ...
+    ] = ()  # the names of the text before this sentence, for "the Center" named again
 
     def inside_parentheses(self, position: int) -> bool:
         """Whether ``position`` lies inside a parenthesis opened before it and not yet closed."""
         before = self.text[:position]
         return before.count("(") > before.count(")")
+
+    def closed_before(self, position: int, end: int) -> bool:
+        """Whether ``position`` is in a parenthesis that closes before ``end``: "Name (Country) has been"."""
+        between = self.text[position:end]
+        return between.count(")") > between.count("(")
+
+    def resolve(self, words: str) -> str | None:
+        """The one entity whose label or alias ``words`` is, or ``None`` (none, or more than one)."""
+        ids = self.names.get(name_key(_LEADING_ARTICLE.sub("", " ".join(words.split()))), ())
+        return ids[0] if len(ids) == 1 else None
 
 
 class Slot(msgspec.Struct, frozen=True):
@@ -398,10 +453,27 @@ def _is_possessive(reading: Reading, mention: Mention) -> bool:
     return bool(_POSSESSIVE.match(reading.text[mention.end :]))
 
 
-def object_slot(reading: Reading, start: int, end: int | None = None) -> Slot | None:
+def _words(text: str) -> str:
+    return " ".join(text.split()).strip(" \"“”'’")
+
+
+def looks_like_a_person(words: str) -> bool:
+    """Two to four capitalised words or initials, none of which ends an institution's name."""
+    parts = words.split()
+    return (
+        2 <= len(parts) <= 4
+        and all(_PERSON_WORD.fullmatch(part) for part in parts)
+        and not _NOT_A_PERSON.search(words)
+    )
+
+
+def object_slot(reading: Reading, start: int, end: int | None = None, reach: bool = False) -> Slot | None:
     """The entity named by the noun phrase that begins at ``start``, or its words when none matches.
 
     A name in the possessive ("OSCE's governing Troika") is passed over for the name it qualifies.
+    With ``reach``, a name later in the clause is taken when the noun phrase names none ("a side event
+    on the theme: X"). Words no name matched are taken only when they begin with a capital, as names
+    do: "one of the leading positions" names no entity.
     """
     stop = len(reading.text) if end is None else end
     region = reading.text[start:stop]
@@ -409,12 +481,21 @@ def object_slot(reading: Reading, start: int, end: int | None = None) -> Slot | 
     head = start + (lead.end() if lead else 0)
     boundary = _PHRASE_END.search(reading.text, head, stop)
     phrase_end = boundary.start() if boundary else stop
+    if reach:
+        clause = _CLAUSE_END.search(reading.text, head, stop)
+        limit = clause.start() if clause else stop
+    else:
+        limit = max(phrase_end, head + 1)
+    if re.match(r"by\s", reading.text[head:]):
+        return None
     for mention in reading.mentions:
-        if head <= mention.start < max(phrase_end, head + 1) and not _is_possessive(reading, mention):
-            return _slot_of(mention)
-    words = reading.text[head:phrase_end].strip(" \n\t\"“”'’")
-    words = " ".join(words.split())
-    if not words or len(words.split()) > _MAX_UNMATCHED_WORDS:
+        if head <= mention.start < limit and not _is_possessive(reading, mention):
+            # "the first joint meeting of OSCE and EU Troikas" is a meeting, not the OSCE.
+            if reach or not _OF_PHRASE.search(reading.text[head : mention.start]):
+                return _slot_of(mention)
+            break
+    words = _words(reading.text[head:phrase_end])
+    if not words or not words[0].isupper() or len(words.split()) > _MAX_UNMATCHED_WORDS:
         return None
     return Slot(words, None, head, phrase_end)
 
@@ -424,38 +505,98 @@ def subject_slot(reading: Reading, end: int, start: int = 0) -> Slot | None:
     capitalised words there when none is; ``None`` when the clause names nothing (a pronoun)."""
     for mention in reversed(reading.mentions):
         if start <= mention.start and mention.end <= end:
-            if reading.inside_parentheses(mention.start) or _is_possessive(reading, mention):
+            if reading.closed_before(mention.start, end) or _is_possessive(reading, mention):
                 continue
             return _slot_of(mention)
     clause_start = max(
-        start,
-        *(
-            match.end()
-            for match in re.finditer(r"[,;:–—]|\s-\s", reading.text[:end])
-            if match.end() <= end and match.end() >= start
-        ),
-        0,
+        [start, *(match.end() for match in re.finditer(r"[,;:–—]|\s-\s", reading.text[start:end]))]
     )
     runs = [
         run
         for run in _CAPITALISED_RUN.finditer(reading.text, clause_start, end)
-        if not reading.inside_parentheses(run.start())
+        if not reading.closed_before(run.start(), end)
+        # A capital that opens the sentence is the sentence's ("Once the country ..."), not a name's.
+        and not (run.start() == 0 and " " not in run.group(0))
     ]
     if not runs:
         return None
     run = runs[-1]
-    words = _LEADING_ARTICLE.sub("", " ".join(run.group(0).split()))
+    words = _LEADING_ARTICLE.sub("", _words(run.group(0)))
     if not words or words.lower() in _PRONOUNS or len(words.split()) > _MAX_UNMATCHED_WORDS:
         return None
     return Slot(words, None, run.start(), run.end())
 
 
-_PRONOUNS = frozenset({"it", "he", "she", "they", "we", "i", "this", "that", "these", "those", "our", "its"})
+_LAST_JOIN = re.compile(r"^,?\s+and\s+(?:the\s+)?$")
+_LIST_JOIN = re.compile(r"^,\s*(?:the\s+)?$")
+_FORWARD_JOIN = re.compile(r"^,?\s*(?:and\s+)?(?:the\s+|an?\s+|\w+\s+)?$")
 
 
-def nearest_date(reading: Reading, position: int) -> DateMention | None:
-    """The date stated nearest to ``position`` in the sentence (a tie goes to the earlier one)."""
-    if not reading.dates:
+def _gap(reading: Reading, start: int, end: int) -> str:
+    return _PARENTHETICAL.sub("", reading.text[start:end])
+
+
+def subject_list(reading: Reading, end: int, start: int = 0) -> list[Slot]:
+    """The subject before ``end`` and, when it ends a list ("A, B and C"), the names listed before it."""
+    last = subject_slot(reading, end, start)
+    if last is None:
+        return []
+    slots = [last]
+    if last.entity_id is None:
+        return slots
+    candidates = [
+        mention
+        for mention in reading.mentions
+        if start <= mention.start
+        and mention.end <= last.start
+        and not reading.inside_parentheses(mention.start)
+        and not _is_possessive(reading, mention)
+    ]
+    join = _LAST_JOIN
+    for mention in reversed(candidates):
+        if not join.match(_gap(reading, mention.end, slots[0].start)):
+            break
+        slots.insert(0, _slot_of(mention))
+        join = _LIST_JOIN
+    return slots if len(slots) == 1 or join is _LIST_JOIN else [last]
+
+
+def object_list(reading: Reading, start: int, reach: bool = False) -> list[Slot]:
+    """The object at ``start`` and the names listed after it ("A, B, and C")."""
+    first = object_slot(reading, start, reach=reach)
+    if first is None:
+        return []
+    slots = [first]
+    if first.entity_id is None:
+        return slots
+    for mention in reading.mentions:
+        if mention.start < slots[-1].end or reading.inside_parentheses(mention.start):
+            continue
+        if not _FORWARD_JOIN.match(_gap(reading, slots[-1].end, mention.start)):
+            break
+        slots.append(_slot_of(mention))
+    return slots
+
+
+def nearest_date(
+    reading: Reading, position: int, within: tuple[int, int] | None = None
+) -> DateMention | None:
+    """The date stated nearest to ``position`` in the sentence (a tie goes to the earlier one), among
+    those inside ``within`` (a character range of the sentence) when it is given."""
+    dates = [
+        date
+        for date in reading.dates
+        if (within is None or (within[0] <= date.start and date.end <= within[1]))
+        # A date in a parenthesis the position is not in dates something else: "(initiated in 2003)".
+        and not (date.start < position and reading.closed_before(date.start, position))
+        and not (
+            position < date.start
+            and reading.closed_before(position, date.start) is False
+            and reading.text[position : date.start].count("(")
+            > reading.text[position : date.start].count(")")
+        )
+    ]
+    if not dates:
         return None
 
     def distance(date: DateMention) -> int:
@@ -463,12 +604,17 @@ def nearest_date(reading: Reading, position: int) -> DateMention | None:
             return 0
         return date.start - position if date.start >= position else position - date.end
 
-    return min(reading.dates, key=lambda date: (distance(date), date.start))
+    return min(dates, key=lambda date: (distance(date), date.start))
 
 
 def is_planned(reading: Reading, verb_start: int) -> bool:
     """Whether the verb at ``verb_start`` is stated as an intention ("will", "is to", "intends to")."""
     return bool(_PLANNED.search(reading.text[max(0, verb_start - 40) : verb_start]))
+
+
+def modality_at(reading: Reading, verb_start: int) -> Modality:
+    """``planned`` for a verb stated as an intention, else ``asserted``."""
+    return "planned" if is_planned(reading, verb_start) else "asserted"
 
 
 TimeShape = Literal["state", "start", "act"]
@@ -501,7 +647,7 @@ def valid_time(date: DateMention | None, shape: TimeShape) -> dict[str, str | No
 
 
 class Statement(msgspec.Struct, frozen=True):
-    """What a rule read, before it is placed in the text: slots, time and the span it covers."""
+    """What a rule read: its slots, its valid time and its modality."""
 
     predicate: str
     subject: Slot
@@ -517,10 +663,13 @@ RuleReader = Callable[[Reading], Iterable[Statement]]
 
 
 class Rule(msgspec.Struct, frozen=True):
-    """A named pattern of words and how to read its slots."""
+    """A named pattern of words and how to read its slots. A rule ``once`` reads what a name itself
+    says ("OSCE Summit in Astana": where the summit met), so it is proposed at the name's first
+    occurrence only, not wherever the name recurs."""
 
     name: str
     read: RuleReader
+    once: bool = False
 
 
 # -- the rules -------------------------------------------------------------------------------------------
@@ -531,35 +680,735 @@ def _rule_pattern(words: str) -> re.Pattern[str]:
     return re.compile(words.replace(" ", r"\s+"), re.IGNORECASE)
 
 
-_BECAME_MEMBER = _rule_pattern(
-    r"\b(?:became|has become|had become|having become|becomes|become|has been|had been|is|was|were|are) "
-    r"(?:a |an |the )?(?:full |full-fledged |founding |permanent )?member (?:state )?of "
-)
-_JOINED = _rule_pattern(r"\b(?:joined|joins|has joined|acceded to|entered) ")
+def _different(subject: Slot, object_: Slot | None) -> bool:
+    return object_ is None or subject.entity_id is None or subject.entity_id != object_.entity_id
 
 
-def _membership(reading: Reading) -> Iterable[Statement]:
-    patterns: tuple[tuple[re.Pattern[str], TimeShape], ...] = ((_BECAME_MEMBER, "start"), (_JOINED, "start"))
-    for pattern, shape in patterns:
+def _is_person(slot: Slot) -> bool:
+    return looks_like_a_person(slot.words)
+
+
+def _relative_object(reading: Reading, subject: Slot) -> Slot | None:
+    """The name a relative clause is about: "the Forum (FSC), which Kazakhstan will chair" -> the Forum."""
+    before = reading.text[: subject.start]
+    match = re.search(r",\s*(?:which|that|whom)\s+$", _PARENTHETICAL.sub("", before))
+    if match is None:
+        return None
+    stripped_end = len(before.rstrip())
+    cut = re.search(r"(?:\s*\([^()]*\))?\s*,\s*(?:which|that|whom)\s+$", before)
+    end = cut.start() if cut else stripped_end
+    for mention in reversed(reading.mentions):
+        if mention.end <= end and not reading.inside_parentheses(mention.start):
+            return _slot_of(mention) if mention.end == end else None
+    return None
+
+
+# "was organized", "were signed": the doer is not before the verb (active rules skip a passive verb).
+_PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are)\s+$", re.IGNORECASE)
+
+
+def verb_rule(
+    words: str,
+    predicate: str,
+    shape: TimeShape,
+    *,
+    person_subject: bool = False,
+    subjects_listed: bool = False,
+    objects_listed: bool = False,
+    reach: bool = False,
+    relative: bool = False,
+    active: bool = False,
+) -> RuleReader:
+    """A rule "SUBJECT <words> OBJECT": the subject named before the words, the object after them.
+
+    ``person_subject``: the subject must be a person's name. ``subjects_listed``/``objects_listed``: a list
+    of names ("A, B and C") gives one fact each. ``relative``: "X, which SUBJECT <words>" makes X the
+    object when no object follows. ``active``: the words are an active verb, so "was <words>" is not read
+    (its doer is not named before it).
+    """
+    pattern = _rule_pattern(words)
+
+    def read(reading: Reading) -> Iterable[Statement]:
         for match in pattern.finditer(reading.text):
-            subject = subject_slot(reading, match.start())
-            member_of = object_slot(reading, match.end())
-            if subject is None or member_of is None:
+            if active and _PASSIVE.search(reading.text[: match.start()]):
                 continue
-            verb = match.group(0).split()[0].lower()
-            time_shape: TimeShape = shape
-            if verb in {"is", "was", "were", "are", "has", "had"}:
-                time_shape = "state"
+            subjects = (
+                subject_list(reading, match.start())
+                if subjects_listed
+                else [slot for slot in [subject_slot(reading, match.start())] if slot is not None]
+            )
+            if not subjects:
+                continue
+            objects = (
+                object_list(reading, match.end(), reach=reach)
+                if objects_listed
+                else [slot for slot in [object_slot(reading, match.end(), reach=reach)] if slot is not None]
+            )
+            if not objects and relative:
+                objects = [slot for slot in [_relative_object(reading, subjects[-1])] if slot is not None]
+            time = valid_time(nearest_date(reading, match.start()), _shape_for(reading, match, shape))
+            modality = modality_at(reading, match.start())
+            for subject in subjects:
+                if person_subject and not _is_person(subject):
+                    continue
+                for object_ in objects:
+                    if _different(subject, object_):
+                        yield Statement(predicate, subject, object_, time=time, modality=modality)
+
+    return read
+
+
+_FOR_A_PERIOD = re.compile(r"\b(?:for|during|throughout)\s+$", re.IGNORECASE)
+
+
+def _shape_for(reading: Reading, match: re.Match[str], shape: TimeShape) -> TimeShape:
+    # "to assume the chairmanship for 2010": a period the state fills, not the day it began.
+    date = nearest_date(reading, match.start())
+    if shape == "start" and date is not None and _FOR_A_PERIOD.search(reading.text[: date.start]):
+        return "state"
+    return shape
+
+
+def _membership_after_participle(reading: Reading) -> Iterable[Statement]:
+    """ "By joining X, Y ..." / "Having become a member of X, Y ...": Y is the member."""
+    pattern = _rule_pattern(
+        r"^(?:by |after |upon |on )?(?:joining|having joined|having become (?:a |an )?(?:full )?member of) "
+    )
+    match = pattern.search(reading.text)
+    if match is None:
+        return
+    group = object_slot(reading, match.end())
+    if group is None:
+        return
+    comma = reading.text.find(",", group.end)
+    if comma < 0:
+        return
+    after = [mention for mention in reading.mentions if mention.start > comma]
+    if not after or reading.text[comma + 1 : after[0].start].strip():
+        return
+    yield Statement("member_of", _slot_of(after[0]), group, time=valid_time(None, "start"))
+
+
+def _member_by_apposition(reading: Reading) -> Iterable[Statement]:
+    """ "As a Troika member, Kazakhstan ...": Kazakhstan is a member of the Troika."""
+    for match in _rule_pattern(r"\bas (?:a|an|the) ").finditer(reading.text):
+        member_word = re.compile(r"\s+members?\b", re.IGNORECASE)
+        for mention in reading.mentions:
+            if mention.start < match.end():
+                continue
+            if reading.text[match.end() : mention.start].strip():
+                break
+            after = member_word.match(reading.text, mention.end)
+            if after is None:
+                break
+            rest = [other for other in reading.mentions if other.start >= after.end()]
+            if rest and re.fullmatch(r",?\s*", reading.text[after.end() : rest[0].start]):
+                yield Statement(
+                    "member_of", _slot_of(rest[0]), _slot_of(mention), time=valid_time(None, "state")
+                )
+            break
+
+
+_GROUP_OF_PARTS = re.compile(
+    r"\b(?:institutions|bodies|organs|structures|offices|units|departments|branches|parts)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _listed_in_parentheses(reading: Reading) -> Iterable[Statement]:
+    """ "X (A, B and C)": each of A, B, C is a member of X (or part of X, for "the institutions of X")."""
+    for group in reading.mentions:
+        opening = re.match(r"\s*\(", reading.text[group.end :])
+        if opening is None:
+            continue
+        start = group.end + opening.end()
+        close = reading.text.find(")", start)
+        if close < 0:
+            continue
+        inside = [mention for mention in reading.mentions if start <= mention.start and mention.end <= close]
+        if len(inside) < 2:
+            continue
+        gaps = [reading.text[left.end : right.start] for left, right in itertools.pairwise(inside)]
+        if reading.text[start : inside[0].start].strip() or reading.text[inside[-1].end : close].strip(" ,"):
+            continue
+        if not all(re.fullmatch(r",\s*(?:and\s+)?|\s+and\s+", gap) for gap in gaps):
+            continue
+        predicate = "part_of" if _GROUP_OF_PARTS.search(reading.text[: group.start]) else "member_of"
+        for member in inside:
+            if member.entity_id != group.entity_id:
+                yield Statement(predicate, _slot_of(member), _slot_of(group), time=valid_time(None, "state"))
+
+
+def _named_in_parentheses(reading: Reading) -> Iterable[Statement]:
+    """ "Name Surname (Country)": a national of it; "Place (Country)", "in Place, Country": located in it."""
+    for first, second in itertools.pairwise(reading.mentions):
+        if first.entity_id is not None and first.entity_id == second.entity_id:
+            continue
+        between = reading.text[first.end : second.start]
+        in_parentheses = re.fullmatch(r"\s*\(", between) and reading.text[second.end :].startswith(")")
+        after_comma = (
+            between == ", "
+            and re.search(r"\b(?:in|at)\s+$", reading.text[: first.start])
+            and re.match(r"\s*(?:[,.;)]|$)", reading.text[second.end :])
+        )
+        if reading.inside_parentheses(first.start) or not (in_parentheses or after_comma):
+            continue
+        if in_parentheses and not any(char.islower() for char in second.words):
+            continue  # "Forum (EEF)": an abbreviation, not a place or a country
+        if in_parentheses and looks_like_a_person(first.words):
+            yield Statement("national_of", _slot_of(first), _slot_of(second))
+        elif not looks_like_a_person(first.words):
+            yield Statement("located_in", _slot_of(first), _slot_of(second))
+
+
+def _chaired_by(reading: Reading) -> Iterable[Statement]:
+    """ "X chaired by [the Title] Name": Name chaired X, in the office of Title when one is named."""
+    for match in _rule_pattern(r"\b(?:chaired|presided over|presided|headed|led) by ").finditer(reading.text):
+        chaired = subject_slot(reading, match.start())
+        chair = object_slot(reading, match.end())
+        if chaired is None or chair is None:
+            continue
+        role = None
+        following = [mention for mention in reading.mentions if mention.start >= chair.end]
+        if (
+            following
+            and re.fullmatch(r"\s+", reading.text[chair.end : following[0].start])
+            and looks_like_a_person(following[0].words)
+            and not looks_like_a_person(chair.words)
+        ):
+            role, chair = chair, _slot_of(following[0])
+        if _different(chair, chaired):
+            time = valid_time(nearest_date(reading, match.start()), "state")
             yield Statement(
-                "member_of",
-                subject,
-                member_of,
-                time=valid_time(nearest_date(reading, match.start()), time_shape),
-                modality="planned" if is_planned(reading, match.start()) else "asserted",
+                "chaired", chair, chaired, role=role, time=time, modality=modality_at(reading, match.start())
             )
 
 
-RULES: tuple[Rule, ...] = (Rule("membership.became_member", _membership),)
+def _chairmanship_of(reading: Reading) -> Iterable[Statement]:
+    """ "Chairmanship of X in Y": X chaired Y."""
+    for match in _rule_pattern(r"\b(?:chairmanship|presidency) of ").finditer(reading.text):
+        chair = object_slot(reading, match.end())
+        if chair is None or chair.entity_id is None:
+            continue
+        joined = re.match(r"\s+in\s+", reading.text[chair.end :])
+        if joined is None:
+            continue
+        chaired = object_slot(reading, chair.end + joined.end())
+        if chaired is not None and _different(chair, chaired):
+            time = valid_time(nearest_date(reading, match.start()), "state")
+            yield Statement(
+                "chaired", chair, chaired, time=time, modality=modality_at(reading, match.start())
+            )
+
+
+def _adjective_chairmanship(reading: Reading) -> Iterable[Statement]:
+    """ "during the Slovak OSCE Chairmanship": Slovakia chaired the OSCE, attested then (a point in time)."""
+    for chaired in reading.mentions:
+        after = re.match(r"\s+(?:Chairmanship|Presidency)\b", reading.text[chaired.end :])
+        if after is None:
+            continue
+        before = reading.text[: chaired.start]
+        word = re.search(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z]+)\s+$", before)
+        adjacent = [mention for mention in reading.mentions if mention.end <= chaired.start]
+        if adjacent and re.fullmatch(r"\s+", reading.text[adjacent[-1].end : chaired.start]):
+            chair = _slot_of(adjacent[-1])
+        elif word is not None and word.group(1).lower() not in {"the", "a", "an", "this", "its", "our"}:
+            chair = Slot(word.group(1), None, word.start(1), word.end(1))
+        else:
+            continue
+        if _different(chair, _slot_of(chaired)):
+            time = valid_time(nearest_date(reading, chaired.start), "act")
+            yield Statement("chaired", chair, _slot_of(chaired), time=time)
+
+
+def _assumed_chair(reading: Reading) -> Iterable[Statement]:
+    """ "X will assume chairmanship in Y", "X assumed the leadership of Y", "X to assume Y chairmanship"."""
+    pattern = _rule_pattern(r"\b(?:assume|assumes|assumed|assuming|take over|takes over|took over) (?:the )?")
+    office = re.compile(r"(?:chairmanship|leadership|presidency|chair)\b", re.IGNORECASE)
+    for match in pattern.finditer(reading.text):
+        chair = subject_slot(reading, match.start())
+        if chair is None:
+            continue
+        rest = reading.text[match.end() :]
+        chaired: Slot | None = None
+        direct = office.match(rest)
+        if direct is not None:
+            linked = re.match(r"\s+(?:in|of|over)\s+", rest[direct.end() :])
+            if linked is not None:
+                chaired = object_slot(reading, match.end() + direct.end() + linked.end())
+        else:
+            for mention in reading.mentions:
+                if mention.start == match.end() and re.match(
+                    r"\s+" + office.pattern, reading.text[mention.end :], re.I
+                ):
+                    chaired = _slot_of(mention)
+        if chaired is not None and _different(chair, chaired):
+            time = valid_time(nearest_date(reading, match.start()), _shape_for(reading, match, "start"))
+            yield Statement(
+                "chaired", chair, chaired, time=time, modality=modality_at(reading, match.start())
+            )
+
+
+def _decision_to_chair(reading: Reading) -> Iterable[Statement]:
+    """ "a decision was made for X to assume [Y] chairmanship": X was elected to chair Y, when decided."""
+    pattern = _rule_pattern(
+        r"\bdecision (?:was |has been |had been )?(?:made|taken) (?:for|that) (?P<who>.{1,80}?) "
+        r"(?:to assume|to take over|would assume|will assume) (?:the )?(?P<what>.{0,60}?)\bchairmanship\b"
+    )
+    for match in pattern.finditer(reading.text):
+        chair = subject_slot(reading, match.end("who"), match.start("who"))
+        chaired = None
+        if match.group("what").strip():
+            chaired = object_slot(reading, match.start("what"), match.end("what"))
+        else:
+            linked = re.match(r"\s+(?:of|in)\s+", reading.text[match.end() :])
+            if linked:
+                chaired = object_slot(reading, match.end() + linked.end())
+        if chair is not None and chaired is not None and _different(chair, chaired):
+            time = valid_time(nearest_date(reading, match.start(), (0, match.start())), "act")
+            yield Statement("elected_to_chair", chair, chaired, time=time)
+
+
+def _title_before_name(reading: Reading) -> Iterable[Statement]:
+    """ "the High Commissioner Name Surname": the person held the office the title names."""
+    for title, person in itertools.pairwise(reading.mentions):
+        if not re.fullmatch(r"\s+", reading.text[title.end : person.start]):
+            continue
+        if (
+            looks_like_a_person(person.words)
+            and not looks_like_a_person(title.words)
+            and not _is_possessive(reading, person)
+        ):
+            yield Statement("held_position", _slot_of(person), _slot_of(title))
+
+
+def _she_was_office(reading: Reading) -> Iterable[Statement]:
+    """ "Name ... was the Office" (or "she was the Office", the person named earlier in the sentence)."""
+    pattern = _rule_pattern(r"\b(?:was|has been|had been|is|became) (?:the )?")
+    people = [mention for mention in reading.mentions if looks_like_a_person(mention.words)]
+    for match in pattern.finditer(reading.text):
+        office = [mention for mention in reading.mentions if mention.start == match.end()]
+        if not office or looks_like_a_person(office[0].words):
+            continue
+        before = reading.text[: match.start()]
+        pronoun = re.search(r"\b(?:she|he)\s+$", before, re.IGNORECASE)
+        earlier = [person for person in people if person.end <= match.start()]
+        if pronoun and earlier:
+            holder = _slot_of(earlier[0])
+        elif earlier and re.fullmatch(r"\s+", reading.text[earlier[-1].end : match.start()]):
+            holder = _slot_of(earlier[-1])
+        else:
+            continue
+        time = valid_time(nearest_date(reading, match.start()), "state")
+        yield Statement("held_position", holder, _slot_of(office[0]), time=time)
+
+
+_EVENT_WORD = re.compile(
+    r"\b(?:summit|meeting|conference|congress|round\s*table|roundtable|session|exhibition|seminar|workshop|"
+    r"forum|council|event|tours?)\b",
+    re.IGNORECASE,
+)
+# A council or a forum is also a standing body: it is a meeting only where a place is named with it.
+_STANDING_BODY_WORD = re.compile(r"\b(?:council|forum)\b", re.IGNORECASE)
+
+
+def _prefix_entity(reading: Reading, words: str) -> tuple[str, str] | None:
+    """The longest run of first words of ``words`` that is a known name, with its entity."""
+    parts = words.split()
+    for count in range(len(parts) - 1, 0, -1):
+        prefix = " ".join(parts[:count])
+        entity = reading.resolve(prefix)
+        if entity is not None:
+            return prefix, entity
+    return None
+
+
+def _meeting_name(reading: Reading) -> Iterable[Statement]:
+    """What a meeting's own name says: "OSCE Summit in Astana" met in Astana and is a meeting of the OSCE;
+    "Milan Ministerial Council" met in Milan and is a meeting of the Ministerial Council."""
+    for mention in reading.mentions:
+        if mention.entity_id is None:
+            continue
+        place: Slot | None = None
+        head = mention.words
+        located = re.fullmatch(r"(?P<head>.+?)\s+(?:in|at)\s+(?P<place>[^()]+)", mention.words)
+        if located is not None:
+            place_id = reading.resolve(located.group("place"))
+            if place_id is not None and place_id != mention.entity_id:
+                head = located.group("head")
+                place = Slot(located.group("place"), place_id, mention.start, mention.end)
+        if not _EVENT_WORD.search(head):
+            continue
+        if place is None and not _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", head)):
+            continue
+        time = valid_time(nearest_date(reading, mention.start), "act")
+        prefix = _prefix_entity(reading, head)
+        body: Slot | None = None
+        if prefix is not None:
+            rest = head[len(prefix[0]) :].strip()
+            rest_entity = reading.resolve(rest) if rest else None
+            if rest_entity is not None and rest_entity != mention.entity_id:
+                # "Milan Ministerial Council": the first words name the place, the rest the body that met.
+                body = Slot(rest, rest_entity, mention.start, mention.end)
+                if place is None:
+                    place = Slot(prefix[0], prefix[1], mention.start, mention.end)
+            elif prefix[1] != mention.entity_id and (_EVENT_WORD.search(rest) or not rest):
+                body = Slot(prefix[0], prefix[1], mention.start, mention.end)
+        if place is not None:
+            yield Statement("took_place_in", _slot_of(mention), place, time=time)
+        if body is not None:
+            yield Statement("meeting_of", _slot_of(mention), body)
+    for owner, meeting in itertools.pairwise(reading.mentions):
+        # "the OSCE's Tolerance Implementation Meeting": a meeting of the OSCE.
+        if (
+            re.fullmatch(r"['’]s\s+", reading.text[owner.end : meeting.start])
+            and _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", meeting.words))
+            and _different(_slot_of(meeting), _slot_of(owner))
+        ):
+            yield Statement("meeting_of", _slot_of(meeting), _slot_of(owner))
+
+
+_HELD = _rule_pattern(
+    r"\b(?:was |were |is |are |will be |to be |been )?(?:held|convened|took place|takes place) "
+)
+_DATE_THEN_PLACE = re.compile(r"(?:in|on|during)\s+$", re.IGNORECASE)
+
+
+def _meeting_held(reading: Reading) -> Iterable[Statement]:
+    """ "X was held in Place [on Date]", "X, held in June 2006 in Place": where it met, or else when."""
+    for match in _HELD.finditer(reading.text):
+        meeting = subject_slot(reading, match.start())
+        if meeting is None:
+            continue
+        # "the OSCE Ministerial Council meeting held in ...": the meeting is the body's, not the body.
+        noun = re.fullmatch(
+            r"\s+(meeting|session|summit|conference)\s+", reading.text[meeting.end : match.start()]
+        )
+        if noun is not None and meeting.entity_id is not None:
+            meeting = Slot(f"{meeting.words} {noun.group(1)}", None, meeting.start, match.start())
+        elif reading.text[meeting.end : match.start()].strip(" ,\n") and not re.fullmatch(
+            r"\s*\([^()]*\)\s*|,\s*", reading.text[meeting.end : match.start()]
+        ):
+            continue
+        position = match.end()
+        skipped = [date for date in reading.dates if date.start >= position]
+        if (
+            skipped
+            and _DATE_THEN_PLACE.search(reading.text[position : skipped[0].start])
+            and not reading.text[position : skipped[0].start].strip().count(" ")
+        ):
+            position = skipped[0].end
+        place_word = re.match(r"\s*(?:in|at)\s+", reading.text[position:])
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        modality = modality_at(reading, match.start())
+        place = object_slot(reading, position + place_word.end()) if place_word else None
+        if place is not None and any(date.start == place.start for date in reading.dates):
+            place = None
+        if place is not None and _different(meeting, place):
+            yield Statement("took_place_in", meeting, place, time=time, modality=modality)
+        elif place is None and any(time.values()):
+            yield Statement("held", meeting, time=time, modality=modality)
+
+
+def _meeting_dated(reading: Reading) -> Iterable[Statement]:
+    """ "the Third Congress of ... on July 1-2, 2009": the meeting was held then."""
+    for mention in reading.mentions:
+        if not _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", mention.words)) or " in " in mention.words:
+            continue
+        on = re.match(r"\s+on\s+", reading.text[mention.end :])
+        if on is None:
+            continue
+        dates = [date for date in reading.dates if date.start == mention.end + on.end()]
+        if dates:
+            yield Statement("held", _slot_of(mention), time=valid_time(dates[0], "act"))
+
+
+def _state_behind_office(reading: Reading, slot: Slot) -> tuple[Slot, Slot | None]:
+    """ "The President of the Republic of X took part": X took part, in the office of its President."""
+    office = re.fullmatch(
+        r"(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+of\s+(?:the\s+)?(?P<state>.+)", slot.words, re.I
+    )
+    if slot.entity_id is None or office is None:
+        return slot, None
+    state = reading.resolve(office.group("state"))
+    if state is None or state == slot.entity_id:
+        return slot, None
+    return Slot(office.group("state"), state, slot.start, slot.end), slot
+
+
+def _participated(reading: Reading) -> Iterable[Statement]:
+    """ "X took part in Y", "X participated in Y"; a state acting through its head: the state, in the role."""
+    pattern = _rule_pattern(
+        r"\b(?:took part|take part|takes part|taking part|participated|participates|participating) "
+        r"in (?:the )?"
+    )
+    for match in pattern.finditer(reading.text):
+        if re.match(r"\s*work\s+of\b", reading.text[match.end() :]):
+            continue  # "took part in the work of a body": a membership
+        participant = subject_slot(reading, match.start())
+        event = object_slot(reading, match.end())
+        if participant is None or event is None:
+            continue
+        participant, role = _state_behind_office(reading, participant)
+        if _different(participant, event):
+            time = valid_time(nearest_date(reading, match.start()), "act")
+            yield Statement(
+                "participated_in",
+                participant,
+                event,
+                role=role,
+                time=time,
+                modality=modality_at(reading, match.start()),
+            )
+
+
+def _attended_by(reading: Reading) -> Iterable[Statement]:
+    """ "X (to be) attended by A, B, and C": each took part in X."""
+    for match in _rule_pattern(r"\battended by (?:the )?").finditer(reading.text):
+        event = subject_slot(reading, match.start())
+        if event is None:
+            continue
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        modality = modality_at(reading, match.start())
+        for participant in object_list(reading, match.end()):
+            if _different(participant, event):
+                yield Statement("participated_in", participant, event, time=time, modality=modality)
+
+
+def _antecedent(reading: Reading, slot: Slot, other: Slot) -> Slot:
+    """ "the Center was renamed the OSCE Center in Astana": "the Center" is the last center named before,
+    not the new name it shares a word with."""
+    if slot.entity_id is None or slot.entity_id != other.entity_id or " " in slot.words:
+        return slot
+    for mention in reversed(reading.earlier):
+        if mention.entity_id not in {None, other.entity_id} and re.search(
+            rf"\b{re.escape(slot.words)}\b", mention.words, re.IGNORECASE
+        ):
+            return Slot(mention.words, mention.entity_id, slot.start, slot.end)
+    return Slot(slot.words, None, slot.start, slot.end)
+
+
+def _renaming(words: str, predicate: str) -> RuleReader:
+    pattern = _rule_pattern(words)
+
+    def read(reading: Reading) -> Iterable[Statement]:
+        for match in pattern.finditer(reading.text):
+            old = subject_slot(reading, match.start())
+            new = object_slot(reading, match.end())
+            if old is None or new is None:
+                continue
+            old = _antecedent(reading, old, new)
+            if _different(old, new):
+                time = valid_time(nearest_date(reading, match.start()), "act")
+                yield Statement(predicate, old, new, time=time, modality=modality_at(reading, match.start()))
+
+    return read
+
+
+def _opened(reading: Reading) -> Iterable[Statement]:
+    """ "A (Place) and B were opened": each was opened, at the place named beside it or in its name."""
+    pattern = _rule_pattern(
+        r"\b(?:was|were|has been|have been|had been|will be|is to be) (?:officially )?opened\b"
+    )
+    for match in pattern.finditer(reading.text):
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        modality = modality_at(reading, match.start())
+        for opened in subject_list(reading, match.start()):
+            place: Slot | None = None
+            beside = [mention for mention in reading.mentions if mention.start > opened.end]
+            if beside and re.fullmatch(r"\s*\(", reading.text[opened.end : beside[0].start]):
+                place = _slot_of(beside[0])
+            else:
+                located = re.fullmatch(r".+?\s+(?:in|at)\s+(?P<place>[^()]+)", opened.words)
+                place_id = reading.resolve(located.group("place")) if located else None
+                if located and place_id:
+                    place = Slot(located.group("place"), place_id, opened.start, opened.end)
+            yield Statement("opened", opened, place=place, time=time, modality=modality)
+
+
+def _established(reading: Reading) -> Iterable[Statement]:
+    """ "X established Y [and has also created Z]": X established each."""
+    pattern = _rule_pattern(
+        r"\b(?:has |have |had |is |are )?(?:also )?"
+        r"(?:established|created|founded|set up|establishing|creating)"
+        r"(?: an?| the)? "
+    )
+    previous: Slot | None = None
+    previous_end = 0
+    for match in pattern.finditer(reading.text):
+        gap = reading.text[previous_end : match.start()]
+        named_between = any(previous_end <= mention.start < match.start() for mention in reading.mentions)
+        if (
+            previous is not None
+            and not named_between
+            and re.fullmatch(r"[^,;]*?\band\s+(?:\w+\s+){0,2}", gap)
+        ):
+            founder: Slot | None = previous
+        else:
+            founder = subject_slot(reading, match.start())
+        created = object_slot(reading, match.end())
+        if (
+            founder is None
+            or created is None
+            or re.search(r"\b(?:the|an?)\s*$", reading.text[: match.start()])
+        ):
+            continue
+        previous, previous_end = founder, created.end
+        if _different(founder, created):
+            time = valid_time(nearest_date(reading, match.start()), "act")
+            yield Statement(
+                "established", founder, created, time=time, modality=modality_at(reading, match.start())
+            )
+
+
+def _initiated_by(reading: Reading) -> Iterable[Statement]:
+    """ "X initiated by Y": Y initiated X."""
+    for match in _rule_pattern(r"\b(?:initiated|launched) by (?:the )?").finditer(reading.text):
+        initiative = subject_slot(reading, match.start())
+        initiator = object_slot(reading, match.end())
+        if initiative is not None and initiator is not None and _different(initiator, initiative):
+            time = valid_time(nearest_date(reading, match.start()), "act")
+            yield Statement(
+                "initiated", initiator, initiative, time=time, modality=modality_at(reading, match.start())
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "membership.became_member",
+        verb_rule(
+            r"\b(?:became|has become|had become|becomes|become) (?:a |an |the )?"
+            r"(?:full |full-fledged |founding )?member (?:state )?of ",
+            "member_of",
+            "start",
+        ),
+    ),
+    Rule(
+        "membership.is_member",
+        verb_rule(
+            r"\b(?:has been|had been|have been|is|was|were|are) (?:a |an |the )?"
+            r"(?:full |full-fledged |founding |permanent )?member (?:state )?of ",
+            "member_of",
+            "state",
+        ),
+    ),
+    Rule(
+        "membership.joined",
+        verb_rule(r"\b(?:joined|joins|has joined|have joined|acceded to) (?:the )?", "member_of", "start"),
+    ),
+    Rule("membership.joining_first", _membership_after_participle),
+    Rule("membership.as_part_of", verb_rule(r"\bas (?:a )?part of (?:the )?", "member_of", "state")),
+    Rule(
+        "membership.in_the_work_of",
+        verb_rule(
+            r"\b(?:participated|participates|took part|takes part)(?: actively)? in the work of (?:the )?",
+            "member_of",
+            "state",
+        ),
+    ),
+    Rule("membership.as_a_member", _member_by_apposition),
+    Rule("membership.listed_in_parentheses", _listed_in_parentheses),
+    Rule(
+        "chair.chaired",
+        verb_rule(
+            r"\b(?:has |have |had )?"
+            r"(?:chaired|chairs|will chair|is to chair|are to chair|to chair|presided over) (?:the )?",
+            "chaired",
+            "state",
+            relative=True,
+        ),
+    ),
+    Rule("chair.chaired_by", _chaired_by),
+    Rule("chair.chairmanship_of", _chairmanship_of),
+    Rule("chair.named_chairmanship", _adjective_chairmanship),
+    Rule("chair.assumed", _assumed_chair),
+    Rule(
+        "chair.elected",
+        verb_rule(
+            r"\b(?:was|were|has been|is|had been) elected (?:as )?(?:the )?"
+            r"(?:Chair|Chairman|Chairperson|Chairwoman|President|Head)(?:-in-Office)? (?:of )?(?:the )?",
+            "elected_to_chair",
+            "act",
+        ),
+    ),
+    Rule("chair.decision_to_chair", _decision_to_chair),
+    Rule(
+        "position.appointed",
+        verb_rule(
+            r"\b(?:has been |have been |had been |was |were |is |been )?appointed (?:as )?(?:the )?",
+            "held_position",
+            "start",
+            person_subject=True,
+        ),
+    ),
+    Rule(
+        "position.served_as",
+        verb_rule(r"\b(?:has )?served as (?:the )?", "held_position", "state", person_subject=True),
+    ),
+    Rule("position.was_office", _she_was_office),
+    Rule("position.title_before_name", _title_before_name),
+    Rule(
+        "secondment.seconded",
+        verb_rule(
+            r"\b(?:has been |have been |had been |was |were |is |been )?seconded (?:as \w+ )?to (?:the )?",
+            "seconded_to",
+            "start",
+            person_subject=True,
+        ),
+    ),
+    Rule("origin.named_in_parentheses", _named_in_parentheses),
+    Rule("meeting.named_place", _meeting_name, once=True),
+    Rule("meeting.held", _meeting_held),
+    Rule("meeting.dated", _meeting_dated),
+    Rule("meeting.took_part", _participated),
+    Rule("meeting.attended_by", _attended_by),
+    Rule(
+        "event.organised",
+        verb_rule(
+            r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
+            "organised",
+            "act",
+            subjects_listed=True,
+            reach=True,
+            active=True,
+        ),
+    ),
+    Rule(
+        "renaming.renamed",
+        _renaming(
+            r"\b(?:was |were |has been |had been |is |will be )?renamed (?:to |as |into )?(?:the )?",
+            "renamed_to",
+        ),
+    ),
+    Rule(
+        "renaming.transformed",
+        _renaming(
+            r"\b(?:was |were |has been |had been |is |will be )?transformed into (?:the |an? )?",
+            "transformed_into",
+        ),
+    ),
+    Rule("institution.opened", _opened),
+    Rule("institution.established", _established),
+    Rule(
+        "document.adopted_at",
+        verb_rule(
+            r"\b(?:was |were |been )?adopted (?:at|during) (?:the (?:end|close|conclusion) of )?(?:the )?",
+            "adopted_at",
+            "act",
+        ),
+    ),
+    Rule(
+        "document.signed",
+        verb_rule(
+            r"\b(?:signed|has signed|have signed) (?:the )?",
+            "signed",
+            "act",
+            subjects_listed=True,
+            active=True,
+        ),
+    ),
+    Rule("initiative.initiated_by", _initiated_by),
+)
 
 
 # -- putting it together ---------------------------------------------------------------------------------
@@ -599,69 +1448,67 @@ def _proposal(
         point_in_time=time.get("point_in_time"),
         modality=statement.modality,
     )
-    start = reading.start
-    end = reading.start + len(reading.text)
     return ProposedFact(
         rule=rule,
         content=content,
-        line_start=line_of(start),
-        line_end=line_of(end - 1),
+        line_start=line_of(reading.start),
+        line_end=line_of(reading.start + len(reading.text) - 1),
         quote=normalise_quote(reading.text),
         matched=tuple(matched),
         unmatched=tuple(unmatched),
     )
 
 
+def _shifted(mention: Mention | DateMention, by: int) -> Any:
+    return msgspec.structs.replace(mention, start=mention.start - by, end=mention.end - by)
+
+
 def propose(text: str, names: Sequence[KnownName]) -> list[ProposedFact]:
     """Candidate facts stated by ``text``, in text order, each with its quote; deterministic.
 
     ``names`` are the labels and aliases of the known entities; a fact whose slot no name matches
-    carries the text's words there and lists them in ``unmatched``.
+    carries the text's words there and lists them in ``unmatched``. The same fact read twice from one
+    sentence is proposed once; what a name itself says (where a named meeting met) is proposed at the
+    name's first occurrence only.
     """
-    line_starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            line_starts.append(index + 1)
+    line_starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
 
     def line_of(offset: int) -> int:
         return bisect.bisect_right(line_starts, offset)
 
+    index = name_index(names)
     mentions = find_mentions(text, names)
     dates = find_dates(text, mentions)
     proposals: list[ProposedFact] = []
-    seen: set[tuple[str, int, int, bytes]] = set()
+    said_by_names: set[bytes] = set()
     for sentence in find_sentences(text):
         reading = Reading(
             text=text[sentence.start : sentence.end],
             start=sentence.start,
             mentions=tuple(
-                msgspec.structs.replace(
-                    mention, start=mention.start - sentence.start, end=mention.end - sentence.start
-                )
+                _shifted(mention, sentence.start)
                 for mention in mentions
                 if sentence.start <= mention.start and mention.end <= sentence.end
             ),
             dates=tuple(
-                msgspec.structs.replace(
-                    date, start=date.start - sentence.start, end=date.end - sentence.start
-                )
+                _shifted(date, sentence.start)
                 for date in dates
                 if sentence.start <= date.start and date.end <= sentence.end
             ),
+            names=index,
+            earlier=tuple(mention for mention in mentions if mention.end <= sentence.start),
         )
         found: list[tuple[int, ProposedFact]] = []
+        seen: set[bytes] = set()
         for rule in RULES:
             for statement in rule.read(reading):
                 proposal = _proposal(rule.name, statement, reading, line_of)
-                key = (
-                    proposal.rule,
-                    proposal.line_start,
-                    proposal.line_end,
-                    msgspec.json.encode(proposal.content),
-                )
-                if key in seen:
+                key = msgspec.json.encode(proposal.content)
+                if key in seen or (rule.once and key in said_by_names):
                     continue
                 seen.add(key)
+                if rule.once:
+                    said_by_names.add(key)
                 found.append((statement.subject.start, proposal))
         found.sort(key=lambda item: item[0])
         proposals.extend(proposal for _, proposal in found)

@@ -85,11 +85,11 @@ def test_a_sentence_wrapped_over_lines_is_quoted_as_the_citation_check_joins_the
 
 
 def test_an_acronym_matches_only_as_written() -> None:
-    text = "Freedonia became a member of the uoe in 2001."
+    text = "Freedonia became a member of the Uoe in 2001."
 
     proposals = propose(text, NAMES)
 
-    assert [(p.content.object, p.unmatched) for p in proposals] == [("uoe", ("uoe",))]
+    assert [(p.content.object, p.unmatched) for p in proposals] == [("Uoe", ("Uoe",))]
 
 
 def test_a_text_that_states_no_fact_gives_no_proposals() -> None:
