@@ -1,0 +1,568 @@
+"""The findings read model (archive/projections/findings.py) and the dismissal handler
+(archive/commands/findings.py) against a real store: which rows each kind of finding writes (kind, scope,
+facts, entities, a plan's due day, the refs a filter finds it by), which it deletes as the facts and
+entities change, and what a dismissal appends, keeps and refuses. Each test ends with the rows equal to
+a rebuild from the log.
+
+The expected rows are written out: scopes, entity ids, days. Fact ids are those the command returned;
+a finding's id is `finding_id` of its kind and what it names, which tests/unit/test_findings_edges.py
+pins to a literal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.commands import Archive, FactWritten
+from archive.domain.entities import EntityChanges
+from archive.domain.errors import InvalidCommand, StaleVersion
+from archive.domain.events import Citation, FactChanges, Qualifiers
+from archive.domain.facts import FactContent
+from archive.domain.findings import finding_id
+from archive.domain.vocabulary import Vocabulary, parse_vocabulary
+from archive.eventstore import EventStore, events_table
+from archive.projections import findings as findings_projection
+from archive.projections.findings import finding_dismissals_table, finding_refs_table, findings_table
+from archive.projections.shadow import compare_with_rebuild
+from archive.reads.errors import NotFound
+from tests.contract.example_archive import (
+    MEMBERSHIP_QUOTE,
+    META,
+    REVISED_TEXT,
+    SUMMIT_QUOTE,
+    VOCABULARY,
+    Ticking,
+    register_source,
+    ticking_store,
+)
+from tests.unit.examples import ENTITIES, SOURCE_ID, SOURCE_TEXT, cite
+
+#: The examples' vocabulary with an office of one holder at a time (named by the object, and one named
+#: by a fixed label), and facts that date an entity's beginning (by their subject, and by their object).
+FINDINGS_VOCABULARY = Vocabulary(
+    predicates={
+        **VOCABULARY.predicates,
+        **parse_vocabulary(
+            {
+                "predicates": {
+                    "sole_office": {
+                        "label": "sole office",
+                        "description": "the subject holds the office, which has one holder at a time",
+                        "object": "entity",
+                        "role": {"office": "object", "organization": "qualifier:organization"},
+                        "single_holder": True,
+                    },
+                    "presides": {
+                        "label": "presides",
+                        "description": "the subject presides over the object, one at a time",
+                        "object": "entity",
+                        "role": {"office": "label:Presidency", "organization": "object"},
+                        "single_holder": True,
+                    },
+                    "founded": {
+                        "label": "founded",
+                        "description": "the subject was founded",
+                        "object": "none",
+                        "begins": "subject",
+                    },
+                    "establishes": {
+                        "label": "establishes",
+                        "description": "the subject establishes the object",
+                        "object": "entity",
+                        "begins": "object",
+                    },
+                }
+            }
+        ).predicates,
+    }
+)
+
+EVIDENCE = cite(3, 3, MEMBERSHIP_QUOTE)
+OFFICER_SCOPE = "office:example-officer|example-organisation"
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> EventStore:
+    return ticking_store(engine)
+
+
+@pytest.fixture
+async def archive(store: EventStore) -> Archive:
+    archive = Archive(store, FINDINGS_VOCABULARY, Ticking())
+    for entity_id, kind in {**ENTITIES, "john-example": "person"}.items():
+        await archive.register_entity(entity_id=entity_id, kind=kind, label=entity_id.title(), meta=META)
+    await register_source(archive, SOURCE_TEXT)
+    return archive
+
+
+async def record(archive: Archive, evidence: Citation = EVIDENCE, **content: Any) -> FactWritten:
+    return await archive.record_fact(
+        content=FactContent(**content), rank="normal", citations=[evidence], meta=META
+    )
+
+
+def term(holder: str, **dates: str) -> dict[str, Any]:
+    """A term of the example officer in the example organisation."""
+    organisation = Qualifiers(organization="example-organisation")
+    return {
+        "subject": holder,
+        "predicate": "sole_office",
+        "object": "example-officer",
+        "qualifiers": organisation,
+        **dates,
+    }
+
+
+async def found(engine: AsyncEngine, kind: str) -> list[tuple[Any, ...]]:
+    """(scope, fact ids, entity ids, due day) of every finding of `kind`, by scope and facts."""
+    t = findings_table
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(t.c.finding_id, t.c.scope, t.c.fact_ids, t.c.entity_ids, t.c.due_on).where(
+                t.c.kind == kind
+            )
+        )
+        listed = []
+        for fid, scope, facts, entities, due in rows:
+            # The row's id is the one its kind and what it names give.
+            assert fid == finding_id(kind, [*facts, *(f"entity:{e}" for e in entities)])
+            listed.append((scope, list(facts), list(entities), due))
+    return sorted(listed, key=repr)
+
+
+async def refs_of(engine: AsyncEngine, kind: str) -> list[list[str]]:
+    """The refs of each finding of `kind`, sorted."""
+    t, r = findings_table, finding_refs_table
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(r.c.finding_id, r.c.ref).join(t, t.c.finding_id == r.c.finding_id).where(t.c.kind == kind)
+        )
+        by_finding: dict[str, list[str]] = {}
+        for fid, ref in rows:
+            by_finding.setdefault(fid, []).append(ref)
+    return sorted(sorted(refs) for refs in by_finding.values())
+
+
+async def orphan_refs(engine: AsyncEngine) -> list[str]:
+    """Refs whose finding is gone: a deleted finding must take its refs with it."""
+    t, r = findings_table, finding_refs_table
+    async with engine.connect() as conn:
+        query = select(r.c.ref).where(r.c.finding_id.not_in(select(t.c.finding_id)))
+        return sorted(await conn.scalars(query))
+
+
+async def assert_as_rebuilt(archive: Archive, engine: AsyncEngine) -> None:
+    assert await orphan_refs(engine) == []
+    assert await compare_with_rebuild(archive.store, archive.projector) == []
+    async with engine.connect() as conn:
+        last = await conn.scalar(select(events_table.c.position).order_by(events_table.c.position.desc()))
+        assert await findings_projection.refreshed_through(conn) == last
+
+
+def pair(a: FactWritten, b: FactWritten) -> list[str]:
+    return sorted([a.fact_id, b.fact_id])
+
+
+async def correct(archive: Archive, fact: FactWritten, **changes: Any) -> FactWritten:
+    return await archive.correct_fact(
+        fact_id=fact.fact_id,
+        expected_version=fact.version,
+        changes=FactChanges(**changes),
+        reason_code="valid_time_shift",
+        justification="test: other dates",
+        citations=[EVIDENCE],
+        meta=META,
+    )
+
+
+async def link(archive: Archive, fact: FactWritten, relation: str, target: FactWritten) -> FactWritten:
+    return await archive.link_fact(
+        fact_id=fact.fact_id,
+        relation=relation,  # type: ignore[arg-type]
+        target_fact_id=target.fact_id,
+        expected_version=fact.version,
+        meta=META,
+    )
+
+
+async def test_two_holders_of_one_office_whose_terms_meet_on_a_day_are_a_finding_until_they_no_longer_do(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    jane = await record(archive, **term("jane-example", valid_from="2010-01-01", valid_to="2010-06-30"))
+    later = await record(archive, **term("jane-example", valid_from="2010-07"))  # the same holder: no finding
+    assert await found(engine, "overlapping_holders") == []
+    john = await record(archive, **term("john-example", valid_from="2010-06-30", valid_to="2010-06-30"))
+    holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
+    assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(jane, john), holders, None)]
+    assert await refs_of(engine, "overlapping_holders") == [
+        sorted(
+            [f"fact:{jane.fact_id}", f"fact:{john.fact_id}", f"source:{SOURCE_ID}"]
+            + [f"entity:{e}" for e in holders]
+        )
+    ]
+    # A day apart, and before the first holder's later term can have begun: a handover. The finding and
+    # its refs go.
+    john = await correct(archive, john, valid_from="2010-07-01", valid_to="2010-07-01")
+    assert await found(engine, "overlapping_holders") == []
+    # Within the first holder's later term: found again, with that term.
+    john = await correct(archive, john, valid_from="2010-08-01", valid_to="2010-08-31")
+    assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(later, john), holders, None)]
+    # An archivist relates the two terms: no longer a finding.
+    await link(archive, john, "contradicts", later)
+    assert await found(engine, "overlapping_holders") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_holder_merged_into_the_other_is_the_same_holder(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    jane = await record(archive, **term("jane-example", valid_from="2001"))
+    john = await record(archive, **term("john-example", valid_from="2003"))
+    holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
+    assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(jane, john), holders, None)]
+    await archive.merge_entity(
+        entity_id="john-example",
+        into="jane-example",
+        justification="test: one",
+        expected_version=1,
+        into_expected_version=1,
+        meta=META,
+    )
+    assert await found(engine, "overlapping_holders") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_an_office_named_by_a_label_has_one_holder_in_each_organisation(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    def presides(holder: str, organisation: str, since: str) -> dict[str, Any]:
+        return {"subject": holder, "predicate": "presides", "object": organisation, "valid_from": since}
+
+    jane = await record(archive, **presides("jane-example", "example-organisation", "2001"))
+    await record(archive, **presides("john-example", "other-organisation", "2002"))
+    # Not an office of one holder of the label: the officer's terms are another office's.
+    await record(archive, **term("john-example", valid_from="2001"))
+    assert await found(engine, "overlapping_holders") == []
+    city = await record(archive, **presides("example-city", "example-organisation", "1990-01-01"))
+    assert await found(engine, "overlapping_holders") == [
+        (
+            "office:label:Presidency|example-organisation",
+            pair(jane, city),
+            ["example-city", "example-organisation", "jane-example"],
+            None,
+        )
+    ]
+    await assert_as_rebuilt(archive, engine)
+
+
+def summit(**content: Any) -> dict[str, Any]:
+    return {
+        "subject": "example-summit",
+        "predicate": "takes_place",
+        "evidence": cite(6, 6, SUMMIT_QUOTE),
+        **content,
+    }
+
+
+async def test_a_dated_plan_is_stored_with_its_due_day_until_a_fact_fulfils_it_or_it_is_deprecated(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    plan = await record(archive, **summit(point_in_time="2010-12", modality="planned"))
+    await record(archive, **summit(modality="planned"))  # undated: never due
+    await record(archive, **summit(point_in_time="2009"))  # asserted: no plan
+    ended = await record(
+        archive, subject="example-city", predicate="takes_place", valid_to="2011-03", modality="planned"
+    )
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{ended.fact_id}", [ended.fact_id], ["example-city"], dt.date(2011, 3, 31)),
+        (f"fact:{plan.fact_id}", [plan.fact_id], ["example-summit"], dt.date(2010, 12, 31)),
+    ]
+    assert await refs_of(engine, "plan_passed") == sorted(
+        [
+            ["entity:example-city", f"fact:{ended.fact_id}", f"source:{SOURCE_ID}"],
+            ["entity:example-summit", f"fact:{plan.fact_id}", f"source:{SOURCE_ID}"],
+        ]
+    )
+    held = await record(archive, **summit(point_in_time="2010-12-05"))
+    await link(archive, held, "fulfils", plan)
+    await archive.rerank_fact(
+        fact_id=ended.fact_id,
+        expected_version=ended.version,
+        rank="deprecated",
+        reason_code="other",
+        justification="test: not what happened",
+        meta=META,
+    )
+    assert await found(engine, "plan_passed") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_fact_every_citation_of_which_no_longer_stands_is_a_finding_until_one_does(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    held = await record(archive, **summit(point_in_time="2010-12-05"))
+    member = await record(
+        archive, subject="example-country", predicate="member_of", object="example-organisation"
+    )
+    assert await found(engine, "citations_unverified") == []
+    # The revised text has no summit line: the summit's one citation is orphaned; the membership's line
+    # moved, which drifts its citation.
+    await register_source(archive, REVISED_TEXT, expected_version=1)
+    membership = (
+        f"fact:{member.fact_id}",
+        [member.fact_id],
+        ["example-country", "example-organisation"],
+        None,
+    )
+    summit_held = (f"fact:{held.fact_id}", [held.fact_id], ["example-summit"], None)
+    assert await found(engine, "citations_unverified") == sorted([membership, summit_held], key=repr)
+    revised = Citation(
+        source_id=SOURCE_ID,
+        content_sha256=hashlib.sha256(REVISED_TEXT.encode("utf-8")).hexdigest(),
+        line_start=4,
+        line_end=4,
+        quote=MEMBERSHIP_QUOTE,
+    )
+    await archive.record_fact(
+        content=FactContent(subject="example-summit", predicate="takes_place", point_in_time="2010-12-05"),
+        rank="normal",
+        citations=[revised],
+        expected_version=held.version,
+        meta=META,
+    )
+    assert await found(engine, "citations_unverified") == [membership]
+    await assert_as_rebuilt(archive, engine)
+
+
+def member(**dates: str) -> dict[str, Any]:
+    return {"subject": "example-country", "predicate": "member_of", "object": "example-organisation", **dates}
+
+
+async def test_facts_of_one_content_that_differ_only_in_precision_are_a_finding_until_related(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    year = await record(archive, **member(valid_from="1992"))
+    month = await record(archive, **member(valid_from="1992-02"))
+    other = {**member(valid_from="1992"), "object": "other-organisation"}
+    await record(archive, **other)  # another content: not a variant of either
+    await record(archive, **member(valid_from="1993"))  # another start: not a variant either
+    (row,) = await found(engine, "precision_variants")
+    scope, facts, entities, due = row
+    assert scope.startswith("content:")
+    assert len(scope) == len("content:") + 36
+    assert (facts, entities, due) == (pair(year, month), ["example-country", "example-organisation"], None)
+    # Corrected to another year, the month no longer states the same start.
+    month = await correct(archive, month, valid_from="1994-02")
+    assert await found(engine, "precision_variants") == []
+    day = await record(archive, **member(valid_from="1992-12-31"))
+    assert await found(engine, "precision_variants") == [
+        (scope, pair(year, day), ["example-country", "example-organisation"], None)
+    ]
+    await link(archive, day, "supersedes", year)
+    assert await found(engine, "precision_variants") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_an_entity_no_active_fact_involves_is_a_finding(archive: Archive, engine: AsyncEngine) -> None:
+    everyone = sorted([*ENTITIES, "john-example"])
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in everyone]
+    membership = await record(archive, **member(valid_from="1992"))
+    alone = [e for e in everyone if e not in ("example-country", "example-organisation")]
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in alone]
+    await archive.retract_fact(
+        fact_id=membership.fact_id,
+        expected_version=membership.version,
+        reason_code="other",
+        justification="test: never joined",
+        citations=[EVIDENCE],
+        meta=META,
+    )
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in everyone]
+    # A merged entity is its survivor: not a finding of its own.
+    await archive.merge_entity(
+        entity_id="john-example",
+        into="jane-example",
+        justification="test: one",
+        expected_version=1,
+        into_expected_version=1,
+        meta=META,
+    )
+    merged_away = [e for e in everyone if e != "john-example"]
+    assert await found(engine, "entity_without_facts") == [
+        (f"entity:{e}", [], [e], None) for e in merged_away
+    ]
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_name_two_entities_share_is_a_finding_until_one_gives_it_up(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    assert await found(engine, "name_collision") == []
+    twin = await archive.register_entity(
+        entity_id="twin-country", kind="country", label="Twin", aliases=["  EXAMPLE-COUNTRY "], meta=META
+    )
+    assert await found(engine, "name_collision") == [
+        ("name:example-country", [], ["example-country", "twin-country"], None)
+    ]
+    assert await refs_of(engine, "name_collision") == [["entity:example-country", "entity:twin-country"]]
+    twin = await archive.revise_entity(
+        entity_id="twin-country",
+        changes=EntityChanges(aliases=("Twin Country",)),
+        reason_code="other",
+        justification="test: its own name",
+        expected_version=twin.version,
+        meta=META,
+    )
+    assert await found(engine, "name_collision") == []
+    await archive.revise_entity(
+        entity_id="twin-country",
+        changes=EntityChanges(label=" JANE-example"),
+        reason_code="other",
+        justification="test: a shared label",
+        expected_version=twin.version,
+        meta=META,
+    )
+    assert await found(engine, "name_collision") == [
+        ("name:jane-example", [], ["jane-example", "twin-country"], None)
+    ]
+    await archive.merge_entity(
+        entity_id="twin-country",
+        into="example-country",
+        justification="test: one",
+        expected_version=3,
+        into_expected_version=1,
+        meta=META,
+    )
+    assert await found(engine, "name_collision") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_fact_that_ended_before_its_entity_began_is_a_finding(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    founded = await record(archive, subject="example-organisation", predicate="founded", point_in_time="2000")
+    early = await record(archive, **member(valid_from="1990", valid_to="1999-12"))
+    await record(archive, **member(valid_from="1980", valid_to="2000"))  # may reach 2000
+    assert await found(engine, "ends_before_beginning") == [
+        ("entity:example-organisation", [early.fact_id, founded.fact_id], ["example-organisation"], None)
+    ]
+    # Ending in January 2000, it may end after a beginning on any day of 2000.
+    await correct(archive, early, valid_to="2000-01")
+    assert await found(engine, "ends_before_beginning") == []
+    # An entity begun by a fact naming it as its object; the earliest beginning counts.
+    set_up = await record(
+        archive,
+        subject="example-country",
+        predicate="establishes",
+        object="other-organisation",
+        point_in_time="2005-06",
+    )
+    joined = await record(
+        archive,
+        subject="example-country",
+        predicate="member_of",
+        object="other-organisation",
+        valid_to="2005-05",
+    )
+    assert await found(engine, "ends_before_beginning") == [
+        ("entity:other-organisation", [joined.fact_id, set_up.fact_id], ["other-organisation"], None)
+    ]
+    await record(archive, subject="other-organisation", predicate="founded", point_in_time="2004")
+    assert await found(engine, "ends_before_beginning") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_dismissal_is_an_event_on_the_findings_stream_and_a_row_kept_by_its_id(
+    archive: Archive, store: EventStore, engine: AsyncEngine
+) -> None:
+    plan = await record(archive, **summit(point_in_time="2010-12", modality="planned"))
+    fid = finding_id("plan_passed", [plan.fact_id, "entity:example-summit"])
+    written = await archive.dismiss_finding(
+        finding_id=fid,
+        expected_version=0,
+        reason_code="did_not_happen",
+        justification="test: the summit was cancelled",
+        meta=META,
+    )
+    assert (written.stream_id, written.version) == (f"finding:{fid}", 1)
+    (event,) = written.events
+    assert (event.stream_id, event.stream_version, event.event_type) == (
+        f"finding:{fid}",
+        1,
+        "finding.dismissed",
+    )
+    assert (event.data["finding_id"], event.data["kind"], event.data["reason_code"]) == (
+        fid,
+        "plan_passed",
+        "did_not_happen",
+    )
+    (logged,) = await store.read_stream(f"finding:{fid}")
+    assert logged.position == event.position
+    async with engine.connect() as conn:
+        kept = (await conn.execute(select(finding_dismissals_table))).all()
+    assert [(r.finding_id, r.kind, r.reason_code, r.justification, r.position) for r in kept] == [
+        (fid, "plan_passed", "did_not_happen", "test: the summit was cancelled", event.position)
+    ]
+    assert kept[0].recorded_at.replace(tzinfo=dt.UTC) == logged.recorded_at.astimezone(dt.UTC)
+
+    # Twice: refused as already dismissed; on the version before: stale.
+    with pytest.raises(InvalidCommand) as twice:
+        await archive.dismiss_finding(
+            finding_id=fid, expected_version=1, reason_code="other", justification="again", meta=META
+        )
+    assert (twice.value.message, twice.value.field) == (f"finding {fid} is already dismissed", "finding_id")
+    with pytest.raises(StaleVersion) as stale:
+        await archive.dismiss_finding(
+            finding_id=fid, expected_version=0, reason_code="other", justification="again", meta=META
+        )
+    assert stale.value.message.startswith(f"finding {fid} is at version 1, not 0:")
+    with pytest.raises(NotFound) as unknown:
+        await archive.dismiss_finding(
+            finding_id="no-such-finding",
+            expected_version=0,
+            reason_code="other",
+            justification="x",
+            meta=META,
+        )
+    assert (
+        str(unknown.value)
+        == "no finding no-such-finding stands now: it was never found, or what made it changed"
+    )
+    assert await store.stream_version(f"finding:{fid}") == 1
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_dismissal_in_a_callers_transaction_reads_and_rolls_back_with_it(
+    archive: Archive, store: EventStore, engine: AsyncEngine
+) -> None:
+    fid = finding_id("entity_without_facts", ["entity:example-city"])
+    assert fid in {row[0] for row in await _ids(engine)}
+    with pytest.raises(InvalidCommand, match="already dismissed"):
+        async with archive.transaction() as tx:
+            first = await archive.dismiss_finding(
+                finding_id=fid,
+                expected_version=0,
+                reason_code="not_a_problem",
+                justification="a",
+                meta=META,
+                conn=tx,
+            )
+            assert first.version == 1
+            # The second sees the first, uncommitted, in the same transaction.
+            await archive.dismiss_finding(
+                finding_id=fid, expected_version=1, reason_code="other", justification="b", meta=META, conn=tx
+            )
+    # The refusal rolled the first back with it.
+    assert await store.stream_version(f"finding:{fid}") == 0
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(finding_dismissals_table))).all() == []
+
+
+async def _ids(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as conn:
+        return [tuple(r) for r in await conn.execute(select(findings_table.c.finding_id))]
