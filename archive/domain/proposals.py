@@ -95,12 +95,16 @@ class Mention(msgspec.Struct, frozen=True):
     entity_id: str | None  # None when the words are the name of more than one entity
 
 
+_NAME_SPACE = r"[\"“”]?\s+[\"“]?"
+
+
 def _name_pattern(name: str) -> str:
     parts: list[str] = []
     for char in name:
         if char.isspace():
-            if not parts or parts[-1] != r"\s+":
-                parts.append(r"\s+")
+            # A text may quote a word of a name: '"Troika" of the FSC' names the "Troika of the FSC".
+            if not parts or parts[-1] != _NAME_SPACE:
+                parts.append(_NAME_SPACE)
         else:
             parts.append(_CHAR_CLASSES.get(char, re.escape(char)))
             if char == "-":
@@ -375,6 +379,7 @@ _CAPITALISED_RUN = re.compile(
     r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|for|and|on|in|de|du|von|van)\s+)*[A-Z][\w’'.-]*)*"
 )
 _POSSESSIVE = re.compile(r"^['’]s\b")
+_PREPOSITION = re.compile(r"(?:in|on|at|by|from|to|for|with|during|into|under)\s", re.IGNORECASE)
 _OF_PHRASE = re.compile(r"\b(?:of|for|on|with|about|between)\s", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _MAX_UNMATCHED_WORDS = 8
@@ -486,8 +491,8 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
         limit = clause.start() if clause else stop
     else:
         limit = max(phrase_end, head + 1)
-    if re.match(r"by\s", reading.text[head:]):
-        return None
+    if _PREPOSITION.match(reading.text, head):
+        return None  # "held in Madrid", "chaired by X": no object follows the verb
     for mention in reading.mentions:
         if head <= mention.start < limit and not _is_possessive(reading, mention):
             # "the first joint meeting of OSCE and EU Troikas" is a meeting, not the OSCE.
@@ -834,9 +839,23 @@ def _listed_in_parentheses(reading: Reading) -> Iterable[Statement]:
         if not all(re.fullmatch(r",\s*(?:and\s+)?|\s+and\s+", gap) for gap in gaps):
             continue
         predicate = "part_of" if _GROUP_OF_PARTS.search(reading.text[: group.start]) else "member_of"
+        # The list explains the words just before it: in "Group for Cooperation with the Mediterranean
+        # partners (A, B)" the partners are listed, not the group, when "Mediterranean partners" is a name.
+        listed = _suffix_entity(reading, group) or _slot_of(group)
         for member in inside:
-            if member.entity_id != group.entity_id:
-                yield Statement(predicate, _slot_of(member), _slot_of(group), time=valid_time(None, "state"))
+            if member.entity_id != listed.entity_id:
+                yield Statement(predicate, _slot_of(member), listed, time=valid_time(None, "state"))
+
+
+def _suffix_entity(reading: Reading, mention: Mention) -> Slot | None:
+    """The longest run of last words of a name that is itself the name of another entity."""
+    parts = mention.words.split()
+    for count in range(len(parts) - 1, 0, -1):
+        suffix = " ".join(parts[-count:])
+        entity = reading.resolve(suffix)
+        if entity is not None and entity != mention.entity_id:
+            return Slot(suffix, entity, mention.start, mention.end)
+    return None
 
 
 def _named_in_parentheses(reading: Reading) -> Iterable[Statement]:
@@ -857,7 +876,8 @@ def _named_in_parentheses(reading: Reading) -> Iterable[Statement]:
             continue  # "Forum (EEF)": an abbreviation, not a place or a country
         if in_parentheses and looks_like_a_person(first.words):
             yield Statement("national_of", _slot_of(first), _slot_of(second))
-        elif not looks_like_a_person(first.words):
+        elif not looks_like_a_person(first.words) and not _NOT_A_PERSON.search(first.words):
+            # An institution's place in parentheses ("the Office (Vienna) was opened") goes with the act.
             yield Statement("located_in", _slot_of(first), _slot_of(second))
 
 
@@ -1012,52 +1032,77 @@ _EVENT_WORD = re.compile(
 _STANDING_BODY_WORD = re.compile(r"\b(?:council|forum)\b", re.IGNORECASE)
 
 
-def _prefix_entity(reading: Reading, words: str) -> tuple[str, str] | None:
-    """The longest run of first words of ``words`` that is a known name, with its entity."""
+def _prefix_entity(reading: Reading, words: str, other_than: str | None) -> tuple[str, str] | None:
+    """The longest run of first words of ``words`` that is a known name other than ``other_than``, and
+    not the name of an occasion."""
     parts = words.split()
-    for count in range(len(parts) - 1, 0, -1):
+    for count in range(len(parts), 0, -1):
         prefix = " ".join(parts[:count])
+        # A prefix that names an occasion ("OSCE Summit") is another meeting, not the body that met.
+        if _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", prefix)):
+            continue
         entity = reading.resolve(prefix)
-        if entity is not None:
+        if entity is not None and entity != other_than:
             return prefix, entity
     return None
 
 
+_ORDINAL = re.compile(
+    r"^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_FOR_BODY = re.compile(r"^.+?\s+(?:for|of)\s+(?:the\s+)?(?P<body>[^()]+)$")
+
+
 def _meeting_name(reading: Reading) -> Iterable[Statement]:
     """What a meeting's own name says: "OSCE Summit in Astana" met in Astana and is a meeting of the OSCE;
-    "Milan Ministerial Council" met in Milan and is a meeting of the Ministerial Council."""
+    "Milan Ministerial Council" met in Milan and is a meeting of the Ministerial Council; "Second
+    Preparatory Meeting for the Forum" is part of the Forum; "Third Congress of X" is an edition of the
+    Congress of X, when that is a known name."""
     for mention in reading.mentions:
         if mention.entity_id is None:
             continue
+        itself = _slot_of(mention)
         place: Slot | None = None
         head = mention.words
         located = re.fullmatch(r"(?P<head>.+?)\s+(?:in|at)\s+(?P<place>[^()]+)", mention.words)
-        if located is not None:
-            place_id = reading.resolve(located.group("place"))
-            if place_id is not None and place_id != mention.entity_id:
-                head = located.group("head")
-                place = Slot(located.group("place"), place_id, mention.start, mention.end)
+        place_id = reading.resolve(located.group("place")) if located else None
+        if located is not None and place_id is not None and place_id != mention.entity_id:
+            head = located.group("head")
+            place = Slot(located.group("place"), place_id, mention.start, mention.end)
+        occasion = bool(_EVENT_WORD.search(_STANDING_BODY_WORD.sub("", head)))
         if not _EVENT_WORD.search(head):
             continue
-        if place is None and not _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", head)):
-            continue
-        time = valid_time(nearest_date(reading, mention.start), "act")
-        prefix = _prefix_entity(reading, head)
         body: Slot | None = None
+        prefix = _prefix_entity(reading, head, mention.entity_id)
         if prefix is not None:
             rest = head[len(prefix[0]) :].strip()
             rest_entity = reading.resolve(rest) if rest else None
             if rest_entity is not None and rest_entity != mention.entity_id:
                 # "Milan Ministerial Council": the first words name the place, the rest the body that met.
                 body = Slot(rest, rest_entity, mention.start, mention.end)
-                if place is None:
-                    place = Slot(prefix[0], prefix[1], mention.start, mention.end)
-            elif prefix[1] != mention.entity_id and (_EVENT_WORD.search(rest) or not rest):
+                place = place or Slot(prefix[0], prefix[1], mention.start, mention.end)
+            elif not rest or _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", rest)):
                 body = Slot(prefix[0], prefix[1], mention.start, mention.end)
+        if not occasion and place is None:
+            continue  # a council or a forum named with no place is the standing body, not one of its meetings
         if place is not None:
-            yield Statement("took_place_in", _slot_of(mention), place, time=time)
+            time = valid_time(nearest_date(reading, mention.start), "act")
+            yield Statement("took_place_in", itself, place, time=time)
         if body is not None:
-            yield Statement("meeting_of", _slot_of(mention), body)
+            yield Statement("meeting_of", itself, body)
+        edition = _ORDINAL.match(head)
+        series = reading.resolve(edition.group("rest")) if edition else None
+        if edition is not None and series is not None and series != mention.entity_id:
+            yield Statement(
+                "part_of", itself, Slot(edition.group("rest"), series, mention.start, mention.end)
+            )
+        for_body = _FOR_BODY.match(head)
+        larger = reading.resolve(for_body.group("body")) if for_body else None
+        if for_body is not None and larger is not None and larger != mention.entity_id and body is None:
+            yield Statement(
+                "part_of", itself, Slot(for_body.group("body"), larger, mention.start, mention.end)
+            )
     for owner, meeting in itertools.pairwise(reading.mentions):
         # "the OSCE's Tolerance Implementation Meeting": a meeting of the OSCE.
         if (
