@@ -1114,27 +1114,53 @@ def _meeting_name(reading: Reading) -> Iterable[Statement]:
 
 
 _HELD = _rule_pattern(
-    r"\b(?:was |were |is |are |will be |to be |been )?(?:held|convened|took place|takes place) "
+    r"\b(?P<passive>was |were |is |are |will be |to be |been )?"
+    r"(?P<verb>held|convened|took place|takes place|organized|organised) "
 )
 _DATE_THEN_PLACE = re.compile(r"(?:in|on|during)\s+$", re.IGNORECASE)
+_MEETING_NOUN = re.compile(r"\b(?:meeting|session|summit|conference|congress)\b", re.IGNORECASE)
+_FINITE_VERB = re.compile(r"\b(?:was|were|is|are|has|have|had|which|who|that|will)\b", re.IGNORECASE)
+_ALONGSIDE = re.compile(r"\s+(?:on the (?:sidelines|margins) of|within the framework of) (?:the )?", re.I)
+
+
+def _meeting_subject(reading: Reading, verb_start: int) -> tuple[Slot, Slot | None] | None:
+    """The meeting a "held" verb is about, and the body named in its description, if any.
+
+    "the OSCE Ministerial Council meeting held in ...": the meeting is the body's, described in the
+    text's words; "the Tolerance Implementation Meeting on Promoting ..., held in": the name's own
+    continuation may stand between the name and the verb.
+    """
+    meeting = subject_slot(reading, verb_start)
+    if meeting is None:
+        return None
+    gap = reading.text[meeting.end : verb_start]
+    described = re.fullmatch(r"\s+(?P<noun>[a-z][a-z -]{0,30}?)\s+", gap)
+    if described is not None and meeting.entity_id is not None and _EVENT_WORD.search(described["noun"]):
+        # "the Council meeting" is a meeting of the Council; "OSCE bicycle tours" are not the OSCE's meetings.
+        words = f"{meeting.words} {' '.join(described['noun'].split())}"
+        of_body = meeting if _MEETING_NOUN.search(described["noun"]) else None
+        return Slot(words, None, meeting.start, verb_start - 1), of_body
+    named_between = any(
+        meeting.end <= mention.start < verb_start and not reading.closed_before(mention.start, verb_start)
+        for mention in reading.mentions
+    )
+    gap = _PARENTHETICAL.sub("", gap)
+    if named_between or _FINITE_VERB.search(gap) or len(gap.split()) > 12:
+        return None
+    return meeting, None
 
 
 def _meeting_held(reading: Reading) -> Iterable[Statement]:
-    """ "X was held in Place [on Date]", "X, held in June 2006 in Place": where it met, or else when."""
+    """ "X was held in Place [on Date]", "X, held in June 2006 in Place", "X were organized from A to B":
+    where it met (and, when the text describes it as a body's meeting that a known name fits, which
+    meeting it was); with no place, when it was held."""
     for match in _HELD.finditer(reading.text):
-        meeting = subject_slot(reading, match.start())
-        if meeting is None:
+        if match["verb"].lower().startswith("organi") and not match["passive"]:
+            continue  # "X organized Y" is read by the rule for organisers
+        found = _meeting_subject(reading, match.start())
+        if found is None:
             continue
-        # "the OSCE Ministerial Council meeting held in ...": the meeting is the body's, not the body.
-        noun = re.fullmatch(
-            r"\s+(meeting|session|summit|conference)\s+", reading.text[meeting.end : match.start()]
-        )
-        if noun is not None and meeting.entity_id is not None:
-            meeting = Slot(f"{meeting.words} {noun.group(1)}", None, meeting.start, match.start())
-        elif reading.text[meeting.end : match.start()].strip(" ,\n") and not re.fullmatch(
-            r"\s*\([^()]*\)\s*|,\s*", reading.text[meeting.end : match.start()]
-        ):
-            continue
+        meeting, body = found
         position = match.end()
         skipped = [date for date in reading.dates if date.start >= position]
         if (
@@ -1143,16 +1169,52 @@ def _meeting_held(reading: Reading) -> Iterable[Statement]:
             and not reading.text[position : skipped[0].start].strip().count(" ")
         ):
             position = skipped[0].end
+        places: list[Slot] = []
+        route = re.match(r"\s*from\s+", reading.text[position:])
         place_word = re.match(r"\s*(?:in|at)\s+", reading.text[position:])
+        if route is not None:
+            start = object_slot(reading, position + route.end())
+            to = re.match(r"\s+to\s+", reading.text[start.end :]) if start is not None else None
+            end = object_slot(reading, start.end + to.end()) if start is not None and to is not None else None
+            if start is not None and end is not None and start.entity_id and end.entity_id:
+                places = [start, end]
+        elif place_word is not None:
+            place = object_slot(reading, position + place_word.end())
+            if place is not None and not any(date.start == place.start for date in reading.dates):
+                places = [place]
+        if meeting.entity_id is None and places:
+            meeting = _meeting_by_name(reading, meeting, body, places)
         time = valid_time(nearest_date(reading, match.start()), "act")
         modality = modality_at(reading, match.start())
-        place = object_slot(reading, position + place_word.end()) if place_word else None
-        if place is not None and any(date.start == place.start for date in reading.dates):
-            place = None
-        if place is not None and _different(meeting, place):
-            yield Statement("took_place_in", meeting, place, time=time, modality=modality)
-        elif place is None and any(time.values()):
+        for place in places:
+            if _different(meeting, place):
+                yield Statement("took_place_in", meeting, place, time=time, modality=modality)
+        if not places and any(time.values()):
             yield Statement("held", meeting, time=time, modality=modality)
+        if body is not None and meeting.entity_id is not None:
+            yield Statement("meeting_of", meeting, body)
+        after = places[-1].end if places else position
+        alongside = _ALONGSIDE.match(reading.text, after)
+        larger = object_slot(reading, alongside.end()) if alongside else None
+        if larger is not None and larger.entity_id is not None and _different(meeting, larger):
+            yield Statement("part_of", meeting, larger)
+
+
+def _meeting_by_name(reading: Reading, meeting: Slot, body: Slot | None, places: list[Slot]) -> Slot:
+    """A meeting the text describes ("the Council meeting held in Madrid", "tours organized from A to
+    B") is the known one whose name says as much ("Council in Madrid", "tours from A to B"), if any."""
+    where = (
+        [f"in {places[0].words}", f"at {places[0].words}"]
+        if len(places) == 1
+        else [f"from {places[0].words} to {places[1].words}"]
+    )
+    described = [meeting.words] + ([body.words] if body is not None else [])
+    for words in described:
+        for place in where:
+            entity = reading.resolve(f"{words} {place}")
+            if entity is not None:
+                return Slot(meeting.words, entity, meeting.start, meeting.end)
+    return meeting
 
 
 def _meeting_dated(reading: Reading) -> Iterable[Statement]:
