@@ -380,7 +380,10 @@ _CAPITALISED_RUN = re.compile(
 )
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _PREPOSITION = re.compile(r"(?:in|on|at|by|from|to|for|with|during|into|under)\s", re.IGNORECASE)
-_OF_PHRASE = re.compile(r"\b(?:of|for|on|with|about|between)\s", re.IGNORECASE)
+_OF_PHRASE = re.compile(
+    r"\b(?:of|for|on|with|about|between|through|via|by|across|into|over|at|in|from|to|under|among)\s",
+    re.IGNORECASE,
+)
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _MAX_UNMATCHED_WORDS = 8
 _PRONOUNS = frozenset({"it", "he", "she", "they", "we", "i", "this", "that", "these", "those", "our", "its"})
@@ -493,10 +496,13 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
         limit = max(phrase_end, head + 1)
     if _PREPOSITION.match(reading.text, head):
         return None  # "held in Madrid", "chaired by X": no object follows the verb
+    # A name may begin with the article a rule's words took ("an OSCE Summit").
+    article = re.search(r"\b(?:the|an?)\s+$", reading.text[:start])
+    lowest = article.start() if article else head
     for mention in reading.mentions:
-        if head <= mention.start < limit and not _is_possessive(reading, mention):
+        if lowest <= mention.start < limit and not _is_possessive(reading, mention):
             # "the first joint meeting of OSCE and EU Troikas" is a meeting, not the OSCE.
-            if reach or not _OF_PHRASE.search(reading.text[head : mention.start]):
+            if reach or not _OF_PHRASE.search(reading.text[head : max(head, mention.start)]):
                 return _slot_of(mention)
             break
     words = _words(reading.text[head:phrase_end])
@@ -719,39 +725,46 @@ def verb_rule(
     *,
     person_subject: bool = False,
     subjects_listed: bool = False,
-    objects_listed: bool = False,
     reach: bool = False,
     relative: bool = False,
     active: bool = False,
+    date_before: bool = False,
 ) -> RuleReader:
     """A rule "SUBJECT <words> OBJECT": the subject named before the words, the object after them.
 
-    ``person_subject``: the subject must be a person's name. ``subjects_listed``/``objects_listed``: a list
-    of names ("A, B and C") gives one fact each. ``relative``: "X, which SUBJECT <words>" makes X the
-    object when no object follows. ``active``: the words are an active verb, so "was <words>" is not read
-    (its doer is not named before it).
+    ``person_subject``: the subject must be a person's name. ``subjects_listed``: a list of names
+    ("A, B and C") before the words gives one fact each. ``relative``: "X, which SUBJECT <words>" makes
+    X the object when no object follows. ``active``: the words are an active verb, so "was <words>" is
+    not read (its doer is not named before it). ``date_before``: the act is dated by a date before the
+    words when there is one ("December 2007 - X was elected Chair for 2010": the election's date).
+    A second verb joined by "and" ("X established A and has also created B") keeps the first subject.
     """
     pattern = _rule_pattern(words)
 
     def read(reading: Reading) -> Iterable[Statement]:
+        previous: list[Slot] = []
+        previous_end = 0
         for match in pattern.finditer(reading.text):
             if active and _PASSIVE.search(reading.text[: match.start()]):
                 continue
-            subjects = (
-                subject_list(reading, match.start())
-                if subjects_listed
-                else [slot for slot in [subject_slot(reading, match.start())] if slot is not None]
-            )
+            gap = reading.text[previous_end : match.start()]
+            named_between = any(previous_end <= mention.start < match.start() for mention in reading.mentions)
+            if previous and not named_between and _COORDINATED.fullmatch(gap):
+                subjects = previous
+            elif subjects_listed:
+                subjects = subject_list(reading, match.start())
+            else:
+                subjects = [slot for slot in [subject_slot(reading, match.start())] if slot is not None]
             if not subjects:
                 continue
-            objects = (
-                object_list(reading, match.end(), reach=reach)
-                if objects_listed
-                else [slot for slot in [object_slot(reading, match.end(), reach=reach)] if slot is not None]
-            )
+            objects = [slot for slot in [object_slot(reading, match.end(), reach=reach)] if slot is not None]
             if not objects and relative:
                 objects = [slot for slot in [_relative_object(reading, subjects[-1])] if slot is not None]
-            time = valid_time(nearest_date(reading, match.start()), _shape_for(reading, match, shape))
+            previous, previous_end = subjects, (objects[-1].end if objects else match.end())
+            date = (nearest_date(reading, match.start(), (0, match.start())) if date_before else None) or (
+                nearest_date(reading, match.start())
+            )
+            time = valid_time(date, _shape_for(reading, match, shape))
             modality = modality_at(reading, match.start())
             for subject in subjects:
                 if person_subject and not _is_person(subject):
@@ -761,6 +774,10 @@ def verb_rule(
                         yield Statement(predicate, subject, object_, time=time, modality=modality)
 
     return read
+
+
+# "... in 2008 and has also created ...": a second verb of the same subject.
+_COORDINATED = re.compile(r"[^,;]*?\band\s+(?:\w+\s+){0,2}", re.IGNORECASE)
 
 
 _FOR_A_PERIOD = re.compile(r"\b(?:for|during|throughout)\s+$", re.IGNORECASE)
@@ -1333,41 +1350,6 @@ def _opened(reading: Reading) -> Iterable[Statement]:
             yield Statement("opened", opened, place=place, time=time, modality=modality)
 
 
-def _established(reading: Reading) -> Iterable[Statement]:
-    """ "X established Y [and has also created Z]": X established each."""
-    pattern = _rule_pattern(
-        r"\b(?:has |have |had |is |are )?(?:also )?"
-        r"(?:established|created|founded|set up|establishing|creating)"
-        r"(?: an?| the)? "
-    )
-    previous: Slot | None = None
-    previous_end = 0
-    for match in pattern.finditer(reading.text):
-        gap = reading.text[previous_end : match.start()]
-        named_between = any(previous_end <= mention.start < match.start() for mention in reading.mentions)
-        if (
-            previous is not None
-            and not named_between
-            and re.fullmatch(r"[^,;]*?\band\s+(?:\w+\s+){0,2}", gap)
-        ):
-            founder: Slot | None = previous
-        else:
-            founder = subject_slot(reading, match.start())
-        created = object_slot(reading, match.end())
-        if (
-            founder is None
-            or created is None
-            or re.search(r"\b(?:the|an?)\s*$", reading.text[: match.start()])
-        ):
-            continue
-        previous, previous_end = founder, created.end
-        if _different(founder, created):
-            time = valid_time(nearest_date(reading, match.start()), "act")
-            yield Statement(
-                "established", founder, created, time=time, modality=modality_at(reading, match.start())
-            )
-
-
 def _initiated_by(reading: Reading) -> Iterable[Statement]:
     """ "X initiated by Y": Y initiated X."""
     for match in _rule_pattern(r"\b(?:initiated|launched) by (?:the )?").finditer(reading.text):
@@ -1378,6 +1360,146 @@ def _initiated_by(reading: Reading) -> Iterable[Statement]:
             yield Statement(
                 "initiated", initiator, initiative, time=time, modality=modality_at(reading, match.start())
             )
+
+
+_DOCUMENT_WORD = re.compile(
+    r"\b(?:Act|Charter|Treaty|Declaration|Memorandum|Convention|Agreement|Accord|Protocol|Resolution|Decision)\b"
+)
+
+
+def _document_of_a_date(reading: Reading) -> Iterable[Statement]:
+    """ "the Final Act of 1975": the document was adopted then."""
+    for mention in reading.mentions:
+        if not _DOCUMENT_WORD.search(mention.words):
+            continue
+        of = re.match(r"\s+of\s+", reading.text[mention.end :])
+        dates = [date for date in reading.dates if of and date.start == mention.end + of.end()]
+        if dates:
+            yield Statement("adopted", _slot_of(mention), time=valid_time(dates[0], "act"))
+
+
+def _adoption_of(reading: Reading) -> Iterable[Statement]:
+    """ "the adoption [by the Council] of the decision X": X was adopted."""
+    for match in _rule_pattern(r"\badoption (?:by (?:the )?[^,;]{1,60}? )?of (?:the )?").finditer(
+        reading.text
+    ):
+        document = object_slot(reading, match.end())
+        if document is not None and document.entity_id is not None:
+            time = valid_time(nearest_date(reading, match.start()), "act")
+            yield Statement("adopted", document, time=time, modality=modality_at(reading, match.start()))
+
+
+# The acts a decision brings about to a named thing ("X was renamed"), not to a state ("X was elected").
+_PASSIVE_ACT = re.compile(
+    r"\s+(?:was|were|has been|have been|had been)\s+"
+    r"(?P<verb>renamed|transformed|established|opened|closed|created|abolished|dissolved|reorganized|"
+    r"reorganised|appointed|merged|moved|relocated)(?:\s+(?:to|as|into))?\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _decision_of(reading: Reading) -> Iterable[Statement]:
+    """ "By the decision of Body, X was renamed ...": Body decided on X; "... appointed as Office by decision
+    of Body": Body decided on the Office."""
+    for match in _rule_pattern(r"\b(?:by|following|upon|under) (?:the )?decision of (?:the )?").finditer(
+        reading.text
+    ):
+        body = object_slot(reading, match.end())
+        if body is None or body.entity_id is None:
+            continue
+        decided: Slot | None = None
+        comma = re.match(r"\s*,\s*", reading.text[body.end :])
+        following = [mention for mention in reading.mentions if mention.start >= body.end]
+        if comma is not None and following:
+            passive = _PASSIVE_ACT.match(reading.text, following[0].end)
+            if passive is not None and not reading.text[body.end + comma.end() : following[0].start].strip(
+                " the"
+            ):
+                decided = _slot_of(following[0])
+                changed_to = object_slot(reading, passive.end())
+                if changed_to is not None:
+                    decided = _antecedent(reading, decided, changed_to)
+        else:
+            before = [mention for mention in reading.mentions if mention.end <= match.start()]
+            if before and re.search(
+                r"\bappointed\s+(?:as\s+)?(?:the\s+)?$", reading.text[: before[-1].start]
+            ):
+                decided = _slot_of(before[-1])
+        if decided is not None and _different(body, decided):
+            yield Statement("decided_on", body, decided)
+
+
+def _decision_to(reading: Reading) -> Iterable[Statement]:
+    """ "the Summit in X, at which a decision was made to rename A": the Summit decided on A."""
+    pattern = _rule_pattern(
+        r",\s*(?:at which |where )?(?:a |the )?decision (?:was (?:made|taken) )?to \w+ (?:the )?"
+    )
+    for match in pattern.finditer(reading.text):
+        meeting = subject_slot(reading, match.start())
+        if meeting is None or meeting.entity_id is None or meeting.end != match.start():
+            continue
+        decided = object_slot(reading, match.end())
+        if decided is not None and decided.entity_id is not None and _different(meeting, decided):
+            time = valid_time(nearest_date(reading, match.start()), "act")
+            yield Statement("decided_on", meeting, decided, time=time)
+
+
+def _holding(reading: Reading) -> Iterable[Statement]:
+    """ "X intends to hold a roundtable", "the issue of holding a Summit", "to convene a 2010 Conference":
+    the meeting is (to be) held, and X organises it when named."""
+    pattern = _rule_pattern(
+        r"\b(?P<verb>hold|holds|holding|convene|convenes|convening|host|hosts|hosting) (?:an? |the )?"
+    )
+    for match in pattern.finditer(reading.text):
+        meeting = object_slot(reading, match.end())
+        if meeting is None or meeting.entity_id is None or not _EVENT_WORD.search(meeting.words):
+            continue
+        prospective = match["verb"].lower().endswith("ing") or bool(
+            re.search(r"\bto\s+$", reading.text[: match.start()])
+        )
+        modality: Modality = "planned" if prospective else modality_at(reading, match.start())
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        yield Statement("held", meeting, time=time, modality=modality)
+        host = subject_slot(reading, match.start())
+        if (
+            host is not None
+            and host.entity_id is not None
+            and not match["verb"].lower().endswith("ing")
+            and _different(host, meeting)
+        ):
+            yield Statement("organised", host, meeting, time=time, modality=modality)
+
+
+def _planned_meeting(reading: Reading) -> Iterable[Statement]:
+    """ "A conference on X is contemplated for 2010", "training courses have been planned": to be held."""
+    pattern = _rule_pattern(
+        r"\s(?:has been|have been|is|are|was|were) (?:being )?"
+        r"(?:planned|scheduled|contemplated|envisaged|foreseen) "
+    )
+    for match in pattern.finditer(reading.text):
+        meeting = subject_slot(reading, match.start() + 1)
+        if meeting is None or meeting.entity_id is None or reading.text[meeting.end : match.start()].strip():
+            continue
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        yield Statement("held", meeting, time=time, modality="planned")
+
+
+_ORGANISED = verb_rule(
+    r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
+    "organised",
+    "act",
+    subjects_listed=True,
+    reach=True,
+    active=True,
+)
+
+
+def _organised_and_held(reading: Reading) -> Iterable[Statement]:
+    """ "A, B and C organized X in May 2019": each organised X, and X was held (then)."""
+    for statement in _ORGANISED(reading):
+        yield statement
+        if statement.object is not None and statement.object.entity_id is not None:
+            yield Statement("held", statement.object, time=statement.time, modality=statement.modality)
 
 
 RULES: tuple[Rule, ...] = (
@@ -1436,6 +1558,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:Chair|Chairman|Chairperson|Chairwoman|President|Head)(?:-in-Office)? (?:of )?(?:the )?",
             "elected_to_chair",
             "act",
+            date_before=True,
         ),
     ),
     Rule("chair.decision_to_chair", _decision_to_chair),
@@ -1469,17 +1592,7 @@ RULES: tuple[Rule, ...] = (
     Rule("meeting.dated", _meeting_dated),
     Rule("meeting.took_part", _participated),
     Rule("meeting.attended_by", _attended_by),
-    Rule(
-        "event.organised",
-        verb_rule(
-            r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
-            "organised",
-            "act",
-            subjects_listed=True,
-            reach=True,
-            active=True,
-        ),
-    ),
+    Rule("event.organised", _organised_and_held),
     Rule(
         "renaming.renamed",
         _renaming(
@@ -1495,7 +1608,26 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule("institution.opened", _opened),
-    Rule("institution.established", _established),
+    Rule(
+        "institution.established",
+        verb_rule(
+            r"\b(?:has |have |had |is |are )?(?:also )?"
+            r"(?:established|created|founded|set up|establishing|creating) (?:an? |the )?",
+            "established",
+            "act",
+            active=True,
+        ),
+    ),
+    Rule(
+        "document.authored",
+        verb_rule(
+            r"\b(?:has |have |had |is |are )?(?:also )?"
+            r"(?:drafted|authored|written|wrote|drawn up|drew up|preparing|prepared) (?:an? |the )?",
+            "authored",
+            "act",
+            active=True,
+        ),
+    ),
     Rule(
         "document.adopted_at",
         verb_rule(
@@ -1515,6 +1647,12 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule("initiative.initiated_by", _initiated_by),
+    Rule("document.of_a_date", _document_of_a_date),
+    Rule("document.adoption_of", _adoption_of),
+    Rule("decision.by_decision_of", _decision_of),
+    Rule("decision.decision_to", _decision_to),
+    Rule("meeting.holding", _holding),
+    Rule("meeting.planned", _planned_meeting),
 )
 
 
