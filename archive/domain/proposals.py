@@ -1754,7 +1754,9 @@ def propose(text: str, names: Sequence[KnownName]) -> list[ProposedFact]:
                 seen.add(key)
                 if rule.once:
                     said_by_names.add(key)
-                found.append((statement.subject.start, proposal))
+                # Within a sentence, in the order of the first words each fact was read from.
+                first = min(slot.start for slot in (statement.subject, statement.object) if slot is not None)
+                found.append((first, proposal))
         found.sort(key=lambda item: item[0])
         proposals.extend(proposal for _, proposal in found)
     return proposals
