@@ -31,6 +31,7 @@ How a text is read:
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -119,6 +120,9 @@ def _usable_name(name: str) -> str:
     return name.strip()
 
 
+_WORD = re.compile(r"\w+")
+
+
 def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
     """Every place ``text`` names a known entity, longest name first, without overlaps, in text order."""
     entities_by_name: dict[str, set[str]] = {}
@@ -126,15 +130,27 @@ def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
         usable = _usable_name(known.name)
         if usable:
             entities_by_name.setdefault(usable, set()).add(known.entity_id)
-    # Names that differ only in case are one name to a case-blind search: pool their entities.
+    # A name is tried only where its first word stands (case-blind), so the cost follows the text's
+    # words, not the number of names times the text's length.
+    word_starts: dict[str, list[int]] = {}
+    for word in _WORD.finditer(text):
+        word_starts.setdefault(word.group(0).casefold(), []).append(word.start())
     taken = [False] * len(text)
     mentions: list[Mention] = []
     for name in sorted(entities_by_name, key=lambda item: (-len(item), item)):
+        first_word = _WORD.search(name)
+        if first_word is None:
+            continue
         acronym = not any(char.islower() for char in name)
         flags = 0 if acronym else re.IGNORECASE
         pattern = re.compile(r"(?<!\w)" + _name_pattern(name) + r"(?!\w)", flags)
         ids = sorted(entities_by_name[name])
-        for match in pattern.finditer(text):
+        # A name that opens with a quotation mark or other sign starts that far before its first word.
+        lead = first_word.start()
+        for position in word_starts.get(first_word.group(0).casefold(), ()):
+            match = pattern.match(text, position - lead) if position >= lead else None
+            if match is None:
+                continue
             start, end = match.span()
             if any(taken[start:end]):
                 continue
@@ -266,7 +282,7 @@ def find_dates(text: str, mentions: Sequence[Mention] = ()) -> list[DateMention]
             and last is None
             and first.earliest >= previous.first.earliest
             and (
-                _RANGE_LEAD.search(text[: previous.start])
+                _RANGE_LEAD.search(text[max(0, previous.start - 20) : previous.start])
                 or text[previous.end : start].strip() in {"-", "–", "—"}
             )
         ):
@@ -424,9 +440,10 @@ class Reading(msgspec.Struct, frozen=True):
     mentions: tuple[Mention, ...]
     dates: tuple[DateMention, ...]
     names: dict[str, tuple[str, ...]]
-    earlier: tuple[
-        Mention, ...
-    ] = ()  # the names of the text before this sentence, for "the Center" named again
+    # The names of the whole text and how many of them come before this sentence, for a name read back
+    # ("the Center" named again); the text's tuple is shared by every sentence, not copied.
+    text_mentions: tuple[Mention, ...] = ()
+    mentions_before: int = 0
 
     def inside_parentheses(self, position: int) -> bool:
         """Whether ``position`` lies inside a parenthesis opened before it and not yet closed."""
@@ -686,6 +703,7 @@ class Rule(msgspec.Struct, frozen=True):
 # -- the rules -------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def _rule_pattern(words: str) -> re.Pattern[str]:
     # Patterns are written with single spaces; the text may wrap or double-space between any two words.
     return re.compile(words.replace(" ", r"\s+"), re.IGNORECASE)
@@ -1304,7 +1322,8 @@ def _antecedent(reading: Reading, slot: Slot, other: Slot) -> Slot:
     not the new name it shares a word with."""
     if slot.entity_id is None or slot.entity_id != other.entity_id or " " in slot.words:
         return slot
-    for mention in reversed(reading.earlier):
+    for index in range(reading.mentions_before - 1, -1, -1):
+        mention = reading.text_mentions[index]
         if mention.entity_id not in {None, other.entity_id} and re.search(
             rf"\b{re.escape(slot.words)}\b", mention.words, re.IGNORECASE
         ):
@@ -1726,22 +1745,30 @@ def propose(text: str, names: Sequence[KnownName]) -> list[ProposedFact]:
     dates = find_dates(text, mentions)
     proposals: list[ProposedFact] = []
     said_by_names: set[bytes] = set()
+    all_mentions = tuple(mentions)
+    mention_starts = [mention.start for mention in mentions]
+    date_starts = [date.start for date in dates]
     for sentence in find_sentences(text):
+        first_mention = bisect.bisect_left(mention_starts, sentence.start)
+        last_mention = bisect.bisect_left(mention_starts, sentence.end)
+        first_date = bisect.bisect_left(date_starts, sentence.start)
+        last_date = bisect.bisect_left(date_starts, sentence.end)
         reading = Reading(
             text=text[sentence.start : sentence.end],
             start=sentence.start,
             mentions=tuple(
                 _shifted(mention, sentence.start)
-                for mention in mentions
-                if sentence.start <= mention.start and mention.end <= sentence.end
+                for mention in mentions[first_mention:last_mention]
+                if mention.end <= sentence.end
             ),
             dates=tuple(
                 _shifted(date, sentence.start)
-                for date in dates
-                if sentence.start <= date.start and date.end <= sentence.end
+                for date in dates[first_date:last_date]
+                if date.end <= sentence.end
             ),
             names=index,
-            earlier=tuple(mention for mention in mentions if mention.end <= sentence.start),
+            text_mentions=all_mentions,
+            mentions_before=first_mention,
         )
         found: list[tuple[int, ProposedFact]] = []
         seen: set[bytes] = set()
