@@ -11,10 +11,15 @@ chain, since the new hash covers the previous one, and in that same step it chec
 
 How the lock is taken and that step is run belongs to the backend (`archive.storage`): on PostgreSQL
 one call of the server-side `archive_append`, on SQLite one function in the driver's thread.
+
+Concurrent bare appends (`EventStore.append`) of one store share commits (group commit): while one
+commit is in flight the others wait, and the next commit takes all of them at once, so that one lock
+hold and one flush to disk serve them all (docs/decisions/0014-group-commit.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -131,6 +136,43 @@ def _recorded(
     ]
 
 
+class _Waiting:
+    """A bare append waiting for a commit to take it: its write, checked and made into rows."""
+
+    __slots__ = ("committed", "metadata", "outcome", "rows", "write")
+
+    def __init__(
+        self,
+        write: StreamWrite,
+        rows: list[dict[str, Any]],
+        metadata: dict[str, Any],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.write = write
+        self.rows = rows
+        self.metadata = metadata
+        #: Its recorded events, or the error it alone would have met.
+        self.outcome: asyncio.Future[list[RecordedEvent]] = loop.create_future()
+        #: Set when a commit takes it; done when that commit has ended, whatever its outcome.
+        self.committed: asyncio.Future[None] | None = None
+
+    def settle(self, result: list[RecordedEvent] | None = None, error: BaseException | None = None) -> None:
+        """Answer the caller (who may have stopped waiting, when cancelled)."""
+        if self.outcome.done():
+            return
+        if error is None:
+            self.outcome.set_result(result or [])
+        else:
+            self.outcome.set_exception(error)
+
+
+def _own_copy(error: Exception) -> Exception:
+    """The same error as a new instance, so that each caller raises (and tracebacks) its own."""
+    copy = type(error)(*error.args)
+    copy.__cause__ = error.__cause__
+    return copy
+
+
 class EventStore:
     """The recorder: appends events to streams and reads them back in stream or global order."""
 
@@ -144,6 +186,12 @@ class EventStore:
         self.registry = registry
         self._clock = clock
         self.backend = backend_for(engine)
+        # Group commit of the bare appends: those waiting, in the order they came, and whether a commit
+        # of them is in flight (on `_loop`), by a lone caller itself or by the `_committer` task.
+        self._waiting: list[_Waiting] = []
+        self._busy = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._committer: asyncio.Task[None] | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -164,24 +212,138 @@ class EventStore:
         events: Sequence[NewEvent],
         metadata: Mapping[str, Any] | None = None,
     ) -> list[RecordedEvent]:
-        """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`."""
+        """Append `events` to `stream_id` in one transaction, if the stream is at `expected_version`.
+
+        Concurrent calls share commits: a call that finds no commit of this store's appends in flight
+        commits at once, alone; one that finds one waits, and when it ends, every waiting call (each
+        stream once, the same metadata) is committed in one transaction. Each call gets its own events,
+        positions and errors, as if it had committed alone: when a shared commit fails, each of its
+        calls is committed again alone, in the order they came. A call cancelled while it waits is not
+        appended; one cancelled once its commit has begun waits for that commit to end, then raises
+        `CancelledError` (its events are then in the log or not, and nothing of it comes later).
+        """
+        write = StreamWrite(stream_id, expected_version, events)
+        meta = dict(metadata or {})
         try:
-            async with _lock_timeouts():
-                return await self._append_alone(stream_id, expected_version, events, metadata)
+            rows = self._prepare(stream_id, expected_version, events, meta)
+            return await self._commit_or_wait(write, rows, meta)
         except ConcurrencyError as error:
             error.current_version = await self.stream_version(stream_id)
             raise
 
-    async def _append_alone(
-        self,
-        stream_id: str,
-        expected_version: int,
-        events: Sequence[NewEvent],
-        metadata: Mapping[str, Any] | None,
+    async def _commit_or_wait(
+        self, write: StreamWrite, rows: list[dict[str, Any]], metadata: dict[str, Any]
     ) -> list[RecordedEvent]:
-        writes = [StreamWrite(stream_id, expected_version, events)]
-        async with self.backend.lone_append(self.engine) as conn:
-            return await self._append_streams(conn, writes, metadata, own_transaction=True)
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a store used again on another event loop starts afresh
+            self._loop, self._busy, self._waiting, self._committer = loop, False, [], None
+        if not self._busy:
+            self._busy = True
+            try:
+                return await self._commit_alone(write, rows, metadata)
+            finally:
+                self._hand_over()
+        waiting = _Waiting(write, rows, metadata, loop)
+        self._waiting.append(waiting)
+        try:
+            return await waiting.outcome
+        except asyncio.CancelledError:
+            if waiting.committed is None:  # not taken yet: it never will be
+                self._waiting.remove(waiting)
+                raise
+            while not waiting.committed.done():  # taken: let its commit end before saying so
+                try:
+                    await asyncio.wait([waiting.committed])
+                except asyncio.CancelledError:
+                    continue
+            raise
+
+    def _hand_over(self) -> None:
+        """After a commit: the appends that came meanwhile are committed by a task of their own."""
+        if self._waiting:
+            self._committer = asyncio.get_running_loop().create_task(self._commit_waiting())
+        else:
+            self._busy = False
+
+    async def _commit_waiting(self) -> None:
+        """Commit the waiting appends, a group at a time, until none wait."""
+        try:
+            while self._waiting:
+                group = self._take_group()
+                committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                for waiting in group:
+                    waiting.committed = committed
+                try:
+                    await self._commit_group(group)
+                finally:
+                    committed.set_result(None)
+                # The callers just answered run first: those that append again at once (a loop of
+                # appends) are waiting before the next group is taken, and share its commit.
+                await asyncio.sleep(0)
+        except BaseException:  # the event loop is closing: the appends still waiting are not made
+            for waiting in self._waiting:
+                waiting.outcome.cancel()
+            self._waiting.clear()
+            raise
+        finally:
+            self._busy = False
+            self._committer = None
+
+    def _take_group(self) -> list[_Waiting]:
+        """The first waiting append and every later one with the same metadata and another stream (a
+        stream's second write waits for the next commit, so that it is checked against the first's
+        outcome); the rest wait on, in their order."""
+        first = self._waiting[0]
+        group: list[_Waiting] = []
+        streams: set[str] = set()
+        rest: list[_Waiting] = []
+        for waiting in self._waiting:
+            if waiting.metadata == first.metadata and waiting.write.stream_id not in streams:
+                group.append(waiting)
+                streams.add(waiting.write.stream_id)
+            else:
+                rest.append(waiting)
+        self._waiting = rest
+        return group
+
+    async def _commit_group(self, group: list[_Waiting]) -> None:
+        """Commit `group` in one transaction; if that fails, each of its appends alone, in order."""
+        try:
+            if len(group) > 1:
+                try:
+                    recorded = await self._commit_together(group)
+                except LockTimeoutError as error:  # nothing written, and alone each would wait as long
+                    for waiting in group:
+                        waiting.settle(error=_own_copy(error))
+                    return
+                except Exception:  # one append's conflict or bad row: each is tried alone below
+                    pass
+                else:
+                    for waiting in group:
+                        waiting.settle(recorded[: len(waiting.rows)])
+                        recorded = recorded[len(waiting.rows) :]
+                    return
+            for waiting in group:
+                try:
+                    waiting.settle(await self._commit_alone(waiting.write, waiting.rows, waiting.metadata))
+                except Exception as error:
+                    waiting.settle(error=error)
+        except BaseException:  # cancelled: an append not answered yet is told so
+            for waiting in group:
+                waiting.outcome.cancel()
+            raise
+
+    async def _commit_together(self, group: list[_Waiting]) -> list[RecordedEvent]:
+        writes = [waiting.write for waiting in group]
+        rows = [row for waiting in group for row in waiting.rows]
+        async with _lock_timeouts(), self.backend.lone_append(self.engine) as conn:
+            return await self._insert(conn, writes, rows, group[0].metadata, own_transaction=True)
+
+    async def _commit_alone(
+        self, write: StreamWrite, rows: list[dict[str, Any]], metadata: dict[str, Any]
+    ) -> list[RecordedEvent]:
+        async with _lock_timeouts(), self.backend.lone_append(self.engine) as conn:
+            return await self._insert(conn, [write], rows, metadata, own_transaction=True)
 
     async def append_in(
         self,
@@ -211,27 +373,29 @@ class EventStore:
         the decision read without writing to it, still at that version; any conflict refuses the whole
         batch with `ConcurrencyError`.
         """
-        return await self._append_streams(conn, writes, metadata, own_transaction=False, read=read)
-
-    async def _append_streams(
-        self,
-        conn: AsyncConnection,
-        writes: Sequence[StreamWrite],
-        metadata: Mapping[str, Any] | None,
-        own_transaction: bool,
-        read: Sequence[tuple[str, int]] = (),
-    ) -> list[RecordedEvent]:
         if len({w.stream_id for w in writes}) != len(writes):
             raise InvalidAppendError(
                 "a batch names a stream twice: give each stream's events in one StreamWrite"
             )
         meta = dict(metadata or {})
         rows = [row for w in writes for row in self._prepare(w.stream_id, w.expected_version, w.events, meta)]
+        return await self._insert(conn, writes, rows, meta, own_transaction=False, read=read)
+
+    async def _insert(
+        self,
+        conn: AsyncConnection,
+        writes: Sequence[StreamWrite],
+        rows: list[dict[str, Any]],
+        metadata: dict[str, Any],
+        own_transaction: bool,
+        read: Sequence[tuple[str, int]] = (),
+    ) -> list[RecordedEvent]:
+        """The backend's insert of `rows` (the checked events of `writes`, in their order)."""
         continuing = [(w.stream_id, w.expected_version) for w in writes if w.expected_version > 0]
         recorded_at = self._clock()
         try:
             linked = await self.backend.insert_events(
-                conn, rows, continuing, meta, recorded_at, own_transaction, read
+                conn, rows, continuing, metadata, recorded_at, own_transaction, read
             )
         except IntegrityError as error:
             raise _version_conflict(error, writes) from None
