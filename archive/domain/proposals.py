@@ -327,17 +327,25 @@ def _is_heading(line: str) -> bool:
     )
 
 
+def _next_text_line(lines: Sequence[str], index: int) -> str:
+    """The first line after ``index`` that is not blank ("" if none)."""
+    return next((line for line in lines[index + 1 :] if line.strip()), "")
+
+
 def find_sentences(text: str) -> list[Sentence]:
     """The sentences of ``text``, in order, each trimmed of surrounding whitespace."""
     lines = text.split("\n")
     blocks: list[tuple[int, int]] = []
     offset = 0
     block_start: int | None = None
+    # A sentence cut by a page break: blank lines between a line that ends no sentence and one that
+    # begins in lower case ("threats (such as" ... "terrorism and extremism").
+    carried = False
     for index, line in enumerate(lines):
         line_start, line_end = offset, offset + len(line)
         offset = line_end + 1
         if not line.strip():
-            if block_start is not None:
+            if block_start is not None and not carried:
                 blocks.append((block_start, line_start - 1))
                 block_start = None
             continue
@@ -350,7 +358,13 @@ def find_sentences(text: str) -> list[Sentence]:
             block_start = line_start
         following = lines[index + 1] if index + 1 < len(lines) else ""
         ends = bool(_SENTENCE_END.search(line.rstrip())) and not _NOT_AN_END.search(line.rstrip())
-        if heading or ends or not _has_lowercase(following):
+        carried = (
+            not heading
+            and not ends
+            and not following.strip()
+            and bool(re.match(r"\s*[a-z]", _next_text_line(lines, index)))
+        )
+        if (heading or ends or not _has_lowercase(following)) and not carried:
             blocks.append((block_start, line_end))
             block_start = None
     if block_start is not None:
@@ -529,12 +543,21 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
 
 
 def subject_slot(reading: Reading, end: int, start: int = 0) -> Slot | None:
-    """The entity named last before ``end`` (outside parentheses, not possessive), or the last
-    capitalised words there when none is; ``None`` when the clause names nothing (a pronoun)."""
+    """The entity named last before ``end`` (outside parentheses, not possessive, and with no comma
+    between it and ``end`` unless a phrase set off by commas: "Kazakhstan, guided by ..., intends"), or
+    the last capitalised words there when none is; ``None`` when the clause names nothing (a pronoun).
+    A name followed by "and" and the verb is the object of an earlier verb, whose subject is taken."""
     for mention in reversed(reading.mentions):
         if start <= mention.start and mention.end <= end:
             if reading.closed_before(mention.start, end) or _is_possessive(reading, mention):
                 continue
+            gap = _PARENTHETICAL.sub("", reading.text[mention.end : end])
+            if re.fullmatch(r",?\s*and\s+", gap):
+                # "X has chaired the Fund and intends to": the Fund is the first verb's object.
+                return subject_slot(reading, mention.start, start)
+            appositive = re.fullmatch(r"\s*,[^,]*\w[^,]*,\s*", gap)
+            if "," in gap and not appositive:
+                continue  # "continuity in OSCE activities, intends": a name inside another phrase
             return _slot_of(mention)
     clause_start = max(
         [start, *(match.end() for match in re.finditer(r"[,;:–—]|\s-\s", reading.text[start:end]))]
@@ -1503,6 +1526,82 @@ def _planned_meeting(reading: Reading) -> Iterable[Statement]:
         yield Statement("held", meeting, time=time, modality="planned")
 
 
+_NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate(
+        (
+            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+            *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen"),
+            *("nineteen", "twenty"),
+        )
+    )
+}
+
+
+def _rest_of_clause(reading: Reading, start: int) -> tuple[str, int]:
+    """The words from ``start`` to the end of the sentence, or of the parenthesis ``start`` is in, without
+    the closing full stop; with where they end."""
+    end = len(reading.text)
+    if reading.inside_parentheses(start):
+        close = reading.text.find(")", start)
+        end = close if close >= 0 else end
+    words = reading.text[start:end].rstrip()
+    words = re.sub(r"[.;:]+$", "", words).rstrip()
+    return " ".join(words.split()), start + len(words)
+
+
+def _stated_aim(words: str, predicate: str) -> RuleReader:
+    """ "X intends to <do something>." / "X supports <something>.": X's stated aim or position, in the
+    text's own words (the rest of the sentence)."""
+    pattern = _rule_pattern(words)
+
+    def read(reading: Reading) -> Iterable[Statement]:
+        for match in pattern.finditer(reading.text):
+            actor = subject_slot(reading, match.start())
+            value, _ = _rest_of_clause(reading, match.end())
+            if actor is None or actor.entity_id is None or not value or value[0] in ",;":
+                continue
+            modality: Modality = "planned" if predicate == "aims_to" else modality_at(reading, match.start())
+            yield Statement(predicate, actor, value=value, modality=modality)
+
+    return read
+
+
+_COUNT = re.compile(
+    r"(?P<hedge>(?:roughly|about|some|over|nearly|almost|more than|at least) )?"
+    r"(?P<number>\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(?=[^\W\d])",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r",\s+(?:and\s+)?|;\s+")
+_COUNT_VERB = re.compile(r"\b(?:was|were|is|are|has|have|had|took|take|takes)\b", re.IGNORECASE)
+
+
+def _counted(reading: Reading) -> Iterable[Statement]:
+    """ "Roughly 80 diplomats ... have completed training", "18 EEC meetings were held ...": a clause that
+    opens with a number and says something of what it counts, as the number in digits and the text's
+    words; of the first entity named in it."""
+    starts = [0, *(match.end() for match in _CLAUSE_START.finditer(reading.text))]
+    for start in starts:
+        match = _COUNT.match(reading.text, start)
+        if match is None:
+            continue
+        following = _CLAUSE_START.search(reading.text, match.end())
+        words, end = _rest_of_clause(reading, match.end())
+        if following is not None and following.start() < end:
+            words = " ".join(reading.text[match.end() : following.start()].split())
+            end = following.start()
+        if not _COUNT_VERB.search(words):
+            continue  # a number opening a clause that says nothing of what it counts
+        counted = [mention for mention in reading.mentions if match.start() <= mention.start < end]
+        if not counted or counted[0].entity_id is None:
+            continue
+        number = match["number"].lower()
+        digits = str(_NUMBER_WORDS[number]) if number in _NUMBER_WORDS else number
+        value = f"{(match['hedge'] or '').lower()}{digits} {words}"
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        yield Statement("counted", _slot_of(counted[0]), value=value, time=time)
+
+
 _ORGANISED = verb_rule(
     r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
     "organised",
@@ -1672,6 +1771,22 @@ RULES: tuple[Rule, ...] = (
     Rule("decision.decision_to", _decision_to),
     Rule("meeting.holding", _holding),
     Rule("meeting.planned", _planned_meeting),
+    Rule(
+        "aim.intends_to",
+        _stated_aim(
+            r"\b(?:intends|intend|aspires|aspire|plans|aims|aim|seeks|seek|strives|strive|"
+            r"is willing|are willing|is determined|are determined|wishes) to ",
+            "aims_to",
+        ),
+    ),
+    Rule(
+        "position.supports",
+        _stated_aim(
+            r"\b(?:supports|advocates|(?:continues|continue) to (?:support|advocate))\s+",
+            "supports",
+        ),
+    ),
+    Rule("count.number_of", _counted),
 )
 
 

@@ -443,6 +443,52 @@ def test_a_treaty_of_a_year_was_adopted_that_year() -> None:
     ]
 
 
+def test_a_stated_intention_is_an_aim_in_the_texts_words_of_the_subject_before_its_aside() -> None:
+    text = "In this area, Freedonia, guided by the practice of the UOE, intends to focus on fisheries."
+
+    proposals = propose(text, NAMES)
+
+    assert [
+        (p.rule, p.content.subject, p.content.predicate, p.content.value, p.content.modality)
+        for p in proposals
+    ] == [("aim.intends_to", "freedonia", "aims_to", "focus on fisheries", "planned")]
+
+
+def test_support_for_something_is_a_position_in_the_texts_words() -> None:
+    text = "Sylvania has chaired the Trade Forum and continues to support open   harbours."
+
+    assert [
+        (p.rule, p.content.subject, p.content.value)
+        for p in propose(text, NAMES)
+        if p.rule == "position.supports"
+    ] == [("position.supports", "sylvania", "open harbours")]
+
+
+def test_a_clause_opening_with_a_number_is_a_count_in_digits_and_words() -> None:
+    text = (
+        "During that year, eighteen UOE meetings were held in Port Town, and 8 envoys of Sylvania took part."
+    )
+
+    counts = [
+        (p.content.subject, p.content.value) for p in propose(text, NAMES) if p.content.predicate == "counted"
+    ]
+
+    assert counts == [
+        ("union", "18 UOE meetings were held in Port Town"),
+        ("sylvania", "8 envoys of Sylvania took part"),
+    ]
+
+
+def test_a_sentence_cut_by_a_page_break_is_read_whole() -> None:
+    text = "Freedonia became a member\n\n  \n\nof the Union of Examples in 1994.\n"
+
+    proposals = propose(text, NAMES)
+
+    assert [(p.line_start, p.line_end, p.content.object, p.quote) for p in proposals] == [
+        (1, 5, "union", "Freedonia became a member of the Union of Examples in 1994.")
+    ]
+
+
 # -- the measurement (bench/proposals.py): how a proposal is scored against the curated facts ----------
 
 
