@@ -200,10 +200,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = known_names(args.seeds)
     by_document: dict[str, dict[str, PredicateScore]] = {}
+    by_rule: dict[str, dict[str, int]] = {}
     for path in sorted((args.seeds / "facts").glob("*.yaml")):
         facts_file: FactsFile = load_facts_file(path)
         text = (args.seeds / facts_file.source.file).read_text(encoding="utf-8")
-        by_document[facts_file.source.id] = score(propose(text, names), facts_file.facts)
+        proposals = propose(text, names)
+        by_document[facts_file.source.id] = score(proposals, facts_file.facts)
+        for proposal in proposals:
+            counts = by_rule.setdefault(proposal.rule, {"proposed": 0, "correct": 0})
+            counts["proposed"] += 1
+            counts["correct"] += any(matches(proposal, fact) for fact in facts_file.facts)
     corpus = merge(list(by_document.values()))
     for source_id, table in by_document.items():
         print(f"## {source_id}\n\n{render(table)}\n")
@@ -215,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "precision": "correct / proposed: proposals that match some curated fact",
         "corpus": _as_json(corpus),
         "by_document": {source_id: _as_json(table) for source_id, table in by_document.items()},
+        "by_rule": {rule: by_rule[rule] for rule in sorted(by_rule)},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
