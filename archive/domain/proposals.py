@@ -12,8 +12,8 @@ How a text is read:
   heading (a line of capitals, or of capitalised words with no full stop). A quote is the sentence's
   words with each line break and the whitespace around it written as one space, as the citation
   check joins lines.
-- **Names.** Every label and alias is searched in the whole text, longest first, so "OSCE Center in
-  Astana" wins over "Astana" where both fit. A name with no lower-case letter (an acronym) matches
+- **Names.** Every label and alias is searched in the whole text, longest first, so "Union Office in
+  Port Town" wins over "Port Town" where both fit. A name with no lower-case letter (an acronym) matches
   only as written; any other name matches in any case. A trailing bracketed remark of a name
   (``"Name [external: where it comes from]"``) and a trailing parenthesis (``"Summit (2010)"``, a
   disambiguation) are not read as part of it. A text that names two entities is matched to neither:
@@ -21,7 +21,7 @@ How a text is read:
 - **Dates.** "1994", "January 1992", "June 21, 2007", "1 December 2010", day and month ranges
   ("December 1-2, 2010", "September-December 2011") and year ranges ("2017-2019", "from June 2012 to
   August 2014") are read at the precision written (``PartialDate``). Words that are part of a name
-  ("EXPO 2017") are not dates. A date stated only relative to another ("this year") is left out.
+  ("Games 2017") are not dates. A date stated only relative to another ("this year") is left out.
 - **Rules.** Each rule is a pattern of words ("became a member of", "was appointed", "chaired by",
   "was renamed") with slots for the subject, the object and sometimes a place; a slot is filled with
   the entity named there, or, when no name matches, with the text's own words, which are listed in
@@ -73,7 +73,7 @@ class ProposedFact(msgspec.Struct, frozen=True):
 # -- names ---------------------------------------------------------------------------------------------
 
 # A remark in square brackets at the end of a name ("[external: ...]") and a parenthesised
-# disambiguation ("(2010)", "(Almaty, 2006)") are the registry's notes, not words of the name.
+# disambiguation ("(2010)", "(Port Town, 2006)") are the registry's notes, not words of the name.
 _NAME_REMARK = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\))\s*$")
 # Typographic variants a text and a registry may spell differently: apostrophes, quotation marks, dashes.
 _CHAR_CLASSES = {
@@ -103,7 +103,7 @@ def _name_pattern(name: str) -> str:
     parts: list[str] = []
     for char in name:
         if char.isspace():
-            # A text may quote a word of a name: '"Troika" of the FSC' names the "Troika of the FSC".
+            # A text may quote a word of a name: '"Troika" of the Forum' names the "Troika of the Forum".
             if not parts or parts[-1] != _NAME_SPACE:
                 parts.append(_NAME_SPACE)
         else:
@@ -509,7 +509,7 @@ def looks_like_a_person(words: str) -> bool:
 def object_slot(reading: Reading, start: int, end: int | None = None, reach: bool = False) -> Slot | None:
     """The entity named by the noun phrase that begins at ``start``, or its words when none matches.
 
-    A name in the possessive ("OSCE's governing Troika") is passed over for the name it qualifies.
+    A name in the possessive ("the Union's governing Troika") is passed over for the name it qualifies.
     With ``reach``, a name later in the clause is taken when the noun phrase names none ("a side event
     on the theme: X"). Words no name matched are taken only when they begin with a capital, as names
     do: "one of the leading positions" names no entity.
@@ -526,13 +526,13 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
     else:
         limit = max(phrase_end, head + 1)
     if _PREPOSITION.match(reading.text, head):
-        return None  # "held in Madrid", "chaired by X": no object follows the verb
-    # A name may begin with the article a rule's words took ("an OSCE Summit").
+        return None  # "held in Port Town", "chaired by X": no object follows the verb
+    # A name may begin with the article a rule's words took ("a Union Summit").
     article = re.search(r"\b(?:the|an?)\s+$", reading.text[:start])
     lowest = article.start() if article else head
     for mention in reading.mentions:
         if lowest <= mention.start < limit and not _is_possessive(reading, mention):
-            # "the first joint meeting of OSCE and EU Troikas" is a meeting, not the OSCE.
+            # "the first joint meeting of the Union and Forum Troikas" is a meeting, not the Union.
             if reach or not _OF_PHRASE.search(reading.text[head : max(head, mention.start)]):
                 return _slot_of(mention)
             break
@@ -544,7 +544,7 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
 
 def subject_slot(reading: Reading, end: int, start: int = 0) -> Slot | None:
     """The entity named last before ``end`` (outside parentheses, not possessive, and with no comma
-    between it and ``end`` unless a phrase set off by commas: "Kazakhstan, guided by ..., intends"), or
+    between it and ``end`` unless a phrase set off by commas: "Freedonia, guided by ..., intends"), or
     the last capitalised words there when none is; ``None`` when the clause names nothing (a pronoun).
     A name followed by "and" and the verb is the object of an earlier verb, whose subject is taken."""
     for mention in reversed(reading.mentions):
@@ -557,7 +557,7 @@ def subject_slot(reading: Reading, end: int, start: int = 0) -> Slot | None:
                 return subject_slot(reading, mention.start, start)
             appositive = re.fullmatch(r"\s*,[^,]*\w[^,]*,\s*", gap)
             if "," in gap and not appositive:
-                continue  # "continuity in OSCE activities, intends": a name inside another phrase
+                continue  # "continuity in Union activities, intends": a name inside another phrase
             return _slot_of(mention)
     clause_start = max(
         [start, *(match.end() for match in re.finditer(r"[,;:–—]|\s-\s", reading.text[start:end]))]
@@ -715,7 +715,7 @@ RuleReader = Callable[[Reading], Iterable[Statement]]
 
 class Rule(msgspec.Struct, frozen=True):
     """A named pattern of words and how to read its slots. A rule ``once`` reads what a name itself
-    says ("OSCE Summit in Astana": where the summit met), so it is proposed at the name's first
+    says ("Union Summit in Port Town": where the summit met), so it is proposed at the name's first
     occurrence only, not wherever the name recurs."""
 
     name: str
@@ -741,7 +741,7 @@ def _is_person(slot: Slot) -> bool:
 
 
 def _relative_object(reading: Reading, subject: Slot) -> Slot | None:
-    """The name a relative clause is about: "the Forum (FSC), which Kazakhstan will chair" -> the Forum."""
+    """The name a relative clause is about: "the Forum (TF), which Freedonia will chair" -> the Forum."""
     before = reading.text[: subject.start]
     match = re.search(r",\s*(?:which|that|whom)\s+$", _PARENTHETICAL.sub("", before))
     if match is None:
@@ -853,7 +853,7 @@ def _membership_after_participle(reading: Reading) -> Iterable[Statement]:
 
 
 def _member_by_apposition(reading: Reading) -> Iterable[Statement]:
-    """ "As a Troika member, Kazakhstan ...": Kazakhstan is a member of the Troika."""
+    """ "As a Troika member, Freedonia ...": Freedonia is a member of the Troika."""
     for match in _rule_pattern(r"\bas (?:a|an|the) ").finditer(reading.text):
         member_word = re.compile(r"\s+members?\b", re.IGNORECASE)
         for mention in reading.mentions:
@@ -897,8 +897,8 @@ def _listed_in_parentheses(reading: Reading) -> Iterable[Statement]:
         if not all(re.fullmatch(r",\s*(?:and\s+)?|\s+and\s+", gap) for gap in gaps):
             continue
         predicate = "part_of" if _GROUP_OF_PARTS.search(reading.text[: group.start]) else "member_of"
-        # The list explains the words just before it: in "Group for Cooperation with the Mediterranean
-        # partners (A, B)" the partners are listed, not the group, when "Mediterranean partners" is a name.
+        # The list explains the words just before it: in "Group for Cooperation with the Union's partners
+        # (A, B)" the partners are listed, not the group, when "Union's partners" is a name.
         listed = _suffix_entity(reading, group) or _slot_of(group)
         for member in inside:
             if member.entity_id != listed.entity_id:
@@ -931,11 +931,11 @@ def _named_in_parentheses(reading: Reading) -> Iterable[Statement]:
         if reading.inside_parentheses(first.start) or not (in_parentheses or after_comma):
             continue
         if in_parentheses and not any(char.islower() for char in second.words):
-            continue  # "Forum (EEF)": an abbreviation, not a place or a country
+            continue  # "Trade Forum (TF)": an abbreviation, not a place or a country
         if in_parentheses and looks_like_a_person(first.words):
             yield Statement("national_of", _slot_of(first), _slot_of(second))
         elif not looks_like_a_person(first.words) and not _NOT_A_PERSON.search(first.words):
-            # An institution's place in parentheses ("the Office (Vienna) was opened") goes with the act.
+            # An institution's place in parentheses ("the Office (Port Town) was opened") goes with the act.
             yield Statement("located_in", _slot_of(first), _slot_of(second))
 
 
@@ -980,7 +980,8 @@ def _chairmanship_of(reading: Reading) -> Iterable[Statement]:
 
 
 def _adjective_chairmanship(reading: Reading) -> Iterable[Statement]:
-    """ "during the Slovak OSCE Chairmanship": Slovakia chaired the OSCE, attested then (a point in time)."""
+    """ "during the Sylvanian Union Chairmanship": the Sylvanian (when a name) chaired the Union, attested
+    then (a point in time)."""
     for chaired in reading.mentions:
         after = re.match(r"\s+(?:Chairmanship|Presidency)\b", reading.text[chaired.end :])
         if after is None:
@@ -1096,7 +1097,7 @@ def _prefix_entity(reading: Reading, words: str, other_than: str | None) -> tupl
     parts = words.split()
     for count in range(len(parts), 0, -1):
         prefix = " ".join(parts[:count])
-        # A prefix that names an occasion ("OSCE Summit") is another meeting, not the body that met.
+        # A prefix that names an occasion ("Union Summit") is another meeting, not the body that met.
         if _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", prefix)):
             continue
         entity = reading.resolve(prefix)
@@ -1113,10 +1114,10 @@ _FOR_BODY = re.compile(r"^.+?\s+(?:for|of)\s+(?:the\s+)?(?P<body>[^()]+)$")
 
 
 def _meeting_name(reading: Reading) -> Iterable[Statement]:
-    """What a meeting's own name says: "OSCE Summit in Astana" met in Astana and is a meeting of the OSCE;
-    "Milan Ministerial Council" met in Milan and is a meeting of the Ministerial Council; "Second
-    Preparatory Meeting for the Forum" is part of the Forum; "Third Congress of X" is an edition of the
-    Congress of X, when that is a known name."""
+    """What a meeting's own name says: "Union Summit in Port Town" met in Port Town and is a meeting of
+    the Union; "Port Town Ministerial Council" met in Port Town and is a meeting of the Ministerial
+    Council; "Second Preparatory Meeting for the Forum" is part of the Forum; "Third Congress of X" is an
+    edition of the Congress of X, when that is a known name."""
     for mention in reading.mentions:
         if mention.entity_id is None:
             continue
@@ -1137,7 +1138,7 @@ def _meeting_name(reading: Reading) -> Iterable[Statement]:
             rest = head[len(prefix[0]) :].strip()
             rest_entity = reading.resolve(rest) if rest else None
             if rest_entity is not None and rest_entity != mention.entity_id:
-                # "Milan Ministerial Council": the first words name the place, the rest the body that met.
+                # "Port Town Ministerial Council": the first words name the place, the rest the body that met.
                 body = Slot(rest, rest_entity, mention.start, mention.end)
                 place = place or Slot(prefix[0], prefix[1], mention.start, mention.end)
             elif not rest or _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", rest)):
@@ -1162,7 +1163,7 @@ def _meeting_name(reading: Reading) -> Iterable[Statement]:
                 "part_of", itself, Slot(for_body.group("body"), larger, mention.start, mention.end)
             )
     for owner, meeting in itertools.pairwise(reading.mentions):
-        # "the OSCE's Tolerance Implementation Meeting": a meeting of the OSCE.
+        # "the Union's Fisheries Implementation Meeting": a meeting of the Union.
         if (
             re.fullmatch(r"['’]s\s+", reading.text[owner.end : meeting.start])
             and _EVENT_WORD.search(_STANDING_BODY_WORD.sub("", meeting.words))
@@ -1184,7 +1185,7 @@ _ALONGSIDE = re.compile(r"\s+(?:on the (?:sidelines|margins) of|within the frame
 def _meeting_subject(reading: Reading, verb_start: int) -> tuple[Slot, Slot | None] | None:
     """The meeting a "held" verb is about, and the body named in its description, if any.
 
-    "the OSCE Ministerial Council meeting held in ...": the meeting is the body's, described in the
+    "the Union Ministerial Council meeting held in ...": the meeting is the body's, described in the
     text's words; "the Tolerance Implementation Meeting on Promoting ..., held in": the name's own
     continuation may stand between the name and the verb.
     """
@@ -1194,7 +1195,7 @@ def _meeting_subject(reading: Reading, verb_start: int) -> tuple[Slot, Slot | No
     gap = reading.text[meeting.end : verb_start]
     described = re.fullmatch(r"\s+(?P<noun>[a-z][a-z -]{0,30}?)\s+", gap)
     if described is not None and meeting.entity_id is not None and _EVENT_WORD.search(described["noun"]):
-        # "the Council meeting" is a meeting of the Council; "OSCE bicycle tours" are not the OSCE's meetings.
+        # "the Council meeting" is a meeting of the Council; "Union bicycle tours" are no meetings of it.
         words = f"{meeting.words} {' '.join(described['noun'].split())}"
         of_body = meeting if _MEETING_NOUN.search(described["noun"]) else None
         return Slot(words, None, meeting.start, verb_start - 1), of_body
@@ -1259,8 +1260,8 @@ def _meeting_held(reading: Reading) -> Iterable[Statement]:
 
 
 def _meeting_by_name(reading: Reading, meeting: Slot, body: Slot | None, places: list[Slot]) -> Slot:
-    """A meeting the text describes ("the Council meeting held in Madrid", "tours organized from A to
-    B") is the known one whose name says as much ("Council in Madrid", "tours from A to B"), if any."""
+    """A meeting the text describes ("the Council meeting held in Port Town", "tours organized from A
+    to B") is the known one whose name says as much ("Council in Port Town", "tours from A to B"), if any."""
     where = (
         [f"in {places[0].words}", f"at {places[0].words}"]
         if len(places) == 1
@@ -1341,7 +1342,7 @@ def _attended_by(reading: Reading) -> Iterable[Statement]:
 
 
 def _antecedent(reading: Reading, slot: Slot, other: Slot) -> Slot:
-    """ "the Center was renamed the OSCE Center in Astana": "the Center" is the last center named before,
+    """ "the Center was renamed the Union Center in Port Town": "the Center" is the last center named before,
     not the new name it shares a word with."""
     if slot.entity_id is None or slot.entity_id != other.entity_id or " " in slot.words:
         return slot
@@ -1577,7 +1578,7 @@ _COUNT_VERB = re.compile(r"\b(?:was|were|is|are|has|have|had|took|take|takes)\b"
 
 
 def _counted(reading: Reading) -> Iterable[Statement]:
-    """ "Roughly 80 diplomats ... have completed training", "18 EEC meetings were held ...": a clause that
+    """ "Roughly 80 diplomats ... have completed training", "18 Forum meetings were held ...": a clause that
     opens with a number and says something of what it counts, as the number in digits and the text's
     words; of the first entity named in it."""
     starts = [0, *(match.end() for match in _CLAUSE_START.finditer(reading.text))]
