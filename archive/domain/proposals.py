@@ -1603,6 +1603,58 @@ def _counted(reading: Reading) -> Iterable[Statement]:
         yield Statement("counted", _slot_of(counted[0]), value=value, time=time)
 
 
+_SIGNED = _rule_pattern(
+    r"\b(?P<verb>signed|has signed|have signed|signing|"
+    r"put (?:their|its|his|her) signatures? (?:under|to|on)) "
+)
+# "the document", "the treaty": a text named just before.
+_DOCUMENT_BACK = re.compile(
+    r"(?:the|this|that)\s+(?:document|treaty|agreement|memorandum|declaration|charter|convention|accord)\b",
+    re.IGNORECASE,
+)
+
+
+def _last_document_before(reading: Reading, position: int) -> Slot | None:
+    """The document named last before ``position``, in this sentence or before it."""
+    here = [mention for mention in reading.mentions if mention.end <= position]
+    for mention in reversed(here):
+        if mention.entity_id is not None and _DOCUMENT_WORD.search(mention.words):
+            return _slot_of(mention)
+    for index in range(reading.mentions_before - 1, -1, -1):
+        mention = reading.text_mentions[index]
+        if mention.entity_id is not None and _DOCUMENT_WORD.search(mention.words):
+            return Slot(mention.words, mention.entity_id, 0, 0)
+    return None
+
+
+def _signed(reading: Reading) -> Iterable[Statement]:
+    """ "A, B and C signed X", "A ... put their signatures under the document" (the one named before),
+    "X has assumed its obligations, signing the Act and the Charter" (each document named after it)."""
+    for match in _SIGNED.finditer(reading.text):
+        if _PASSIVE.search(reading.text[: match.start()]):
+            continue
+        participle = match["verb"].lower() == "signing"
+        clause = re.search(r",\s*$", reading.text[: match.start()]) if participle else None
+        signatories = subject_list(reading, clause.start() if clause else match.start())
+        if participle and clause is not None:
+            documents = [
+                _slot_of(mention)
+                for mention in reading.mentions
+                if mention.start >= match.end() and mention.entity_id and _DOCUMENT_WORD.search(mention.words)
+            ]
+        else:
+            back = _DOCUMENT_BACK.match(reading.text, match.end())
+            found = (
+                _last_document_before(reading, match.start()) if back else object_slot(reading, match.end())
+            )
+            documents = [found] if found is not None else []
+        time = valid_time(nearest_date(reading, match.start()), "act")
+        for signatory in signatories:
+            for document in documents:
+                if _different(signatory, document):
+                    yield Statement("signed", signatory, document, time=time)
+
+
 _ORGANISED = verb_rule(
     r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
     "organised",
@@ -1755,16 +1807,7 @@ RULES: tuple[Rule, ...] = (
             "act",
         ),
     ),
-    Rule(
-        "document.signed",
-        verb_rule(
-            r"\b(?:signed|has signed|have signed) (?:the )?",
-            "signed",
-            "act",
-            subjects_listed=True,
-            active=True,
-        ),
-    ),
+    Rule("document.signed", _signed),
     Rule("initiative.initiated_by", _initiated_by),
     Rule("document.of_a_date", _document_of_a_date),
     Rule("document.adoption_of", _adoption_of),

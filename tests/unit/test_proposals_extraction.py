@@ -489,6 +489,27 @@ def test_a_sentence_cut_by_a_page_break_is_read_whole() -> None:
     ]
 
 
+def test_signatories_listed_under_the_document_named_before_and_documents_listed_after_signing() -> None:
+    text = (
+        "In 1975 the Harbour Treaty was drafted. The leaders of Sylvania, the UOE and Freedonia put their "
+        "signatures under the document.\nBy joining the UOE, Freedonia has assumed its obligations, signing "
+        "the Harbour Treaty."
+    )
+
+    signed = [
+        (p.content.subject, p.content.object, p.line_start)
+        for p in propose(text, NAMES)
+        if p.rule == "document.signed"
+    ]
+
+    assert signed == [
+        ("sylvania", "harbour-treaty", 1),
+        ("union", "harbour-treaty", 1),
+        ("freedonia", "harbour-treaty", 1),
+        ("freedonia", "harbour-treaty", 2),
+    ]
+
+
 # -- the measurement (bench/proposals.py): how a proposal is scored against the curated facts ----------
 
 
