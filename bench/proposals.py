@@ -17,8 +17,8 @@ matched (``unmatched``) cannot match: the archivist has to edit it first.
 
 **Dates.** Counted apart: ``same time`` is the number of found facts that some matching proposal
 dates exactly as curated (``valid_from``, ``valid_to`` and ``point_in_time``, each at the same precision;
-a curated ``derived`` or ``circa`` date counts as its bare date, since the text states no more, and
-a proposal never derives one). A proposal with the right fact and the wrong time still counts as matched:
+a ``derived`` or ``circa`` date counts as its bare date: the text states the bare date, and a proposal
+never derives one). A proposal with the right fact and the wrong time still counts as matched:
 the archivist edits the date, which is cheaper than finding the fact.
 
 recall = found / curated, precision = correct / proposed, per predicate and in total.
@@ -87,9 +87,10 @@ def matches(proposal: ProposedFact, fact: SeedFact) -> bool:
 
 
 def same_time(proposal: ProposedFact, fact: SeedFact) -> bool:
-    """Whether the proposal's valid time is the fact's, bound by bound, a derived or circa date as bare."""
+    """Whether the proposal's valid time is the fact's, bound by bound, a derived or circa date (on either
+    side) read as its bare date."""
     content = proposal.content
-    return (content.valid_from, content.valid_to, content.point_in_time) == (
+    return (_bare(content.valid_from), _bare(content.valid_to), _bare(content.point_in_time)) == (
         _bare(fact.valid_from),
         _bare(fact.valid_to),
         _bare(fact.point_in_time),

@@ -209,6 +209,7 @@ _START_LEAD = re.compile(
     r"(?:the\s+(?:beginning|start|middle|fall|autumn|spring|summer|winter)\s+of\s+|early\s+|late\s+|mid-?\s*)?$",
     re.IGNORECASE,
 )
+_HEDGE = re.compile(r"\b(?:around|about|approximately|circa|roughly|c\.|ca\.)\s+(?:the\s+year\s+)?$", re.I)
 _END_LEAD = re.compile(r"(?:\b(?:until|till|through|to)\s+)$", re.IGNORECASE)
 
 
@@ -294,6 +295,10 @@ def find_dates(text: str, mentions: Sequence[Mention] = ()) -> list[DateMention]
             lead = "since"
         elif _END_LEAD.search(before):
             lead = "until"
+        if _HEDGE.search(before):
+            # "around 2010": the text hedges the date, which the archive writes "circa 2010".
+            first = msgspec.structs.replace(first, circa=True)
+            last = None if last is None else msgspec.structs.replace(last, circa=True)
         dates.append(DateMention(start, end, first, last, lead))
     return dates
 

@@ -11,7 +11,7 @@ from archive.domain.facts import FactContent
 from archive.domain.proposals import KnownName, ProposedFact, propose
 from archive.domain.sources import normalise_quote_span, split_lines, verify_quote
 from archive.seeding import SeedCitation, SeedFact
-from bench.proposals import matches, score, totals
+from bench.proposals import matches, same_time, score, totals
 
 NAMES = (
     KnownName("freedonia", "Freedonia"),
@@ -510,6 +510,21 @@ def test_signatories_listed_under_the_document_named_before_and_documents_listed
     ]
 
 
+def test_a_hedged_date_is_circa_at_its_precision() -> None:
+    assert read("Freedonia became a member of the UOE around March 1990.") == [
+        (
+            "membership.became_member",
+            "freedonia",
+            "member_of",
+            "union",
+            "circa 1990-03",
+            None,
+            None,
+            "asserted",
+        )
+    ]
+
+
 # -- the measurement (bench/proposals.py): how a proposal is scored against the curated facts ----------
 
 
@@ -582,3 +597,16 @@ def test_the_score_counts_facts_found_once_and_each_proposal_that_states_one_as_
     total = totals(rows)
     assert (total.curated, total.found, total.proposed, total.correct) == (3, 2, 5, 3)
     assert score([], []) == {}
+
+
+def test_the_same_time_reads_a_derived_or_circa_date_as_its_bare_date_and_needs_every_bound() -> None:
+    fact = curated("freedonia", "chaired", "union", (1, 1), valid_from="circa 2010", valid_to="2011")
+
+    assert same_time(
+        proposal("freedonia", "chaired", "union", (1, 1), valid_from="2010", valid_to="2011"), fact
+    )
+    assert same_time(
+        proposal("freedonia", "chaired", "union", (1, 1), valid_from="circa 2010", valid_to="2011"), fact
+    )
+    assert not same_time(proposal("freedonia", "chaired", "union", (1, 1), valid_from="2010"), fact)
+    assert not same_time(proposal("freedonia", "chaired", "union", (1, 1), point_in_time="2010"), fact)
