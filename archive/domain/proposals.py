@@ -634,6 +634,15 @@ def object_list(reading: Reading, start: int, reach: bool = False) -> list[Slot]
     return slots
 
 
+def _in_another_parenthesis(reading: Reading, position: int, date: DateMention) -> bool:
+    """Whether ``date`` stands in a parenthesis that ``position`` is not in: such a date dates something
+    else ("the Congress (an event initiated in 2003)")."""
+    if date.start < position:
+        return reading.closed_before(date.start, position)
+    between = reading.text[position : date.start]
+    return between.count("(") > between.count(")")
+
+
 def nearest_date(
     reading: Reading, position: int, within: tuple[int, int] | None = None
 ) -> DateMention | None:
@@ -643,14 +652,7 @@ def nearest_date(
         date
         for date in reading.dates
         if (within is None or (within[0] <= date.start and date.end <= within[1]))
-        # A date in a parenthesis the position is not in dates something else: "(initiated in 2003)".
-        and not (date.start < position and reading.closed_before(date.start, position))
-        and not (
-            position < date.start
-            and reading.closed_before(position, date.start) is False
-            and reading.text[position : date.start].count("(")
-            > reading.text[position : date.start].count(")")
-        )
+        and not _in_another_parenthesis(reading, position, date)
     ]
     if not dates:
         return None
