@@ -8,20 +8,24 @@ accepts, edits or rejects each one.
 How a text is read:
 
 - **Sentences.** The text is cut into sentences across its line breaks, as extracted text wraps
-  mid-sentence: a break ends a sentence after ``.``, ``!`` or ``?``, before a blank line, and around a
-  heading (a line of capitals, or of capitalised words with no full stop). A quote is the sentence's
-  words with each line break and the whitespace around it written as one space, as the citation
-  check joins lines.
+  mid-sentence: a break ends a sentence after ``.``, ``!`` or ``?``, before a blank line (unless the
+  next line goes on in lower case: a page break), and around a heading (a line of capitals, or of
+  capitalised words with no full stop). A quote is the sentence's words with each line break and the
+  whitespace around it written as one space, as the citation check joins lines.
 - **Names.** Every label and alias is searched in the whole text, longest first, so "Union Office in
   Port Town" wins over "Port Town" where both fit. A name with no lower-case letter (an acronym) matches
   only as written; any other name matches in any case. A trailing bracketed remark of a name
   (``"Name [external: where it comes from]"``) and a trailing parenthesis (``"Summit (2010)"``, a
-  disambiguation) are not read as part of it. A text that names two entities is matched to neither:
-  the archivist chooses.
+  disambiguation) are not read as part of it. A name two entities bear is matched to neither: the
+  archivist chooses. A name is tried only where its first word stands, so reading costs what the
+  text's length does, whatever the size of the registry.
 - **Dates.** "1994", "January 1992", "June 21, 2007", "1 December 2010", day and month ranges
   ("December 1-2, 2010", "September-December 2011") and year ranges ("2017-2019", "from June 2012 to
-  August 2014") are read at the precision written (``PartialDate``). Words that are part of a name
-  ("Games 2017") are not dates. A date stated only relative to another ("this year") is left out.
+  August 2014") are read at the precision written (``PartialDate``), hedged ("around 1990") as circa.
+  Words that are part of a name ("Games 2017") are not dates. A date stated only relative to another
+  ("this year", an anniversary) is left out: the archive marks such a date "derived", an archivist's
+  reading. Which date goes with a fact: the one nearest its verb, outside any parenthesis the verb is
+  not in; "since"/"from" before it makes it a start, "until" an end.
 - **Rules.** Each rule is a pattern of words ("became a member of", "was appointed", "chaired by",
   "was renamed") with slots for the subject, the object and sometimes a place; a slot is filled with
   the entity named there, or, when no name matches, with the text's own words, which are listed in
