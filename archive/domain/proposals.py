@@ -418,6 +418,7 @@ _CAPITALISED_RUN = re.compile(
     r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|for|and|on|in|de|du|von|van)\s+)*[A-Z][\w’'.-]*)*"
 )
 _POSSESSIVE = re.compile(r"^['’]s\b")
+_PARTICIPLE = re.compile(r"(?:[a-z]+ed|held|led|made|taken|given|known|set up|built)\b", re.IGNORECASE)
 _PREPOSITION = re.compile(r"(?:in|on|at|by|from|to|for|with|during|into|under)\s", re.IGNORECASE)
 _OF_PHRASE = re.compile(
     r"\b(?:of|for|on|with|about|between|through|via|by|across|into|over|at|in|from|to|under|among)\s",
@@ -565,7 +566,15 @@ def subject_slot(reading: Reading, end: int, start: int = 0) -> Slot | None:
                 # "X has chaired the Fund and intends to": the Fund is the first verb's object.
                 return subject_slot(reading, mention.start, start)
             appositive = re.fullmatch(r"\s*,[^,]*\w[^,]*,\s*", gap)
-            if "," in gap and not appositive:
+            # "the Declaration X, adopted at ...", "the Meeting on A, B and C, held in ...": a participle
+            # after a comma says something of the name before the words that continue it.
+            reduced = (
+                _PARTICIPLE.match(reading.text, end) is not None
+                and gap.rstrip().endswith(",")
+                and not _FINITE_VERB.search(gap)
+                and len(gap.split()) <= _MAX_UNMATCHED_WORDS + 4
+            )
+            if "," in gap and not appositive and not reduced:
                 continue  # "continuity in Union activities, intends": a name inside another phrase
             return _slot_of(mention)
     clause_start = max(

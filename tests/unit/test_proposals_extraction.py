@@ -525,6 +525,27 @@ def test_a_hedged_date_is_circa_at_its_precision() -> None:
     ]
 
 
+def test_a_participle_after_a_comma_speaks_of_the_name_before_the_words_that_continue_it() -> None:
+    text = (
+        "Decisions of the Fisheries Round Table on Nets, Boats and Harbours, held in June 2006 in Port Town, "
+        "are kept. We read the Harbour Treaty, adopted at the end of the UOE Summit in Capitol City."
+    )
+
+    assert [row for row in read(text) if row[0] in {"meeting.held", "document.adopted_at"}] == [
+        ("meeting.held", "round-table", "took_place_in", "port-town", None, None, "2006-06", "asserted"),
+        (
+            "document.adopted_at",
+            "harbour-treaty",
+            "adopted_at",
+            "union-summit-2001",
+            None,
+            None,
+            None,
+            "asserted",
+        ),
+    ]
+
+
 # -- the measurement (bench/proposals.py): how a proposal is scored against the curated facts ----------
 
 
