@@ -127,6 +127,16 @@ def _usable_name(name: str) -> str:
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=16384)
+def _compiled_name(name: str) -> re.Pattern[str]:
+    """The pattern of a name, kept across texts: a registry's names outlive any one document.
+
+    A name with no lower-case letter (an acronym) matches only as written, any other in any case.
+    """
+    acronym = not any(char.islower() for char in name)
+    return re.compile(r"(?<!\w)" + _name_pattern(name) + r"(?!\w)", 0 if acronym else re.IGNORECASE)
+
+
 def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
     """Every place ``text`` names a known entity, longest name first, without overlaps, in text order."""
     entities_by_name: dict[str, set[str]] = {}
@@ -145,9 +155,7 @@ def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
         first_word = _WORD.search(name)
         if first_word is None:
             continue
-        acronym = not any(char.islower() for char in name)
-        flags = 0 if acronym else re.IGNORECASE
-        pattern = re.compile(r"(?<!\w)" + _name_pattern(name) + r"(?!\w)", flags)
+        pattern = _compiled_name(name)
         ids = sorted(entities_by_name[name])
         # A name that opens with a quotation mark or other sign starts that far before its first word.
         lead = first_word.start()
