@@ -18,9 +18,11 @@ from archive.domain.errors import DomainError, InvalidCommand, StaleVersion, Ver
 from archive.domain.findings import (
     DismissFinding,
     FindingState,
+    beginning,
     colliding_names,
     decide_dismissal,
     differ_only_in_precision,
+    ends_before,
     finding_id,
     finding_stream,
     surely_overlap,
@@ -163,3 +165,32 @@ def test_lines_numbered_below_one_do_not_exist_even_where_the_quote_stands_at_th
     # Counted from the end, line 0 or -1 would be the last line, which holds the quote.
     assert quote_span(("first", "last words"), line_start, line_end, "last words") is None
     assert quote_span(("first", "last words"), 2, 2, "last words") == (6, 16)
+
+
+@pytest.mark.parametrize(
+    ("time", "day"),
+    [
+        (vt(point="1999-06"), dt.date(1999, 6, 1)),
+        (vt("circa 1999", "2001"), dt.date(1998, 1, 1)),
+        # No start: nothing dates a beginning.
+        (vt(valid_to="2001"), None),
+        (vt(), None),
+    ],
+)
+def test_a_beginning_is_the_first_day_its_start_may_denote(time: ValidTime, day: dt.date | None) -> None:
+    assert beginning(time) == day
+
+
+@pytest.mark.parametrize(
+    ("time", "before"),
+    [
+        # Ending on the very day the entity began is not ending before it.
+        (vt(point="1999-01-01"), False),
+        (vt(valid_to="1998-12-31"), True),
+        (vt("1990", "1999-01-01"), False),
+    ],
+)
+def test_a_fact_ending_on_the_day_of_the_beginning_does_not_end_before_it(
+    time: ValidTime, before: bool
+) -> None:
+    assert ends_before(time, dt.date(1999, 1, 1)) is before
