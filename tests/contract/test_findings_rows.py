@@ -222,7 +222,11 @@ async def test_two_holders_of_one_office_whose_terms_meet_on_a_day_are_a_finding
 async def test_an_office_held_in_no_organisation_is_scoped_by_the_office_alone(
     archive: Archive, engine: AsyncEngine
 ) -> None:
-    alone = {"subject": "jane-example", "predicate": "sole_office", "object": "example-officer"}
+    alone: dict[str, Any] = {
+        "subject": "jane-example",
+        "predicate": "sole_office",
+        "object": "example-officer",
+    }
     jane = await record(archive, **alone, valid_from="2001")
     john = await record(archive, **{**alone, "subject": "john-example"}, valid_from="2002")
     assert await found(engine, "overlapping_holders") == [
