@@ -9,6 +9,7 @@ import re
 import uuid
 
 from archive.domain.errors import InvalidCommand
+from archive.domain.streams import MAX_NAMED_ID_LENGTH
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -22,7 +23,13 @@ def is_slug(value: str) -> bool:
 
 
 def require_slug(value: str, what: str, field: str | None = None) -> str:
-    """Return ``value`` if it is a slug, else raise ``InvalidCommand`` naming ``what`` it identifies."""
+    """Return ``value`` if it is a slug of at most `MAX_NAMED_ID_LENGTH` characters, else raise
+    ``InvalidCommand`` naming ``what`` it identifies."""
+    if len(value) > MAX_NAMED_ID_LENGTH:
+        raise InvalidCommand(
+            f"{what} is {len(value)} characters long: at most {MAX_NAMED_ID_LENGTH} are accepted",
+            field=field,
+        )
     if not is_slug(value):
         raise InvalidCommand(
             f"{what} {value!r} is not a slug: use lowercase letters and digits joined by single hyphens, "
