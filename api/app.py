@@ -17,6 +17,7 @@ from api.controllers.facts import FactsController
 from api.controllers.findings import FindingsController
 from api.controllers.health import HealthController
 from api.controllers.log import LogController
+from api.controllers.proposals import ProposalsController
 from api.controllers.redaction import RedactionController
 from api.controllers.roles import RolesController, TimelineController
 from api.controllers.sources import SourcesController
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EntitiesController,
             FactsController,
             FindingsController,
+            ProposalsController,
             EvidenceController,
             RolesController,
             TimelineController,

@@ -16,6 +16,7 @@ from api.auth import requires
 from api.requests import (
     ChangesIn,
     CitationIn,
+    ContentIn,
     EntityChangesIn,
     QualifiersIn,
     RecordFactRequest,
@@ -32,11 +33,14 @@ ARCHIVIST = [requires("archivist")]
 
 
 class SourceWritten(msgspec.Struct, frozen=True):
-    """A source after registration, with the re-check of every citation into it (for a new version)."""
+    """A source after registration, with the re-check of every citation into it (for a new version), and
+    how many facts were proposed from its text; `events_appended` counts the source's events and those."""
 
     source: SourceView
     events_appended: int
     rechecks: list[CitationRecheck]
+    #: How many facts were proposed from the text it recorded (GET /proposals?source= lists them).
+    proposals: int = 0
 
 
 def command_meta(request: Request[Any, Any, Any], principal: Principal, reason: str | None) -> CommandMeta:
@@ -66,6 +70,21 @@ async def resolve_citations(queries: Reads, given: list[CitationIn]) -> list[Cit
 def qualifiers_of(given: QualifiersIn) -> Qualifiers:
     """Request qualifiers as the domain's."""
     return Qualifiers(role=given.role, place=given.place, organization=given.organization, note=given.note)
+
+
+def content_of(given: ContentIn | RecordFactRequest) -> FactContent:
+    """What a request states (a fact to record, or a proposal's edited content) as the domain's content."""
+    return FactContent(
+        subject=given.subject,
+        predicate=given.predicate,
+        object=given.object,
+        value=given.value,
+        qualifiers=qualifiers_of(given.qualifiers),
+        valid_from=given.valid_from,
+        valid_to=given.valid_to,
+        point_in_time=given.point_in_time,
+        modality=given.modality,
+    )
 
 
 def changes_of(given: ChangesIn) -> FactChanges:
@@ -104,19 +123,8 @@ async def record_fact(
     principal: Principal,
 ) -> FactWritten:
     """A record request (POST /facts, or the record form) through the command handler."""
-    content = FactContent(
-        subject=data.subject,
-        predicate=data.predicate,
-        object=data.object,
-        value=data.value,
-        qualifiers=qualifiers_of(data.qualifiers),
-        valid_from=data.valid_from,
-        valid_to=data.valid_to,
-        point_in_time=data.point_in_time,
-        modality=data.modality,
-    )
     return await archive.record_fact(
-        content=content,
+        content=content_of(data),
         rank=data.rank,
         citations=await resolve_citations(queries, data.citations),
         meta=command_meta(request, principal, data.reason),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.etags import etag, precondition_from_header
 from archive.domain.errors import (
+    AlreadyDecided,
     AlreadyMerged,
     AlreadyRetracted,
     DomainError,
@@ -254,6 +255,7 @@ _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     AlreadyRetracted: (409, "Conflict"),
     EntityExists: (409, "Conflict"),
     AlreadyMerged: (409, "Conflict"),
+    AlreadyDecided: (409, "Conflict"),
     VersionRequired: (428, "Precondition Required"),
 }
 

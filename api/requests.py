@@ -179,3 +179,35 @@ class DismissalRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     expected_version: Version
     reason_code: DismissalReason
     justification: Text
+
+
+class ContentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a fact states, as an archivist edits a proposal's content (the fields of POST /facts but the
+    citations, rank and versions)."""
+
+    subject: Id
+    predicate: PredicateName
+    object: Id | None = None
+    value: ShortText | None = None
+    qualifiers: QualifiersIn = QualifiersIn()
+    valid_from: DateText | None = None
+    valid_to: DateText | None = None
+    point_in_time: DateText | None = None
+    modality: Modality = "asserted"
+
+
+class AcceptanceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /proposals/{proposal_id}/acceptance: the proposal's version as listed; `content` when the
+    archivist edited what was proposed (absent: as proposed)."""
+
+    expected_version: Version
+    content: ContentIn | None = None
+    rank: Rank = "normal"
+    reason: ShortText | None = None
+
+
+class RejectionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST /proposals/{proposal_id}/rejection: the proposal's version as listed, and why it is wrong."""
+
+    expected_version: Version
+    reason: Text

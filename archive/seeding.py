@@ -350,7 +350,7 @@ class Seeder:
                 )
             except DomainError as error:
                 raise SeedError(path, f"source ({source.id})", str(error)) from None
-            appended += len(written.events)
+            appended += len(written.events) + len(written.proposals)
             current = await source_rows.get(conn, source.id)
             sha = current.content_sha256 if current is not None else sha256_hex(text)
             items = [

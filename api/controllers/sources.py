@@ -169,5 +169,8 @@ class SourcesController(Controller):
             state.version,
         )
         return Response(
-            SourceWritten(source, len(written.events), rechecks), status_code=201 if created else 200
+            SourceWritten(
+                source, len(written.events) + len(written.proposals), rechecks, len(written.proposals)
+            ),
+            status_code=201 if created else 200,
         )

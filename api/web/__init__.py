@@ -30,6 +30,7 @@ from api.web.pages import (
     SearchController,
     root,
 )
+from api.web.proposal_pages import ProposalPagesController
 from api.web.rendering import (
     on_api_problem,
     on_domain_error,
@@ -70,6 +71,7 @@ def web_route_handlers() -> list[ControllerRouterHandler]:
             EntityPagesController,
             SourcePagesController,
             FindingPagesController,
+            ProposalPagesController,
             RecordController,
             AuditController,
             SignInController,

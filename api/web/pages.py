@@ -225,6 +225,7 @@ class SearchController(Controller):
             sources=sources,
             entities=await entity_choices(queries),
             finding_count=findings,
+            proposal_count=await queries.pending_proposal_count(),
             **context,
         )
 

@@ -84,6 +84,7 @@ class SourcePagesController(Controller):
             # A retracted fact is shown (struck through) but no longer counts as citing the source.
             fact_count=sum(1 for f in citing if f.status != "retracted"),
             highlight_fact=highlighted,
+            proposal_count=(await queries.proposals(source=source_id, status="pending", limit=1)).total,
         )
 
 

@@ -1,4 +1,5 @@
-"""Sources: register a document, or a new version of its text (every citation into it re-checked)."""
+"""Sources: register a document, or a new version of its text (every citation into it re-checked), and
+propose facts from each new text (archive/commands/proposals.py says where that runs and why)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import hashlib
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.commands.unit import CommandBase, CommandMeta, RegisteredSource, decoded
+from archive.commands.proposals import ProposingCommands
+from archive.commands.unit import CommandMeta, RegisteredSource, decoded
 from archive.domain.sources import RegisterSource, decide_source, evolve_source, initial_source_state
 from archive.domain.streams import source_stream
 from archive.projections import citations
 
 
-class SourceCommands(CommandBase):
+class SourceCommands(ProposingCommands):
     """The source handler."""
 
     async def register_source(
@@ -33,6 +35,8 @@ class SourceCommands(CommandBase):
         version of an existing source needs it.
         """
         text = content.decode("utf-8")
+        sha256 = hashlib.sha256(content).hexdigest()
+        proposed = None if conn is not None else await self._proposals_before_lock(source_id, sha256, text)
         async with self._in(conn) as tx:
             stream = source_stream(source_id)
             state = initial_source_state()
@@ -44,13 +48,14 @@ class SourceCommands(CommandBase):
                 origin=origin,
                 source_date=source_date,
                 text=text,
-                content_sha256=hashlib.sha256(content).hexdigest(),
+                content_sha256=sha256,
                 recorded_at=self._clock(),
                 citations=await citations.refs_into(tx, source_id) if state.exists else (),
                 expected_version=expected_version,
             )
             events = decide_source(command, state)
             appended = await self._commit(tx, stream, state.version, events, meta)
+            made = await self._propose_in(tx, events, proposed, meta)
             for event in events:
                 state = evolve_source(state, event)
-            return RegisteredSource(stream, state.version, appended, state=state)
+            return RegisteredSource(stream, state.version, appended, state=state, proposals=made)

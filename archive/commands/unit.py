@@ -60,9 +60,11 @@ class Written(msgspec.Struct, frozen=True):
 
 
 class RegisteredSource(Written, frozen=True):
-    """A source command's outcome, with the source's state after it."""
+    """A source command's outcome, with the source's state after it, and the `proposal.made` events of the
+    facts proposed from the text it recorded (archive/commands/proposals.py)."""
 
     state: SourceState = SourceState()
+    proposals: list[RecordedEvent] = []
 
 
 class FactWritten(Written, frozen=True):

@@ -162,6 +162,12 @@ class AlreadyRetracted(DomainError):
     code = "already_retracted"
 
 
+class AlreadyDecided(DomainError):
+    """The proposal was already accepted or rejected: one decision per proposal."""
+
+    code = "already_decided"
+
+
 class EntityNotFound(DomainError):
     """A command changes an entity that was never registered."""
 

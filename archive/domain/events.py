@@ -91,6 +91,21 @@ class FactChanges(msgspec.Struct, frozen=True):
 CHANGEABLE_FIELDS: tuple[str, ...] = FactChanges.__struct_fields__
 
 
+class FactContent(msgspec.Struct, frozen=True):
+    """What a fact states; its natural key (all but the note) gives the fact id (`archive.domain.facts`,
+    which decides on it; it is here because a proposal's events carry one too)."""
+
+    subject: str
+    predicate: str
+    object: str | None = None
+    value: str | None = None
+    qualifiers: Qualifiers = msgspec.field(default_factory=Qualifiers)
+    valid_from: str | None = None
+    valid_to: str | None = None
+    point_in_time: str | None = None
+    modality: Modality = "asserted"
+
+
 def changed_fields(changes: FactChanges) -> tuple[str, ...]:
     """The names of the fields a ``FactChanges`` sets, in declaration order."""
     return tuple(name for name in CHANGEABLE_FIELDS if getattr(changes, name) is not UNSET)
@@ -242,6 +257,44 @@ class FindingDismissed(Event, frozen=True, tag="finding.dismissed"):
     justification: str
 
 
+class ProposalMade(Event, frozen=True, tag="proposal.made"):
+    """The archive read a source version's text and proposes a fact from it, by a named rule, with the
+    quote and lines it came from, the entities it matched and the names it could not match
+    (archive/domain/proposal_reviews.py). `fact_id` is the fact the content would be (None when its dates
+    cannot make one)."""
+
+    proposal_id: str
+    source_id: str
+    source_version: int
+    content_sha256: str
+    rule: str
+    content: FactContent
+    fact_id: str | None
+    line_start: int
+    line_end: int
+    quote: str
+    matched: tuple[tuple[str, str], ...] = ()
+    unmatched: tuple[str, ...] = ()
+
+
+class ProposalAccepted(Event, frozen=True, tag="proposal.accepted"):
+    """An archivist accepted a proposal: the fact recorded from it in the same transaction, and the content
+    as accepted when the archivist edited it (None: as proposed)."""
+
+    proposal_id: str
+    fact_id: str
+    edited: FactContent | None
+    decided_by: str
+
+
+class ProposalRejected(Event, frozen=True, tag="proposal.rejected"):
+    """An archivist rejected a proposal, with the reason."""
+
+    proposal_id: str
+    reason: str
+    decided_by: str
+
+
 class EventRedacted(Event, frozen=True, tag="log.redacted"):
     """The payload of the event at ``position`` was replaced by its sha256 (``content_sha256``), for
     privacy or a legal order; the event keeps its place and its hash in the chain."""
@@ -270,6 +323,9 @@ DomainEvent: TypeAlias = (
     | FactLinked
     | EventRedacted
     | FindingDismissed
+    | ProposalMade
+    | ProposalAccepted
+    | ProposalRejected
 )
 
 # A literal mapping rather than discovery, so that the routing is visible and greppable.
@@ -289,6 +345,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
     "fact.linked": FactLinked,
     "log.redacted": EventRedacted,
     "finding.dismissed": FindingDismissed,
+    "proposal.made": ProposalMade,
+    "proposal.accepted": ProposalAccepted,
+    "proposal.rejected": ProposalRejected,
 }
 
 SCHEMA_VERSIONS: dict[str, int] = dict.fromkeys(EVENT_TYPES, 1)

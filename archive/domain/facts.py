@@ -39,6 +39,9 @@ from archive.domain.events import (
     changed_fields,
     citation_id,
 )
+
+# Defined beside the events that carry it (a proposal's too); a fact's content is this module's to decide on.
+from archive.domain.events import FactContent as FactContent
 from archive.domain.fact_checks import (
     checked_citations,
     checked_content,
@@ -70,20 +73,6 @@ class FactContext(msgspec.Struct, frozen=True):
     entities: dict[str, str] = msgspec.field(default_factory=dict)
     merged_into: dict[str, str] = msgspec.field(default_factory=dict)
     sources: dict[str, SourceSnapshot] = msgspec.field(default_factory=dict)
-
-
-class FactContent(msgspec.Struct, frozen=True):
-    """What a fact states; its natural key (all but the note) gives the fact id."""
-
-    subject: str
-    predicate: str
-    object: str | None = None
-    value: str | None = None
-    qualifiers: Qualifiers = msgspec.field(default_factory=Qualifiers)
-    valid_from: str | None = None
-    valid_to: str | None = None
-    point_in_time: str | None = None
-    modality: Modality = "asserted"
 
 
 def fact_id_for(content: FactContent) -> str:

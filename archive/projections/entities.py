@@ -177,3 +177,17 @@ def registry(kind: str | None) -> Select[Any]:
     if kind:
         conditions.append(table.c.kind == kind)
     return select(table).where(*conditions)
+
+
+async def names(conn: AsyncConnection) -> list[tuple[str, str]]:
+    """(entity id, name) for every label and alias of the registry, in id order. A merged entity's names
+    name the entity it redirects to, where a new fact must point."""
+    table = entities_table
+    query = select(table.c.entity_id, table.c.label, table.c.aliases, table.c.merged_into).order_by(
+        table.c.entity_id
+    )
+    found: list[tuple[str, str]] = []
+    for entity_id, label, aliases, merged_into in await conn.execute(query):
+        target = str(merged_into or entity_id)
+        found.extend((target, str(name)) for name in (label, *aliases))
+    return found

@@ -29,6 +29,9 @@ from archive.domain.events import (
     FactReranked,
     FactRetracted,
     FindingDismissed,
+    ProposalAccepted,
+    ProposalMade,
+    ProposalRejected,
     SourceDescribed,
     SourceRegistered,
     SourceRevised,
@@ -47,6 +50,7 @@ from archive.projections import (
     fact_versions,
     findings,
     links,
+    proposals,
     redaction,
     relations,
     roles,
@@ -70,6 +74,7 @@ READ_MODEL_TABLES: dict[str, Table] = {
     findings.NAME: findings.findings_table,
     findings.REFS_NAME: findings.finding_refs_table,
     findings.DISMISSALS_NAME: findings.finding_dismissals_table,
+    proposals.NAME: proposals.proposals_table,
 }
 
 FactEvent = FactRecorded | FactCited | FactCorrected | FactRetracted | FactReranked | FactLinked
@@ -311,6 +316,8 @@ class Projector:
                 await redaction.apply(conn, event, self.vocabulary)
             case FindingDismissed():
                 await findings.apply_dismissal(conn, event, recorded)
+            case ProposalMade() | ProposalAccepted() | ProposalRejected():
+                await proposals.apply(conn, event, recorded)
             case _:
                 raise TypeError(f"no read model handles {recorded.event_type}")
 

@@ -13,10 +13,12 @@ from archive.reads.errors import NotFound
 from archive.reads.filters import MAX_LINE, MAX_OFFSET, FactFilter, ModalityFilter, RankFilter
 from archive.reads.findings import FindingReads
 from archive.reads.log import LogReads
+from archive.reads.proposals import ProposalReads
 from archive.reads.roles import RoleReads
 from archive.reads.sources import SourceReads
 from archive.reads.timeline import TimelineReads
 from archive.reads.views import (
+    AcceptedProposalView,
     CitationChange,
     CitationPage,
     CitationProvenance,
@@ -46,7 +48,11 @@ from archive.reads.views import (
     LinkedFromView,
     LinkView,
     MarkView,
+    NameMatch,
     Page,
+    ProposalPage,
+    ProposalStep,
+    ProposalView,
     Provenance,
     QualifiersView,
     RecordedFactView,
@@ -67,13 +73,14 @@ from archive.reads.views import (
 )
 
 
-class Reads(TimelineReads, SourceReads, RoleReads, CitationReads, LogReads, FindingReads):
+class Reads(TimelineReads, SourceReads, RoleReads, CitationReads, LogReads, FindingReads, ProposalReads):
     """Every read the archive answers."""
 
 
 __all__ = [
     "MAX_LINE",
     "MAX_OFFSET",
+    "AcceptedProposalView",
     "CitationChange",
     "CitationPage",
     "CitationProvenance",
@@ -105,8 +112,12 @@ __all__ = [
     "LinkedFromView",
     "MarkView",
     "ModalityFilter",
+    "NameMatch",
     "NotFound",
     "Page",
+    "ProposalPage",
+    "ProposalStep",
+    "ProposalView",
     "Provenance",
     "QualifiersView",
     "RankFilter",

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 from sqlalchemy.engine import Row
 
-from archive.domain.events import CitationState
+from archive.domain.events import CitationState, FactContent
 from archive.domain.facts import FactState
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
 from archive.eventstore import RecordedEvent
@@ -654,3 +654,66 @@ class RecordedFactView(FactView, frozen=True):
     one still succeeds; the finding says what an archivist should look at)."""
 
     findings: list[FindingView] = []
+
+
+class NameMatch(msgspec.Struct, frozen=True):
+    """Words of a source that a proposal read as an entity's label or alias."""
+
+    words: str
+    entity_id: str
+
+
+class ProposalStep(msgspec.Struct, frozen=True):
+    """One event of a proposal's stream: its making, then its decision, and who made each."""
+
+    position: int
+    event_type: str
+    version: int
+    recorded_at: datetime
+    actor: str | None
+
+
+class ProposalView(msgspec.Struct, frozen=True):
+    """A fact the archive proposed from a source version, and what an archivist decided.
+
+    `status` is `pending`, `accepted`, `rejected`, or `already_recorded` for a pending proposal whose fact
+    (`fact_id`) the archive holds already. `version` is the proposal's stream version, what a decision
+    names as its `expected_version`. `unmatched` are names no entity matched: the content holds the
+    text's words there until an archivist edits them. `steps` is its audit trail.
+    """
+
+    id: str
+    source_id: str
+    source_version: int
+    content_sha256: str
+    rule: str
+    content: FactContent
+    fact_id: str | None
+    line_start: int
+    line_end: int
+    quote: str
+    matched: list[NameMatch]
+    unmatched: list[str]
+    status: str
+    version: int
+    made_at: datetime
+    steps: list[ProposalStep]
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    accepted_fact_id: str | None = None
+    edited: FactContent | None = None
+    reason: str | None = None
+
+
+class ProposalPage(Page[ProposalView], frozen=True):
+    """A page of proposals; `counts` gives how many there are of each status (the same filters but status)."""
+
+    items: list[ProposalView]
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class AcceptedProposalView(msgspec.Struct, frozen=True):
+    """The answer of an acceptance: the proposal as decided, and the fact recorded from it."""
+
+    proposal: ProposalView
+    fact: FactView

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from archive.bootstrap import load_vocabulary, wire
 from archive.commands import Archive, CommandMeta
 from archive.domain.events import Citation, citation_id
 from archive.domain.facts import fact_id_for
+from archive.domain.proposal_reviews import proposals_made
+from archive.domain.proposals import KnownName, propose
 from archive.domain.streams import source_stream
 from archive.eventstore import EventStore, RecordedEvent
 from archive.projections import sources as source_rows
@@ -119,8 +122,23 @@ def _expected_event_types() -> Counter[str]:
             "fact.recorded": len(recorded),
             "fact.cited": cited,
             "fact.linked": len(links),
+            "proposal.made": sum(
+                _proposal_count((SEEDS / parsed.source.file).read_bytes()) for parsed in _corpus()
+            ),
         }
     )
+
+
+def _proposal_count(document: bytes, version: int = 1) -> int:
+    """How many facts the archive proposes from a document's text, over the seed's entity names."""
+    entities = yaml.safe_load((SEEDS / "entities.yaml").read_text(encoding="utf-8"))["entities"]
+    names = [
+        KnownName(entity["id"], name)
+        for entity in entities
+        for name in (entity["label"], *(entity.get("aliases") or []))
+    ]
+    proposed = propose(document.decode("utf-8"), names)
+    return len(proposals_made("source", version, _sha256(document), proposed, datetime.now(UTC)))
 
 
 async def test_seeding_the_corpus_appends_its_events_once_and_nothing_the_second_time(
@@ -279,7 +297,9 @@ async def test_a_broken_facts_file_is_refused_by_name_and_entry_and_appends_noth
     _write_yaml(root / "facts" / "a-good.yaml", GOOD_FILE)
     good = await _seed(engine, root)
     after_good = await store.count()
-    assert good.events_appended == after_good == _entity_count() + 2  # the source and its one fact
+    # The source, its one fact, and the facts proposed from its text.
+    proposed = _proposal_count((SEEDS / "documents" / "new-challenges-new-solutions.txt").read_bytes())
+    assert good.events_appended == after_good == _entity_count() + 2 + proposed
 
     broken = _broken_file(root, breaker)
     with pytest.raises(SeedError) as caught:
@@ -373,7 +393,8 @@ async def test_reseeding_a_changed_document_records_a_source_revision_and_rechec
 
     report = await _seed(seeded_engine, root)
 
-    assert report.events_appended == 1
+    # The new version, and the facts proposed from its text.
+    assert report.events_appended == 1 + _proposal_count(revised, version=2)
     events = await _events_of(seeded_engine, "new-challenges-new-solutions")
     assert [(e.event_type, e.stream_version) for e in events] == [
         ("source.registered", 1),

@@ -22,12 +22,16 @@ from archive.domain.events import (
     EventRedacted,
     FactChanges,
     FactCited,
+    FactContent,
     FactCorrected,
     FactLinked,
     FactRecorded,
     FactReranked,
     FactRetracted,
     FindingDismissed,
+    ProposalAccepted,
+    ProposalMade,
+    ProposalRejected,
     Qualifiers,
     SourceDescribed,
     SourceRevised,
@@ -110,6 +114,33 @@ ONE_OF_EACH: list[Event] = [
     FactReranked(
         fact_id=FACT_ID, rank="deprecated", reason_code="better_source", justification="newer", recorded_at=AT
     ),
+    ProposalMade(
+        proposal_id="proposal-id",
+        source_id=SOURCE_ID,
+        source_version=1,
+        content_sha256=SOURCE_SHA,
+        rule="membership.became_member",
+        content=FactContent(subject="example-country", predicate="member_of", object="Example Organisation"),
+        fact_id=None,
+        line_start=3,
+        line_end=3,
+        quote="In January 1992 Example Country joined the Example Organisation",
+        matched=(("Example Country", "example-country"),),
+        unmatched=("Example Organisation",),
+        recorded_at=AT,
+    ),
+    ProposalAccepted(
+        proposal_id="proposal-id",
+        fact_id=FACT_ID,
+        edited=FactContent(
+            subject="example-country", predicate="member_of", object="example-org", valid_from="1992-01"
+        ),
+        decided_by="archivist",
+        recorded_at=AT,
+    ),
+    ProposalRejected(
+        proposal_id="other-id", reason="not a membership", decided_by="archivist", recorded_at=AT
+    ),
     # Kept before FactLinked: a test below decodes the last example as fact.linked.
     FindingDismissed(
         finding_id="finding-id",
@@ -145,6 +176,9 @@ def test_the_catalogue_lists_every_event_once_by_its_tag() -> None:
         "fact.retracted",
         "finding.dismissed",
         "log.redacted",
+        "proposal.accepted",
+        "proposal.made",
+        "proposal.rejected",
         "source.described",
         "source.registered",
         "source.revised",
