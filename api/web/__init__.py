@@ -37,6 +37,7 @@ from api.web.rendering import (
     on_http_exception,
     on_not_allowed,
     on_not_found,
+    on_redacted,
     on_sign_in_required,
     on_unexpected,
     template_config,
@@ -44,12 +45,15 @@ from api.web.rendering import (
 from api.web.source_pages import SourcePagesController
 from archive.domain.errors import DomainError
 from archive.reads import NotFound
+from archive.reads.errors import Redacted
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 #: Error pages instead of problem+json, for the page routes only.
 PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     NotFound: on_not_found,
+    # Without it the app's problem+json handler for Redacted, a closer match than NotFound, answers a page.
+    Redacted: on_redacted,
     ApiProblem: on_api_problem,
     HTTPException: on_http_exception,
     SignInRequired: on_sign_in_required,

@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from api.web.timeline_svg import date_text, valid_time_text
 from archive.domain.errors import DomainError
 from archive.domain.vocabulary import Vocabulary
+from archive.reads.errors import Redacted
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: The cookie that keeps a signed-in user's API token (HttpOnly, SameSite=Strict, path /ui).
@@ -128,6 +129,18 @@ def error_page(
 def on_not_found(request: Request[Any, Any, Any], exc: Exception) -> Template:
     """404 for a fact, entity or source that does not exist (or did not yet at `as_of`)."""
     return error_page(request, 404, "Not found", str(exc))
+
+
+def on_redacted(request: Request[Any, Any, Any], exc: Redacted) -> Template:
+    """410, as the API answers: the fact was withdrawn by a redaction, with links to the redaction events
+    in the log (an auditor's page), where its reason and the redacted event's hash are kept."""
+    return page(
+        request,
+        "redacted.html",
+        status_code=410,
+        detail=str(exc),
+        redaction_positions=exc.redaction_positions,
+    )
 
 
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Template:

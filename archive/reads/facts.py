@@ -373,7 +373,8 @@ class FactReads(ReadBase):
             raise Redacted(
                 f"fact {fact_id} is redacted: {named}. Its state can no longer be folded from the log, so "
                 f"none of its fields are shown; its events and their hashes stay in the log "
-                f"(GET /facts/{fact_id}/history)"
+                f"(GET /facts/{fact_id}/history)",
+                redaction_positions=tuple(r.position for r in redactions),
             )
 
     async def fact_history(self, fact_id: str) -> FactHistory:

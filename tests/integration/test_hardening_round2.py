@@ -9,10 +9,13 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.web.rendering import TOKEN_COOKIE
 from archive.bootstrap import wire
 from archive.domain.streams import MAX_NAMED_ID_LENGTH
 from archive.eventstore import EventStore
-from tests.integration.test_writes import Client, Json, assert_problem
+from archive.tokens import create_token
+from tests.integration.test_redaction import REASON, redact
+from tests.integration.test_writes import Client, Json, assert_problem, membership_1992
 
 
 @pytest.fixture
@@ -66,3 +69,35 @@ async def test_an_id_one_character_too_long_for_its_stream_is_422_naming_the_fie
     accepted = await seeded_client.post(path, json=body(longest), headers=headers["archivist"])
     assert accepted.status_code == 201, accepted.text
     assert await store.count() > count
+
+
+# -- 2. the page of a redacted fact ------------------------------------------------------------------
+
+
+async def test_the_page_of_a_redacted_fact_is_410_saying_so_and_leads_to_the_redaction_in_the_log(
+    seeded_client: Client, seeded_engine: AsyncEngine, headers: dict[str, dict[str, str]]
+) -> None:
+    # The page answered the API's problem+json (or a 404 page): a reader learnt neither that the fact
+    # was withdrawn on purpose nor where the log keeps why.
+    admin, _ = await create_token(seeded_engine, "admin", "admin-h5")
+    fact = await membership_1992(seeded_client)
+    recorded_at = (await seeded_client.get(f"/facts/{fact['id']}/history")).json()["events"][0]["position"]
+    response = await redact(seeded_client, recorded_at, {"Authorization": f"Bearer {admin}"}, REASON)
+    assert response.status_code == 201, response.text
+    redaction_at = response.json()["redaction_position"]
+
+    page = await seeded_client.get(f"/ui/facts/{fact['id']}", headers={"Accept": "text/html"})
+    assert page.status_code == 410, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "withdrawn by a redaction" in page.text
+    assert f"position {recorded_at}" in page.text
+    link = f'href="/ui/audit/?after={redaction_at - 1}"'
+    assert link in page.text
+
+    # The link leads an auditor to the log from the redaction on.
+    seeded_client.cookies.set(TOKEN_COOKIE, headers["auditor"]["Authorization"].removeprefix("Bearer "))
+    log_page = await seeded_client.get("/ui/audit/", params={"after": redaction_at - 1})
+    assert log_page.status_code == 200, log_page.text
+    assert "log.redacted" in log_page.text
+    # The API still answers problem+json for the same fact.
+    assert_problem(await seeded_client.get(f"/facts/{fact['id']}"), 410)
