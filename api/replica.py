@@ -16,8 +16,9 @@ reads what it has just written:
 
 A replica that does not answer (down, or its connection broken) never makes a read fail: the read is
 answered by the primary, a warning is logged, and the replica is left alone for `REPLICA_RETRY_S` before
-it is tried again. Positions are compared with the replica's own log (`max(position)` of its events),
-so none of this knows which database it runs on.
+it is tried again. A host that never answers costs the first read `ARCHIVE_READ_CONNECT_TIMEOUT_MS`
+(the replica engine's connect timeout), not the driver's 60 s. Positions are compared with the
+replica's own log (`max(position)` of its events), so none of this knows which database it runs on.
 """
 
 from __future__ import annotations

@@ -70,6 +70,9 @@ def build_replica_reads(settings: Settings) -> Reads | None:
     """
     if settings.read_database_url is None:
         return None
-    engine = create_engine(settings.read_database_url, settings.lock_timeout_ms)
+    # A replica whose host does not answer must fail fast: every read waits for it before the primary.
+    engine = create_engine(
+        settings.read_database_url, settings.lock_timeout_ms, settings.read_connect_timeout_ms
+    )
     store = EventStore(engine, event_registry())
     return Reads(engine, store, SeedMarks(Path(settings.seeds_path)), load_vocabulary())

@@ -76,6 +76,9 @@ class Settings:
     #: How long a read naming a log position waits for the replica to reach it before the primary
     #: answers instead.
     read_wait_ms: int = 500
+    #: How long opening a connection to the replica may take before the read goes to the primary; the
+    #: driver's own 60 s would hold every read while a replica's host does not answer.
+    read_connect_timeout_ms: int = 3_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +117,12 @@ class Settings:
             read_database_url=_read_database_url(env),
             read_wait_ms=_int(
                 "ARCHIVE_READ_WAIT_MS", env.get("ARCHIVE_READ_WAIT_MS", "500"), low=0, high=60_000
+            ),
+            read_connect_timeout_ms=_int(
+                "ARCHIVE_READ_CONNECT_TIMEOUT_MS",
+                env.get("ARCHIVE_READ_CONNECT_TIMEOUT_MS", "3000"),
+                low=1,
+                high=60_000,
             ),
         )
 

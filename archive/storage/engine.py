@@ -118,11 +118,18 @@ async def transaction_on(conn: AsyncConnection, commit: bool) -> AsyncIterator[N
         await transaction.rollback()
 
 
-def create_engine(url: str, lock_timeout_ms: int = LOCK_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    connect_timeout_ms: int | None = None,
+    **kwargs: Any,
+) -> AsyncEngine:
     """Create the async engine for `url`, with the SQLite transaction and pragma handling installed.
 
     `lock_timeout_ms` bounds a wait for a lock another connection holds: past it the statement fails
     with an error `is_lock_timeout` recognises, which the API answers with 503 and Retry-After.
+    `connect_timeout_ms` bounds opening a PostgreSQL connection (the driver's default otherwise); past
+    it the connection fails with `TimeoutError`. A SQLite file opens at once and ignores it.
     """
     kwargs.setdefault("json_serializer", json_text)
     kwargs.setdefault("json_deserializer", msgspec.json.decode)
@@ -132,4 +139,4 @@ def create_engine(url: str, lock_timeout_ms: int = LOCK_TIMEOUT_MS, **kwargs: An
         return sqlite_engine.create(url, lock_timeout_ms, kwargs)
     from archive.storage.postgres import driver as postgres
 
-    return create_async_engine(url, **postgres.engine_options(lock_timeout_ms, kwargs))
+    return create_async_engine(url, **postgres.engine_options(lock_timeout_ms, kwargs, connect_timeout_ms))

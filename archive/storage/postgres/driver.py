@@ -7,14 +7,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def engine_options(lock_timeout_ms: int, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The engine's options: the pool, and the session's `lock_timeout`."""
+def engine_options(
+    lock_timeout_ms: int, kwargs: dict[str, Any], connect_timeout_ms: int | None = None
+) -> dict[str, Any]:
+    """The engine's options: the pool, the session's `lock_timeout`, and how long asyncpg may take to
+    connect (its `timeout`, 60 s unless `connect_timeout_ms` is given)."""
     # Up to 30 connections, all kept once opened: an overflow connection is closed when it comes back,
     # so a server busier than the pool size opened a new PostgreSQL session (a backend fork) for most
     # requests (bench case 7). The ceiling is the same 30 as before (10 + 20 overflow).
     kwargs.setdefault("pool_size", 30)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("connect_args", {"server_settings": {"lock_timeout": str(int(lock_timeout_ms))}})
+    if connect_timeout_ms is not None:
+        kwargs["connect_args"] = {**kwargs["connect_args"], "timeout": connect_timeout_ms / 1000}
     return kwargs
 
 
