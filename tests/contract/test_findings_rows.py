@@ -62,7 +62,7 @@ FINDINGS_VOCABULARY = Vocabulary(
                         "label": "presides",
                         "description": "the subject presides over the object, one at a time",
                         "object": "entity",
-                        "role": {"office": "label:Presidency", "organization": "object"},
+                        "role": {"office": "label:Presidency|Board", "organization": "object"},
                         "single_holder": True,
                     },
                     "founded": {
@@ -273,7 +273,7 @@ async def test_an_office_named_by_a_label_has_one_holder_in_each_organisation(
     city = await record(archive, **presides("example-city", "example-organisation", "1990-01-01"))
     assert await found(engine, "overlapping_holders") == [
         (
-            "office:label:Presidency|example-organisation",
+            "office:label:Presidency|Board|example-organisation",
             pair(jane, city),
             ["example-city", "example-organisation", "jane-example"],
             None,
@@ -315,6 +315,9 @@ async def test_a_dated_plan_is_stored_with_its_due_day_until_a_fact_fulfils_it_o
     )
     held = await record(archive, **summit(point_in_time="2010-12-05"))
     await link(archive, held, "fulfils", plan)
+    # Only a fact that fulfils a plan ends it: one contradicting it leaves it standing.
+    later = await record(archive, **summit(point_in_time="2013", modality="planned"))
+    await link(archive, await record(archive, **summit(point_in_time="2013-01")), "contradicts", later)
     await archive.rerank_fact(
         fact_id=ended.fact_id,
         expected_version=ended.version,
@@ -323,7 +326,9 @@ async def test_a_dated_plan_is_stored_with_its_due_day_until_a_fact_fulfils_it_o
         justification="test: not what happened",
         meta=META,
     )
-    assert await found(engine, "plan_passed") == []
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{later.fact_id}", [later.fact_id], ["example-summit"], dt.date(2013, 12, 31))
+    ]
     await assert_as_rebuilt(archive, engine)
 
 
@@ -333,6 +338,27 @@ async def test_a_fact_every_citation_of_which_no_longer_stands_is_a_finding_unti
     held = await record(archive, **summit(point_in_time="2010-12-05"))
     member = await record(
         archive, subject="example-country", predicate="member_of", object="example-organisation"
+    )
+    # A plan citing another source: the revision of the first leaves it as it is (and a rebuild, which
+    # refreshes the plan's recording and the revision together, must keep its finding).
+    other_text = "The Example Summit is planned for 2015.\n"
+    await archive.register_source(
+        source_id="second-report",
+        title="Second Report",
+        origin="invented for tests",
+        source_date="2012",
+        content=other_text.encode("utf-8"),
+        meta=META,
+    )
+    other_citation = Citation(
+        source_id="second-report",
+        content_sha256=hashlib.sha256(other_text.encode("utf-8")).hexdigest(),
+        line_start=1,
+        line_end=1,
+        quote="The Example Summit is planned for 2015.",
+    )
+    plan = await record(
+        archive, **{**summit(point_in_time="2015", modality="planned"), "evidence": other_citation}
     )
     assert await found(engine, "citations_unverified") == []
     # The revised text has no summit line: the summit's one citation is orphaned; the membership's line
@@ -361,6 +387,9 @@ async def test_a_fact_every_citation_of_which_no_longer_stands_is_a_finding_unti
         meta=META,
     )
     assert await found(engine, "citations_unverified") == [membership]
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{plan.fact_id}", [plan.fact_id], ["example-summit"], dt.date(2015, 12, 31))
+    ]
     await assert_as_rebuilt(archive, engine)
 
 
@@ -651,3 +680,156 @@ async def test_a_fill_computes_every_finding_from_the_read_models_alone(
         async with archive.transaction() as conn:
             await fill(conn)
         assert await findings_rows(engine) == kept
+
+
+async def test_only_asserted_terms_of_the_single_holder_predicate_count_and_each_pair_is_one_finding(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    # Another predicate naming the same office in the same organisation, and a planned term: neither is
+    # a holder's term.
+    officer: dict[str, Any] = {
+        "object": "example-officer",
+        "qualifiers": Qualifiers(organization="example-organisation"),
+    }
+    await record(archive, subject="john-example", predicate="holds_office", valid_from="2001", **officer)
+    await record(archive, **term("john-example", valid_from="2001", modality="planned"))
+    # Terms given as one day each, the same day.
+    jane = await record(archive, **term("jane-example", point_in_time="2005-05-05"))
+    assert await found(engine, "overlapping_holders") == []
+    john = await record(archive, **term("john-example", point_in_time="2005-05-05"))
+    city = await record(archive, **term("example-city", point_in_time="2005-05-05"))
+    by_id = {f.fact_id: f for f in (jane, john, city)}
+    first, second, third = sorted(by_id)
+    holders = {
+        jane.fact_id: "jane-example",
+        john.fact_id: "john-example",
+        city.fact_id: "example-city",
+    }
+
+    def finding(a: str, b: str) -> tuple[Any, ...]:
+        entities = sorted(["example-officer", "example-organisation", holders[a], holders[b]])
+        return (OFFICER_SCOPE, [a, b], entities, None)
+
+    assert await found(engine, "overlapping_holders") == sorted(
+        [finding(first, second), finding(first, third), finding(second, third)], key=repr
+    )
+    # The first pair related by an archivist: the two others still stand.
+    await link(archive, by_id[first], "contradicts", by_id[second])
+    assert await found(engine, "overlapping_holders") == sorted(
+        [finding(first, third), finding(second, third)], key=repr
+    )
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_facts_without_an_object_differ_only_in_precision_too(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    year = await record(archive, **summit(point_in_time="2010"))
+    month = await record(archive, **summit(point_in_time="2010-12"))
+    (row,) = await found(engine, "precision_variants")
+    assert row[1:] == (pair(year, month), ["example-summit"], None)
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_finding_found_again_under_another_scope_is_moved_there_not_repeated(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    """Two entities sharing two names are one finding (its id is its kind and the entities), kept under
+    one of the names. A refresh of the other name alone finds it again there: it is moved."""
+    for twin in ("twin-a", "twin-b"):
+        await archive.register_entity(
+            entity_id=twin, kind="country", label="Alpha", aliases=["Beta"], meta=META
+        )
+    assert await found(engine, "name_collision") == [("name:beta", [], ["twin-a", "twin-b"], None)]
+    await archive.register_entity(entity_id="twin-c", kind="country", label="alpha", meta=META)
+    assert await found(engine, "name_collision") == [
+        ("name:alpha", [], ["twin-a", "twin-b", "twin-c"], None),
+        ("name:beta", [], ["twin-a", "twin-b"], None),
+    ]
+    # Merged away, the third leaves the name "alpha" to the two, whose finding is the one under "beta".
+    await archive.merge_entity(
+        entity_id="twin-c",
+        into="example-country",
+        justification="test: the same country",
+        expected_version=1,
+        into_expected_version=1,
+        meta=META,
+    )
+    assert await found(engine, "name_collision") == [("name:alpha", [], ["twin-a", "twin-b"], None)]
+    assert await orphan_refs(engine) == []
+
+
+async def test_an_entity_that_loses_its_last_fact_to_a_correction_is_a_finding_again(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    joined = await record(archive, **member(valid_from="1992"))
+    assert ("entity:example-organisation", [], ["example-organisation"], None) not in await found(
+        engine, "entity_without_facts"
+    )
+    await correct(archive, joined, object="other-organisation")
+    alone = await found(engine, "entity_without_facts")
+    assert ("entity:example-organisation", [], ["example-organisation"], None) in alone
+    assert ("entity:other-organisation", [], ["other-organisation"], None) not in alone
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_findings_computed_in_chunks_of_two_ids_are_the_same(
+    archive: Archive, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every IN list is cut into chunks (`CHUNK` ids): with chunks of two, what is gathered over several
+    chunks (facts fulfilled, citations, states) must add up, in the inline refreshes and in a rebuild."""
+    monkeypatch.setattr(findings_projection, "CHUNK", 2)
+    plans = [await record(archive, **summit(point_in_time=f"201{n}", modality="planned")) for n in range(5)]
+    for n, plan in enumerate(plans[:4]):
+        await link(archive, await record(archive, **summit(point_in_time=f"201{n}-06")), "fulfils", plan)
+    jane = await record(archive, **term("jane-example", valid_from="2001"))
+    john = await record(archive, **term("john-example", valid_from="2002"))
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{plans[4].fact_id}", [plans[4].fact_id], ["example-summit"], dt.date(2014, 12, 31))
+    ]
+    holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
+    assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(jane, john), holders, None)]
+    involved = {"example-summit", "example-officer", "example-organisation", "jane-example", "john-example"}
+    alone = sorted({*ENTITIES, "john-example"} - involved)
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in alone]
+    await assert_as_rebuilt(archive, engine)
+    kept = await findings_rows(engine)
+    async with archive.transaction() as conn:
+        await conn.execute(finding_refs_table.delete())
+        await conn.execute(findings_table.delete())
+        await findings_projection.fill(conn, FINDINGS_VOCABULARY)
+    assert await findings_rows(engine) == kept
+
+
+async def test_the_findings_checkpoint_is_0_before_any_refresh(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert await findings_projection.refreshed_through(conn) == 0
+
+
+async def test_a_lost_catch_up_holds_the_checkpoint_back_until_the_next_makes_it_good(
+    archive: Archive, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fact's findings catch up after its one trip; when that catch-up is lost (a crash in between),
+    an inline write after it must not move the checkpoint past the fact, so the next catch-up computes
+    the fact's findings."""
+
+    async def lost(*args: Any) -> None:
+        return None
+
+    async def checkpoint() -> int:
+        async with engine.connect() as conn:
+            return await findings_projection.refreshed_through(conn)
+
+    before = await checkpoint()
+    with monkeypatch.context() as patched:
+        patched.setattr(findings_projection, "catch_up", lost)
+        plan = await record(archive, **summit(point_in_time="2010-12", modality="planned"))
+    assert await found(engine, "plan_passed") == []
+    await archive.register_entity(entity_id="late-comer", kind="person", label="Late Comer", meta=META)
+    assert await checkpoint() == before
+    assert ("entity:late-comer", [], ["late-comer"], None) in await found(engine, "entity_without_facts")
+    await record(archive, **member(valid_from="1992"))
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{plan.fact_id}", [plan.fact_id], ["example-summit"], dt.date(2010, 12, 31))
+    ]
+    await assert_as_rebuilt(archive, engine)
