@@ -175,7 +175,7 @@ async def test_a_name_no_entity_matched_must_be_edited_away_and_the_edited_conte
 
     problem = assert_problem(await seeded_client.post(path, json={"expected_version": 1}, headers=h), 422)
     assert problem["parameter"] == "content.subject"
-    assert "'Kingdom of Ruritania'" in problem["detail"]
+    assert "'Kingdom of Ruritania' is a name no entity's label or alias matched" in problem["detail"]
     # Edited, but the unmatched words left where the subject goes: still refused, naming them.
     kept = {**ruritania["content"], "valid_from": "2001-05"}
     problem = assert_problem(
