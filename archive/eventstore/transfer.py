@@ -136,6 +136,15 @@ async def export_log(
     return TransferReport(events=written, head_hash=head_hash)
 
 
+def _names_end_of_log(raw: bytes) -> bool:
+    """Whether the line is a JSON object with an `end_of_log` key."""
+    try:
+        whole = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(whole, dict) and "end_of_log" in whole
+
+
 def _decode_line(raw: bytes, number: int) -> ExportedEvent | EndOfLog:
     """The line as an event or as the end-of-log line; why not, naming the field, otherwise."""
     try:
@@ -143,7 +152,11 @@ def _decode_line(raw: bytes, number: int) -> ExportedEvent | EndOfLog:
     except msgspec.ValidationError as error:
         try:
             return _end_decoder.decode(raw)
-        except msgspec.MsgspecError:
+        except msgspec.MsgspecError as end_error:
+            # A line naming `end_of_log` is the end-of-log line gone wrong: say what it lacks (the event
+            # decoder would only say an event has no `end_of_log` field).
+            if _names_end_of_log(raw):
+                raise TransferError(f"the end-of-log line is not whole: {end_error}", number) from None
             raise TransferError(f"not an exported event: {error}", number) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         unreadable = str(error)

@@ -4,8 +4,11 @@ names the field at fault, and the log holds exactly as many events afterwards as
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,7 +16,9 @@ from api.web.rendering import TOKEN_COOKIE
 from archive.bootstrap import wire
 from archive.domain.streams import MAX_NAMED_ID_LENGTH
 from archive.eventstore import EventStore
+from archive.storage.engine import create_engine
 from archive.tokens import create_token
+from tests.integration.test_cli import archive
 from tests.integration.test_redaction import REASON, redact
 from tests.integration.test_writes import Client, Json, assert_problem, membership_1992
 
@@ -101,3 +106,35 @@ async def test_the_page_of_a_redacted_fact_is_410_saying_so_and_leads_to_the_red
     assert "log.redacted" in log_page.text
     # The API still answers problem+json for the same fact.
     assert_problem(await seeded_client.get(f"/facts/{fact['id']}"), 410)
+
+
+# -- 4. an end-of-log line without its head hash ---------------------------------------------------
+
+
+def test_an_end_of_log_line_without_head_hash_is_refused_naming_the_key_and_the_line(
+    seeded_database_url: str, database_url: str, tmp_path: Path
+) -> None:
+    # It was refused as "not an exported event: ... unknown field `end_of_log`", which sent the reader
+    # looking for a stray line rather than at the key the end-of-log line lacks.
+    export = archive("export", database_url=seeded_database_url)
+    assert export.returncode == 0, export.stderr
+    lines = export.stdout.splitlines()
+    end = msgspec.json.decode(lines[-1])
+    del end["head_hash"]
+    cut = tmp_path / "no-head-hash.jsonl"
+    cut.write_text("\n".join([*lines[:-1], msgspec.json.encode(end).decode()]) + "\n")
+
+    refused = archive("import", str(cut), database_url=database_url)
+    assert refused.returncode == 1
+    assert f"line {len(lines)}: the end-of-log line is not whole" in refused.stderr
+    assert "`head_hash`" in refused.stderr
+    assert "nothing was written" in refused.stderr
+    assert asyncio.run(_events_in(database_url)) == 0
+
+
+async def _events_in(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        return await wire(engine).store.count()
+    finally:
+        await engine.dispose()
