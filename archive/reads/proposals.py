@@ -21,6 +21,7 @@ from archive.projections.fact_versions import fact_versions_table
 from archive.projections.proposals import proposals_table
 from archive.reads.base import ReadBase
 from archive.reads.errors import NotFound
+from archive.reads.filters import MAX_OFFSET
 from archive.reads.views import NameMatch, ProposalPage, ProposalStep, ProposalView
 from archive.storage.engine import stored_utc
 
@@ -67,7 +68,7 @@ class ProposalReads(ReadBase):
                 .where(*conditions)
                 .order_by(table.c.source_id, table.c.line_start, table.c.rule, table.c.proposal_id)
                 .limit(limit)
-                .offset(offset)
+                .offset(min(offset, MAX_OFFSET))  # past what the databases' integers hold: nothing there
             )
             rows = list(await conn.execute(query))
             items = await _views(conn, rows)

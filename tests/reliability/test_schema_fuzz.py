@@ -49,6 +49,7 @@ async def _admin_token_and_ids(database_url: str) -> tuple[str, dict[str, list[s
         "fact_id": "SELECT DISTINCT fact_id FROM fact_versions ORDER BY fact_id LIMIT 5",
         "source_id": "SELECT source_id FROM sources ORDER BY source_id",
         "entity_id": "SELECT entity_id FROM entities ORDER BY entity_id LIMIT 5",
+        "proposal_id": "SELECT proposal_id FROM proposals ORDER BY proposal_id LIMIT 5",
     }
     engine = create_engine(database_url)
     try:
