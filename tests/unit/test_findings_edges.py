@@ -194,3 +194,25 @@ def test_a_fact_ending_on_the_day_of_the_beginning_does_not_end_before_it(
     time: ValidTime, before: bool
 ) -> None:
     assert ends_before(time, dt.date(1999, 1, 1)) is before
+
+
+@pytest.mark.parametrize(
+    ("quote", "span", "covered"),
+    [
+        # A quote beginning or ending with the space that stands for the break starts or ends at the "\n".
+        (" at the", (21, 28), "\nat the"),
+        ("signed ", (15, 22), "signed\n"),
+        ("signed at", (15, 24), "signed\nat"),
+    ],
+)
+def test_a_quote_that_begins_or_ends_at_a_break_spans_the_break_itself(
+    quote: str, span: tuple[int, int], covered: str
+) -> None:
+    lines = ("The accord was signed", "at the harbour")
+    assert quote_span(lines, 1, 2, quote) == span
+    assert "\n".join(lines)[span[0] : span[1]] == covered
+
+
+def test_the_first_cited_lines_leading_whitespace_is_part_of_the_text_a_quote_may_start_in() -> None:
+    assert quote_span(("  indented words",), 1, 1, " indented") == (1, 10)
+    assert quote_span(("first", "  indented words"), 2, 2, " indented") == (7, 16)
