@@ -17,7 +17,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.eventstore import ConcurrencyError, EventStore, EventTypeRegistry, NewEvent, RecordedEvent
+from archive.eventstore import (
+    ConcurrencyError,
+    EventStore,
+    EventTypeRegistry,
+    LockTimeoutError,
+    NewEvent,
+    RecordedEvent,
+)
+from archive.storage.engine import create_engine
 from tests.contract.example_archive import Ticking
 
 REGISTRY = EventTypeRegistry({"thing.happened": 1})
@@ -246,3 +254,25 @@ async def test_an_append_cancelled_while_its_commit_runs_is_told_once_the_commit
     answers = [*await concurrently(first, kept), await events.read_stream("cancelled")]
     assert inserts == [["first"], ["cancelled", "kept"]]
     await assert_log_is_whole(events, answers)
+
+
+async def test_a_group_that_times_out_on_the_lock_is_not_tried_again_member_by_member(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing was written for anyone, and alone each would wait as long again: each caller gets its
+    own `LockTimeoutError` at once."""
+    holder_engine, engine = create_engine(database_url), create_engine(database_url, lock_timeout_ms=200)
+    try:
+        holder, events = EventStore(holder_engine, REGISTRY), EventStore(engine, REGISTRY, Ticking())
+        inserts = count_inserts(events, monkeypatch)
+        async with holder.transaction():  # another process's writer, holding the append lock throughout
+            outcomes = await concurrently(
+                *(events.append(f"s{n}", 0, [happened(n)], META) for n in range(3)), return_exceptions=True
+            )
+        assert inserts == [["s0"], ["s1", "s2"]]
+        assert all(isinstance(o, LockTimeoutError) for o in outcomes), outcomes
+        assert outcomes[1] is not outcomes[2]
+        assert await events.read_all(0) == []
+    finally:
+        await engine.dispose()
+        await holder_engine.dispose()
