@@ -833,3 +833,99 @@ async def test_a_lost_catch_up_holds_the_checkpoint_back_until_the_next_makes_it
         (f"fact:{plan.fact_id}", [plan.fact_id], ["example-summit"], dt.date(2010, 12, 31))
     ]
     await assert_as_rebuilt(archive, engine)
+
+
+async def rerank_deprecated(archive: Archive, fact: FactWritten) -> None:
+    await archive.rerank_fact(
+        fact_id=fact.fact_id,
+        expected_version=fact.version,
+        rank="deprecated",
+        reason_code="other",
+        justification="test: not what happened",
+        meta=META,
+    )
+
+
+async def test_only_asserted_dated_beginnings_count_and_only_standing_facts_end_before_them(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    def founded(**dates: str) -> dict[str, Any]:
+        return {"subject": "example-organisation", "predicate": "founded", **dates}
+
+    began = await record(archive, **founded(valid_from="2000"))  # a beginning given as a start
+    # Neither a planned beginning, nor a deprecated one, nor an undated one moves it earlier. (The plan,
+    # dated before the beginning, is itself a dated fact that ended before it.)
+    planned = await record(archive, **founded(point_in_time="1996", modality="planned"))
+    await rerank_deprecated(archive, await record(archive, **founded(point_in_time="1970")))
+    await record(archive, **founded())
+    # A term given as one day, before it: a finding.
+    day = await record(
+        archive,
+        subject="jane-example",
+        predicate="presides",
+        object="example-organisation",
+        point_in_time="1995",
+    )
+    # A retracted and a deprecated fact that ended before it: none.
+    gone = await record(archive, **member(valid_from="1990", valid_to="1991"))
+    await archive.retract_fact(
+        fact_id=gone.fact_id,
+        expected_version=gone.version,
+        reason_code="other",
+        justification="test: never joined",
+        citations=[EVIDENCE],
+        meta=META,
+    )
+    await rerank_deprecated(archive, await record(archive, **member(valid_from="1992", valid_to="1993")))
+    assert await found(engine, "ends_before_beginning") == sorted(
+        [
+            ("entity:example-organisation", [day.fact_id, began.fact_id], ["example-organisation"], None),
+            ("entity:example-organisation", [planned.fact_id, began.fact_id], ["example-organisation"], None),
+        ],
+        key=repr,
+    )
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_plan_dated_by_its_start_is_due_by_the_start(archive: Archive, engine: AsyncEngine) -> None:
+    plan = await record(archive, **summit(valid_from="2012-02", modality="planned"))
+    assert await found(engine, "plan_passed") == [
+        (f"fact:{plan.fact_id}", [plan.fact_id], ["example-summit"], dt.date(2012, 2, 29))
+    ]
+
+
+async def test_valid_times_differing_in_their_end_or_another_day_are_no_variants(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    await record(archive, **summit(point_in_time="2010"))
+    await record(archive, **summit(point_in_time="2012"))
+    await record(archive, **member(valid_from="2010", valid_to="2011"))
+    await record(archive, **member(valid_from="2010", valid_to="2012"))
+    assert await found(engine, "precision_variants") == []
+
+
+async def test_an_entity_an_undated_fact_involves_is_not_without_facts(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    await record(archive, **member())
+    alone = sorted({*ENTITIES, "john-example"} - {"example-country", "example-organisation"})
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in alone]
+    # Revised alone, the entity is looked at again: its undated fact still involves it.
+    await archive.revise_entity(
+        entity_id="example-country",
+        changes=EntityChanges(label="Example Country"),
+        reason_code="other",
+        justification="test: a better label",
+        expected_version=1,
+        meta=META,
+    )
+    assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in alone]
+
+
+async def test_a_shared_name_is_looked_for_up_to_290_characters(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    longest, longer = "n" * 290, "m" * 291
+    for number, label in enumerate([longest, longest, longer, longer]):
+        await archive.register_entity(entity_id=f"named-{number}", kind="country", label=label, meta=META)
+    assert await found(engine, "name_collision") == [(f"name:{longest}", [], ["named-0", "named-1"], None)]
