@@ -27,14 +27,20 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert, Update
 
-from archive.domain.events import ProposalAccepted, ProposalMade, ProposalRejected
+from archive.domain.events import ProposalAccepted, ProposalMade, ProposalRejected, decode_event
 from archive.eventstore import Logged
+from archive.eventstore.table import events_table
 from archive.storage.engine import metadata
 
 NAME = "proposals"
+
+ProposalEvent = ProposalMade | ProposalAccepted | ProposalRejected
+#: The event types that write this read model.
+EVENT_TYPES = ("proposal.made", "proposal.accepted", "proposal.rejected")
 
 proposals_table = Table(
     NAME,
@@ -67,33 +73,28 @@ proposals_table = Table(
 )
 
 
-async def apply(
-    conn: AsyncConnection, event: ProposalMade | ProposalAccepted | ProposalRejected, recorded: Logged
-) -> None:
-    """Insert a proposal, or record its decision."""
+def statement(event: ProposalEvent, recorded: Logged) -> Insert | Update:
+    """The row a proposal's event writes: its insert, or its decision."""
     table = proposals_table
     if isinstance(event, ProposalMade):
-        await conn.execute(
-            table.insert().values(
-                proposal_id=event.proposal_id,
-                source_id=event.source_id,
-                source_version=event.source_version,
-                content_sha256=event.content_sha256,
-                rule=event.rule,
-                content=msgspec.to_builtins(event.content),
-                fact_id=event.fact_id,
-                line_start=event.line_start,
-                line_end=event.line_end,
-                quote=event.quote,
-                matched=[list(pair) for pair in event.matched],
-                unmatched=list(event.unmatched),
-                status="pending",
-                version=1,
-                made_at=recorded.recorded_at,
-                position=recorded.position,
-            )
+        return table.insert().values(
+            proposal_id=event.proposal_id,
+            source_id=event.source_id,
+            source_version=event.source_version,
+            content_sha256=event.content_sha256,
+            rule=event.rule,
+            content=msgspec.to_builtins(event.content),
+            fact_id=event.fact_id,
+            line_start=event.line_start,
+            line_end=event.line_end,
+            quote=event.quote,
+            matched=[list(pair) for pair in event.matched],
+            unmatched=list(event.unmatched),
+            status="pending",
+            version=1,
+            made_at=recorded.recorded_at,
+            position=recorded.position,
         )
-        return
     decided: dict[str, Any] = {
         "version": table.c.version + 1,
         "decided_at": recorded.recorded_at,
@@ -108,7 +109,27 @@ async def apply(
         }
     else:
         decided |= {"status": "rejected", "reason": event.reason}
-    await conn.execute(table.update().where(table.c.proposal_id == event.proposal_id).values(**decided))
+    return table.update().where(table.c.proposal_id == event.proposal_id).values(**decided)
+
+
+async def apply(conn: AsyncConnection, event: ProposalEvent, recorded: Logged) -> None:
+    """Insert a proposal, or record its decision."""
+    await conn.execute(statement(event, recorded))
+
+
+def fill_synchronously(conn: Connection) -> None:
+    """Write the rows of every proposal event the log holds, in log order, as a replay would (for the
+    migration that makes the table: a log migrated down and up again holds proposals already)."""
+    log = events_table
+    query = (
+        select(log.c.position, log.c.event_type, log.c.data, log.c.recorded_at)
+        .where(log.c.event_type.in_(EVENT_TYPES))
+        .order_by(log.c.position)
+    )
+    for recorded in conn.execute(query).all():
+        event = decode_event(recorded.event_type, recorded.data)
+        if isinstance(event, ProposalMade | ProposalAccepted | ProposalRejected):
+            conn.execute(statement(event, recorded))
 
 
 async def existing(conn: AsyncConnection, proposal_ids: list[str]) -> set[str]:

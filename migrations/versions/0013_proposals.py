@@ -1,9 +1,10 @@
 """Proposals (issue 26): the read model `proposals`, the facts proposed from each source version and their
 decisions (archive/projections/proposals.py).
 
-No log before this revision holds a `proposal.*` event, so the table starts empty and its checkpoint starts
-where `fact_versions`'s stands. Sources already registered get no proposals from the upgrade: proposing
-appends events, which a schema migration does not do; their next version is proposed from.
+The upgrade fills the table as a replay would, from the `proposal.*` events the log holds (none in a log
+written before this revision; some in one migrated down and up again), and its checkpoint starts where
+`fact_versions`'s stands. Sources registered before this revision get no proposals from the upgrade:
+proposing appends events, which a schema migration does not do; their next version is proposed from.
 
 Revision ID: 0013
 Revises: 0012
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from archive.projections import proposals
 
 revision = "0013"
 down_revision = "0012"
@@ -51,6 +54,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_proposals_source_lines", "proposals", ["source_id", "line_start"], unique=False)
     op.create_index("ix_proposals_status", "proposals", ["status"], unique=False)
+    proposals.fill_synchronously(op.get_bind())
     checkpoints = sa.table(
         "projection_checkpoints", sa.column("projection", sa.String), sa.column("position", _POSITION)
     )
