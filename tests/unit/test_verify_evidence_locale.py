@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.audit.verify_evidence import main
 from archive.eventstore.merkle import root
 from tests.unit.test_evidence_pack_checks import KEY, TREE, build_pack, signed
 
@@ -36,8 +37,10 @@ def test_files_beyond_ascii_are_read_as_utf8_under_an_ascii_locale(tmp_path: Pat
     kept = tmp_path / "checkpoint.json"
     note = {"note": signed(5, root(TREE)), "about": "Prüfpunkt"}
     kept.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
-    env = {**os.environ, **ASCII_LOCALE}
     args = [str(pack_file), "--public-key", str(key_file), "--checkpoint", str(kept)]
+    # In this process, whatever its locale, and in one whose locale is ASCII.
+    assert main(args) == 0
+    env = {**os.environ, **ASCII_LOCALE}
     done = subprocess.run(
         [sys.executable, "-c", RUN, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
