@@ -191,6 +191,29 @@ async def link(archive: Archive, fact: FactWritten, relation: str, target: FactW
     )
 
 
+async def merge(archive: Archive, entity_id: str, into: str, expected_version: int) -> None:
+    """Merge `entity_id` (at `expected_version`) into `into` (at version 1)."""
+    await archive.merge_entity(
+        entity_id=entity_id,
+        into=into,
+        justification="test: the same",
+        expected_version=expected_version,
+        into_expected_version=1,
+        meta=META,
+    )
+
+
+async def retract(archive: Archive, fact: FactWritten) -> None:
+    await archive.retract_fact(
+        fact_id=fact.fact_id,
+        expected_version=fact.version,
+        reason_code="other",
+        justification="test: never joined",
+        citations=[EVIDENCE],
+        meta=META,
+    )
+
+
 async def test_two_holders_of_one_office_whose_terms_meet_on_a_day_are_a_finding_until_they_no_longer_do(
     archive: Archive, engine: AsyncEngine
 ) -> None:
@@ -247,14 +270,7 @@ async def test_a_holder_merged_into_the_other_is_the_same_holder(
     john = await record(archive, **term("john-example", valid_from="2003"))
     holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
     assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(jane, john), holders, None)]
-    await archive.merge_entity(
-        entity_id="john-example",
-        into="jane-example",
-        justification="test: one",
-        expected_version=1,
-        into_expected_version=1,
-        meta=META,
-    )
+    await merge(archive, "john-example", "jane-example", 1)
     assert await found(engine, "overlapping_holders") == []
     await assert_as_rebuilt(archive, engine)
 
@@ -445,24 +461,10 @@ async def test_an_entity_no_active_fact_involves_is_a_finding(archive: Archive, 
     membership = await record(archive, **member(valid_from="1992"))
     alone = [e for e in everyone if e not in ("example-country", "example-organisation")]
     assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in alone]
-    await archive.retract_fact(
-        fact_id=membership.fact_id,
-        expected_version=membership.version,
-        reason_code="other",
-        justification="test: never joined",
-        citations=[EVIDENCE],
-        meta=META,
-    )
+    await retract(archive, membership)
     assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in everyone]
     # A merged entity is its survivor: not a finding of its own.
-    await archive.merge_entity(
-        entity_id="john-example",
-        into="jane-example",
-        justification="test: one",
-        expected_version=1,
-        into_expected_version=1,
-        meta=META,
-    )
+    await merge(archive, "john-example", "jane-example", 1)
     merged_away = [e for e in everyone if e != "john-example"]
     assert await found(engine, "entity_without_facts") == [
         (f"entity:{e}", [], [e], None) for e in merged_away
@@ -501,14 +503,7 @@ async def test_a_name_two_entities_share_is_a_finding_until_one_gives_it_up(
     assert await found(engine, "name_collision") == [
         ("name:jane-example", [], ["jane-example", "twin-country"], None)
     ]
-    await archive.merge_entity(
-        entity_id="twin-country",
-        into="example-country",
-        justification="test: one",
-        expected_version=3,
-        into_expected_version=1,
-        meta=META,
-    )
+    await merge(archive, "twin-country", "example-country", 3)
     assert await found(engine, "name_collision") == []
     await assert_as_rebuilt(archive, engine)
 
@@ -747,14 +742,7 @@ async def test_a_finding_found_again_under_another_scope_is_moved_there_not_repe
         ("name:beta", [], ["twin-a", "twin-b"], None),
     ]
     # Merged away, the third leaves the name "alpha" to the two, whose finding is the one under "beta".
-    await archive.merge_entity(
-        entity_id="twin-c",
-        into="example-country",
-        justification="test: the same country",
-        expected_version=1,
-        into_expected_version=1,
-        meta=META,
-    )
+    await merge(archive, "twin-c", "example-country", 1)
     assert await found(engine, "name_collision") == [("name:alpha", [], ["twin-a", "twin-b"], None)]
     assert await orphan_refs(engine) == []
 
@@ -868,14 +856,7 @@ async def test_only_asserted_dated_beginnings_count_and_only_standing_facts_end_
     )
     # A retracted and a deprecated fact that ended before it: none.
     gone = await record(archive, **member(valid_from="1990", valid_to="1991"))
-    await archive.retract_fact(
-        fact_id=gone.fact_id,
-        expected_version=gone.version,
-        reason_code="other",
-        justification="test: never joined",
-        citations=[EVIDENCE],
-        meta=META,
-    )
+    await retract(archive, gone)
     await rerank_deprecated(archive, await record(archive, **member(valid_from="1992", valid_to="1993")))
     assert await found(engine, "ends_before_beginning") == sorted(
         [
