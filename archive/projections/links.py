@@ -5,6 +5,12 @@ can show the links made to it (`fulfilled_by`, `contradicted_by`, `superseded_by
 link, so a row is only ever inserted: the archive has believed the link since its event's record time,
 and "as believed at T" is `recorded_from <= T`, without the closing half of the other read models'
 record-time intervals.
+
+A retraction removes no link either: the linking fact is withdrawn, not its history. So a link made to a
+fact is shown with the status its maker had at the time asked (`active`, or `retracted`), read from that
+fact's version in `fact_versions`: an auditor still sees that the link was made, and a client sees that
+it no longer stands (a fact superseded only by a retracted one is not superseded now), and as it stood
+before the retraction with `as_of`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final, Literal
+from typing import cast as cast_status
 
 import msgspec
 from sqlalchemy import (
@@ -24,15 +31,19 @@ from sqlalchemy import (
     ScalarSelect,
     String,
     Table,
+    and_,
     cast,
     func,
     literal_column,
+    or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from archive.domain.events import FactStatus
 from archive.domain.facts import FactState
+from archive.projections.fact_versions import fact_versions_table
 from archive.projections.versioning import NewVersion
 from archive.storage.engine import metadata
 
@@ -94,25 +105,42 @@ def made_by(as_of: datetime | BindParameter[Any] | None) -> ColumnElement[bool]:
 
 
 #: A link made to a fact, as its lookups give it: the relation named from that fact's end
-#: (`fulfilled_by`, ...), and the fact that made it.
-LinkedFrom = tuple[InverseRelation, str]
+#: (`fulfilled_by`, ...), the fact that made it, and that fact's status at the time asked.
+LinkedFrom = tuple[InverseRelation, str, FactStatus]
+
+#: The linking fact's versions, under a name of their own: a point read's statement holds
+#: `fact_versions` already (the target's), which a correlated lookup would otherwise take for this one.
+_maker = fact_versions_table.alias("link_maker")
+
+
+def _maker_believed_at(as_of: datetime | BindParameter[Any] | None) -> ColumnElement[bool]:
+    """The version of each link's maker the archive believed at `as_of` (its current one when None)."""
+    maker = _maker.c
+    same_fact = maker.fact_id == fact_links_table.c.fact_id
+    if as_of is None:
+        return and_(same_fact, maker.recorded_to.is_(None))
+    return and_(
+        same_fact, maker.recorded_from <= as_of, or_(maker.recorded_to.is_(None), maker.recorded_to > as_of)
+    )
 
 
 async def linked_from(
     conn: AsyncConnection, fact_ids: Iterable[str], as_of: datetime | None
 ) -> dict[str, list[LinkedFrom]]:
-    """The links made to each of these facts by `as_of` (now when None), in the order they were made."""
+    """The links made to each of these facts by `as_of` (now when None), in the order they were made,
+    each with its maker's status then."""
     table = fact_links_table
     ordered = sorted(set(fact_ids))
     found: dict[str, list[LinkedFrom]] = {}
     for offset in range(0, len(ordered), 1000):
         query = (
-            select(table.c.target_fact_id, table.c.relation, table.c.fact_id)
+            select(table.c.target_fact_id, table.c.relation, table.c.fact_id, _maker.c.status)
+            .select_from(table.join(_maker, _maker_believed_at(as_of)))
             .where(table.c.target_fact_id.in_(ordered[offset : offset + 1000]), made_by(as_of))
             .order_by(table.c.position_from)
         )
-        for target, relation, fact_id in await conn.execute(query):
-            found.setdefault(target, []).append((INVERSE_RELATIONS[relation], fact_id))
+        for target, relation, fact_id, status in await conn.execute(query):
+            found.setdefault(target, []).append((INVERSE_RELATIONS[relation], fact_id, status))
     return found
 
 
@@ -122,15 +150,29 @@ def linked_from_text(
     """The links made to `target_fact_id` by `as_of`, as one text (`parse_linked_from` reads it back).
 
     For a point read that answers in one statement: one row per link would multiply its citation rows.
-    Each link is `position relation fact_id`, the position kept so that the links come back in the order
+    Each link is `position relation fact_id status` (the maker's status at `as_of`, now when None), the
+    position kept so that the links come back in the order
     they were made (SQLite's `group_concat` orders nothing before 3.44). The separator is a literal in
     the SQL, not a parameter SQLAlchemy renders at run time, so the statement can run by the driver
     itself (archive/storage/driver.py).
     """
     table = fact_links_table
-    each = cast(table.c.position_from, String) + " " + table.c.relation + " " + table.c.fact_id
+    each = (
+        cast(table.c.position_from, String)
+        + " "
+        + table.c.relation
+        + " "
+        + table.c.fact_id
+        + " "
+        + _maker.c.status
+    )
     joined = func.aggregate_strings(each, literal_column("','"))  # type: ignore[arg-type]  # see above
-    return select(joined).where(table.c.target_fact_id == target_fact_id, made_by(as_of)).scalar_subquery()
+    return (
+        select(joined)
+        .select_from(table.join(_maker, _maker_believed_at(as_of)))
+        .where(table.c.target_fact_id == target_fact_id, made_by(as_of))
+        .scalar_subquery()
+    )
 
 
 def parse_linked_from(text: str | None) -> list[LinkedFrom]:
@@ -138,7 +180,10 @@ def parse_linked_from(text: str | None) -> list[LinkedFrom]:
     if not text:
         return []
     made = sorted(
-        (int(position), relation, fact_id)
-        for position, relation, fact_id in (each.split(" ") for each in text.split(","))
+        (int(position), relation, fact_id, status)
+        for position, relation, fact_id, status in (each.split(" ") for each in text.split(","))
     )
-    return [(INVERSE_RELATIONS[relation], fact_id) for _, relation, fact_id in made]
+    return [
+        (INVERSE_RELATIONS[relation], fact_id, cast_status(FactStatus, status))
+        for _, relation, fact_id, status in made
+    ]

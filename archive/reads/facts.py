@@ -205,7 +205,7 @@ def _fact_view(
         certainty=certainty_of(s, valid_at),
         citations=citation_views,
         links=[LinkView(link.relation, link.target_fact_id) for link in s.links],
-        linked_from=[LinkedFromView(relation, fact_id) for relation, fact_id in linked_from],
+        linked_from=[LinkedFromView(relation, fact_id, status) for relation, fact_id, status in linked_from],
     )
 
 

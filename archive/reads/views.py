@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 from sqlalchemy.engine import Row
 
-from archive.domain.events import CitationState, FactContent
+from archive.domain.events import CitationState, FactContent, FactStatus
 from archive.domain.facts import FactState
 from archive.domain.time import Certainty, PartialDate, holds_at, make_valid_time, parse_partial_date
 from archive.eventstore import RecordedEvent
@@ -81,10 +81,12 @@ class LinkView(msgspec.Struct, frozen=True):
 
 class LinkedFromView(msgspec.Struct, frozen=True):
     """Another fact's link to this one, named from this end: the other fact fulfils, contradicts or
-    supersedes this one."""
+    supersedes this one. `status` is the other fact's at the time asked: a retracted fact's link is
+    still shown (it was made), marked as no longer standing."""
 
     relation: InverseRelation
     fact_id: str
+    status: FactStatus
 
 
 class FactView(msgspec.Struct, frozen=True):

@@ -89,15 +89,15 @@ async def test_a_fact_shows_the_links_made_to_it_named_from_its_end_in_the_order
     assert a_after["linked_from"] == []  # A made the link; nothing links to A
 
     shown = await fact(seeded_client, b["id"])
-    assert shown["linked_from"] == [{"relation": "fulfilled_by", "fact_id": a["id"]}]
+    assert shown["linked_from"] == [{"relation": "fulfilled_by", "fact_id": a["id"], "status": "active"}]
     assert shown["version"] == b["version"]  # the link is A's event: B is unchanged
     assert shown["links"] == []
     assert (await in_search(seeded_client, b["id"]))["linked_from"] == shown["linked_from"]
 
     await link(seeded_client, archivist, c, "contradicts", b)
     expected = [
-        {"relation": "fulfilled_by", "fact_id": a["id"]},
-        {"relation": "contradicted_by", "fact_id": c["id"]},
+        {"relation": "fulfilled_by", "fact_id": a["id"], "status": "active"},
+        {"relation": "contradicted_by", "fact_id": c["id"], "status": "active"},
     ]
     assert (await fact(seeded_client, b["id"]))["linked_from"] == expected
     assert (await in_search(seeded_client, b["id"]))["linked_from"] == expected
@@ -119,7 +119,7 @@ async def test_a_link_made_after_as_of_is_not_shown_at_as_of(
     made = await link(seeded_client, headers["archivist"], a, "supersedes", b)
     linked_at = datetime.fromisoformat(made["recorded_at"])
     before, at = (linked_at - timedelta(microseconds=1)).isoformat(), linked_at.isoformat()
-    superseded_by = [{"relation": "superseded_by", "fact_id": a["id"]}]
+    superseded_by = [{"relation": "superseded_by", "fact_id": a["id"], "status": "active"}]
 
     assert (await fact(seeded_client, b["id"], as_of=before))["linked_from"] == []
     assert (await in_search(seeded_client, b["id"], as_of=before))["linked_from"] == []
@@ -211,4 +211,7 @@ def test_a_row_is_written_for_a_new_link_only() -> None:
 
 def test_the_links_of_a_point_read_come_back_in_the_order_they_were_made() -> None:
     assert parse_linked_from(None) == []
-    assert parse_linked_from("12 supersedes x,3 fulfils y") == [("fulfilled_by", "y"), ("superseded_by", "x")]
+    assert parse_linked_from("12 supersedes x retracted,3 fulfils y active") == [
+        ("fulfilled_by", "y", "active"),
+        ("superseded_by", "x", "retracted"),
+    ]

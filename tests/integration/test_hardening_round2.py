@@ -5,7 +5,9 @@ names the field at fault, and the log holds exactly as many events afterwards as
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -18,9 +20,10 @@ from archive.domain.streams import MAX_NAMED_ID_LENGTH
 from archive.eventstore import EventStore
 from archive.storage.engine import create_engine
 from archive.tokens import create_token
+from tests.integration.test_back_links import fact, in_search, link, unlinked_facts
 from tests.integration.test_cli import archive
 from tests.integration.test_redaction import REASON, redact
-from tests.integration.test_writes import Client, Json, assert_problem, membership_1992
+from tests.integration.test_writes import Client, Json, assert_problem, evidence, membership_1992
 
 
 @pytest.fixture
@@ -138,3 +141,47 @@ async def _events_in(database_url: str) -> int:
         return await wire(engine).store.count()
     finally:
         await engine.dispose()
+
+
+# -- 5. the links of a retracted fact ----------------------------------------------------------------
+
+
+async def test_a_retracted_facts_link_is_still_shown_on_its_target_marked_retracted_and_active_before(
+    seeded_client: Client, headers: dict[str, dict[str, str]]
+) -> None:
+    # A retraction removes no link (the link was made, an auditor must see it), but the target showed a
+    # retracted fact's `superseded_by` exactly as a standing one: a client took it as superseded now.
+    a, b = await unlinked_facts(seeded_client, 2)
+    made = await link(seeded_client, headers["archivist"], a, "supersedes", b)
+    retracted = await seeded_client.post(
+        f"/facts/{a['id']}/retractions",
+        json={
+            "expected_version": made["version"],
+            "reason_code": "other",
+            "justification": "test: the superseding statement was wrong",
+            "citations": evidence(made),
+        },
+        headers=headers["archivist"],
+    )
+    assert retracted.status_code == 200, retracted.text
+    assert retracted.json()["status"] == "retracted"
+    retracted_at = datetime.fromisoformat(retracted.json()["recorded_at"])
+    before = (retracted_at - timedelta(microseconds=1)).isoformat()
+
+    now = [{"relation": "superseded_by", "fact_id": a["id"], "status": "retracted"}]
+    then = [{"relation": "superseded_by", "fact_id": a["id"], "status": "active"}]
+    assert (await fact(seeded_client, b["id"]))["linked_from"] == now
+    assert (await in_search(seeded_client, b["id"]))["linked_from"] == now
+    assert (await fact(seeded_client, b["id"], as_of=before))["linked_from"] == then
+    assert (await in_search(seeded_client, b["id"], as_of=before))["linked_from"] == then
+
+    page = await seeded_client.get(f"/ui/facts/{b['id']}")
+    assert page.status_code == 200, page.text
+    (entry,) = re.findall(r'<dd class="linked-from[^"]*"[^>]*>.*?</dd>', page.text, flags=re.S)
+    assert 'data-status="retracted"' in entry
+    assert "the fact that made it was retracted" in entry
+    assert f'href="/ui/facts/{a["id"]}"' in entry
+    earlier = await seeded_client.get(f"/ui/facts/{b['id']}", params={"as_of": before})
+    (entry,) = re.findall(r'<dd class="linked-from[^"]*"[^>]*>.*?</dd>', earlier.text, flags=re.S)
+    assert 'data-status="active"' in entry
+    assert "retracted" not in entry
