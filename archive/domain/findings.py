@@ -11,7 +11,7 @@ a rebuild, or after the facts changed and changed back) is the same finding, and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import combinations
 from typing import Literal, TypeVar, get_args
 
@@ -81,13 +81,18 @@ class HolderTerm(msgspec.Struct, frozen=True):
     valid_time: ValidTime
 
 
-def overlapping_holders(terms: Sequence[HolderTerm]) -> list[tuple[HolderTerm, HolderTerm]]:
-    """Pairs of terms of one office by different holders whose valid times surely overlap (fact id order)."""
+def overlapping_holders(
+    terms: Sequence[HolderTerm], focus: Collection[str] | None = None
+) -> list[tuple[HolderTerm, HolderTerm]]:
+    """Pairs of terms of one office by different holders whose valid times surely overlap (fact id order);
+    with `focus`, only the pairs with a term of one of those facts (what a write changed)."""
     ordered = sorted(terms, key=lambda term: term.fact_id)
     return [
         (a, b)
         for a, b in combinations(ordered, 2)
-        if a.holder != b.holder and surely_overlap(a.valid_time, b.valid_time)
+        if (focus is None or a.fact_id in focus or b.fact_id in focus)
+        and a.holder != b.holder
+        and surely_overlap(a.valid_time, b.valid_time)
     ]
 
 

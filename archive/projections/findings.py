@@ -12,6 +12,11 @@ their names, and those of every finding already standing that names a touched fa
 that ends a finding always touches something the finding names. An entity that loses its last fact is
 the one finding made by a removal: the relations a touched fact ever had name it.
 
+An office's scope is the one computed narrowly: its findings are pairs of terms, and a pair depends only
+on its two terms, the links between them and their holders' merges, each of which names a fact or an
+entity the batch touched. So only the pairs naming something touched are computed and replaced; a busy
+office's other pairs are neither read nor written. Every scope writes only the rows that changed.
+
 Time-dependent findings (a plan whose date has passed) are stored without the clock: the row carries
 the day after which the plan is overdue (`due_on`), and each read compares it with the day it asks about.
 So the rows stay a pure function of the log, and "passed" is always relative to the read's date.
@@ -399,8 +404,12 @@ async def _refresh_scopes(
         )
         for scope in await conn.scalars(query):
             scopes.add(scope)
+    # An office's findings are pairs of its terms: only the pairs naming what the batch touched can have
+    # changed (a pair's finding depends on its two terms, the links between them and their holders'
+    # merges, each of which names a fact or entity it touched), so only those are computed and replaced.
+    touched = {f"fact:{f}" for f in fact_ids} | {f"entity:{e}" for e in entity_ids}
     found = [
-        *await _overlapping_holders(conn, scopes.offices, single_holder),
+        *await _overlapping_holders(conn, scopes.offices, single_holder, touched),
         *await _plans_passed(conn, scopes.facts),
         *await _citations_unverified(conn, scopes.facts),
         *await _precision_variants(conn, scopes.contents, {_content_columns(s) for s in states.values()}),
@@ -409,13 +418,12 @@ async def _refresh_scopes(
         *await _ended_before_beginning(conn, scopes.entities, vocabulary),
     ]
     all_scopes = (
-        scopes.offices
-        | {f"fact:{f}" for f in scopes.facts}
+        {f"fact:{f}" for f in scopes.facts}
         | scopes.contents
         | {f"entity:{e}" for e in scopes.entities}
         | {f"name:{n}" for n in scopes.names}
     )
-    await _replace(conn, all_scopes, found)
+    await _replace(conn, all_scopes, found, narrowed=(scopes.offices, touched))
 
 
 async def _current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, FactState]:
@@ -430,38 +438,79 @@ async def _current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str
     return states
 
 
-async def _replace(conn: AsyncConnection, scopes: set[str], found: list[Finding]) -> None:
-    """Delete the findings of `scopes` and write `found` (each once), with their refs."""
-    for chunk in _chunks(scopes):
-        stale = select(findings_table.c.finding_id).where(findings_table.c.scope.in_(chunk))
-        await conn.execute(finding_refs_table.delete().where(finding_refs_table.c.finding_id.in_(stale)))
-        await conn.execute(findings_table.delete().where(findings_table.c.scope.in_(chunk)))
+async def _replace(
+    conn: AsyncConnection,
+    scopes: set[str],
+    found: list[Finding],
+    narrowed: tuple[set[str], set[str]] = (set(), set()),
+) -> None:
+    """Make the findings of `scopes`, and those of the `narrowed` scopes that name one of its refs,
+    exactly `found` (each once), with their refs, writing only what changed. A busy scope (an office with
+    many overlapping terms) keeps nearly all its findings from one write to the next; deleting and writing
+    them all again made every fact write in it rewrite the whole scope
+    (docs/decisions/0015-findings-write-what-changed.md)."""
     unique = {f.finding_id: f for f in found}
-    if not unique:
-        return
     sources = await _sources_cited(conn, {fact for f in unique.values() for fact in f.fact_ids})
-    rows: list[dict[str, Any]] = []
-    refs: list[dict[str, str]] = []
+    rows: dict[str, dict[str, Any]] = {}
+    refs: dict[str, set[str]] = {}
     for fid, f in sorted(unique.items()):
-        rows.append(
-            {
-                "finding_id": fid,
-                "kind": f.kind,
-                "scope": f.scope,
-                "fact_ids": list(f.fact_ids),
-                "entity_ids": list(f.entity_ids),
-                "due_on": f.due_on,
-            }
-        )
+        rows[fid] = {
+            "finding_id": fid,
+            "kind": f.kind,
+            "scope": f.scope,
+            "fact_ids": list(f.fact_ids),
+            "entity_ids": list(f.entity_ids),
+            "due_on": f.due_on,
+        }
         named = {f"fact:{x}" for x in f.fact_ids} | {f"entity:{x}" for x in f.entity_ids}
-        named |= {f"source:{s}" for fact in f.fact_ids for s in sources.get(fact, ())}
-        refs.extend({"ref": ref, "finding_id": fid} for ref in sorted(named))
-    # A finding with the same id in another scope (its facts moved) is replaced, not repeated.
-    for chunk in _chunks(unique):
+        refs[fid] = named | {f"source:{s}" for fact in f.fact_ids for s in sources.get(fact, ())}
+    # What stands: the findings of these scopes, and any with one of these ids in another scope (its facts
+    # moved), which is replaced, not repeated.
+    standing: dict[str, dict[str, Any]] = {}
+    for column, keys in ((findings_table.c.scope, scopes), (findings_table.c.finding_id, unique)):
+        for chunk in _chunks(keys):
+            for row in await conn.execute(select(findings_table).where(column.in_(chunk))):
+                standing[row.finding_id] = dict(row._mapping)
+    narrowed_scopes, named = narrowed
+    for chunk in _chunks(narrowed_scopes):
+        for refs_chunk in _chunks(named):
+            naming = select(finding_refs_table.c.finding_id).where(finding_refs_table.c.ref.in_(refs_chunk))
+            query = select(findings_table).where(
+                findings_table.c.scope.in_(chunk), findings_table.c.finding_id.in_(naming)
+            )
+            for row in await conn.execute(query):
+                standing[row.finding_id] = dict(row._mapping)
+    standing_refs: dict[str, set[str]] = {fid: set() for fid in standing}
+    for chunk in _chunks(standing):
+        query = select(finding_refs_table.c.finding_id, finding_refs_table.c.ref).where(
+            finding_refs_table.c.finding_id.in_(chunk)
+        )
+        for fid, ref in await conn.execute(query):
+            standing_refs[fid].add(ref)
+    gone = [fid for fid in standing if fid not in rows]
+    changed = [fid for fid, row in rows.items() if fid in standing and standing[fid] != row]
+    for chunk in _chunks(gone):
         await conn.execute(finding_refs_table.delete().where(finding_refs_table.c.finding_id.in_(chunk)))
+    for chunk in _chunks(gone + changed):
         await conn.execute(findings_table.delete().where(findings_table.c.finding_id.in_(chunk)))
-    await conn.execute(findings_table.insert(), rows)
-    await conn.execute(finding_refs_table.insert(), refs)
+    written = [rows[fid] for fid in rows if fid not in standing] + [rows[fid] for fid in changed]
+    if written:
+        await conn.execute(findings_table.insert(), written)
+    for fid in rows.keys() & standing.keys():
+        dropped = standing_refs[fid] - refs[fid]
+        if dropped:
+            await conn.execute(
+                finding_refs_table.delete().where(
+                    finding_refs_table.c.finding_id == fid, finding_refs_table.c.ref.in_(sorted(dropped))
+                )
+            )
+    added = [
+        {"ref": ref, "finding_id": fid}
+        for fid in rows
+        for ref in sorted(refs[fid] - standing_refs.get(fid, set()))
+    ]
+    if added:
+        await conn.execute(finding_refs_table.insert(), added)
 
 
 async def _sources_cited(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, set[str]]:
@@ -496,8 +545,10 @@ def _unranked(table: Table) -> list[Any]:
 
 
 async def _overlapping_holders(
-    conn: AsyncConnection, offices: set[str], single_holder: set[str]
+    conn: AsyncConnection, offices: set[str], single_holder: set[str], touched: set[str]
 ) -> list[Finding]:
+    """The overlapping terms of `offices` that name something in `touched` (`fact:` and `entity:` refs):
+    every pair when the office or its organisation is touched, else the pairs with a touched term."""
     if not offices or not single_holder:
         return []
     office_ids, labels_or_orgs = set(), set()
@@ -536,7 +587,18 @@ async def _overlapping_holders(
         canonical = [
             msgspec.structs.replace(term, holder=merged.get(term.holder, term.holder)) for term, _ in group
         ]
-        for a, b in overlapping_holders(canonical):
+        office = next(iter(rows.values()))
+        if {f"entity:{office.office_id}", f"entity:{office.organization_id}"} & touched:
+            focus = None
+        else:
+            focus = {
+                fact_id
+                for fact_id, row in rows.items()
+                if {f"fact:{fact_id}", f"entity:{row.holder}"} & touched
+            }
+            if not focus:
+                continue
+        for a, b in overlapping_holders(canonical, focus):
             if frozenset((a.fact_id, b.fact_id)) in linked:
                 continue  # an archivist related them (one contradicts or supersedes the other)
             row = rows[a.fact_id]

@@ -1,0 +1,124 @@
+"""An office with many overlapping terms: a write computes again only the pairs naming what it touched
+(archive/projections/findings.py, `_overlapping_holders` and `_replace`), leaves every other finding's
+row as it was, and still ends with exactly the rows a rebuild from the log writes."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from archive.commands import Archive, FactWritten
+from archive.projections.findings import findings_table
+from tests.contract import test_findings_rows as rows
+from tests.contract.example_archive import META
+from tests.contract.test_findings_rows import (
+    OFFICER_SCOPE,
+    assert_as_rebuilt,
+    correct,
+    found,
+    pair,
+    record,
+    term,
+)
+
+# The findings rows' archive (its vocabulary has a single-holder office) and store, as fixtures here too.
+archive = rows.archive
+store = rows.store
+
+HOLDERS = ["jane-example", "john-example", "ann-example", "bob-example", "eve-example"]
+NAMED = ["example-officer", "example-organisation"]
+
+
+async def register_holders(archive: Archive) -> None:
+    for holder in HOLDERS[2:]:
+        await archive.register_entity(entity_id=holder, kind="person", label=holder.title(), meta=META)
+
+
+async def row_markers(engine: AsyncEngine) -> dict[str, str]:
+    """Each finding's physical row (SQLite's rowid, PostgreSQL's xmin and ctid): new when it is written."""
+    marker = "rowid" if engine.dialect.name == "sqlite" else "xmin::text || ctid::text"
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(f"SELECT finding_id, {marker} FROM findings"))
+        return {str(fid): str(at) for fid, at in rows}
+
+
+async def pairs(engine: AsyncEngine) -> list[list[str]]:
+    return sorted(facts for _, facts, _, _ in await found(engine, "overlapping_holders"))
+
+
+async def test_a_correction_in_a_busy_office_rewrites_only_the_pairs_of_the_corrected_term(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    await register_holders(archive)
+    jane = await record(archive, **term("jane-example", valid_from="2001", valid_to="2005"))
+    john = await record(archive, **term("john-example", valid_from="2003", valid_to="2008"))
+    ann = await record(archive, **term("ann-example", valid_from="2004", valid_to="2010"))
+    bob = await record(archive, **term("bob-example", valid_from="2012", valid_to="2013"))
+    assert await pairs(engine) == sorted([pair(jane, john), pair(jane, ann), pair(john, ann)])
+    before = await row_markers(engine)
+    async with engine.connect() as conn:
+        listed = await conn.execute(select(findings_table.c.finding_id, findings_table.c.fact_ids))
+        by_facts = {tuple(facts): fid for fid, facts in listed}
+    # Ann's term moves past Jane's: her pair with Jane goes, her pair with John stays (2006-2010 against
+    # 2003-2008), and the pair of Jane and John, which names nothing corrected, is not written again.
+    ann = await correct(archive, ann, valid_from="2006")
+    assert await pairs(engine) == sorted([pair(jane, john), pair(john, ann)])
+    after = await row_markers(engine)
+    jane_john = by_facts[tuple(pair(jane, john))]
+    assert after[jane_john] == before[jane_john]
+    # Bob's term moves into John's and Ann's: two new pairs, the others kept as they were.
+    bob = await correct(archive, bob, valid_from="2007", valid_to="2007")
+    assert await pairs(engine) == sorted(
+        [pair(jane, john), pair(john, ann), pair(john, bob), pair(ann, bob)]
+    )
+    assert (await row_markers(engine))[jane_john] == before[jane_john]
+    scopes = {scope for scope, _, _, _ in await found(engine, "overlapping_holders")}
+    assert scopes == {OFFICER_SCOPE}
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_holder_merged_away_takes_only_its_own_pairs_with_it(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    await register_holders(archive)
+    jane = await record(archive, **term("jane-example", valid_from="2001"))
+    john = await record(archive, **term("john-example", valid_from="2002"))
+    ann = await record(archive, **term("ann-example", valid_from="2003"))
+    assert await pairs(engine) == sorted([pair(jane, john), pair(jane, ann), pair(john, ann)])
+    await archive.merge_entity(
+        entity_id="ann-example",
+        into="john-example",
+        justification="test: the same person",
+        expected_version=1,
+        into_expected_version=1,
+        meta=META,
+    )
+    # Ann is John now: their pair is one holder, the pairs with Jane stay.
+    assert await pairs(engine) == sorted([pair(jane, john), pair(jane, ann)])
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_random_corrections_in_one_office_end_as_a_rebuild_writes_them(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    await register_holders(archive)
+    chance = random.Random(20261205)
+    terms: list[FactWritten] = []
+    for holder in HOLDERS * 2:
+        start = 2000 + chance.randrange(12)
+        dates: dict[str, Any] = {"valid_from": str(start)}
+        if chance.random() < 0.7:
+            dates["valid_to"] = str(start + chance.randrange(4))
+        terms.append(await record(archive, **term(holder, **dates)))
+    for step in range(12):
+        k = chance.randrange(len(terms))
+        start = 2000 + chance.randrange(12)
+        # The step's number in the end year keeps every correction a change.
+        terms[k] = await correct(archive, terms[k], valid_from=str(start), valid_to=str(start + 20 + step))
+        if step % 4 == 3:
+            await assert_as_rebuilt(archive, engine)
+    assert await pairs(engine) != []
+    await assert_as_rebuilt(archive, engine)
