@@ -13,11 +13,16 @@ citation into this file's document (a `fact.cited` event).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
+
+from archive.domain.proposal_reviews import proposals_made
+from archive.domain.proposals import KnownName, propose
 
 SYLLABLES = (
     "zor", "vel", "quin", "thar", "mob", "lix", "dra", "kesh", "ulv", "fen", "yar", "brel",
@@ -193,6 +198,12 @@ def _quote(lines: list[str]) -> str:
     return lines[0].rstrip() + " " + lines[1].strip().split(",")[0]
 
 
+def proposal_count(text: str, names: list[KnownName]) -> int:
+    """How many facts registering `text` proposes (each a `proposal.made` event of the seed)."""
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return len(proposals_made("source", 1, sha256, propose(text, names), datetime.now(UTC)))
+
+
 def generate(
     root: Path, files: int = 20, facts_per_file: int = 100, seed: int = 20_240_601
 ) -> SyntheticCorpus:
@@ -206,6 +217,7 @@ def generate(
         yaml.safe_dump({"entities": entities}, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     corpus = SyntheticCorpus(root=root, entity_events=len(entities))
+    names = [KnownName(str(e["id"]), name) for e in entities for name in (e["label"], *e["aliases"])]
     previous_repeat: tuple[dict[str, object], list[str]] | None = None
     repeated_index = min(5, facts_per_file - 1)
     for f in range(files):
@@ -243,7 +255,9 @@ def generate(
             events += 1
         previous_repeat = repeat
         lines.append("")
-        (root / "documents" / f"{source_id}.txt").write_text("\n".join(lines), encoding="utf-8")
+        text = "\n".join(lines)
+        (root / "documents" / f"{source_id}.txt").write_text(text, encoding="utf-8")
+        events += proposal_count(text, names)  # proposal.made: what registering the text proposes
         document = {
             "source": {
                 "id": source_id,
