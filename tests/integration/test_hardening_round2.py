@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.web.rendering import TOKEN_COOKIE
 from archive.bootstrap import wire
-from archive.domain.streams import MAX_NAMED_ID_LENGTH
+from archive.domain.streams import MAX_NAMED_ID_LENGTH, MAX_STREAM_NAME_LENGTH
 from archive.eventstore import EventStore
+from archive.eventstore.transfer import MAX_STREAM_ID_LENGTH
 from archive.storage.engine import create_engine
 from archive.tokens import create_token
 from tests.integration.test_back_links import fact, in_search, link, unlinked_facts
@@ -77,6 +78,12 @@ async def test_an_id_one_character_too_long_for_its_stream_is_422_naming_the_fie
     accepted = await seeded_client.post(path, json=body(longest), headers=headers["archivist"])
     assert accepted.status_code == 201, accepted.text
     assert await store.count() > count
+
+
+def test_the_domains_stream_name_limit_is_the_logs_column() -> None:
+    # The domain may not import the table; this keeps its copy of the length from drifting.
+    assert MAX_STREAM_ID_LENGTH == MAX_STREAM_NAME_LENGTH  # the column's own length
+    assert MAX_STREAM_NAME_LENGTH - len("entity:") == MAX_NAMED_ID_LENGTH
 
 
 # -- 2. the page of a redacted fact ------------------------------------------------------------------
