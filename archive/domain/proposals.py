@@ -146,20 +146,33 @@ def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
             entities_by_name.setdefault(usable, set()).add(known.entity_id)
     # A name is tried only where its first word stands (case-blind), so the cost follows the text's
     # words, not the number of names times the text's length.
+    # Names that share a first word (a registry of "Person 1", "Person 2", ...) are told apart by their
+    # second: each place is keyed by its word and the next, and a name of two words or more is tried only
+    # where both of its first two stand.
     word_starts: dict[str, list[int]] = {}
-    for word in _WORD.finditer(text):
-        word_starts.setdefault(word.group(0).casefold(), []).append(word.start())
+    pair_starts: dict[tuple[str, str], list[int]] = {}
+    text_words = [(word.group(0).casefold(), word.start()) for word in _WORD.finditer(text)]
+    for index, (word, start) in enumerate(text_words):
+        word_starts.setdefault(word, []).append(start)
+        if index + 1 < len(text_words):
+            pair_starts.setdefault((word, text_words[index + 1][0]), []).append(start)
     taken = [False] * len(text)
     mentions: list[Mention] = []
     for name in sorted(entities_by_name, key=lambda item: (-len(item), item)):
-        first_word = _WORD.search(name)
-        if first_word is None:
+        name_words = list(_WORD.finditer(name))
+        if not name_words:
             continue
+        first_word = name_words[0]
         pattern = _compiled_name(name)
         ids = sorted(entities_by_name[name])
         # A name that opens with a quotation mark or other sign starts that far before its first word.
         lead = first_word.start()
-        for position in word_starts.get(first_word.group(0).casefold(), ()):
+        if len(name_words) > 1:
+            key = (first_word.group(0).casefold(), name_words[1].group(0).casefold())
+            places = pair_starts.get(key, ())
+        else:
+            places = word_starts.get(first_word.group(0).casefold(), ())
+        for position in places:
             match = pattern.match(text, position - lead) if position >= lead else None
             if match is None:
                 continue

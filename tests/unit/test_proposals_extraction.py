@@ -128,6 +128,27 @@ def test_an_acronym_matches_only_as_written() -> None:
     assert [(p.content.object, p.unmatched) for p in proposals] == [("Uoe", ("Uoe",))]
 
 
+def test_names_sharing_their_first_word_are_each_found_where_the_text_writes_them() -> None:
+    from archive.domain.proposals import find_mentions
+
+    names = [
+        KnownName("ward-1", "Ward One"),
+        KnownName("ward-2", "Ward Two"),
+        KnownName("ward", "Ward"),
+        KnownName("ward-co-op", "Ward Co-operative"),
+    ]
+    text = "Ward Two met Ward One; the Ward Co-\noperative and the Ward did not."
+
+    mentions = find_mentions(text, names)
+
+    assert [(m.words, m.entity_id) for m in mentions] == [
+        ("Ward Two", "ward-2"),
+        ("Ward One", "ward-1"),
+        ("Ward Co- operative", "ward-co-op"),
+        ("Ward", "ward"),
+    ]
+
+
 def test_a_text_that_states_no_fact_gives_no_proposals() -> None:
     assert propose("Nothing happened here.\n\nA heading\n", NAMES) == []
     assert propose("", NAMES) == []
