@@ -71,9 +71,7 @@ async def test_a_correction_in_a_busy_office_rewrites_only_the_pairs_of_the_corr
     assert after[jane_john] == before[jane_john]
     # Bob's term moves into John's and Ann's: two new pairs, the others kept as they were.
     bob = await correct(archive, bob, valid_from="2007", valid_to="2007")
-    assert await pairs(engine) == sorted(
-        [pair(jane, john), pair(john, ann), pair(john, bob), pair(ann, bob)]
-    )
+    assert await pairs(engine) == sorted([pair(jane, john), pair(john, ann), pair(john, bob), pair(ann, bob)])
     assert (await row_markers(engine))[jane_john] == before[jane_john]
     scopes = {scope for scope, _, _, _ in await found(engine, "overlapping_holders")}
     assert scopes == {OFFICER_SCOPE}
