@@ -22,6 +22,7 @@ from archive.projections import entities
 from archive.projections.fact_versions import current_states
 from archive.projections.findings import finding_dismissals_table, finding_refs_table, findings_table
 from archive.reads.base import ReadBase
+from archive.reads.filters import MAX_OFFSET
 from archive.reads.views import (
     DismissalView,
     EntityRef,
@@ -97,7 +98,7 @@ class FindingReads(ReadBase):
                 .where(*conditions)
                 .order_by(table.c.kind, table.c.finding_id)
                 .limit(limit)
-                .offset(offset)
+                .offset(min(offset, MAX_OFFSET))  # past what the databases' integers hold: nothing there
             )
             rows = list(await conn.execute(query))
             items = await self._views(conn, rows)

@@ -350,10 +350,10 @@ RAW_FAULTS: dict[str, tuple[bytes, str]] = {
         b'{"position": 1, "colour": "red"}',
         "not an exported event: Object contains unknown field `colour`",
     ),
-    # An end line cut short is refused as the event it is not.
+    # An end line cut short is refused as the end line it is, naming the key it lacks.
     "a field missing": (
         b'{"end_of_log": true, "events": 0}',
-        "not an exported event: Object contains unknown field `end_of_log`",
+        "the end-of-log line is not whole: Object missing required field `head_hash`",
     ),
     "not an object": (b"[1, 2]", "not an exported event: Expected `object`, got `array`"),
     "a lone surrogate, then a field missing": (

@@ -279,6 +279,11 @@ async def test_findings_parameters_are_checked(seeded_client: Client) -> None:
     ):
         problem = assert_problem(await seeded_client.get("/findings", params=params), 400)
         assert name in (problem.get("parameter", "") + problem["detail"]), (params, problem)
+    # An offset past what the databases' integers hold is a page past the end, not a 500.
+    beyond = await seeded_client.get("/findings", params={"offset": 2**70})
+    assert beyond.status_code == 200, beyond.text
+    assert beyond.json()["items"] == []
+    assert beyond.json()["total"] > 0
 
 
 async def test_the_home_page_counts_the_findings_and_the_findings_page_lists_them(
