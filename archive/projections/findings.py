@@ -551,17 +551,23 @@ async def _overlapping_holders(
     every pair when the office or its organisation is touched, else the pairs with a touched term."""
     if not offices or not single_holder:
         return []
-    office_ids, labels_or_orgs = set(), set()
+    office_ids, office_orgs, labels_or_orgs = set(), set(), set()
     for scope in offices:
         office, _, organization = scope.removeprefix("office:").rpartition("|")
         if office.startswith("label:"):
             labels_or_orgs.add(organization)
         else:
             office_ids.add(office)
+            office_orgs.add(organization)
     table = roles_table
     terms: dict[str, list[tuple[HolderTerm, Any]]] = {}
+    # An office held in many organisations is read in the scopes' organisations only (the rows of the
+    # scopes' offices times their organisations, the few extra sorted out below by scope).
+    in_organisations = [table.c.organization_id.in_(sorted(office_orgs - {""}))]
+    if "" in office_orgs:
+        in_organisations.append(table.c.organization_id.is_(None))
     conditions = [
-        table.c.office_id.in_(sorted(office_ids)),
+        and_(table.c.office_id.in_(sorted(office_ids)), or_(*in_organisations)),
         table.c.organization_id.in_(sorted(labels_or_orgs)),
     ]
     query = select(table).where(
