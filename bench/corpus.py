@@ -3,7 +3,11 @@
 Fact `n` says that person `n % PERSONS` held office `(n // PERSONS) % OFFICES` in organisation
 `(person + office) % ORGANISATIONS` from a month of a year until a later year (predicate `held_position`,
 which feeds `fact_versions`, `relations`, `roles`, `timeline`, `citations` and `citations_by_line`).
-(person, office, year) is different for every `n`, so every fact has its own id.
+(person, office, year) is different for every `n`, so every fact has its own id. The holders of an
+office in an organisation take turns (the vocabulary says the office has one holder at a time); one turn
+in `OVERLAP` runs into the next, so the findings read model has the few findings a real archive has.
+Until 2026-12-05 the terms of one office overlapped almost all the others (about 38 findings a fact):
+results before then were measured on that corpus.
 
 Facts come in batches of `BATCH` (2000): batch `b` is stated by its own source document
 `bench-register-<b>`, one line per fact after a heading line, and each fact cites its own line with the
@@ -23,6 +27,8 @@ PERSONS = 2000
 OFFICES = 50
 ORGANISATIONS = 20
 BATCH = 2000
+#: One turn in this many overlaps the next holder's (a finding for the archivist).
+OVERLAP = 50
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -75,9 +81,13 @@ def fact(n: int) -> Fact:
     o = k % OFFICES
     d = k // OFFICES
     g = (p + o) % ORGANISATIONS
-    year = 1900 + d * 11 + p % 11
+    # The office is single-holder (held_position), so the PERSONS / ORGANISATIONS holders of one office
+    # in one organisation take turns: each has a six-year window of its own and ends within it, but one
+    # turn in OVERLAP runs on into the next holder's, as an archive's occasional contradiction does.
+    turn = p // ORGANISATIONS
+    year = 1000 + d * 6 * (PERSONS // ORGANISATIONS) + 6 * turn
     month = (p + o) % 12 + 1
-    until = year + 1 + n % 5
+    until = year + 1 + n % 5 + (6 if turn % OVERLAP == OVERLAP - 1 else 0)
     text = (
         f"Person {p:05d} served as Warden of Ward {o:03d} of the Accord Organisation {g:03d} "
         f"from {MONTHS[month - 1]} {year} to {until}."
