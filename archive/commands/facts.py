@@ -129,7 +129,14 @@ class FactCommands(CommandBase):
         second one's reads and its append: deciding again lets the decider name the version it found.
         """
         if conn is not None:
-            command, _ = await build(conn)  # nothing it read can change before this transaction ends
+            # Nothing it reads can change before this transaction ends, and nothing it read is checked at
+            # the append: so it reads, rather than trusting what this process remembered (another process
+            # may have moved a source on since).
+            token = self._cached.set(False)
+            try:
+                command, _ = await build(conn)
+            finally:
+                self._cached.reset(token)
             return await self._write_fact(conn, fact_id, command, await load_fact_state(conn, fact_id), meta)
         remembered = True
         for decision in range(1, DECISIONS + 1):
