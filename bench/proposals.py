@@ -50,6 +50,9 @@ class PredicateScore(msgspec.Struct):
     correct: int = 0  # proposals that match a curated fact
     found: int = 0  # curated facts some proposal matches
     same_time: int = 0
+    # proposals that match a curated fact and give its valid time too: a date taken from another clause
+    # makes a proposal correct but not correct with its time
+    correct_dated: int = 0
     with_unmatched_names: int = 0
 
     @property
@@ -61,6 +64,11 @@ class PredicateScore(msgspec.Struct):
     def precision(self) -> float | None:
         """correct / proposed, or ``None`` when nothing was proposed."""
         return self.correct / self.proposed if self.proposed else None
+
+    @property
+    def precision_dated(self) -> float | None:
+        """correct_dated / proposed, or ``None`` when nothing was proposed."""
+        return self.correct_dated / self.proposed if self.proposed else None
 
 
 def _literal(text: str | None) -> str | None:
@@ -116,6 +124,9 @@ def score(proposals: Sequence[ProposedFact], facts: Sequence[SeedFact]) -> dict[
         predicate_row.proposed += 1
         predicate_row.with_unmatched_names += bool(proposal.unmatched)
         predicate_row.correct += any(matches(proposal, fact) for fact in facts)
+        predicate_row.correct_dated += any(
+            matches(proposal, fact) and same_time(proposal, fact) for fact in facts
+        )
     for fact in facts:
         stating = [proposal for proposal in proposals if matches(proposal, fact)]
         if stating:
@@ -135,6 +146,7 @@ def merge(tables: Sequence[dict[str, PredicateScore]]) -> dict[str, PredicateSco
             into.correct += counts.correct
             into.found += counts.found
             into.same_time += counts.same_time
+            into.correct_dated += counts.correct_dated
             into.with_unmatched_names += counts.with_unmatched_names
     return total
 
@@ -161,7 +173,8 @@ def render(table: dict[str, PredicateScore]) -> str:
     """The table as Markdown: a row per predicate (most curated first), then the total."""
     header = (
         "| predicate | curated | found | recall | proposed | correct | precision | same time "
-        "| with unmatched names |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| correct with its time | precision with time | with unmatched names |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     )
     ordered = sorted(table.values(), key=lambda row: (-row.curated, -row.proposed, row.predicate))
     lines = [header]
@@ -169,7 +182,8 @@ def render(table: dict[str, PredicateScore]) -> str:
         name = f"**{row.predicate}**" if row.predicate == "total" else row.predicate
         lines.append(
             f"| {name} | {row.curated} | {row.found} | {_ratio(row.recall)} | {row.proposed} | "
-            f"{row.correct} | {_ratio(row.precision)} | {row.same_time} | {row.with_unmatched_names} |"
+            f"{row.correct} | {_ratio(row.precision)} | {row.same_time} | {row.correct_dated} | "
+            f"{_ratio(row.precision_dated)} | {row.with_unmatched_names} |"
         )
     return "\n".join(lines)
 
@@ -184,6 +198,8 @@ def _as_json(table: dict[str, PredicateScore]) -> dict[str, object]:
             "recall": row.recall,
             "precision": row.precision,
             "same_time": row.same_time,
+            "correct_dated": row.correct_dated,
+            "precision_dated": row.precision_dated,
             "with_unmatched_names": row.with_unmatched_names,
         }
 

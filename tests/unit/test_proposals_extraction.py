@@ -636,6 +636,9 @@ def test_the_score_counts_facts_found_once_and_each_proposal_that_states_one_as_
     assert (member.same_time, member.with_unmatched_names) == (1, 1)
     assert (member.recall, member.precision) == (0.5, 2 / 3)
     assert (chair.curated, chair.found, chair.proposed, chair.correct, chair.same_time) == (1, 1, 2, 1, 0)
+    # A proposal correct by its triple but with another date is correct, not correct with its time.
+    assert (member.correct_dated, chair.correct_dated) == (1, 0)
+    assert (member.precision_dated, chair.precision_dated) == (1 / 3, 0.0)
     total = totals(rows)
     assert (total.curated, total.found, total.proposed, total.correct) == (3, 2, 5, 3)
     assert score([], []) == {}
