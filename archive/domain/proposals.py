@@ -426,6 +426,8 @@ _PLANNED = re.compile(
     r"to\s+be)\s+(?:\w+\s+){0,2}$|\bto\s+$",
     re.IGNORECASE,
 )
+# An intention stated by a rule's own words ("will chair", "is to chair").
+_PLANNED_VERB = re.compile(r"\b(?:will|shall|is\s+to|are\s+to)\b", re.IGNORECASE)
 _LEADING_ARTICLE = re.compile(r"^(?:(?:the|a|an|its|their|our|his|her|this|that|all)\s+)+", re.IGNORECASE)
 # Where a noun phrase of the text ends, for words no name matched.
 _PHRASE_END = re.compile(
@@ -699,14 +701,17 @@ def nearest_date(
     return min(dates, key=lambda date: (distance(date), date.start))
 
 
-def is_planned(reading: Reading, verb_start: int) -> bool:
-    """Whether the verb at ``verb_start`` is stated as an intention ("will", "is to", "intends to")."""
-    return bool(_PLANNED.search(reading.text[max(0, verb_start - 40) : verb_start]))
+def is_planned(reading: Reading, verb_start: int, verb_end: int | None = None) -> bool:
+    """Whether the verb at ``verb_start`` is stated as an intention ("will", "is to", "intends to"), before
+    it or, when the rule's words end at ``verb_end``, within them ("X will chair")."""
+    before = _PLANNED.search(reading.text[max(0, verb_start - 40) : verb_start])
+    within = verb_end is not None and _PLANNED_VERB.search(reading.text[verb_start:verb_end])
+    return bool(before or within)
 
 
-def modality_at(reading: Reading, verb_start: int) -> Modality:
+def modality_at(reading: Reading, verb_start: int, verb_end: int | None = None) -> Modality:
     """``planned`` for a verb stated as an intention, else ``asserted``."""
-    return "planned" if is_planned(reading, verb_start) else "asserted"
+    return "planned" if is_planned(reading, verb_start, verb_end) else "asserted"
 
 
 TimeShape = Literal["state", "start", "act"]
@@ -847,7 +852,7 @@ def verb_rule(
                 nearest_date(reading, match.start())
             )
             time = valid_time(date, _shape_for(reading, match, shape))
-            modality = modality_at(reading, match.start())
+            modality = modality_at(reading, match.start(), match.end())
             for subject in subjects:
                 if person_subject and not _is_person(subject):
                     continue

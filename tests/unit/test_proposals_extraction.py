@@ -149,6 +149,14 @@ def test_names_sharing_their_first_word_are_each_found_where_the_text_writes_the
     ]
 
 
+def test_a_chair_the_text_says_will_be_held_is_planned_and_one_it_says_was_held_is_asserted() -> None:
+    assert read("Freedonia will chair the Trade Forum in 2011.") == [
+        ("chair.chaired", "freedonia", "chaired", "trade-forum", "2011", "2011", None, "planned")
+    ]
+    assert read("Freedonia is to chair the Trade Forum in 2011.")[0][-1] == "planned"
+    assert read("Freedonia chaired the Trade Forum in 2011.")[0][-1] == "asserted"
+
+
 def test_a_text_that_states_no_fact_gives_no_proposals() -> None:
     assert propose("Nothing happened here.\n\nA heading\n", NAMES) == []
     assert propose("", NAMES) == []
