@@ -11,6 +11,7 @@ a rebuild, or after the facts changed and changed back) is the same finding, and
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Collection, Iterable, Sequence
 from itertools import combinations
 from typing import Literal, TypeVar, get_args
@@ -85,15 +86,40 @@ def overlapping_holders(
     terms: Sequence[HolderTerm], focus: Collection[str] | None = None
 ) -> list[tuple[HolderTerm, HolderTerm]]:
     """Pairs of terms of one office by different holders whose valid times surely overlap (fact id order);
-    with `focus`, only the pairs with a term of one of those facts (what a write changed)."""
-    ordered = sorted(terms, key=lambda term: term.fact_id)
-    return [
-        (a, b)
-        for a, b in combinations(ordered, 2)
-        if (focus is None or a.fact_id in focus or b.fact_id in focus)
-        and a.holder != b.holder
-        and surely_overlap(a.valid_time, b.valid_time)
-    ]
+    with `focus`, only the pairs with a term of one of those facts (what a write changed).
+
+    A sweep by start: a term is compared only with the earlier-starting terms that have not surely ended
+    before it starts, so an office of many terms in turn costs about one comparison a term, not one for
+    every pair of its terms."""
+    dated = [term for term in terms if not term.valid_time.is_empty]
+    dated.sort(key=lambda term: _start_key(term.valid_time))
+    pairs: list[tuple[HolderTerm, HolderTerm]] = []
+    running: list[tuple[tuple[bool, dt.date], int, HolderTerm]] = []  # a heap by end
+    for index, term in enumerate(dated):
+        start = _late_start(term.valid_time)
+        while start is not None and running and running[0][0] < (True, start):
+            heapq.heappop(running)  # ended before this term (and every later one) starts
+        for _, _, earlier in running:
+            if (
+                (focus is None or earlier.fact_id in focus or term.fact_id in focus)
+                and earlier.holder != term.holder
+                and surely_overlap(earlier.valid_time, term.valid_time)
+            ):
+                pairs.append((earlier, term) if earlier.fact_id < term.fact_id else (term, earlier))
+        heapq.heappush(running, (_end_key(term.valid_time), index, term))
+    return sorted(pairs, key=lambda pair: (pair[0].fact_id, pair[1].fact_id))
+
+
+def _start_key(vt: ValidTime) -> tuple[bool, dt.date]:
+    """Sorts by the start's last possible day, an open start first."""
+    start = _late_start(vt)
+    return (start is not None, start or dt.date.min)
+
+
+def _end_key(vt: ValidTime) -> tuple[bool, dt.date]:
+    """Sorts by the end's first possible day, an open end last; compared with (True, a start)."""
+    end = _early_end(vt)
+    return (True, end) if end is not None else (True, dt.date.max)
 
 
 def beginning(vt: ValidTime) -> dt.date | None:
