@@ -695,19 +695,15 @@ async def _precision_variants(
     table = fact_versions_table
     found = []
     candidates: dict[str, list[FactState]] = {}
-    wanted = sorted(columns | await _scoped_columns(conn, contents), key=repr)
-    for start in range(0, len(wanted), 100):
-        alike = [
-            and_(
-                table.c.subject == subject,
-                table.c.predicate == predicate,
-                table.c.object.is_(None) if object_id is None else table.c.object == object_id,
-            )
-            for subject, predicate, object_id in wanted[start : start + 100]
-        ]
-        query = select(table.c.state).where(or_(*alike), *_unranked(table))
+    wanted = columns | await _scoped_columns(conn, contents)
+    # By subject (an index), the rest of the columns compared here: an OR of a batch's (subject,
+    # predicate, object) triples was planned as a scan of every fact on SQLite, once a batch.
+    for chunk in _chunks({subject for subject, _, _ in wanted}):
+        query = select(table.c.state).where(table.c.subject.in_(chunk), *_unranked(table))
         for stored in await conn.scalars(query):
             state = msgspec.convert(stored, FactState)
+            if _content_columns(state) not in wanted:
+                continue
             scope = content_scope(state)
             if scope in contents:
                 candidates.setdefault(scope, []).append(state)
