@@ -208,3 +208,20 @@ async def test_a_redaction_in_the_callers_transaction_is_undone_with_it(
     with pytest.raises(RuntimeError, match="the caller gives up"):
         await redact_then_give_up()
     assert await store.read_all(0, 100_000, upcast=False) == before
+
+
+async def test_two_redactions_of_one_fact_in_one_transaction_append_at_the_versions_it_holds(
+    archive: Archive, store: EventStore, fact: FactWritten
+) -> None:
+    """The second reads the fact's stream version in the caller's transaction, where the first's
+    redaction event is already appended (not yet committed)."""
+    first, second = await positions(store, fact)
+    async with store.transaction() as conn:
+        one = await archive.redact_event(
+            position=first, reason_code="privacy", justification="asked", meta=META, conn=conn
+        )
+        two = await archive.redact_event(
+            position=second, reason_code="privacy", justification="asked", meta=META, conn=conn
+        )
+    assert (one.version, two.version) == (3, 4)
+    assert [e.stream_version for e in two.events] == [4]
