@@ -395,8 +395,8 @@ async def _refresh_scopes(
         for label, aliases in await conn.execute(named):
             scopes.names.update(name_key(name) for name in (label, *aliases))
     # The scopes of the findings that stand now and name what the batch touched.
-    refs = [f"fact:{f}" for f in fact_ids] + [f"entity:{e}" for e in entity_ids]
-    for chunk in _chunks(refs):
+    touched = {f"fact:{f}" for f in fact_ids} | {f"entity:{e}" for e in entity_ids}
+    for chunk in _chunks(touched):
         query = (
             select(findings_table.c.scope)
             .join(finding_refs_table, finding_refs_table.c.finding_id == findings_table.c.finding_id)
@@ -407,7 +407,6 @@ async def _refresh_scopes(
     # An office's findings are pairs of its terms: only the pairs naming what the batch touched can have
     # changed (a pair's finding depends on its two terms, the links between them and their holders'
     # merges, each of which names a fact or entity it touched), so only those are computed and replaced.
-    touched = {f"fact:{f}" for f in fact_ids} | {f"entity:{e}" for e in entity_ids}
     found = [
         *await _overlapping_holders(conn, scopes.offices, single_holder, touched),
         *await _plans_passed(conn, scopes.facts),
