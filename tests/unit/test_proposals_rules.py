@@ -27,7 +27,8 @@ WORDS = (
     KnownName("high-commissioner", "High Commissioner"),
 )
 
-Row = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None, str | None, str | None, str]
+Field = str | None
+Row = tuple[str, str, str, Field, Field, Field, Field, Field, Field, Field, str]
 
 
 def rows(text: str) -> list[Row]:
@@ -464,3 +465,180 @@ AIMS_AND_COUNTS = [
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
+
+
+# -- dates ----------------------------------------------------------------------------------------------
+
+DateRow = tuple[int, int, str, str | None, str]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("In 1994.", [(3, 7, "1994", None, "")]),
+        ("January 1992", [(0, 12, "1992-01", None, "")]),
+        ("June 21, 2007", [(0, 13, "2007-06-21", None, "")]),
+        ("1 December 2010", [(0, 15, "2010-12-01", None, "")]),
+        ("December 1-2, 2010", [(0, 18, "2010-12-01", "2010-12-02", "")]),
+        ("May 4 – 5, 2001", [(0, 15, "2001-05-04", "2001-05-05", "")]),
+        ("1-2 December 2010", [(0, 17, "2010-12-01", "2010-12-02", "")]),
+        ("September-December 2011", [(0, 23, "2011-09", "2011-12", "")]),
+        ("2017-2019", [(0, 9, "2017", "2019", "")]),
+        ("December 2010 - March 2011", [(0, 26, "2010-12", "2011-03", "")]),
+        ("from June 2012 to August 2014", [(5, 29, "2012-06", "2014-08", "")]),
+        ("between 2009 and 2011", [(8, 21, "2009", "2011", "")]),
+        # "and" joins two dates into a range only after "from" or "between".
+        ("2009 and 2011", [(0, 4, "2009", None, ""), (9, 13, "2011", None, "")]),
+        ("2010 to 2011", [(0, 4, "2010", None, ""), (8, 12, "2011", None, "until")]),
+        # A range read backwards is not a range.
+        ("2019-2017", []),
+        ("2011 - 2010", []),
+        ("from 2011 to 2010", [(5, 9, "2011", None, "since"), (13, 17, "2010", None, "until")]),
+        ("from 2010 to 2011 to 2012", [(5, 17, "2010", "2011", ""), (21, 25, "2012", None, "until")]),
+        ("from 2010 and very much later 2011", [(5, 9, "2010", None, "since"), (30, 34, "2011", None, "")]),
+        ("around 1990", [(7, 11, "circa 1990", None, "")]),
+        ("about the year 1990", [(15, 19, "circa 1990", None, "")]),
+        ("c. 1990", [(3, 7, "circa 1990", None, "")]),
+        ("since 2001", [(6, 10, "2001", None, "since")]),
+        ("as of early 2001", [(12, 16, "2001", None, "since")]),
+        ("starting in 2001", [(12, 16, "2001", None, "since")]),
+        ("from the beginning of 2003", [(22, 26, "2003", None, "since")]),
+        ("from mid-2003", [(9, 13, "2003", None, "since")]),
+        ("effective 2003", [(10, 14, "2003", None, "since")]),
+        ("until 2004", [(6, 10, "2004", None, "until")]),
+        ("through 2004", [(8, 12, "2004", None, "until")]),
+        ("to 2004", [(3, 7, "2004", None, "until")]),
+        # No such day: only the year stands.
+        ("February 30, 2010", [(13, 17, "2010", None, "")]),
+        # Numbers that are no years, or years inside another number.
+        ("0999 and 3000", []),
+        ("12.2010 1/2010 2010/1 1994.5 12,2010", []),
+    ],
+)
+def test_dates_are_read_at_the_precision_written_with_the_word_that_leads_them(
+    text: str, expected: list[DateRow]
+) -> None:
+    from archive.domain.proposals import find_dates
+
+    assert [
+        (date.start, date.end, str(date.first), None if date.last is None else str(date.last), date.lead)
+        for date in find_dates(text)
+    ] == expected
+
+
+def test_a_year_inside_a_name_is_not_a_date() -> None:
+    from archive.domain.proposals import find_dates, find_mentions
+
+    text = "The Games 2017 were held in 2018."
+    mentions = find_mentions(text, [KnownName("games", "Games 2017")])
+
+    assert [(date.start, str(date.first)) for date in find_dates(text, mentions)] == [(28, "2018")]
+    assert [str(date.first) for date in find_dates(text)] == ["2017", "2018"]
+
+
+# -- sentences ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"]),
+        # An initial or a short title before a full stop ends no sentence.
+        ("Mr. Roe met J. Doe. Then left.", ["Mr. Roe met J. Doe.", "Then left."]),
+        ("See p. 4 here. And No. 5 there.", ["See p. 4 here.", "And No. 5 there."]),
+        ("A line that wraps\nover two. Next one.", ["A line that wraps\nover two.", "Next one."]),
+        ("A line\n\nNew block here.", ["A line", "New block here."]),
+        # Blank lines before a line in lower case: a page break inside one sentence.
+        ("ends with no stop\n\n\nand goes on.", ["ends with no stop\n\n\nand goes on."]),
+        ("ends with no stop\n\n\nAnd stops.", ["ends with no stop", "And stops."]),
+        ("ANNUAL REPORT\nThe text starts.", ["ANNUAL REPORT", "The text starts."]),
+        ("Annual Report Of Things\nThe text starts.", ["Annual Report Of Things", "The text starts."]),
+        # Capitalised words inside a wrapped sentence are no heading.
+        ("The text says\nAnnual Report Of Things went.", ["The text says\nAnnual Report Of Things went."]),
+        ('He said "Yes." Then (Twice.) Done.', ['He said "Yes."', "Then (Twice.)", "Done."]),
+        ("Wait.  \n  ", ["Wait."]),
+        ("The end.)\nNext", ["The end.)", "Next"]),
+    ],
+)
+def test_a_text_is_cut_into_sentences(text: str, expected: list[str]) -> None:
+    from archive.domain.proposals import find_sentences
+
+    assert [text[sentence.start : sentence.end] for sentence in find_sentences(text)] == expected
+
+
+# -- names ----------------------------------------------------------------------------------------------
+
+REGISTRY = (
+    KnownName("forum", "Trade Forum"),
+    KnownName("forum-in-port-town", "Trade Forum in Port Town"),
+    KnownName("port-town", "Port Town"),
+    KnownName("union", "UOE"),
+    KnownName("twin-1", "Twin"),
+    KnownName("twin-2", "Twin"),
+    KnownName("summit", "Summit (2010)"),
+    KnownName("office", "Office [external: where the name comes from]"),
+    KnownName("peoples-forum", "People's Forum"),
+    KnownName("pact", "Sea-Land Pact"),
+    KnownName("troika", '"Troika" of the Forum'),
+    KnownName("blank", "  "),
+    KnownName("remark-only", "[a remark]"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Longest name first; any case for a name with lower-case letters.
+        (
+            "The Trade Forum in Port Town and Port Town and trade forum.",
+            [
+                (4, 28, "Trade Forum in Port Town", "forum-in-port-town"),
+                (33, 42, "Port Town", "port-town"),
+                (47, 58, "trade forum", "forum"),
+            ],
+        ),
+        # An acronym only as written, and only as a whole word.
+        ("UOE uoe Uoe UOEs", [(0, 3, "UOE", "union")]),
+        # A name two entities bear goes to neither; a remark or a disambiguation is not part of a name.
+        (
+            "Twin met Summit and Office.",
+            [(0, 4, "Twin", None), (9, 15, "Summit", "summit"), (20, 26, "Office", "office")],
+        ),
+        (
+            "People’s Forum and People's  Forum",
+            [(0, 14, "People’s Forum", "peoples-forum"), (19, 34, "People's Forum", "peoples-forum")],
+        ),
+        (
+            "Sea–Land Pact, Sea-\nLand Pact",
+            [(0, 13, "Sea–Land Pact", "pact"), (15, 29, "Sea- Land Pact", "pact")],
+        ),
+        ("the “Troika” of the Forum", [(4, 25, "“Troika” of the Forum", "troika")]),
+        ("TradeForum Trade Forums xTrade Forum", []),
+    ],
+)
+def test_names_are_found_longest_first_and_a_shared_name_names_no_one(
+    text: str, expected: list[tuple[int, int, str, str | None]]
+) -> None:
+    from archive.domain.proposals import find_mentions
+
+    assert [(m.start, m.end, m.words, m.entity_id) for m in find_mentions(text, REGISTRY)] == expected
+
+
+def test_a_name_is_looked_up_by_one_spelling_and_an_acronym_by_its_case() -> None:
+    from archive.domain.proposals import name_index, name_key
+
+    assert name_key("UOE") == "=UOE"
+    assert name_key("Trade  \n Forum") == "~trade forum"
+    assert name_key("People’s “x” a–b a- b") == '~people\'s "x" a-b a-b'
+    assert name_index(REGISTRY) == {
+        "~trade forum": ("forum",),
+        "~trade forum in port town": ("forum-in-port-town",),
+        "~port town": ("port-town",),
+        "=UOE": ("union",),
+        "~twin": ("twin-1", "twin-2"),
+        "~summit": ("summit",),
+        "~office": ("office",),
+        "~people's forum": ("peoples-forum",),
+        "~sea-land pact": ("pact",),
+        '~"troika" of the forum': ("troika",),
+    }
