@@ -136,15 +136,6 @@ async def export_log(
     return TransferReport(events=written, head_hash=head_hash)
 
 
-def _names_end_of_log(raw: bytes) -> bool:
-    """Whether the line is a JSON object with an `end_of_log` key."""
-    try:
-        whole = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return False
-    return isinstance(whole, dict) and "end_of_log" in whole
-
-
 def _decode_line(raw: bytes, number: int) -> ExportedEvent | EndOfLog:
     """The line as an event or as the end-of-log line; why not, naming the field, otherwise."""
     try:
@@ -153,11 +144,18 @@ def _decode_line(raw: bytes, number: int) -> ExportedEvent | EndOfLog:
         try:
             return _end_decoder.decode(raw)
         except msgspec.MsgspecError as end_error:
-            # A line naming `end_of_log` is the end-of-log line gone wrong: say what it lacks (the event
-            # decoder would only say an event has no `end_of_log` field).
-            if _names_end_of_log(raw):
-                raise TransferError(f"the end-of-log line is not whole: {end_error}", number) from None
-            raise TransferError(f"not an exported event: {error}", number) from None
+            try:
+                whole = msgspec.json.decode(raw)
+            except msgspec.DecodeError as not_json:
+                # Not JSON at all (most often a line cut short): a typed decoder stops at the first field
+                # of the wrong type and would name that field, or the end-of-log line's key, instead.
+                unreadable = str(not_json)
+            else:
+                # A line naming `end_of_log` is the end-of-log line gone wrong: say what it lacks (the
+                # event decoder would only say an event has no `end_of_log` field).
+                if isinstance(whole, dict) and "end_of_log" in whole:
+                    raise TransferError(f"the end-of-log line is not whole: {end_error}", number) from None
+                raise TransferError(f"not an exported event: {error}", number) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         unreadable = str(error)
     # msgspec refuses a lone surrogate's escape as if the text were cut short; the standard library
