@@ -1290,7 +1290,8 @@ def _meeting_held(reading: Reading) -> Iterable[Statement]:
         if meeting.entity_id is None and places:
             meeting = _meeting_by_name(reading, meeting, body, places)
         time = valid_time(nearest_date(reading, match.start()), "act")
-        modality = modality_at(reading, match.start())
+        # "will be held": the rule's own words state the intention.
+        modality = modality_at(reading, match.start(), match.end())
         for place in places:
             if _different(meeting, place):
                 yield Statement("took_place_in", meeting, place, time=time, modality=modality)
@@ -1413,7 +1414,8 @@ def _renaming(words: str, predicate: str) -> RuleReader:
             old = _antecedent(reading, old, new)
             if _different(old, new):
                 time = valid_time(nearest_date(reading, match.start()), "act")
-                yield Statement(predicate, old, new, time=time, modality=modality_at(reading, match.start()))
+                modality = modality_at(reading, match.start(), match.end())  # "will be renamed"
+                yield Statement(predicate, old, new, time=time, modality=modality)
 
     return read
 
@@ -1425,7 +1427,7 @@ def _opened(reading: Reading) -> Iterable[Statement]:
     )
     for match in pattern.finditer(reading.text):
         time = valid_time(nearest_date(reading, match.start()), "act")
-        modality = modality_at(reading, match.start())
+        modality = modality_at(reading, match.start(), match.end())  # "will be opened"
         for opened in subject_list(reading, match.start()):
             place: Slot | None = None
             beside = [mention for mention in reading.mentions if mention.start > opened.end]
@@ -1689,10 +1691,10 @@ def _signed(reading: Reading) -> Iterable[Statement]:
                 if mention.start >= match.end() and mention.entity_id and _DOCUMENT_WORD.search(mention.words)
             ]
         else:
-            back = _DOCUMENT_BACK.match(reading.text, match.end())
-            found = (
-                _last_document_before(reading, match.start()) if back else object_slot(reading, match.end())
-            )
+            found = object_slot(reading, match.end())
+            # "signed the document": the one named before; "signed the Charter of X" names its own.
+            if _DOCUMENT_BACK.match(reading.text, match.end()) and (found is None or found.entity_id is None):
+                found = _last_document_before(reading, match.start())
             documents = [found] if found is not None else []
         time = valid_time(nearest_date(reading, match.start()), "act")
         for signatory in signatories:

@@ -418,6 +418,37 @@ ACTS = [
         [fact("document.signed", "sylvania", "signed", "harbour-treaty", at="1975")],
     ),
     ("The Harbour Treaty was signed by Sylvania.", []),
+    # A document whose name opens with a document word is named, not "the charter" named before.
+    (
+        "Sylvania has signed the Charter of Harbours.",
+        [fact("document.signed", "sylvania", "signed", "charter")],
+    ),
+    (
+        "In 1975 the Harbour Treaty was drafted. Sylvania signed the treaty in 1976.",
+        [fact("document.signed", "sylvania", "signed", "harbour-treaty", at="1976")],
+    ),
+    # An intention in the rule's own words ("will be opened") is planned.
+    (
+        "The Union Center in Port Town will be opened in 2030.",
+        [
+            fact(
+                "institution.opened",
+                "center-in-port-town",
+                "opened",
+                place="port-town",
+                at="2030",
+                modality="planned",
+            )
+        ],
+    ),
+    (
+        "The Union Office in Port Town will be renamed the Trade Forum.",
+        [fact("renaming.renamed", "office-in-port-town", "renamed_to", "trade-forum", modality="planned")],
+    ),
+    (
+        "The Fisheries Round Table will be held in Port Town.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town", modality="planned")],
+    ),
 ]
 
 AIMS_AND_COUNTS = [
