@@ -38,7 +38,7 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -805,18 +805,7 @@ def _relative_object(reading: Reading, subject: Slot) -> Slot | None:
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are)\s+$", re.IGNORECASE)
 
 
-def verb_rule(
-    words: str,
-    predicate: str,
-    shape: TimeShape,
-    *,
-    person_subject: bool = False,
-    subjects_listed: bool = False,
-    reach: bool = False,
-    relative: bool = False,
-    active: bool = False,
-    date_before: bool = False,
-) -> RuleReader:
+class VerbRule(msgspec.Struct, frozen=True):
     """A rule "SUBJECT <words> OBJECT": the subject named before the words, the object after them.
 
     ``person_subject``: the subject must be a person's name. ``subjects_listed``: a list of names
@@ -826,41 +815,52 @@ def verb_rule(
     words when there is one ("December 2007 - X was elected Chair for 2010": the election's date).
     A second verb joined by "and" ("X established A and has also created B") keeps the first subject.
     """
-    pattern = _rule_pattern(words)
 
-    def read(reading: Reading) -> Iterable[Statement]:
+    # A rule is data read at each call, not a closure built at import: its reading is then ordinary code
+    # that a test (and a mutation run, which switches a mutant on after import) exercises.
+    words: str
+    predicate: str
+    shape: TimeShape
+    person_subject: bool = False
+    subjects_listed: bool = False
+    reach: bool = False
+    relative: bool = False
+    active: bool = False
+    date_before: bool = False
+
+    def __call__(self, reading: Reading) -> Iterator[Statement]:
         previous: list[Slot] = []
         previous_end = 0
-        for match in pattern.finditer(reading.text):
-            if active and _PASSIVE.search(reading.text[: match.start()]):
+        for match in _rule_pattern(self.words).finditer(reading.text):
+            if self.active and _PASSIVE.search(reading.text[: match.start()]):
                 continue
             gap = reading.text[previous_end : match.start()]
             named_between = any(previous_end <= mention.start < match.start() for mention in reading.mentions)
             if previous and not named_between and _COORDINATED.fullmatch(gap):
                 subjects = previous
-            elif subjects_listed:
+            elif self.subjects_listed:
                 subjects = subject_list(reading, match.start())
             else:
                 subjects = [slot for slot in [subject_slot(reading, match.start())] if slot is not None]
             if not subjects:
                 continue
-            objects = [slot for slot in [object_slot(reading, match.end(), reach=reach)] if slot is not None]
-            if not objects and relative:
+            objects = [
+                slot for slot in [object_slot(reading, match.end(), reach=self.reach)] if slot is not None
+            ]
+            if not objects and self.relative:
                 objects = [slot for slot in [_relative_object(reading, subjects[-1])] if slot is not None]
             previous, previous_end = subjects, (objects[-1].end if objects else match.end())
-            date = (nearest_date(reading, match.start(), (0, match.start())) if date_before else None) or (
-                nearest_date(reading, match.start())
-            )
-            time = valid_time(date, _shape_for(reading, match, shape))
+            date = (
+                nearest_date(reading, match.start(), (0, match.start())) if self.date_before else None
+            ) or (nearest_date(reading, match.start()))
+            time = valid_time(date, _shape_for(reading, match, self.shape))
             modality = modality_at(reading, match.start(), match.end())
             for subject in subjects:
-                if person_subject and not _is_person(subject):
+                if self.person_subject and not _is_person(subject):
                     continue
                 for object_ in objects:
                     if _different(subject, object_):
-                        yield Statement(predicate, subject, object_, time=time, modality=modality)
-
-    return read
+                        yield Statement(self.predicate, subject, object_, time=time, modality=modality)
 
 
 # "... in 2008 and has also created ...": a second verb of the same subject.
@@ -1402,11 +1402,15 @@ def _antecedent(reading: Reading, slot: Slot, other: Slot) -> Slot:
     return Slot(slot.words, None, slot.start, slot.end)
 
 
-def _renaming(words: str, predicate: str) -> RuleReader:
-    pattern = _rule_pattern(words)
+class Renaming(msgspec.Struct, frozen=True):
+    """A rule "OLD <words> NEW": the name before the words became the name after them (a bare "the
+    Center" read back as the last center named before)."""
 
-    def read(reading: Reading) -> Iterable[Statement]:
-        for match in pattern.finditer(reading.text):
+    words: str
+    predicate: str
+
+    def __call__(self, reading: Reading) -> Iterator[Statement]:
+        for match in _rule_pattern(self.words).finditer(reading.text):
             old = subject_slot(reading, match.start())
             new = object_slot(reading, match.end())
             if old is None or new is None:
@@ -1415,9 +1419,7 @@ def _renaming(words: str, predicate: str) -> RuleReader:
             if _different(old, new):
                 time = valid_time(nearest_date(reading, match.start()), "act")
                 modality = modality_at(reading, match.start(), match.end())  # "will be renamed"
-                yield Statement(predicate, old, new, time=time, modality=modality)
-
-    return read
+                yield Statement(self.predicate, old, new, time=time, modality=modality)
 
 
 def _opened(reading: Reading) -> Iterable[Statement]:
@@ -1599,21 +1601,22 @@ def _rest_of_clause(reading: Reading, start: int) -> tuple[str, int]:
     return " ".join(words.split()), start + len(words)
 
 
-def _stated_aim(words: str, predicate: str) -> RuleReader:
+class StatedAim(msgspec.Struct, frozen=True):
     """ "X intends to <do something>." / "X supports <something>.": X's stated aim or position, in the
     text's own words (the rest of the sentence)."""
-    pattern = _rule_pattern(words)
 
-    def read(reading: Reading) -> Iterable[Statement]:
-        for match in pattern.finditer(reading.text):
+    words: str
+    predicate: str
+
+    def __call__(self, reading: Reading) -> Iterator[Statement]:
+        for match in _rule_pattern(self.words).finditer(reading.text):
             actor = subject_slot(reading, match.start())
             value, _ = _rest_of_clause(reading, match.end())
             if actor is None or actor.entity_id is None or not value or value[0] in ",;":
                 continue
-            modality: Modality = "planned" if predicate == "aims_to" else modality_at(reading, match.start())
-            yield Statement(predicate, actor, value=value, modality=modality)
-
-    return read
+            planned = self.predicate == "aims_to"
+            modality: Modality = "planned" if planned else modality_at(reading, match.start())
+            yield Statement(self.predicate, actor, value=value, modality=modality)
 
 
 _COUNT = re.compile(
@@ -1703,7 +1706,7 @@ def _signed(reading: Reading) -> Iterable[Statement]:
                     yield Statement("signed", signatory, document, time=time)
 
 
-_ORGANISED = verb_rule(
+_ORGANISED = VerbRule(
     r"\b(?:organized|organised|co-organized|co-organised|hosted) (?:an? |the )?",
     "organised",
     "act",
@@ -1724,7 +1727,7 @@ def _organised_and_held(reading: Reading) -> Iterable[Statement]:
 RULES: tuple[Rule, ...] = (
     Rule(
         "membership.became_member",
-        verb_rule(
+        VerbRule(
             r"\b(?:became|has become|had become|becomes|become) (?:a |an |the )?"
             r"(?:full |full-fledged |founding )?member (?:state )?of ",
             "member_of",
@@ -1733,7 +1736,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "membership.is_member",
-        verb_rule(
+        VerbRule(
             r"\b(?:has been|had been|have been|is|was|were|are) (?:a |an |the )?"
             r"(?:full |full-fledged |founding |permanent )?member (?:state )?of ",
             "member_of",
@@ -1742,13 +1745,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "membership.joined",
-        verb_rule(r"\b(?:joined|joins|has joined|have joined|acceded to) (?:the )?", "member_of", "start"),
+        VerbRule(r"\b(?:joined|joins|has joined|have joined|acceded to) (?:the )?", "member_of", "start"),
     ),
     Rule("membership.joining_first", _membership_after_participle),
-    Rule("membership.as_part_of", verb_rule(r"\bas (?:a )?part of (?:the )?", "member_of", "state")),
+    Rule("membership.as_part_of", VerbRule(r"\bas (?:a )?part of (?:the )?", "member_of", "state")),
     Rule(
         "membership.in_the_work_of",
-        verb_rule(
+        VerbRule(
             r"\b(?:participated|participates|took part|takes part)(?: actively)? in the work of (?:the )?",
             "member_of",
             "state",
@@ -1758,7 +1761,7 @@ RULES: tuple[Rule, ...] = (
     Rule("membership.listed_in_parentheses", _listed_in_parentheses),
     Rule(
         "chair.chaired",
-        verb_rule(
+        VerbRule(
             r"\b(?:has |have |had )?"
             r"(?:chaired|chairs|will chair|is to chair|are to chair|to chair|presided over) (?:the )?",
             "chaired",
@@ -1772,7 +1775,7 @@ RULES: tuple[Rule, ...] = (
     Rule("chair.assumed", _assumed_chair),
     Rule(
         "chair.elected",
-        verb_rule(
+        VerbRule(
             r"\b(?:was|were|has been|is|had been) elected (?:as )?(?:the )?"
             r"(?:Chair|Chairman|Chairperson|Chairwoman|President|Head)(?:-in-Office)? (?:of )?(?:the )?",
             "elected_to_chair",
@@ -1783,7 +1786,7 @@ RULES: tuple[Rule, ...] = (
     Rule("chair.decision_to_chair", _decision_to_chair),
     Rule(
         "position.appointed",
-        verb_rule(
+        VerbRule(
             r"\b(?:has been |have been |had been |was |were |is |been )?appointed (?:as )?(?:the )?",
             "held_position",
             "start",
@@ -1792,13 +1795,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "position.served_as",
-        verb_rule(r"\b(?:has )?served as (?:the )?", "held_position", "state", person_subject=True),
+        VerbRule(r"\b(?:has )?served as (?:the )?", "held_position", "state", person_subject=True),
     ),
     Rule("position.was_office", _she_was_office),
     Rule("position.title_before_name", _title_before_name),
     Rule(
         "secondment.seconded",
-        verb_rule(
+        VerbRule(
             r"\b(?:has been |have been |had been |was |were |is |been )?seconded (?:as \w+ )?to (?:the )?",
             "seconded_to",
             "start",
@@ -1814,14 +1817,14 @@ RULES: tuple[Rule, ...] = (
     Rule("event.organised", _organised_and_held),
     Rule(
         "renaming.renamed",
-        _renaming(
+        Renaming(
             r"\b(?:was |were |has been |had been |is |will be )?renamed (?:to |as |into )?(?:the )?",
             "renamed_to",
         ),
     ),
     Rule(
         "renaming.transformed",
-        _renaming(
+        Renaming(
             r"\b(?:was |were |has been |had been |is |will be )?transformed into (?:the |an? )?",
             "transformed_into",
         ),
@@ -1829,7 +1832,7 @@ RULES: tuple[Rule, ...] = (
     Rule("institution.opened", _opened),
     Rule(
         "institution.established",
-        verb_rule(
+        VerbRule(
             r"\b(?:has |have |had |is |are )?(?:also )?"
             r"(?:established|created|founded|set up|establishing|creating) (?:an? |the )?",
             "established",
@@ -1839,7 +1842,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "document.authored",
-        verb_rule(
+        VerbRule(
             r"\b(?:has |have |had |is |are )?(?:also )?"
             r"(?:drafted|authored|written|wrote|drawn up|drew up|preparing|prepared) (?:an? |the )?",
             "authored",
@@ -1849,7 +1852,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "document.adopted_at",
-        verb_rule(
+        VerbRule(
             r"\b(?:was |were |been )?adopted (?:at|during) (?:the (?:end|close|conclusion) of )?(?:the )?",
             "adopted_at",
             "act",
@@ -1865,7 +1868,7 @@ RULES: tuple[Rule, ...] = (
     Rule("meeting.planned", _planned_meeting),
     Rule(
         "aim.intends_to",
-        _stated_aim(
+        StatedAim(
             r"\b(?:intends|intend|aspires|aspire|plans|aims|aim|seeks|seek|strives|strive|"
             r"is willing|are willing|is determined|are determined|wishes) to ",
             "aims_to",
@@ -1873,7 +1876,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "position.supports",
-        _stated_aim(
+        StatedAim(
             r"\b(?:supports|advocates|(?:continues|continue) to (?:support|advocate))\s+",
             "supports",
         ),
