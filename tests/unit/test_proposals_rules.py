@@ -542,6 +542,25 @@ DateRow = tuple[int, int, str, str | None, str]
         # No such day: only the year stands.
         ("February 30, 2010", [(13, 17, "2010", None, "")]),
         # Numbers that are no years, or years inside another number.
+        (
+            "February 30, 2010 or June 21, 2007",
+            [(13, 17, "2010", None, ""), (21, 34, "2007-06-21", None, "")],
+        ),
+        ("2010-2010", [(0, 9, "2010", "2010", "")]),
+        ("from 2010 to 2010", [(5, 17, "2010", "2010", "")]),
+        ("2019-2017 and 2020-2021", [(14, 23, "2020", "2021", "")]),
+        ("December 2010 – March 2011", [(0, 26, "2010-12", "2011-03", "")]),
+        # Two dates are one range when at most 12 characters join them, and "from" stands within the
+        # 20 characters before the first.
+        ("from 2010" + " " * 9 + "to 2011", [(5, 25, "2010", "2011", "")]),
+        (
+            "from 2010" + " " * 10 + "to 2011",
+            [(5, 9, "2010", None, "since"), (22, 26, "2011", None, "until")],
+        ),
+        (
+            "from" + " " * 17 + "2010 to 2011",
+            [(21, 25, "2010", None, "since"), (29, 33, "2011", None, "until")],
+        ),
         ("0999 and 3000", []),
         ("12.2010 1/2010 2010/1 1994.5 12,2010", []),
     ],
