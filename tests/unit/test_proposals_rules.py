@@ -491,8 +491,96 @@ AIMS_AND_COUNTS = [
 ]
 
 
+SLOTS_AND_DATES = [
+    (
+        "The Fisheries Round Table, attended by Sylvania, Freedonia, and the UOE in 2004, ended.",
+        [
+            fact("meeting.attended_by", "sylvania", "participated_in", "round-table", at="2004"),
+            fact("meeting.attended_by", "freedonia", "participated_in", "round-table", at="2004"),
+            fact("meeting.attended_by", "union", "participated_in", "round-table", at="2004"),
+        ],
+    ),
+    (
+        "The Fisheries Round Table will be attended by the UOE and Jane Roe.",
+        [
+            fact("meeting.attended_by", "union", "participated_in", "round-table", modality="planned"),
+            fact("meeting.attended_by", "jane-roe", "participated_in", "round-table", modality="planned"),
+        ],
+    ),
+    # Words no name matched fill the slot as written, up to where the noun phrase ends.
+    (
+        "The Fisheries Round Table attended by Ruritania ended.",
+        [fact("meeting.attended_by", "Ruritania ended", "participated_in", "round-table")],
+    ),
+    # "X, which SUBJECT chaired": X is the object, past an abbreviation in parentheses.
+    (
+        "The Trade Forum (TF), which Freedonia will chair in 2012, met.",
+        [
+            fact(
+                "chair.chaired",
+                "freedonia",
+                "chaired",
+                "trade-forum",
+                since="2012",
+                until="2012",
+                modality="planned",
+            )
+        ],
+    ),
+    (
+        "The Trade Forum, that Sylvania chaired in 2004, met.",
+        [fact("chair.chaired", "sylvania", "chaired", "trade-forum", since="2004", until="2004")],
+    ),
+    # A bare name no earlier name explains stays the text's words.
+    (
+        "The Center was renamed the Union Center in Port Town.",
+        [fact("renaming.renamed", "Center", "renamed_to", "center-in-port-town")],
+    ),
+    # The head of a state taking part: the state, in the role; a person takes part as themselves.
+    (
+        "The President of Freedonia took part in the Trade Forum in 2004.",
+        [
+            fact(
+                "meeting.took_part",
+                "freedonia",
+                "participated_in",
+                "trade-forum",
+                role="president-of-freedonia",
+                at="2004",
+            )
+        ],
+    ),
+    (
+        "Mary Major took part in the Trade Forum.",
+        [fact("meeting.took_part", "mary-major", "participated_in", "trade-forum")],
+    ),
+    (
+        "John Doe took part in the work of the Trade Forum.",
+        [fact("membership.in_the_work_of", "john-doe", "member_of", "trade-forum")],
+    ),
+    # A date inside a parenthesis the verb is not in dates something else.
+    (
+        "Sylvania assumed the chairmanship of the Trade Forum (since 2001) in 2005.",
+        [fact("chair.assumed", "sylvania", "chaired", "trade-forum", since="2005")],
+    ),
+    (
+        "The Fisheries Round Table (an event initiated in 2003) was held in Port Town in 2005.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town", at="2005")],
+    ),
+    (
+        "In 2000 the Harbour Treaty was drafted; Sylvania signed the document in 2001.",
+        [fact("document.signed", "sylvania", "signed", "harbour-treaty", at="2001")],
+    ),
+    ("Sylvania signed the document in 2001.", []),
+    (
+        "Sylvania intends to join (if possible.) Then it rests.",
+        [fact("aim.intends_to", "sylvania", "aims_to", value="join (if possible.)", modality="planned")],
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"), MEMBERSHIP + CHAIR + POSITION + MEETINGS + ACTS + AIMS_AND_COUNTS
+    ("text", "expected"), MEMBERSHIP + CHAIR + POSITION + MEETINGS + ACTS + AIMS_AND_COUNTS + SLOTS_AND_DATES
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
