@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import pytest
 
+from archive.domain import proposals
 from archive.domain.proposals import KnownName, propose
 from tests.unit.test_proposals_extraction import NAMES, assert_quotes_verify
+
+
+@pytest.fixture(autouse=True)
+def patterns_built_afresh() -> None:
+    """Each test builds the patterns of its names and rules itself, not from the cache an earlier test
+    of the process filled: a mistake in building them then shows in the test that reads with them."""
+    proposals._compiled_name.cache_clear()
+    proposals._rule_pattern.cache_clear()
 
 WORDS = (
     *NAMES,
