@@ -25,7 +25,7 @@ from archive.eventstore import (
     NewEvent,
     RecordedEvent,
 )
-from archive.storage.engine import create_engine
+from archive.storage.engine import create_engine, is_lock_timeout
 from tests.contract.example_archive import Ticking
 
 REGISTRY = EventTypeRegistry({"thing.happened": 1})
@@ -272,7 +272,99 @@ async def test_a_group_that_times_out_on_the_lock_is_not_tried_again_member_by_m
         assert inserts == [["s0"], ["s1", "s2"]]
         assert all(isinstance(o, LockTimeoutError) for o in outcomes), outcomes
         assert outcomes[1] is not outcomes[2]
+        # Each still says why: the database's own lock timeout, as a lone append's does.
+        assert all(is_lock_timeout(o.__cause__) for o in outcomes), [repr(o.__cause__) for o in outcomes]
         assert await events.read_all(0) == []
     finally:
         await engine.dispose()
         await holder_engine.dispose()
+
+
+async def test_a_shared_commit_refused_at_a_later_append_keeps_nothing_of_the_earlier_ones(
+    events: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared commit is one transaction: refused at its second append's row (a version taken, which
+    no check before the insert sees), it leaves nothing of the first, which is then appended alone, as
+    if the commit had never been tried."""
+    await events.append("taken", 0, [happened(0)], META)
+    inserts = count_inserts(events, monkeypatch)
+    first, early, taken, late = await concurrently(
+        events.append("first", 0, [happened(1)], META),
+        events.append("early", 0, [happened(2), happened(3)], META),
+        events.append("taken", 0, [happened(4)], META),
+        events.append("late", 0, [happened(5)], META),
+        return_exceptions=True,
+    )
+    assert inserts == [["first"], ["early", "taken", "late"], ["early"], ["taken"], ["late"]]
+    assert isinstance(taken, ConcurrencyError), taken
+    assert (taken.expected_version, taken.current_version) == (0, 1)
+    assert [[e.data["n"] for e in o] for o in (first, early, late)] == [[1], [2, 3], [5]]
+    await assert_log_is_whole(events, [await events.read_stream("taken"), first, early, late])
+
+
+async def test_a_lone_append_waits_for_another_processs_write_and_chains_after_it(
+    database_url: str, events: EventStore
+) -> None:
+    """The append lock is the database's, not only this process's: an append made while another
+    process's write transaction is open reads the head of the chain only once that one has committed."""
+    other_engine = create_engine(database_url)
+    try:
+        other = EventStore(other_engine, REGISTRY)
+        async with other.transaction() as conn:
+            theirs = await other.append_in(conn, "theirs", 0, [happened(0)], META)
+            mine = asyncio.create_task(events.append("mine", 0, [happened(1)], META))
+            done, _ = await asyncio.wait([mine], timeout=0.5)
+            assert not done, "appended while another writer held the lock"
+        appended = await asyncio.wait_for(mine, NEVER)
+        assert [(e.position, e.prev_hash) for e in appended] == [(2, theirs[0].hash)]
+        await assert_log_is_whole(events, [theirs, appended])
+    finally:
+        await other_engine.dispose()
+
+
+async def test_the_committer_takes_the_next_group_at_once(events: EventStore) -> None:
+    """Callers appending in a loop are answered at the pace of the database, not of a timer: once the
+    callers it answered are waiting again, the next group is committed without pause."""
+    rounds = 10
+
+    async def caller(name: str) -> None:
+        for version in range(rounds):
+            await events.append(name, version, [happened(version)], META)
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await concurrently(caller("a"), caller("b"))
+    # About 2 * rounds commits of a few milliseconds each; a pause of even a second between commits
+    # would take ten times as long as allowed.
+    assert loop.time() - started < 3, loop.time() - started
+    assert [await events.stream_version(name) for name in "ab"] == [rounds, rounds]
+
+
+async def test_an_append_cancelled_again_while_its_commit_runs_still_waits_for_the_commit_to_end(
+    events: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second cancellation (a caller's timeout, then its shutdown) does not cut the wait short either:
+    the caller hears of it only once its events have landed or not."""
+    group_arrived = asyncio.Event()
+    gate = asyncio.Event()
+
+    async def hold_the_group(rows: list[dict[str, Any]]) -> None:
+        if len(rows) > 1:
+            group_arrived.set()
+            await gate.wait()
+
+    count_inserts(events, monkeypatch, hold_the_group)
+    first = asyncio.create_task(events.append("first", 0, [happened(0)], META))
+    cancelled = asyncio.create_task(events.append("cancelled", 0, [happened(1)], META))
+    kept = asyncio.create_task(events.append("kept", 0, [happened(2)], META))
+    await asyncio.wait_for(group_arrived.wait(), NEVER)
+    for _ in range(2):
+        cancelled.cancel()
+        done, _ = await asyncio.wait([cancelled], timeout=0.2)
+        assert not done, "told it was cancelled while its commit could still land"
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(cancelled, NEVER)
+    answers = [*await concurrently(first, kept), await events.read_stream("cancelled")]
+    assert [e.data["n"] for e in answers[2]] == [1]
+    await assert_log_is_whole(events, answers)
