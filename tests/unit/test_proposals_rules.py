@@ -18,6 +18,7 @@ def patterns_built_afresh() -> None:
     proposals._compiled_name.cache_clear()
     proposals._rule_pattern.cache_clear()
 
+
 WORDS = (
     *NAMES,
     KnownName("ministerial-council", "Ministerial Council"),
@@ -34,6 +35,7 @@ WORDS = (
     KnownName("rally", "Harbour Rally from Port Town to Capitol City"),
     KnownName("mary-major", "Mary Major"),
     KnownName("high-commissioner", "High Commissioner"),
+    KnownName("friends", "Friends of Union partners"),
 )
 
 Field = str | None
@@ -588,8 +590,91 @@ SLOTS_AND_DATES = [
 ]
 
 
+SUBJECTS_AND_OBJECTS = [
+    # A list explains the last words of a name when they are a name: the partners, not their friends.
+    (
+        "The Friends of Union partners (Sylvania, Freedonia) met.",
+        [
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "union-partners"),
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "union-partners"),
+        ],
+    ),
+    # Tours are no meeting of the council: no "meeting_of", and the words stay the text's.
+    (
+        "The Ministerial Council tours held in Port Town ended.",
+        [fact("meeting.held", "Ministerial Council tours", "took_place_in", "port-town")],
+    ),
+    # A finite verb, or more than 12 words, between a name and "held": the name is not what was held.
+    ("The Fisheries Round Table that was planned was held in Port Town.", []),
+    (
+        "The Fisheries Round Table with many many many guests from many far away lands and seas was held in "
+        "Port Town.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town")],
+    ),
+    (
+        "The Fisheries Round Table with many many many guests from many far away blue lands and seas was "
+        "held in Port Town.",
+        [],
+    ),
+    # A name in the possessive, or a capital that opens the sentence, is not the subject.
+    ("Sylvania's envoy joined the UOE in 2003.", []),
+    ("Once the state joined the UOE, it grew.", []),
+    # More than eight unmatched words are no name.
+    ("The Big Small State Of Many Hills Far In The North joined the UOE.", []),
+    (
+        "In that year, These States joined the UOE.",
+        [fact("membership.joined", "These States", "member_of", "union")],
+    ),
+    # An aside set off by commas or parentheses stands between the subject and its verb.
+    ("Sylvania, in its aim, joined the UOE.", [fact("membership.joined", "sylvania", "member_of", "union")]),
+    ("Sylvania (a state) joined the UOE.", [fact("membership.joined", "sylvania", "member_of", "union")]),
+    # Words in lower case name nothing; "the first meeting of A and B" is a meeting, not A.
+    ("Sylvania joined one of the leading bodies.", []),
+    ("Sylvania joined the first meeting of the UOE and the Trade Forum.", []),
+    # The possessive name is passed over for the name it qualifies.
+    (
+        "Sylvania joined the UOE's Trade Forum.",
+        [fact("membership.joined", "sylvania", "member_of", "trade-forum")],
+    ),
+    # A list of subjects needs its "and"; without it only the last name is the subject.
+    (
+        "Freedonia, Sylvania, the UOE organized the Fisheries Round Table.",
+        [
+            fact("event.organised", "union", "organised", "round-table"),
+            fact("event.organised", "round-table", "held"),
+        ],
+    ),
+    (
+        "Freedonia (Sylvania) and the UOE organized the Fisheries Round Table.",
+        [
+            fact("origin.named_in_parentheses", "freedonia", "located_in", "sylvania"),
+            fact("event.organised", "freedonia", "organised", "round-table"),
+            fact("event.organised", "union", "organised", "round-table"),
+            fact("event.organised", "round-table", "held"),
+        ],
+    ),
+    # An organiser's object may stand later in the clause.
+    (
+        "The UOE organized a side event on the theme: Fisheries Round Table.",
+        [
+            fact("event.organised", "union", "organised", "round-table"),
+            fact("event.organised", "round-table", "held"),
+        ],
+    ),
+    ("The UOE organized in Port Town the Fisheries Round Table.", []),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"), MEMBERSHIP + CHAIR + POSITION + MEETINGS + ACTS + AIMS_AND_COUNTS + SLOTS_AND_DATES
+    ("text", "expected"),
+    MEMBERSHIP
+    + CHAIR
+    + POSITION
+    + MEETINGS
+    + ACTS
+    + AIMS_AND_COUNTS
+    + SLOTS_AND_DATES
+    + SUBJECTS_AND_OBJECTS,
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
