@@ -36,6 +36,10 @@ WORDS = (
     KnownName("mary-major", "Mary Major"),
     KnownName("high-commissioner", "High Commissioner"),
     KnownName("friends", "Friends of Union partners"),
+    KnownName("greater-port-town", "Greater Port Town"),
+    KnownName("town", "Town"),
+    KnownName("friends-of-sylvania", "Friends of Sylvania"),
+    KnownName("council-in-capitol-city", "Ministerial Council in Capitol City"),
 )
 
 Field = str | None
@@ -662,7 +666,98 @@ SUBJECTS_AND_OBJECTS = [
         ],
     ),
     ("The UOE organized in Port Town the Fisheries Round Table.", []),
+    # Attendees in a list: a name in parentheses is no attendee; a list ends where the text stops listing.
+    (
+        "The Fisheries Round Table was attended by Sylvania (Port Town) and the UOE.",
+        [
+            fact("meeting.attended_by", "sylvania", "participated_in", "round-table"),
+            fact("meeting.attended_by", "union", "participated_in", "round-table"),
+            fact("origin.named_in_parentheses", "sylvania", "located_in", "port-town"),
+        ],
+    ),
+    (
+        "The Fisheries Round Table was attended by Sylvania; Port Town was calm.",
+        [fact("meeting.attended_by", "sylvania", "participated_in", "round-table")],
+    ),
+    # The longest last words of a name that name another entity are what a list explains.
+    (
+        "The Greater Port Town (Sylvania, Freedonia) met.",
+        [
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "port-town"),
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "port-town"),
+        ],
+    ),
+    (
+        "The Friends of Sylvania (Freedonia, UOE) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "sylvania"),
+            fact("membership.listed_in_parentheses", "union", "member_of", "sylvania"),
+        ],
+    ),
+    # A body's meeting described in words is the known meeting of that body in that place.
+    (
+        "The Ministerial Council meeting held in Capitol City ended.",
+        [
+            fact("meeting.held", "council-in-capitol-city", "took_place_in", "capitol-city"),
+            fact("meeting.held", "council-in-capitol-city", "meeting_of", "ministerial-council"),
+        ],
+    ),
+    # "the document": the last document named before, skipping other names; none named before, none.
+    ("Sylvania signed the document in 2001. The Harbour Treaty was drafted.", []),
+    (
+        "In 2000 the Harbour Treaty was drafted by Sylvania. Freedonia signed the document.",
+        [fact("document.signed", "freedonia", "signed", "harbour-treaty")],
+    ),
+    # Within a sentence, facts come in the order of their first words; a document named in an earlier
+    # sentence counts as the sentence's start.
+    (
+        "In 2000 the Harbour Treaty was drafted. Sylvania supports peace, and Freedonia signed the document.",
+        [
+            fact("document.signed", "freedonia", "signed", "harbour-treaty"),
+            fact(
+                "position.supports", "sylvania", "supports", value="peace, and Freedonia signed the document"
+            ),
+        ],
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Friends of Union partners (Sylvania, Freedonia) met.",
+            [
+                (("Sylvania", "sylvania"), ("Union partners", "union-partners")),
+                (("Freedonia", "freedonia"), ("Union partners", "union-partners")),
+            ],
+        ),
+        (
+            "The Ministerial Council meeting held in Capitol City ended.",
+            [
+                (
+                    ("Ministerial Council meeting", "council-in-capitol-city"),
+                    ("Capitol City", "capitol-city"),
+                ),
+                (
+                    ("Ministerial Council meeting", "council-in-capitol-city"),
+                    ("Ministerial Council", "ministerial-council"),
+                ),
+            ],
+        ),
+        (
+            "The Harbour Treaty was drafted. Sylvania signed the document.",
+            [(("Sylvania", "sylvania"), ("Harbour Treaty", "harbour-treaty"))],
+        ),
+    ],
+)
+def test_each_proposal_lists_the_words_each_entity_was_read_from(
+    text: str, expected: list[tuple[tuple[str, str], ...]]
+) -> None:
+    proposals = propose(text, WORDS)
+
+    assert [p.matched for p in proposals] == expected
+    assert all(p.unmatched == () for p in proposals)
 
 
 @pytest.mark.parametrize(
