@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.bootstrap import event_registry
 from archive.commands import Archive, CommandMeta, FactWritten, RegisteredSource
@@ -105,9 +105,9 @@ def ticking_store(engine: AsyncEngine) -> EventStore:
 
 
 async def register_source(
-    archive: Archive, text: str, expected_version: int | None = None
+    archive: Archive, text: str, expected_version: int | None = None, conn: AsyncConnection | None = None
 ) -> RegisteredSource:
-    """Register the example source, or a new version of its text."""
+    """Register the example source, or a new version of its text (in the caller's transaction `conn`)."""
     return await archive.register_source(
         source_id=SOURCE_ID,
         title="Example Report",
@@ -116,6 +116,7 @@ async def register_source(
         content=text.encode("utf-8"),
         meta=META,
         expected_version=expected_version,
+        conn=conn,
     )
 
 
