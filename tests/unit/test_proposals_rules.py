@@ -722,6 +722,51 @@ SUBJECTS_AND_OBJECTS = [
 ]
 
 
+NAMES_READ_BACK = [
+    # A stated position inside a parenthesis ends with it.
+    (
+        "Sylvania (which supports open harbours) met.",
+        [fact("position.supports", "sylvania", "supports", value="open harbours")],
+    ),
+    # A title written in lower case is still the office of its state.
+    (
+        "The president of Freedonia took part in the Trade Forum.",
+        [
+            fact(
+                "meeting.took_part",
+                "freedonia",
+                "participated_in",
+                "trade-forum",
+                role="president-of-freedonia",
+            )
+        ],
+    ),
+    # Quotation marks around unmatched words are not part of them.
+    (
+        'Freedonia joined the "Harbour Club" in 2004.',
+        [fact("membership.joined", "freedonia", "member_of", "Harbour Club", since="2004")],
+    ),
+    # "the Center" renamed is the last center named in an earlier sentence (in any case, past other
+    # names), not one named later or in its own sentence.
+    (
+        "The Center (the old Fisheries Center) was renamed the Union Center in Port Town.",
+        [fact("renaming.renamed", "Center", "renamed_to", "center-in-port-town")],
+    ),
+    (
+        "The Center was renamed the Union Center in Port Town. The Fisheries Center opened.",
+        [fact("renaming.renamed", "Center", "renamed_to", "center-in-port-town")],
+    ),
+    (
+        "The Fisheries Center opened near Port Town. The Center was renamed the Union Center in Port Town.",
+        [fact("renaming.renamed", "fisheries-center", "renamed_to", "center-in-port-town")],
+    ),
+    (
+        "The fisheries center opened. In 2010 the Center was renamed the Union Center in Port Town.",
+        [fact("renaming.renamed", "fisheries-center", "renamed_to", "center-in-port-town", at="2010")],
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -743,6 +788,25 @@ SUBJECTS_AND_OBJECTS = [
                     ("Ministerial Council meeting", "council-in-capitol-city"),
                     ("Ministerial Council", "ministerial-council"),
                 ),
+            ],
+        ),
+        (
+            "The fisheries center opened. The Center was renamed the Union Center in Port Town.",
+            [
+                (
+                    ("fisheries center", "fisheries-center"),
+                    ("Union Center in Port Town", "center-in-port-town"),
+                )
+            ],
+        ),
+        (
+            "The President of Freedonia took part in the Trade Forum.",
+            [
+                (
+                    ("Freedonia", "freedonia"),
+                    ("Trade Forum", "trade-forum"),
+                    ("President of Freedonia", "president-of-freedonia"),
+                )
             ],
         ),
         (
@@ -769,7 +833,8 @@ def test_each_proposal_lists_the_words_each_entity_was_read_from(
     + ACTS
     + AIMS_AND_COUNTS
     + SLOTS_AND_DATES
-    + SUBJECTS_AND_OBJECTS,
+    + SUBJECTS_AND_OBJECTS
+    + NAMES_READ_BACK,
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
