@@ -40,6 +40,8 @@ WORDS = (
     KnownName("town", "Town"),
     KnownName("friends-of-sylvania", "Friends of Sylvania"),
     KnownName("council-in-capitol-city", "Ministerial Council in Capitol City"),
+    KnownName("mary-ann", "Mary Ann Lee Major"),
+    KnownName("mary-ann-jo", "Mary Ann Jo Lee Major"),
 )
 
 Field = str | None
@@ -740,6 +742,34 @@ NAMES_READ_BACK = [
                 role="president-of-freedonia",
             )
         ],
+    ),
+    # "since" a date: a state's start; "for" a year: the period a chairmanship fills.
+    (
+        "Sylvania is a member of the Trade Forum since 2001.",
+        [fact("membership.is_member", "sylvania", "member_of", "trade-forum", since="2001")],
+    ),
+    (
+        "Sylvania will assume the chairmanship of the Trade Forum for 2010.",
+        [
+            fact(
+                "chair.assumed",
+                "sylvania",
+                "chaired",
+                "trade-forum",
+                since="2010",
+                until="2010",
+                modality="planned",
+            )
+        ],
+    ),
+    # A person's name is two to four capitalised words; five are a place's.
+    (
+        "Mary Ann Lee Major (Sylvania) spoke.",
+        [fact("origin.named_in_parentheses", "mary-ann", "national_of", "sylvania")],
+    ),
+    (
+        "Mary Ann Jo Lee Major (Sylvania) spoke.",
+        [fact("origin.named_in_parentheses", "mary-ann-jo", "located_in", "sylvania")],
     ),
     # Quotation marks around unmatched words are not part of them.
     (
