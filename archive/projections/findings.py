@@ -45,6 +45,7 @@ from sqlalchemy import (
     and_,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -84,7 +85,7 @@ from archive.eventstore.table import events_table
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.citations import citations_table
 from archive.projections.entities import entities_table
-from archive.projections.fact_versions import fact_versions_table
+from archive.projections.fact_versions import current_states, fact_versions_table
 from archive.projections.links import fact_links_table
 from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
@@ -297,15 +298,22 @@ async def refresh_applied(
     """The findings of events applied in the caller's transaction (positions `first`..`last`): their scopes
     computed again, and the checkpoint moved to `last`, unless an event before `first` is still waiting for
     its refresh (a one-trip write whose catch-up waits for this transaction's lock, or one lost to a crash):
-    its catch-up moves the checkpoint. A replay applies the log in order, so it has none waiting."""
+    its catch-up moves the checkpoint.
+
+    A replay only moves the checkpoint: it applies the log in order, so nothing waits, and its findings
+    are filled once, when every row is written and indexed (`fill`, before the replay's transaction
+    commits). Refreshed page by page, each page's lookups by fact id ran on tables that a rebuild indexes
+    only after the rows (docs/decisions/0016-findings-filled-after-a-replay.md)."""
+    if replaying:
+        await _advance(conn, last)
+        return
     await refresh(conn, events, vocabulary)
-    if not replaying:
-        done = await refreshed_through(conn)
-        waiting = select(events_table.c.position).where(
-            events_table.c.position > done, events_table.c.position < first
-        )
-        if (await conn.execute(waiting.limit(1))).first() is not None:
-            return
+    done = await refreshed_through(conn)
+    waiting = select(events_table.c.position).where(
+        events_table.c.position > done, events_table.c.position < first
+    )
+    if (await conn.execute(waiting.limit(1))).first() is not None:
+        return
     await _advance(conn, last)
 
 
@@ -323,12 +331,50 @@ async def catch_up(
         await _advance(conn, done)
 
 
+#: How many facts (then entities, then offices) `fill` computes the scopes of at a time: the states of one
+#: chunk are in memory at once, so a fill of any size stays within a few of a replay's pages.
+FILL_CHUNK = 5000
+
+
 async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
-    """Compute every finding from the other read models, as if every fact and entity were touched."""
-    facts = select(fact_versions_table.c.fact_id).where(fact_versions_table.c.recorded_to.is_(None))
-    fact_ids = set(await conn.scalars(facts))
-    entity_ids = set(await conn.scalars(select(entities_table.c.entity_id)))
-    await _refresh_scopes(conn, fact_ids, entity_ids, vocabulary)
+    """Compute every finding from the other read models, as if every fact and entity were touched.
+
+    Chunk by chunk: a scope's findings are a function of the current rows alone, so computing the scopes
+    of each chunk in turn leaves the rows that touching everything at once would. Each office is computed
+    once, whole (every pair of its terms); the facts go by subject, so a subject's facts, which its
+    content scopes compare, are read together; neither facts nor entities take their offices again."""
+    single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
+    terms = select(roles_table.c.office_id, roles_table.c.office_label, roles_table.c.organization_id).where(
+        roles_table.c.recorded_to.is_(None), roles_table.c.predicate.in_(sorted(single_holder))
+    )
+    offices = sorted({office_scope(*row) for row in await conn.execute(terms.distinct())})
+    for at in range(0, len(offices), FILL_CHUNK):
+        chunk = set(offices[at : at + FILL_CHUNK])
+        await _replace(conn, chunk, await _overlapping_holders(conn, chunk, single_holder, None))
+    table = fact_versions_table
+    await _fill_by_key(conn, (table.c.subject, table.c.fact_id), table.c.recorded_to.is_(None), vocabulary)
+    await _fill_by_key(conn, (entities_table.c.entity_id,), None, vocabulary)
+
+
+async def _fill_by_key(
+    conn: AsyncConnection, key: tuple[Column[str], ...], where: Any, vocabulary: Vocabulary
+) -> None:
+    """`_refresh_scopes` (offices left out) for chunks of the rows in `key` order; the key's last column
+    is the id, of a fact when `where` is given, of an entity when not."""
+    after: tuple[str, ...] | None = None
+    while True:
+        query = select(*key).order_by(*key).limit(FILL_CHUNK)
+        if where is not None:
+            query = query.where(where)
+        if after is not None:
+            query = query.where(tuple_(*key) > tuple_(*after))
+        rows = [tuple(row) for row in await conn.execute(query)]
+        if not rows:
+            return
+        ids = {row[-1] for row in rows}
+        facts, entities = (ids, set()) if where is not None else (set(), ids)
+        await _refresh_scopes(conn, facts, entities, vocabulary, offices=False)
+        after = rows[-1]
 
 
 class _AwaitableConnection:
@@ -357,13 +403,19 @@ def fill_synchronously(conn: Connection, vocabulary: Vocabulary) -> None:
 
 
 async def _refresh_scopes(
-    conn: AsyncConnection, fact_ids: set[str], entity_ids: set[str], vocabulary: Vocabulary
+    conn: AsyncConnection,
+    fact_ids: set[str],
+    entity_ids: set[str],
+    vocabulary: Vocabulary,
+    *,
+    offices: bool = True,
 ) -> None:
-    """Compute again the findings of every scope the facts and entities touched (see the module's doc)."""
+    """Compute again the findings of every scope the facts and entities touched (see the module's doc);
+    with `offices` false, every scope but their offices' (`fill` computes each office once)."""
     if not (fact_ids or entity_ids):
         return
     scopes = _Scopes()
-    states = await _current_states(conn, fact_ids)
+    states = await current_states(conn, fact_ids)
     single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
     for chunk in _chunks(fact_ids):
         # The offices of the touched facts' current terms.
@@ -404,6 +456,8 @@ async def _refresh_scopes(
         )
         for scope in await conn.scalars(query):
             scopes.add(scope)
+    if not offices:
+        scopes.offices.clear()
     # An office's findings are pairs of its terms: only the pairs naming what the batch touched can have
     # changed (a pair's finding depends on its two terms, the links between them and their holders'
     # merges, each of which names a fact or entity it touched), so only those are computed and replaced.
@@ -423,18 +477,6 @@ async def _refresh_scopes(
         | {f"name:{n}" for n in scopes.names}
     )
     await _replace(conn, all_scopes, found, narrowed=(scopes.offices, touched))
-
-
-async def _current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str, FactState]:
-    states: dict[str, FactState] = {}
-    for chunk in _chunks(fact_ids):
-        query = select(fact_versions_table.c.state).where(
-            fact_versions_table.c.fact_id.in_(chunk), fact_versions_table.c.recorded_to.is_(None)
-        )
-        for stored in await conn.scalars(query):
-            state = msgspec.convert(stored, FactState)
-            states[state.fact_id] = state
-    return states
 
 
 async def _replace(
@@ -544,10 +586,11 @@ def _unranked(table: Table) -> list[Any]:
 
 
 async def _overlapping_holders(
-    conn: AsyncConnection, offices: set[str], single_holder: set[str], touched: set[str]
+    conn: AsyncConnection, offices: set[str], single_holder: set[str], touched: set[str] | None
 ) -> list[Finding]:
     """The overlapping terms of `offices` that name something in `touched` (`fact:` and `entity:` refs):
-    every pair when the office or its organisation is touched, else the pairs with a touched term."""
+    every pair when the office or its organisation is touched (or `touched` is None), else the pairs with
+    a touched term."""
     if not offices or not single_holder:
         return []
     office_ids, office_orgs, labels_or_orgs = set(), set(), set()
@@ -593,7 +636,7 @@ async def _overlapping_holders(
             msgspec.structs.replace(term, holder=merged.get(term.holder, term.holder)) for term, _ in group
         ]
         office = next(iter(rows.values()))
-        if {f"entity:{office.office_id}", f"entity:{office.organization_id}"} & touched:
+        if touched is None or {f"entity:{office.office_id}", f"entity:{office.organization_id}"} & touched:
             focus = None
         else:
             focus = {
@@ -638,17 +681,15 @@ async def _plans_passed(conn: AsyncConnection, fact_ids: set[str]) -> list[Findi
             fact_links_table.c.target_fact_id.in_(chunk), fact_links_table.c.relation == "fulfils"
         )
         fulfilled |= set(await conn.scalars(query))
-    table = fact_versions_table
-    for chunk in _chunks(fact_ids - fulfilled):
-        query = select(table.c.state).where(
-            table.c.fact_id.in_(chunk), table.c.modality == "planned", *_unranked(table)
-        )
-        for stored in await conn.scalars(query):
-            state = msgspec.convert(stored, FactState)
-            due = plan_due(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
-            if due is not None:
-                entities = tuple(sorted(involved(state)))
-                found.append(Finding("plan_passed", f"fact:{state.fact_id}", (state.fact_id,), entities, due))
+    # The states by fact id alone (`current_states`), the rest compared here: with the current version's
+    # `recorded_to IS NULL` in the query, SQLite read every current version through that index instead.
+    for state in (await current_states(conn, fact_ids - fulfilled)).values():
+        if state.modality != "planned" or state.status != "active" or state.rank == "deprecated":
+            continue
+        due = plan_due(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
+        if due is not None:
+            entities = tuple(sorted(involved(state)))
+            found.append(Finding("plan_passed", f"fact:{state.fact_id}", (state.fact_id,), entities, due))
     return found
 
 
@@ -662,7 +703,7 @@ async def _citations_unverified(conn: AsyncConnection, fact_ids: set[str]) -> li
         for fact, state in await conn.execute(query):
             by_fact.setdefault(fact, set()).add(state)
     suspect = {fact for fact, states in by_fact.items() if "verified" not in states}
-    states = await _current_states(conn, suspect)
+    states = await current_states(conn, suspect)
     return [
         Finding("citations_unverified", f"fact:{fact}", (fact,), tuple(sorted(involved(state))))
         for fact, state in sorted(states.items())
@@ -725,7 +766,7 @@ async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tupl
     for chunk in _chunks(contents):
         query = select(findings_table.c.fact_ids).where(findings_table.c.scope.in_(chunk))
         ids = {fact for stored in await conn.scalars(query) for fact in stored}
-        columns.update(_content_columns(state) for state in (await _current_states(conn, ids)).values())
+        columns.update(_content_columns(state) for state in (await current_states(conn, ids)).values())
     return columns
 
 
@@ -803,7 +844,7 @@ async def _ended_before_beginning(
             timeline.c.valid_latest < day,
         )
         early = set(await conn.scalars(query)) - {dating}
-        for fact_id, state in sorted((await _current_states(conn, early)).items()):
+        for fact_id, state in sorted((await current_states(conn, early)).items()):
             if ends_before(make_valid_time(state.valid_from, state.valid_to, state.point_in_time), day):
                 found.append(
                     Finding("ends_before_beginning", f"entity:{entity}", (fact_id, dating), (entity,))

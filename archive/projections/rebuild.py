@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import EVENT_TYPES
 from archive.eventstore import EventStore
+from archive.projections import findings
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.runner import READ_MODEL_TABLES, Projector
@@ -74,6 +75,17 @@ async def replay(
     return applied
 
 
+#: The tables `complete` fills, analyzed after it (the others were analyzed before it, where needed).
+COMPLETED_TABLES: list[Table] = [findings.findings_table, findings.finding_refs_table]
+
+
+async def complete(projector: Projector, conn: AsyncConnection) -> None:
+    """What a replay through `conn` leaves until its rows are written and indexed: every finding, computed
+    from the other read models (`findings.fill`; the replay moved the findings' checkpoint as it went)."""
+    await findings.fill(conn, projector.vocabulary)
+    await backend_for(conn.engine).analyze(conn, COMPLETED_TABLES)
+
+
 class _Collector:
     """How many replays run in this process, and the thresholds to restore when the last one ends."""
 
@@ -107,5 +119,8 @@ async def rebuild(
     async def replay_into(conn: AsyncConnection, read_conn: AsyncConnection | None) -> int:
         return await replay(store, projector, conn, read_conn, page_size, on_progress)
 
+    async def complete_them(conn: AsyncConnection) -> None:
+        await complete(projector, conn)
+
     async with store.transaction() as conn:
-        return await store.backend.rebuild(conn, REPLAYED_TABLES, replay_into)
+        return await store.backend.rebuild(conn, REPLAYED_TABLES, replay_into, complete_them)

@@ -17,7 +17,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore import EventStore
-from archive.projections.rebuild import REPLAYED_TABLES, replay
+from archive.projections.rebuild import REPLAYED_TABLES, complete, replay
 from archive.projections.runner import Projector
 from archive.storage.engine import stored_utc
 
@@ -61,6 +61,7 @@ async def compare_with_rebuild(
         await conn.run_sync(lambda sync: REPLAYED_TABLES[0].metadata.create_all(sync, tables=REPLAYED_TABLES))
         # Pages come through another connection: `conn` now sends every table name to the shadows.
         await replay(store, projector, conn, None, page_size, on_progress)
+        await complete(projector, conn)
         rebuilt = {table.name: await snapshot(conn, table) for table in REPLAYED_TABLES}
         await conn.execution_options(schema_translate_map=None)
     differences = []

@@ -76,6 +76,10 @@ def placed(writes: BatchWrites, positions: Sequence[int]) -> BatchWrites:
 #: separate connection when None); it returns the number of events applied.
 Replay = Callable[[AsyncConnection, AsyncConnection | None], Awaitable[int]]
 
+#: What a replay leaves until its rows are all written and indexed (read models computed from the other
+#: read models, whose lookups need the indexes), in the replay's transaction through the same connection.
+Complete = Callable[[AsyncConnection], Awaitable[None]]
+
 
 class Encoding(Protocol):
     """Column values as the driver receives them from SQLAlchemy's types."""
@@ -180,8 +184,11 @@ class Backend(Protocol):
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
         """Gather the planner's statistics on `tables` as `conn` writes them (where the planner needs it)."""
 
-    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
-        """Replay the log into fresh read-model `tables`, inside the write transaction `conn`."""
+    async def rebuild(
+        self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay, complete: Complete
+    ) -> int:
+        """Replay the log into fresh read-model `tables`, then `complete` them once they are indexed,
+        inside the write transaction `conn`."""
 
 
 #: One backend per engine: the SQLite writers of a process queue on its lock, whatever store they use.

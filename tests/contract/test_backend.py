@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from archive.eventstore import GENESIS_HASH, ConcurrencyError, events_table
 from archive.eventstore.hashing import canonical_row, chain_hash
 from archive.projections.checkpoints import checkpoints_table
-from archive.storage import Backend, backend_for
+from archive.storage import Backend, Complete, Replay, backend_for
 from archive.storage.engine import create_engine
 
 #: A table of the shape the versioned read models have, for the batch writes, in a metadata of its own.
@@ -241,30 +241,45 @@ async def test_a_query_told_its_index_returns_the_same_rows(engine: AsyncEngine,
 # -- rebuild ------------------------------------------------------------------------------------------
 
 
-async def test_a_rebuild_replays_into_empty_tables_and_a_failed_one_keeps_the_old_rows(
+async def test_a_rebuild_replays_into_empty_tables_completes_them_and_a_failed_one_keeps_the_old_rows(
     engine: AsyncEngine, seam: Backend
 ) -> None:
     async with seam.write_transaction(engine, commit=True) as conn:
         await seam.insert_rows(conn, rows_table, [row("old", 1, "old", seam, conn)])
+    steps: list[str] = []
 
     async def replay(conn: AsyncConnection, read_conn: AsyncConnection | None) -> int:
         assert (await conn.execute(select(func.count()).select_from(rows_table))).scalar_one() == 0
         await seam.insert_rows(conn, rows_table, [row("new", 1, "new", seam, conn)])
+        steps.append("replay")
         return 1
+
+    async def complete(conn: AsyncConnection) -> None:
+        # It sees the replayed rows, and writes beside them into the same fresh tables.
+        rows = (await conn.execute(select(rows_table.c.fact_id))).scalars().all()
+        await seam.insert_rows(conn, rows_table, [row(f"after-{r}", 1, "", seam, conn) for r in rows])
+        steps.append("complete")
 
     async def failing(conn: AsyncConnection, read_conn: AsyncConnection | None) -> int:
         raise RuntimeError("the replay failed")
 
-    async def rebuild_failing() -> None:
+    async def failing_complete(conn: AsyncConnection) -> None:
+        raise RuntimeError("the completion failed")
+
+    async def rebuild_failing(replayed: Replay, completed: Complete) -> None:
         async with seam.write_transaction(engine, commit=True) as conn:
-            await seam.rebuild(conn, [rows_table], failing)
+            await seam.rebuild(conn, [rows_table], replayed, completed)
 
     with pytest.raises(RuntimeError, match="the replay failed"):
-        await rebuild_failing()
+        await rebuild_failing(failing, complete)
+    with pytest.raises(RuntimeError, match="the completion failed"):
+        await rebuild_failing(replay, failing_complete)
     assert [r[0] for r in await stored(engine)] == ["old"]
+    steps.clear()
     async with seam.write_transaction(engine, commit=True) as conn:
-        assert await seam.rebuild(conn, [rows_table], replay) == 1
-    assert [r[0] for r in await stored(engine)] == ["new"]
+        assert await seam.rebuild(conn, [rows_table], replay, complete) == 1
+    assert steps == ["replay", "complete"]
+    assert [r[0] for r in await stored(engine)] == ["after-new", "new"]
     async with engine.connect() as conn:
         indexes = await conn.run_sync(lambda sync: sync.dialect.get_indexes(sync, "contract_rows"))
     assert {index["name"] for index in indexes} >= {"ix_contract_rows_note"}

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from archive.bootstrap import wire
 from archive.commands import Archive
 from archive.eventstore import LockTimeoutError, ReplayedEvent
+from archive.projections import findings as findings_module
 from archive.projections import rebuild as rebuild_module
 from archive.projections.fact_versions import fact_versions_table
 from archive.projections.rebuild import (
@@ -245,7 +246,7 @@ async def test_postgres_swap_waits_out_a_reader_that_holds_a_table_then_swaps(
     # Each phase says how long it took, the search documents before the swap (which must stay short).
     phases = [fields["phase"] for event, fields in recording.events if event == "rebuild_phase"]
     assert phases[0] == "replay"
-    assert phases[-3:] == ["analyze", "search_documents", "swap"]
+    assert phases[-4:] == ["analyze", "complete", "search_documents", "swap"]
     after = await table_oids(seeded_engine)
     assert all(after[name] != oids[name] for name in oids)
 
@@ -359,3 +360,15 @@ def test_overlapping_replays_restore_the_thresholds_when_the_last_one_ends() -> 
     assert gc.get_threshold() == REPLAY_GC_THRESHOLD, "the second replay still runs"
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+async def test_a_rebuild_filling_the_findings_a_few_rows_at_a_time_writes_the_rows_the_writes_left(
+    seeded_archive: Archive, seeded_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rebuild computes the findings once its rows are in (`findings.fill`), chunk after chunk: with
+    # chunks of three, the seeded corpus's offices, subjects and entities each span many chunks.
+    before = await snapshot(seeded_engine)
+    assert before["findings"] and before["finding_refs"]
+    monkeypatch.setattr(findings_module, "FILL_CHUNK", 3)
+    await rebuild(seeded_archive.store, seeded_archive.projector)
+    assert await snapshot(seeded_engine) == before

@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import FromClause, Index, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.storage import BatchWrites, Close, Replay, positional
+from archive.storage import BatchWrites, Close, Complete, Replay, positional
 from archive.storage.engine import schema_of, table_name_on, transaction_on
 from archive.storage.postgres import append
 from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
@@ -159,15 +159,19 @@ class PostgresBackend:
         to match a fixed share of the table (docs/decisions/0001-analyze-during-replay.md)."""
         await analyze_tables(conn, tables)
 
-    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
+    async def rebuild(
+        self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay, complete: Complete
+    ) -> int:
         """Into a schema of its own and swapped in; in place when the role may not (the search
         triggers then follow every row, as they do for any write)."""
         if await can_swap_tables(conn, tables):
-            return await rebuild_and_swap(conn, tables, replay)
+            return await rebuild_and_swap(conn, tables, replay, complete)
         log.warning(
             "rebuild_in_place",
             reason="the role lacks CREATE on the database or does not own every read-model table",
         )
         for table in reversed(tables):
             await conn.execute(delete(table))
-        return await replay(conn, conn)
+        applied = await replay(conn, conn)
+        await complete(conn)
+        return applied

@@ -21,7 +21,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from archive.storage import Replay
+from archive.storage import Complete, Replay
 from archive.storage.engine import table_name_on
 from archive.storage.postgres.driver import postgres_driver
 from archive.storage.search import keep_current, refill_documents
@@ -55,8 +55,10 @@ async def can_swap_tables(conn: AsyncConnection, tables: Sequence[Table]) -> boo
     return bool(allowed.scalar_one())
 
 
-async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
-    """Replay into new tables in `REBUILD_SCHEMA`, index and analyze them, and swap them in."""
+async def rebuild_and_swap(
+    conn: AsyncConnection, tables: Sequence[Table], replay: Replay, complete: Complete
+) -> int:
+    """Replay into new tables in `REBUILD_SCHEMA`, index and analyze them, complete them, and swap them in."""
     live = str((await conn.exec_driver_sql("SELECT current_schema()")).scalar_one())
     grants = await conn.exec_driver_sql(
         "SELECT table_name, privilege_type, grantee FROM information_schema.table_privileges "
@@ -79,6 +81,8 @@ async def rebuild_and_swap(conn: AsyncConnection, tables: Sequence[Table], repla
         phase.done("indexes", table=table.name)
     await analyze_tables(conn, tables)
     phase.done("analyze")
+    await complete(conn)
+    phase.done("complete")
     await conn.execution_options(schema_translate_map=None)
     # The search documents are made from the new tables before the swap: with the rebuild's schema first
     # in the search path, the refill reads the new read models and writes the live search tables (there

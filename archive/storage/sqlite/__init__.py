@@ -13,7 +13,7 @@ from sqlalchemy import FromClause, Index, Select, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from archive.storage import BatchWrites, Close, Replay, positional
+from archive.storage import BatchWrites, Close, Complete, Replay, positional
 from archive.storage.engine import table_name_on, transaction_on
 from archive.storage.search import TextSearch, drop_triggers, reindex
 from archive.storage.sqlite.append import EventInserter
@@ -149,8 +149,10 @@ class SqliteBackend:
     async def analyze(self, conn: AsyncConnection, tables: Sequence[Table]) -> None:
         """Nothing: SQLite's planner does not need statistics to find the primary keys a replay looks up."""
 
-    async def rebuild(self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay) -> int:
-        """Clear the tables and drop their secondary indexes, replay, then build the indexes again.
+    async def rebuild(
+        self, conn: AsyncConnection, tables: Sequence[Table], replay: Replay, complete: Complete
+    ) -> int:
+        """Clear the tables and drop their secondary indexes, replay, build the indexes again, complete.
 
         Inside the same transaction: SQLite's DDL is transactional, and readers of the WAL keep their
         snapshot, old indexes included. Building an index from a full table sorts once; keeping it while
@@ -166,5 +168,6 @@ class SqliteBackend:
         applied = await replay(conn, conn)
         for index in indexes:
             await conn.execute(CreateIndex(index))
+        await complete(conn)
         await reindex(conn)
         return applied
