@@ -653,9 +653,9 @@ def subject_list(reading: Reading, end: int, start: int = 0) -> list[Slot]:
     return slots if len(slots) == 1 or join is _LIST_JOIN else [last]
 
 
-def object_list(reading: Reading, start: int, reach: bool = False) -> list[Slot]:
+def object_list(reading: Reading, start: int) -> list[Slot]:
     """The object at ``start`` and the names listed after it ("A, B, and C")."""
-    first = object_slot(reading, start, reach=reach)
+    first = object_slot(reading, start)
     if first is None:
         return []
     slots = [first]

@@ -677,6 +677,7 @@ SUBJECTS_AND_OBJECTS = [
             fact("origin.named_in_parentheses", "sylvania", "located_in", "port-town"),
         ],
     ),
+    ("The Fisheries Round Table was attended by envoys of Sylvania.", []),
     (
         "The Fisheries Round Table was attended by Sylvania; Port Town was calm.",
         [fact("meeting.attended_by", "sylvania", "participated_in", "round-table")],
