@@ -41,6 +41,8 @@ WORDS = (
     KnownName("friends-of-sylvania", "Friends of Sylvania"),
     KnownName("council-in-capitol-city", "Ministerial Council in Capitol City"),
     KnownName("mary-ann", "Mary Ann Lee Major"),
+    KnownName("council-tours", "Ministerial Council tours in Port Town"),
+    KnownName("president-of-ruritania", "President of Ruritania"),
     KnownName("mary-ann-jo", "Mary Ann Jo Lee Major"),
 )
 
@@ -605,10 +607,15 @@ SUBJECTS_AND_OBJECTS = [
             fact("membership.listed_in_parentheses", "freedonia", "member_of", "union-partners"),
         ],
     ),
-    # Tours are no meeting of the council: no "meeting_of", and the words stay the text's.
+    # Tours are no meeting of the council: no "meeting_of"; they are the known tours of that place, and
+    # where none is known the text's words.
     (
         "The Ministerial Council tours held in Port Town ended.",
-        [fact("meeting.held", "Ministerial Council tours", "took_place_in", "port-town")],
+        [fact("meeting.held", "council-tours", "took_place_in", "port-town")],
+    ),
+    (
+        "The Ministerial Council bicycle tours held in Capitol City ended.",
+        [fact("meeting.held", "Ministerial Council bicycle tours", "took_place_in", "capitol-city")],
     ),
     # A finite verb, or more than 12 words, between a name and "held": the name is not what was held.
     ("The Fisheries Round Table that was planned was held in Port Town.", []),
@@ -771,6 +778,48 @@ NAMES_READ_BACK = [
     (
         "Mary Ann Jo Lee Major (Sylvania) spoke.",
         [fact("origin.named_in_parentheses", "mary-ann-jo", "located_in", "sylvania")],
+    ),
+    # A position stated in a parenthesis ends where that parenthesis closes, or with the sentence.
+    (
+        "The Union (a body) met Sylvania (which supports open harbours).",
+        [fact("position.supports", "sylvania", "supports", value="open harbours")],
+    ),
+    (
+        "Sylvania (which supports open harbours) met Freedonia (a state).",
+        [fact("position.supports", "sylvania", "supports", value="open harbours")],
+    ),
+    (
+        "Sylvania (which supports open harbours",
+        [fact("position.supports", "sylvania", "supports", value="open harbours")],
+    ),
+    (
+        "Sylvania (which supports open harbours. ) met.",
+        [fact("position.supports", "sylvania", "supports", value="open harbours")],
+    ),
+    # "X, which SUBJECT chaired" only when X stands right before the comma, outside any parenthesis.
+    ("The Trade Forum, (in 2004) which Sylvania chaired in 2005, met.", []),
+    ("The Trade Forum (part of the UOE, which Freedonia chaired in 2004) met.", []),
+    ("Sylvania met the envoys, which Freedonia chaired in 2004.", []),
+    # Another name between the meeting and "held" (not in a parenthesis): not what was held.
+    ("The Fisheries Round Table with Sylvania's envoys was held in Port Town.", []),
+    (
+        "The Fisheries Round Table (with Sylvania) was held in 2005.",
+        [fact("meeting.held", "round-table", "held", at="2005")],
+    ),
+    (
+        "The Fisheries Round Table with many many many guests from many far away lands and seas (x) was held "
+        "in Port Town.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town")],
+    ),
+    # An office of a state no name matches takes part as itself.
+    (
+        "The President of Ruritania took part in the Trade Forum.",
+        [fact("meeting.took_part", "president-of-ruritania", "participated_in", "trade-forum")],
+    ),
+    # A name with an entity of its own is not read back to an earlier name containing it.
+    (
+        "The Friends of Sylvania met. Then Sylvania was renamed the Trade Forum.",
+        [fact("renaming.renamed", "sylvania", "renamed_to", "trade-forum")],
     ),
     # Quotation marks around unmatched words are not part of them.
     (
