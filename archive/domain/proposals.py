@@ -561,7 +561,7 @@ def object_slot(reading: Reading, start: int, end: int | None = None, reach: boo
     if _PREPOSITION.match(reading.text, head):
         return None  # "held in Port Town", "chaired by X": no object follows the verb
     # A name may begin with the article a rule's words took ("a Union Summit").
-    article = re.search(r"\b(?:the|an?)\s+$", reading.text[:start])
+    article = re.search(r"\b(?:the|an?)\s+$", reading.text[:start], re.IGNORECASE)
     lowest = article.start() if article else head
     for mention in reading.mentions:
         if lowest <= mention.start < limit and not _is_possessive(reading, mention):

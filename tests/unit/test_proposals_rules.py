@@ -36,6 +36,8 @@ WORDS = (
     KnownName("mary-major", "Mary Major"),
     KnownName("high-commissioner", "High Commissioner"),
     KnownName("friends", "Friends of Union partners"),
+    KnownName("friends", "Friends of the Union partners"),
+    KnownName("old-guard", "The Old Guard"),
     KnownName("greater-port-town", "Greater Port Town"),
     KnownName("town", "Town"),
     KnownName("friends-of-sylvania", "Friends of Sylvania"),
@@ -821,6 +823,45 @@ NAMES_READ_BACK = [
         "The Friends of Sylvania met. Then Sylvania was renamed the Trade Forum.",
         [fact("renaming.renamed", "sylvania", "renamed_to", "trade-forum")],
     ),
+    # A name is not a member of itself; two unmatched names are still two.
+    ("Freedonia joined the Republic of Freedonia.", []),
+    (
+        "In 2004, Ruritania joined the Harbour Club.",
+        [fact("membership.joined", "Ruritania", "member_of", "Harbour Club", since="2004")],
+    ),
+    # A sentence set in parentheses is dated by its own date.
+    (
+        "(In 2001 Sylvania joined the UOE.)",
+        [fact("membership.joined", "sylvania", "member_of", "union", since="2001")],
+    ),
+    (
+        "Freedonia joined Xanadu Club.",
+        [fact("membership.joined", "freedonia", "member_of", "Xanadu Club")],
+    ),
+    # The chair's object ends where the rule's words say, not at the noun phrase's end.
+    (
+        "In 2008 a decision was made for Sylvania to assume the Ruritanian chairmanship in 2010.",
+        [fact("chair.decision_to_chair", "sylvania", "elected_to_chair", "Ruritanian", at="2008")],
+    ),
+    # An organiser's object is looked for up to the end of the clause only.
+    ("The UOE organized a side event, which Sylvania attended.", []),
+    (
+        "The UOE organized the Fisheries Round Table",
+        [
+            fact("event.organised", "union", "organised", "round-table"),
+            fact("event.organised", "round-table", "held"),
+        ],
+    ),
+    ("Sylvania joined (UOE) in 2004.", []),
+    # A name that begins with the article the rule's words took, in either case.
+    (
+        "Sylvania joined The Old Guard in 2004.",
+        [fact("membership.joined", "sylvania", "member_of", "old-guard", since="2004")],
+    ),
+    (
+        "Sylvania joined the Old Guard in 2004.",
+        [fact("membership.joined", "sylvania", "member_of", "old-guard", since="2004")],
+    ),
     # Quotation marks around unmatched words are not part of them.
     (
         'Freedonia joined the "Harbour Club" in 2004.',
@@ -887,6 +928,13 @@ NAMES_READ_BACK = [
                     ("Trade Forum", "trade-forum"),
                     ("President of Freedonia", "president-of-freedonia"),
                 )
+            ],
+        ),
+        (
+            "The Friends of the Union partners (Sylvania, Freedonia) met.",
+            [
+                (("Sylvania", "sylvania"), ("the Union partners", "union-partners")),
+                (("Freedonia", "freedonia"), ("the Union partners", "union-partners")),
             ],
         ),
         (
@@ -996,6 +1044,14 @@ def test_dates_are_read_at_the_precision_written_with_the_word_that_leads_them(
         (date.start, date.end, str(date.first), None if date.last is None else str(date.last), date.lead)
         for date in find_dates(text)
     ] == expected
+
+
+def test_a_proposal_ends_on_the_line_of_its_last_character() -> None:
+    text = "Sylvania joined the UOE in 2004 and\nx"
+
+    assert [(p.line_start, p.line_end, p.quote) for p in propose(text, WORDS)] == [
+        (1, 2, "Sylvania joined the UOE in 2004 and x")
+    ]
 
 
 def test_a_year_inside_a_name_is_not_a_date() -> None:
