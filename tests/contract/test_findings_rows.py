@@ -910,3 +910,25 @@ async def test_a_shared_name_is_looked_for_up_to_290_characters(
     for number, label in enumerate([longest, longest, longer, longer]):
         await archive.register_entity(entity_id=f"named-{number}", kind="country", label=label, meta=META)
     assert await found(engine, "name_collision") == [(f"name:{longest}", [], ["named-0", "named-1"], None)]
+
+
+async def test_a_beginning_dated_through_another_subject_is_found_when_only_the_entity_is_shared(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    # The fact dating the organisation's beginning names it as its object; the early fact has another
+    # subject, so the second write touches the organisation but not the first fact's subject.
+    await archive.register_entity(entity_id="other-country", kind="country", label="Other", meta=META)
+    set_up = await record(
+        archive,
+        subject="example-country",
+        predicate="establishes",
+        object="other-organisation",
+        point_in_time="2005-06",
+    )
+    joined = await record(
+        archive, subject="other-country", predicate="member_of", object="other-organisation", valid_to="2005-05"
+    )
+    assert await found(engine, "ends_before_beginning") == [
+        ("entity:other-organisation", [joined.fact_id, set_up.fact_id], ["other-organisation"], None)
+    ]
+    await assert_as_rebuilt(archive, engine)
