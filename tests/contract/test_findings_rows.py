@@ -926,7 +926,11 @@ async def test_a_beginning_dated_through_another_subject_is_found_when_only_the_
         point_in_time="2005-06",
     )
     joined = await record(
-        archive, subject="other-country", predicate="member_of", object="other-organisation", valid_to="2005-05"
+        archive,
+        subject="other-country",
+        predicate="member_of",
+        object="other-organisation",
+        valid_to="2005-05",
     )
     assert await found(engine, "ends_before_beginning") == [
         ("entity:other-organisation", [joined.fact_id, set_up.fact_id], ["other-organisation"], None)
