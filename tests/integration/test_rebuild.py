@@ -368,7 +368,8 @@ async def test_a_rebuild_filling_the_findings_a_few_rows_at_a_time_writes_the_ro
     # A rebuild computes the findings once its rows are in (`findings.fill`), chunk after chunk: with
     # chunks of three, the seeded corpus's offices, subjects and entities each span many chunks.
     before = await snapshot(seeded_engine)
-    assert before["findings"] and before["finding_refs"]
+    assert before["findings"]
+    assert before["finding_refs"]
     monkeypatch.setattr(findings_module, "FILL_CHUNK", 3)
     await rebuild(seeded_archive.store, seeded_archive.projector)
     assert await snapshot(seeded_engine) == before
