@@ -168,6 +168,12 @@ class FactCommands(CommandBase):
             encoding = self.store.backend.encoding(reads)
         events = decide_fact(command, state)
         stream = fact_stream(fact_id)
+        if not events and self._cached.get():
+            # Nothing to append, so no append checks the state this process remembered: another process,
+            # or a redaction, may have moved the fact on. A moved fact is decided again on fresh reads.
+            current = await self.store.stream_version(stream)
+            if current != state.version:
+                raise ConcurrencyError(stream, state.version, current)
         appended = (
             await self._commit_alone(stream, state.version, events, meta, (fact_id, state), read, encoding)
             if events

@@ -13,7 +13,7 @@ from archive.commands.unit import Written
 from archive.domain.errors import DomainError, InvalidCommand
 from archive.domain.redaction import AlreadyRedacted, EventNotInLog
 from archive.domain.streams import fact_stream
-from archive.eventstore import EventStore
+from archive.eventstore import ConcurrencyError, EventStore
 from archive.eventstore.redaction import content_sha256, is_redacted, redaction_marker
 from archive.projections import fact_versions
 from tests.contract.example_archive import (
@@ -225,3 +225,18 @@ async def test_two_redactions_of_one_fact_in_one_transaction_append_at_the_versi
         )
     assert (one.version, two.version) == (3, 4)
     assert [e.stream_version for e in two.events] == [4]
+
+
+async def test_recording_a_redacted_fact_again_is_refused_by_the_process_that_remembered_it(
+    archive: Archive, store: EventStore
+) -> None:
+    # This process remembers the fact as recorded; the same content again would append nothing, so no
+    # append would check that memory. The redaction moved the fact on: the answer is the 409 a process
+    # that never saw the fact gives, not "already recorded" for a fact the archive withdrew.
+    recorded = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    await redact(archive, recorded.events[0].position)
+    head = (await store.read_all(0, 100_000))[-1].position
+    with pytest.raises(ConcurrencyError) as refused:
+        await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    assert (refused.value.stream_id, refused.value.current_version) == (fact_stream(recorded.fact_id), 2)
+    assert (await store.read_all(0, 100_000))[-1].position == head
