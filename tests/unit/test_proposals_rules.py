@@ -862,6 +862,44 @@ NAMES_READ_BACK = [
         "Sylvania joined the Old Guard in 2004.",
         [fact("membership.joined", "sylvania", "member_of", "old-guard", since="2004")],
     ),
+    # An election is dated by the date before it, even when a later one stands nearer.
+    (
+        "2007: after a long and careful vote of all the members, Freedonia was elected President of the UOE "
+        "in 2010.",
+        [fact("chair.elected", "freedonia", "elected_to_chair", "union", at="2007")],
+    ),
+    # Capitalised words a name is part of are kept whole; eight unmatched words are still a name.
+    (
+        "Sylvania joined the Fisheries Conference of the UOE.",
+        [fact("membership.joined", "sylvania", "member_of", "Fisheries Conference of the UOE")],
+    ),
+    (
+        "Sylvania joined the Big Small State Of Many Hills Far North.",
+        [fact("membership.joined", "sylvania", "member_of", "Big Small State Of Many Hills Far North")],
+    ),
+    (
+        "In that year, Big Small State Of Many Hills Far North joined the UOE.",
+        [fact("membership.joined", "Big Small State Of Many Hills Far North", "member_of", "union")],
+    ),
+    # A second verb after an unmatched object keeps the subject.
+    (
+        "Sylvania joined the Harbour Club and joined the UOE.",
+        [
+            fact("membership.joined", "sylvania", "member_of", "Harbour Club"),
+            fact("membership.joined", "sylvania", "member_of", "union"),
+        ],
+    ),
+    # A pronoun is no subject, nor words before the last comma of the clause.
+    ("In that year, It joined the UOE.", []),
+    ("The Harbour Club, they say, joined the UOE.", []),
+    # "X has chaired the Forum (TF) and intends to": the Forum is the first verb's object.
+    (
+        "Sylvania has chaired the Trade Forum (TF) and intends to grow.",
+        [
+            fact("chair.chaired", "sylvania", "chaired", "trade-forum"),
+            fact("aim.intends_to", "sylvania", "aims_to", value="grow", modality="planned"),
+        ],
+    ),
     # Quotation marks around unmatched words are not part of them.
     (
         'Freedonia joined the "Harbour Club" in 2004.',
@@ -1109,6 +1147,7 @@ REGISTRY = (
     KnownName("pact", "Sea-Land Pact"),
     KnownName("troika", '"Troika" of the Forum'),
     KnownName("blank", "  "),
+    KnownName("harbour-office", "Harbour  Office"),
     KnownName("remark-only", "[a remark]"),
 )
 
@@ -1142,6 +1181,8 @@ REGISTRY = (
         ),
         ("the “Troika” of the Forum", [(4, 25, "“Troika” of the Forum", "troika")]),
         ("TradeForum Trade Forums xTrade Forum", []),
+        # A run of spaces in a registry's name matches one space or more in the text.
+        ("the Harbour Office", [(4, 18, "Harbour Office", "harbour-office")]),
     ],
 )
 def test_names_are_found_longest_first_and_a_shared_name_names_no_one(
@@ -1169,4 +1210,5 @@ def test_a_name_is_looked_up_by_one_spelling_and_an_acronym_by_its_case() -> Non
         "~people's forum": ("peoples-forum",),
         "~sea-land pact": ("pact",),
         '~"troika" of the forum': ("troika",),
+        "~harbour office": ("harbour-office",),
     }
