@@ -734,6 +734,97 @@ SUBJECTS_AND_OBJECTS = [
 ]
 
 
+# Lists in parentheses, members by apposition, chairs and members read from each sentence.
+LISTS = [
+    (
+        "The Troika (Freedonia and Sylvania) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The Troika (Freedonia, Sylvania,) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The Troika (Freedonia, Sylvania, UOE) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "union", "member_of", "troika"),
+        ],
+    ),
+    ("The Troika (with Freedonia, Sylvania) met.", []),
+    ("The Troika (Freedonia, Sylvania X) met.", []),
+    (
+        "The Trade Forum (TF) and the Troika (Freedonia, Sylvania) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The Troika (Freedonia, Sylvania) met the Trade Forum (TF).",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The Trade Forum (Freedonia or Sylvania) and the Troika (Freedonia, Sylvania) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The Trade Forum (with Freedonia, Sylvania) and the Troika (Freedonia, Sylvania) met.",
+        [
+            fact("membership.listed_in_parentheses", "freedonia", "member_of", "troika"),
+            fact("membership.listed_in_parentheses", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "As a Troika Member, Freedonia spoke.",
+        [fact("membership.as_a_member", "freedonia", "member_of", "troika")],
+    ),
+    ("As a Troika member, it spoke.", []),
+    (
+        "Sylvania spoke as a Troika member, Freedonia too.",
+        [fact("membership.as_a_member", "freedonia", "member_of", "troika")],
+    ),
+    (
+        "As a rule the Troika met; as a Troika member, Freedonia spoke.",
+        [fact("membership.as_a_member", "freedonia", "member_of", "troika")],
+    ),
+    (
+        "As a Troika, Freedonia met; as a Troika member, Sylvania spoke.",
+        [fact("membership.as_a_member", "sylvania", "member_of", "troika")],
+    ),
+    (
+        "As a Troika member Freedonia spoke; as a Troika member, Sylvania spoke too.",
+        [
+            fact("membership.as_a_member", "freedonia", "member_of", "troika"),
+            fact("membership.as_a_member", "sylvania", "member_of", "troika"),
+        ],
+    ),
+    (
+        "The envoys chaired by nobody met; the Trade Forum chaired by Sylvania ended.",
+        [fact("chair.chaired_by", "sylvania", "chaired", "trade-forum")],
+    ),
+    ("The envoys chaired by Sylvania met.", []),
+    (
+        "By joining the Trade Forum, Sylvania agreed, and grew.",
+        [fact("membership.joining_first", "sylvania", "member_of", "trade-forum")],
+    ),
+    ("By joining the Trade Forum, in 2004 Sylvania agreed.", []),
+]
+
+
 NAMES_READ_BACK = [
     # A stated position inside a parenthesis ends with it.
     (
@@ -1000,7 +1091,8 @@ def test_each_proposal_lists_the_words_each_entity_was_read_from(
     + AIMS_AND_COUNTS
     + SLOTS_AND_DATES
     + SUBJECTS_AND_OBJECTS
-    + NAMES_READ_BACK,
+    + NAMES_READ_BACK
+    + LISTS,
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
