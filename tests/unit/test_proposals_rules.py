@@ -736,6 +736,25 @@ SUBJECTS_AND_OBJECTS = [
 
 # Lists in parentheses, members by apposition, chairs and members read from each sentence.
 LISTS = [
+    ("Sylvania was chaired by Sylvania.", []),
+    ("Chairmanship of Sylvania in the envoys ended.", []),
+    ("Chairmanship of Sylvania in Sylvania ended.", []),
+    (
+        "The Trade Forum will be chaired by Sylvania.",
+        [fact("chair.chaired_by", "sylvania", "chaired", "trade-forum", modality="planned")],
+    ),
+    (
+        "There will be the chairmanship of Sylvania in the Trade Forum.",
+        [fact("chair.chairmanship_of", "sylvania", "chaired", "trade-forum", modality="planned")],
+    ),
+    (
+        "Chairmanship of Ruritania in the UOE and chairmanship of Sylvania in the Trade Forum.",
+        [fact("chair.chairmanship_of", "sylvania", "chaired", "trade-forum")],
+    ),
+    (
+        "Chairmanship of Freedonia, and chairmanship of Sylvania in the Trade Forum.",
+        [fact("chair.chairmanship_of", "sylvania", "chaired", "trade-forum")],
+    ),
     (
         "The Troika (Freedonia and Sylvania) met.",
         [
