@@ -736,6 +736,29 @@ SUBJECTS_AND_OBJECTS = [
 
 # Lists in parentheses, members by apposition, chairs and members read from each sentence.
 LISTS = [
+    (
+        "During the Trade Forum Chairmanship and the Sylvania UOE Chairmanship, talks began.",
+        [fact("chair.named_chairmanship", "sylvania", "chaired", "union")],
+    ),
+    *(
+        (f"In 2009, under {word} Trade Forum Chairmanship, talks began.", [])
+        for word in ("The", "A", "An", "This", "Its", "Our")
+    ),
+    (
+        "Sylvania assumed the Chairmanship of the Trade Forum.",
+        [fact("chair.assumed", "sylvania", "chaired", "trade-forum")],
+    ),
+    (
+        "Then they assumed power; Sylvania assumed the chairmanship of the Trade Forum.",
+        [fact("chair.assumed", "sylvania", "chaired", "trade-forum")],
+    ),
+    ("Sylvania assumed the Trade Forum role in 2004.", []),
+    (
+        "Sylvania took over the Trade Forum Chairmanship in 2004.",
+        [fact("chair.assumed", "sylvania", "chaired", "trade-forum", since="2004")],
+    ),
+    ("Sylvania assumed the chairmanship of Sylvania.", []),
+    ("In 2008 a decision was made for Sylvania to assume the chairmanship.", []),
     ("Sylvania was chaired by Sylvania.", []),
     ("Chairmanship of Sylvania in the envoys ended.", []),
     ("Chairmanship of Sylvania in Sylvania ended.", []),
@@ -1193,6 +1216,12 @@ def test_dates_are_read_at_the_precision_written_with_the_word_that_leads_them(
         (date.start, date.end, str(date.first), None if date.last is None else str(date.last), date.lead)
         for date in find_dates(text)
     ] == expected
+
+
+def test_the_chair_a_decision_names_is_read_between_its_for_and_to() -> None:
+    text = "In May 2008, Freedonia said a decision was made for the envoys to assume the Trade Forum chairmanship."
+
+    assert [row for row in rows(text) if row[0] == "chair.decision_to_chair"] == []
 
 
 def test_a_proposal_ends_on_the_line_of_its_last_character() -> None:
