@@ -1219,7 +1219,7 @@ def test_dates_are_read_at_the_precision_written_with_the_word_that_leads_them(
 
 
 def test_the_chair_a_decision_names_is_read_between_its_for_and_to() -> None:
-    text = "In 2008, Freedonia said a decision was made for the envoys to assume the Trade Forum chairmanship."
+    text = "In 2008, Freedonia said a decision was made for the envoys to assume the UOE chairmanship."
 
     assert [row for row in rows(text) if row[0] == "chair.decision_to_chair"] == []
 
