@@ -759,6 +759,16 @@ LISTS = [
     ),
     ("Sylvania assumed the chairmanship of Sylvania.", []),
     ("In 2008 a decision was made for Sylvania to assume the chairmanship.", []),
+    ("In 2008 a decision was made for Sylvania to assume the Sylvania chairmanship.", []),
+    # A decision is dated by the date before it, the chairmanship it decides by the date nearest its verb.
+    (
+        "2008: after a long and careful vote of all the members of the Union of Examples in the great hall, "
+        "a decision was made for Sylvania to assume the UOE chairmanship in 2010.",
+        [
+            fact("chair.assumed", "sylvania", "chaired", "union", since="2010", modality="planned"),
+            fact("chair.decision_to_chair", "sylvania", "elected_to_chair", "union", at="2008"),
+        ],
+    ),
     ("Sylvania was chaired by Sylvania.", []),
     ("Chairmanship of Sylvania in the envoys ended.", []),
     ("Chairmanship of Sylvania in Sylvania ended.", []),
