@@ -38,6 +38,7 @@ WORDS = (
     KnownName("friends", "Friends of Union partners"),
     KnownName("friends", "Friends of the Union partners"),
     KnownName("old-guard", "The Old Guard"),
+    KnownName("summit-in-nowhere", "Harbour Summit in Nowhere"),
     KnownName("greater-port-town", "Greater Port Town"),
     KnownName("town", "Town"),
     KnownName("friends-of-sylvania", "Friends of Sylvania"),
@@ -737,6 +738,30 @@ SUBJECTS_AND_OBJECTS = [
 # Lists in parentheses, members by apposition, chairs and members read from each sentence.
 LISTS = [
     (
+        "Sylvania met at the Port Town Ministerial Council in 2005.",
+        [
+            fact("meeting.named_place", "council-in-port-town", "took_place_in", "port-town", at="2005"),
+            fact("meeting.named_place", "council-in-port-town", "meeting_of", "ministerial-council"),
+        ],
+    ),
+    (
+        "The Ministerial Council and the Port Town Ministerial Council met in 2005.",
+        [
+            fact("meeting.named_place", "council-in-port-town", "took_place_in", "port-town", at="2005"),
+            fact("meeting.named_place", "council-in-port-town", "meeting_of", "ministerial-council"),
+        ],
+    ),
+    (
+        "Sylvania organized the talks, and the Fisheries Round Table was held in Port Town.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town")],
+    ),
+    # A meeting named in an unknown place says nothing of where it met.
+    ("The Harbour Summit in Nowhere met.", []),
+    (
+        "Sylvania was the UOE; Mary Major was the President of Freedonia.",
+        [fact("position.was_office", "mary-major", "held_position", "president-of-freedonia")],
+    ),
+    (
         "During the Trade Forum Chairmanship and the Sylvania UOE Chairmanship, talks began.",
         [fact("chair.named_chairmanship", "sylvania", "chaired", "union")],
     ),
@@ -1116,6 +1141,36 @@ NAMES_READ_BACK = [
             [
                 (("Sylvania", "sylvania"), ("the Union partners", "union-partners")),
                 (("Freedonia", "freedonia"), ("the Union partners", "union-partners")),
+            ],
+        ),
+        (
+            "The Port Town Ministerial Council met in 2005.",
+            [
+                (("Port Town Ministerial Council", "council-in-port-town"), ("Port Town", "port-town")),
+                (
+                    ("Port Town Ministerial Council", "council-in-port-town"),
+                    ("Ministerial Council", "ministerial-council"),
+                ),
+            ],
+        ),
+        (
+            "The Second Congress of Fishers met.",
+            [(("Second Congress of Fishers", "second-congress"), ("Congress of Fishers", "congress"))],
+        ),
+        (
+            "The Preparatory Meeting for the Trade Forum met.",
+            [
+                (
+                    ("Preparatory Meeting for the Trade Forum", "preparatory-meeting"),
+                    ("Trade Forum", "trade-forum"),
+                )
+            ],
+        ),
+        (
+            "The UOE Summit in Capitol City met.",
+            [
+                (("UOE Summit in Capitol City", "union-summit-2001"), ("Capitol City", "capitol-city")),
+                (("UOE Summit in Capitol City", "union-summit-2001"), ("UOE", "union")),
             ],
         ),
         (
