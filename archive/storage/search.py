@@ -47,7 +47,7 @@ class Phrase(msgspec.Struct, frozen=True):
 
     words: tuple[str, ...]
     #: A bare word, or the last word of a hyphenated one, also matches longer words it starts
-    #: (`Kazakh` finds `Kazakhstan`); a phrase in double quotes matches as written.
+    #: (`charter` finds `chartered`); a phrase in double quotes matches as written.
     prefix: bool
 
 
