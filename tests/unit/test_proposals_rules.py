@@ -1417,3 +1417,147 @@ def test_a_name_is_looked_up_by_one_spelling_and_an_acronym_by_its_case() -> Non
         '~"troika" of the forum': ("troika",),
         "~harbour office": ("harbour-office",),
     }
+
+
+# -- a verb rule read more than once in a sentence, and a place named after a comma ---------------------
+
+VERB_RULE_READ_AGAIN = [
+    # A passive first match ("was established": its doer is not named before it) does not stop the active
+    # one after it.
+    (
+        "The Union Office in Port Town was established and Freedonia established the Fisheries Center.",
+        [fact("institution.established", "freedonia", "established", "fisheries-center")],
+    ),
+    # A second subject named before the second verb is that verb's subject, whether the verbs are joined by
+    # "and" or not: the first verb's subject is kept only when no name comes between.
+    (
+        "Freedonia joined the UOE and Sylvania joined the Trade Forum.",
+        [
+            fact("membership.joined", "freedonia", "member_of", "union"),
+            fact("membership.joined", "sylvania", "member_of", "trade-forum"),
+        ],
+    ),
+    (
+        "Freedonia joined the UOE, then Sylvania joined the Trade Forum.",
+        [
+            fact("membership.joined", "freedonia", "member_of", "union"),
+            fact("membership.joined", "sylvania", "member_of", "trade-forum"),
+        ],
+    ),
+    # A first match with no subject (a pronoun) does not stop the next one.
+    (
+        "It joined the UOE and Sylvania joined the Trade Forum.",
+        [fact("membership.joined", "sylvania", "member_of", "trade-forum")],
+    ),
+    # A rule not dated before its words takes the date nearest the verb, here the one after it.
+    (
+        "In 1999 the talks began, and after long years of talks with its neighbours Freedonia joined the"
+        " Trade Forum in 2004.",
+        [fact("membership.joined", "freedonia", "member_of", "trade-forum", since="2004")],
+    ),
+    # The intention is read before the rule's first word, not before its last: "intends to" stands more
+    # than two words before the end of "become a full member of".
+    (
+        "Sylvania intends to become a full member of the UOE.",
+        [
+            fact("membership.became_member", "sylvania", "member_of", "union", modality="planned"),
+            fact(
+                "aim.intends_to",
+                "sylvania",
+                "aims_to",
+                value="become a full member of the UOE",
+                modality="planned",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VERB_RULE_READ_AGAIN)
+def test_a_verb_rule_reads_each_match_with_its_own_subject_date_and_modality(
+    text: str, expected: list[Row]
+) -> None:
+    assert rows(text) == expected
+
+
+NAMED_IN_PARENTHESES = [
+    # "in Place, Country": the place is located in the country.
+    (
+        "The talks took place in Town, Sylvania.",
+        [fact("origin.named_in_parentheses", "town", "located_in", "sylvania")],
+    ),
+    # The same entity named twice ("Freedonia (Republic of Freedonia)") says nothing, and reading goes on
+    # past it to the next pair of names.
+    ("Freedonia (Republic of Freedonia) spoke.", []),
+    (
+        "Freedonia and the Republic of Freedonia welcomed Jane Roe (Sylvania).",
+        [fact("origin.named_in_parentheses", "jane-roe", "national_of", "sylvania")],
+    ),
+    # An abbreviation in parentheses is skipped, and the names after it are still read.
+    (
+        "The Trade Forum (UOE) met Jane Roe (Sylvania).",
+        [fact("origin.named_in_parentheses", "jane-roe", "national_of", "sylvania")],
+    ),
+    # Whether a name stands inside a parenthesis is judged where it stands, not by one left open later.
+    (
+        "Jane Roe (Sylvania) spoke (see the annex.",
+        [fact("origin.named_in_parentheses", "jane-roe", "national_of", "sylvania")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMED_IN_PARENTHESES)
+def test_a_country_in_parentheses_or_after_a_place_and_a_comma(text: str, expected: list[Row]) -> None:
+    assert rows(text) == expected
+
+
+READ_PAST_A_FIRST_MATCH = [
+    # "was born in": no office after the verb; the "she was" after it is still read, of the person
+    # named earlier in the sentence.
+    (
+        "Jane Roe was born in Sylvania and she was the Union Envoy on Fisheries.",
+        [fact("position.was_office", "jane-roe", "held_position", "envoy")],
+    ),
+    # The pronoun is read in any case: "She" after a colon.
+    (
+        "Jane Roe (Sylvania): She was the Union Envoy on Fisheries.",
+        [
+            fact("position.was_office", "jane-roe", "held_position", "envoy"),
+            fact("origin.named_in_parentheses", "jane-roe", "national_of", "sylvania"),
+        ],
+    ),
+    # A "held" whose subject is a pronoun proposes nothing, and the next "held" of the sentence is read.
+    (
+        "It was held in Port Town and the Harbour Summit in Nowhere was held in Capitol City.",
+        [fact("meeting.held", "summit-in-nowhere", "took_place_in", "capitol-city")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), READ_PAST_A_FIRST_MATCH)
+def test_a_rule_reads_past_a_match_that_proposes_nothing(text: str, expected: list[Row]) -> None:
+    assert rows(text) == expected
+
+
+INTENTION_WINDOW = [
+    # A question's opening "Will"/"Would" is the sentence's first character and is read.
+    (
+        "Will Freedonia become a member of the UOE?",
+        [fact("membership.became_member", "freedonia", "member_of", "union", modality="planned")],
+    ),
+    # An intention is looked for in the 40 characters before the verb: "will" 40 characters before it is
+    # read, 41 characters before it is not (a "will" that far back belongs to another verb).
+    (
+        "Freedonia will counterrevolutionar wholeheartedly become a member of the UOE.",
+        [fact("membership.became_member", "freedonia", "member_of", "union", modality="planned")],
+    ),
+    (
+        "Freedonia will counterrevolutionary wholeheartedly become a member of the UOE.",
+        [fact("membership.became_member", "freedonia", "member_of", "union")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INTENTION_WINDOW)
+def test_an_intention_is_read_in_the_forty_characters_before_the_verb(text: str, expected: list[Row]) -> None:
+    assert rows(text) == expected
