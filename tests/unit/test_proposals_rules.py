@@ -53,10 +53,11 @@ Field = str | None
 Row = tuple[str, str, str, Field, Field, Field, Field, Field, Field, Field, str]
 
 
-def rows(text: str) -> list[Row]:
+def rows(text: str, more_words: tuple[KnownName, ...] = ()) -> list[Row]:
     """Each proposal as (rule, subject, predicate, object, value, role, place, valid_from, valid_to,
-    point_in_time, modality); every quote checked against its lines."""
-    proposals = propose(text, WORDS)
+    point_in_time, modality), read with the vocabulary and ``more_words``; every quote checked against its
+    lines."""
+    proposals = propose(text, (*WORDS, *more_words))
     assert_quotes_verify(text, proposals)
     return [
         (
@@ -1561,3 +1562,80 @@ INTENTION_WINDOW = [
 @pytest.mark.parametrize(("text", "expected"), INTENTION_WINDOW)
 def test_an_intention_is_read_in_the_forty_characters_before_the_verb(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
+
+
+SUBJECT_EDGES = [
+    # A name set off by a phrase with commas inside it is still the subject of a participle after it, while
+    # the phrase (with its commas) is at most 12 words long...
+    (
+        "The Harbour Treaty, on fishing, trade, ports and the rights of the coastal states, adopted at the"
+        " Fisheries Round Table, entered into force.",
+        [fact("document.adopted_at", "harbour-treaty", "adopted_at", "round-table")],
+    ),
+    # ... and not past that: 13 words are more than a name's continuation.
+    (
+        "The Harbour Treaty, on fishing, trade, ports and the rights of the many coastal states, adopted at"
+        " the Fisheries Round Table, entered into force.",
+        [],
+    ),
+    # Words no name matched are the subject unless a parenthesis around them closes before the verb: the
+    # ")" of a numbered item before them, or of one after the verb, is not theirs.
+    ("1) Old Ruritania joined the UOE.", [fact("membership.joined", "Old Ruritania", "member_of", "union")]),
+    (
+        "Old Ruritania joined the UOE, as item b) of the list says.",
+        [fact("membership.joined", "Old Ruritania", "member_of", "union")],
+    ),
+    # A name between the meeting and "held" in a parenthesis closed before the verb does not hide the
+    # meeting, even when a parenthesis after the verb is left open (a sentence cut off).
+    (
+        "The Harbour Summit in Nowhere (Freedonia) was held in Port Town (see the annex.",
+        [fact("meeting.held", "summit-in-nowhere", "took_place_in", "port-town")],
+    ),
+    # A name of several words renamed to a shorter name of the same entity is no renaming: only a one-word
+    # name ("the Center") is looked up among the names before.
+    ("The Fisheries Center opened. The Union Center in Port Town was renamed the Center.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUBJECT_EDGES)
+def test_the_edges_of_a_subject_read_before_the_verb(text: str, expected: list[Row]) -> None:
+    assert rows(text) == expected
+
+
+MEETING_NAME_EDGES = [
+    # A name two entities bear is skipped, and the names after it are still read.
+    (
+        "The Twin met at the Ministerial Council meeting in Port Town.",
+        (KnownName("twin-1", "Twin"), KnownName("twin-2", "Twin")),
+        [
+            fact("meeting.named_place", "council-meeting-port-town", "took_place_in", "port-town"),
+            fact("meeting.named_place", "council-meeting-port-town", "meeting_of", "ministerial-council"),
+        ],
+    ),
+    # A known name before a standing body's words ("Freedonia" + "Fisheries Forum", no known name) does not
+    # make the forum a meeting of it; the place in its name is still read.
+    (
+        "The Freedonia Fisheries Forum in Port Town met.",
+        (KnownName("fisheries-forum", "Freedonia Fisheries Forum in Port Town"),),
+        [fact("meeting.named_place", "fisheries-forum", "took_place_in", "port-town")],
+    ),
+    # "Third Congress of Sailors" is an edition only of a known "Congress of Sailors"; none is known here.
+    (
+        "The Third Congress of Sailors met.",
+        (KnownName("third-congress", "Third Congress of Sailors"),),
+        [],
+    ),
+    # "the Round Table's Fisheries Round Table": both names are the same entity, no meeting of itself.
+    (
+        "The Round Table's Fisheries Round Table met in Port Town.",
+        (KnownName("round-table", "Round Table"),),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "more_words", "expected"), MEETING_NAME_EDGES)
+def test_what_a_meeting_name_says_at_its_edges(
+    text: str, more_words: tuple[KnownName, ...], expected: list[Row]
+) -> None:
+    assert rows(text, more_words) == expected
