@@ -1639,3 +1639,72 @@ def test_what_a_meeting_name_says_at_its_edges(
     text: str, more_words: tuple[KnownName, ...], expected: list[Row]
 ) -> None:
     assert rows(text, more_words) == expected
+
+
+MORE_MATCHES_IN_A_SENTENCE = [
+    # "took part in the work of" is a membership, not a participation, and reading goes on past it.
+    (
+        "Freedonia took part in the work of the Trade Forum and Sylvania took part in the Harbour Summit in"
+        " Nowhere.",
+        [
+            fact("membership.in_the_work_of", "freedonia", "member_of", "trade-forum"),
+            fact("meeting.took_part", "sylvania", "participated_in", "summit-in-nowhere"),
+        ],
+    ),
+    # A participant, a renamed name or an attended meeting that is a pronoun proposes nothing; the next
+    # match of the sentence is read.
+    (
+        "It took part in the Harbour Summit in Nowhere and Sylvania took part in the Fisheries Round Table.",
+        [fact("meeting.took_part", "sylvania", "participated_in", "round-table")],
+    ),
+    (
+        "It was renamed the Trade Forum and the Union Office in Port Town was renamed the Fisheries Center.",
+        [fact("renaming.renamed", "office-in-port-town", "renamed_to", "fisheries-center")],
+    ),
+    (
+        "It was attended by Freedonia, and the Harbour Summit in Nowhere was attended by Sylvania.",
+        [fact("meeting.attended_by", "sylvania", "participated_in", "summit-in-nowhere")],
+    ),
+    # A meeting "will be held": planned, with its date.
+    (
+        "The Harbour Summit in Nowhere will be held in 2012.",
+        [fact("meeting.held", "summit-in-nowhere", "held", at="2012", modality="planned")],
+    ),
+    # "<meeting> on <a day>": held that day (a point in time), read past names before it that are no
+    # meetings or not followed by "on".
+    (
+        "Freedonia attended the Second Congress of Fishers on 1 May 2009.",
+        [
+            fact("meeting.named_place", "second-congress", "part_of", "congress"),
+            fact("meeting.dated", "second-congress", "held", at="2009-05-01"),
+        ],
+    ),
+    (
+        "The Congress of Fishers met before the Second Congress of Fishers on 1 May 2009.",
+        [
+            fact("meeting.named_place", "second-congress", "part_of", "congress"),
+            fact("meeting.dated", "second-congress", "held", at="2009-05-01"),
+        ],
+    ),
+    # A meeting whose name says where ("... in Port Town") is dated by the rule for its name instead.
+    (
+        "Freedonia attended the Ministerial Council meeting in Port Town on 3 May 2005.",
+        [
+            fact(
+                "meeting.named_place",
+                "council-meeting-port-town",
+                "took_place_in",
+                "port-town",
+                at="2005-05-03",
+            ),
+            fact("meeting.named_place", "council-meeting-port-town", "meeting_of", "ministerial-council"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_MATCHES_IN_A_SENTENCE)
+def test_meetings_participants_and_renamings_read_past_a_match_that_proposes_nothing(
+    text: str, expected: list[Row]
+) -> None:
+    assert rows(text) == expected
