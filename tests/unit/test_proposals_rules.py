@@ -1708,3 +1708,24 @@ def test_meetings_participants_and_renamings_read_past_a_match_that_proposes_not
     text: str, expected: list[Row]
 ) -> None:
     assert rows(text) == expected
+
+
+HELD_WITH_NO_PLACE = [
+    # "held from ... to ..." with no name after "from", or no "to" after it, and "held in" with no name
+    # after it: no place, no date, nothing proposed.
+    ("The Harbour Summit in Nowhere was held from time to time.", []),
+    ("The Harbour Summit in Nowhere was held from Port Town.", []),
+    ("The Harbour Summit in Nowhere was held in secret.", []),
+    # A participation stated as an intention is planned.
+    (
+        "Sylvania will take part in the Harbour Summit in Nowhere.",
+        [fact("meeting.took_part", "sylvania", "participated_in", "summit-in-nowhere", modality="planned")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HELD_WITH_NO_PLACE)
+def test_a_meeting_held_with_no_place_named_and_a_planned_participation(
+    text: str, expected: list[Row]
+) -> None:
+    assert rows(text) == expected
