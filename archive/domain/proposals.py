@@ -1356,7 +1356,7 @@ def _participated(reading: Reading) -> Iterable[Statement]:
         r"in (?:the )?"
     )
     for match in pattern.finditer(reading.text):
-        if re.match(r"\s*work\s+of\b", reading.text[match.end() :]):
+        if re.match(r"\s*work\s+of\b", reading.text[match.end() :], re.IGNORECASE):
             continue  # "took part in the work of a body": a membership
         participant = subject_slot(reading, match.start())
         event = object_slot(reading, match.end())

@@ -1729,3 +1729,10 @@ def test_a_meeting_held_with_no_place_named_and_a_planned_participation(
     text: str, expected: list[Row]
 ) -> None:
     assert rows(text) == expected
+
+
+def test_the_work_of_a_body_is_a_membership_in_any_case() -> None:
+    # "the Work of" as a text capitalises it: still a membership, and no participation in "Work of ...".
+    assert rows("Freedonia took part in the Work of the Trade Forum.") == [
+        fact("membership.in_the_work_of", "freedonia", "member_of", "trade-forum")
+    ]
