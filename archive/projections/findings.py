@@ -331,6 +331,19 @@ async def catch_up(
         await _advance(conn, done)
 
 
+def _single_holder(vocabulary: Vocabulary) -> set[str]:
+    """The predicates whose office has one holder at a time: their terms make the office scopes."""
+    return {name for name, p in vocabulary.predicates.items() if p.single_holder}
+
+
+def _current_terms(single_holder: set[str]) -> Any:
+    """The office (id, label, organisation) of each current term of a single-holder predicate."""
+    table = roles_table
+    return select(table.c.office_id, table.c.office_label, table.c.organization_id).where(
+        table.c.recorded_to.is_(None), table.c.predicate.in_(sorted(single_holder))
+    )
+
+
 #: How many facts (then entities, then offices) `fill` computes the scopes of at a time: the states of one
 #: chunk are in memory at once, so a fill of any size stays within a few of a replay's pages.
 FILL_CHUNK = 5000
@@ -343,11 +356,10 @@ async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
     of each chunk in turn leaves the rows that touching everything at once would. Each office is computed
     once, whole (every pair of its terms); the facts go by subject, so a subject's facts, which its
     content scopes compare, are read together; neither facts nor entities take their offices again."""
-    single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
-    terms = select(roles_table.c.office_id, roles_table.c.office_label, roles_table.c.organization_id).where(
-        roles_table.c.recorded_to.is_(None), roles_table.c.predicate.in_(sorted(single_holder))
+    single_holder = _single_holder(vocabulary)
+    offices = sorted(
+        {office_scope(*row) for row in await conn.execute(_current_terms(single_holder).distinct())}
     )
-    offices = sorted({office_scope(*row) for row in await conn.execute(terms.distinct())})
     for at in range(0, len(offices), FILL_CHUNK):
         chunk = set(offices[at : at + FILL_CHUNK])
         await _replace(conn, chunk, await _overlapping_holders(conn, chunk, single_holder, None))
@@ -416,18 +428,13 @@ async def _refresh_scopes(
         return
     scopes = _Scopes()
     states = await current_states(conn, fact_ids)
-    single_holder = {name for name, p in vocabulary.predicates.items() if p.single_holder}
+    single_holder = _single_holder(vocabulary)
     for chunk in _chunks(fact_ids):
-        # The offices of the touched facts' current terms.
-        terms = select(
-            roles_table.c.office_id, roles_table.c.office_label, roles_table.c.organization_id
-        ).where(
-            roles_table.c.fact_id.in_(chunk),
-            roles_table.c.recorded_to.is_(None),
-            roles_table.c.predicate.in_(sorted(single_holder)),
-        )
-        for office_id, office_label, organization_id in await conn.execute(terms):
-            scopes.offices.add(office_scope(office_id, office_label, organization_id))
+        # The offices of the touched facts' current terms (not asked for by `fill`, which has them all).
+        if offices:
+            terms = _current_terms(single_holder).where(roles_table.c.fact_id.in_(chunk))
+            for office_id, office_label, organization_id in await conn.execute(terms):
+                scopes.offices.add(office_scope(office_id, office_label, organization_id))
         # Every entity the touched facts ever related: one may have lost its last fact.
         related = select(relations_table.c.entity_id, relations_table.c.other_entity_id).where(
             relations_table.c.fact_id.in_(chunk)
