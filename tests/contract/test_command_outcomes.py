@@ -39,22 +39,10 @@ from tests.contract.example_archive import (
     OFFICER_QUOTE,
     REVISED_TEXT,
     correct_valid_from,
-    example_archive,
     record,
     register_source,
-    ticking_store,
 )
 from tests.unit.examples import SOURCE_ID, cite
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
-
-
-@pytest.fixture
-async def archive(store: EventStore) -> Archive:
-    return await example_archive(store)
 
 
 async def test_a_recorded_and_corrected_fact_returns_its_stream_version_events_and_state(

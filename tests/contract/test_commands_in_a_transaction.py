@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
 from archive.domain.errors import SourceHashMismatch
@@ -21,14 +20,8 @@ from tests.contract.example_archive import (
     Ticking,
     example_archive,
     record,
-    ticking_store,
 )
 from tests.unit.examples import SOURCE_ID, cite
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
 
 
 async def test_a_source_revised_by_another_process_is_read_again_inside_a_callers_transaction(

@@ -25,21 +25,10 @@ from tests.contract.example_archive import (
     META,
     VOCABULARY,
     Ticking,
-    example_archive,
     record,
     ticking_store,
 )
 from tests.unit.examples import cite
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
-
-
-@pytest.fixture
-async def archive(store: EventStore) -> Archive:
-    return await example_archive(store)
 
 
 def test_remember_keeps_the_newest_entries_up_to_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:

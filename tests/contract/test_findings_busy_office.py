@@ -24,9 +24,9 @@ from tests.contract.test_findings_rows import (
     term,
 )
 
-# The findings rows' archive (its vocabulary has a single-holder office) and store, as fixtures here too.
+# The findings rows' archive (its vocabulary has a single-holder office), as a fixture here too; the store
+# is the contract tier's (conftest.py).
 archive = rows.archive
-store = rows.store
 
 HOLDERS = ["jane-example", "john-example", "ann-example", "bob-example", "eve-example"]
 NAMED = ["example-officer", "example-organisation"]

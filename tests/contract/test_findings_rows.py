@@ -40,7 +40,6 @@ from tests.contract.example_archive import (
     VOCABULARY,
     Ticking,
     register_source,
-    ticking_store,
 )
 from tests.unit.examples import ENTITIES, SOURCE_ID, SOURCE_TEXT, cite
 
@@ -86,11 +85,6 @@ FINDINGS_VOCABULARY = Vocabulary(
 
 EVIDENCE = cite(3, 3, MEMBERSHIP_QUOTE)
 OFFICER_SCOPE = "office:example-officer|example-organisation"
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
 
 
 @pytest.fixture

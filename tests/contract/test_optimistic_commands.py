@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive
 from archive.domain.errors import SourceHashMismatch, StaleVersion
@@ -26,22 +25,10 @@ from tests.contract.example_archive import (
     VOCABULARY,
     Ticking,
     correct_valid_from,
-    example_archive,
     record,
     register_source,
-    ticking_store,
 )
 from tests.unit.examples import SOURCE_ID, SOURCE_TEXT, cite
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
-
-
-@pytest.fixture
-async def archive(store: EventStore) -> Archive:
-    return await example_archive(store)
 
 
 def writer_before_each_append(

@@ -38,8 +38,6 @@ from tests.contract.example_archive import (
     register_source,
     ticking_store,
 )
-from tests.contract.test_redaction_command import archive as archive
-from tests.contract.test_redaction_command import store as store
 from tests.unit.examples import SOURCE_ID, SOURCE_SHA, SOURCE_TEXT
 
 REVISED_SHA = hashlib.sha256(REVISED_TEXT.encode("utf-8")).hexdigest()

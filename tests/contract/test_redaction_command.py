@@ -22,21 +22,9 @@ from tests.contract.example_archive import (
     META,
     META_STORED,
     correct_valid_from,
-    example_archive,
     record,
-    ticking_store,
 )
 from tests.unit.examples import cite
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> EventStore:
-    return ticking_store(engine)
-
-
-@pytest.fixture
-async def archive(store: EventStore) -> Archive:
-    return await example_archive(store)
 
 
 @pytest.fixture
