@@ -188,14 +188,13 @@ class ProposalCommands(FactCommands):
 
 def _as_proposal_field(error: DomainError) -> DomainError:
     """The fact command's error with its field as an acceptance spells it: `content.subject`, `rank`, or
-    `citation.quote` for the proposal's own citation."""
+    `citation.quote` for the proposal's own citation (an acceptance passes exactly one citation, and
+    the fact command names each citation's errors inside `citations[index]`)."""
     field = error.field
     if field is None or field == "rank":
         return error
     if field.startswith("citations[0]"):
         error.field = "citation" + field.removeprefix("citations[0]")
-    elif field.startswith("citations") or field == "quote":
-        error.field = "citation"
     elif field != "expected_version":
         error.field = f"content.{field}"
     return error
