@@ -818,26 +818,29 @@ async def _ended_before_beginning(
     table = fact_versions_table
     began: dict[str, tuple[Any, str]] = {}
     # By the slot's column alone (an index), the predicate compared here: with the predicates in the query,
-    # SQLite read every current fact of a dating predicate through its index instead, once per write.
+    # SQLite read every current fact of a dating predicate through its index instead, once per write. Only
+    # the dating facts' states are read: an entity named by thousands of facts (an organisation) has few.
+    dating_facts: set[str] = set()
     for slot, column in (("subject", table.c.subject), ("object", table.c.object)):
         if slot not in begins.values():
             continue
         for chunk in _chunks(entity_ids):
-            query = select(table.c.state).where(
+            query = select(table.c.fact_id, table.c.predicate).where(
                 column.in_(chunk), table.c.modality == "asserted", *_unranked(table)
             )
-            for stored in await conn.scalars(query):
-                state = msgspec.convert(stored, FactState)
-                if begins.get(state.predicate) != slot:
-                    continue
-                entity = state.subject if slot == "subject" else state.object
-                day = beginning(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
-                if (
-                    entity is not None
-                    and day is not None
-                    and (entity not in began or (day, state.fact_id) < began[entity])
-                ):
-                    began[entity] = (day, state.fact_id)
+            dating_facts.update(
+                fact_id for fact_id, predicate in await conn.execute(query) if begins.get(predicate) == slot
+            )
+    for state in (await current_states(conn, dating_facts)).values():
+        slot = begins[state.predicate]
+        entity = state.subject if slot == "subject" else state.object
+        day = beginning(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
+        if (
+            entity in entity_ids
+            and day is not None
+            and (entity not in began or (day, state.fact_id) < began[entity])
+        ):
+            began[entity] = (day, state.fact_id)
     found = []
     for entity, (day, dating) in sorted(began.items()):
         # The timeline holds every dated fact by each entity it names; `valid_latest` is its end's last day.
