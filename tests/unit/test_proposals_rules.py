@@ -28,6 +28,7 @@ WORDS = (
     KnownName("second-congress", "Second Congress of Fishers"),
     KnownName("preparatory-meeting", "Preparatory Meeting for the Trade Forum"),
     KnownName("charter", "Charter of Harbours"),
+    KnownName("protocol-7", "Protocol 7"),
     KnownName("troika", "Troika"),
     KnownName("fisheries-center", "Fisheries Center"),
     KnownName("center-in-port-town", "Union Center in Port Town"),
@@ -306,6 +307,14 @@ MEETINGS = [
             fact("meeting.named_place", "council-in-port-town", "meeting_of", "ministerial-council"),
         ],
     ),
+    # What a name says of itself is proposed where the name first stands, not again where it recurs.
+    (
+        "The UOE Summit in Capitol City met in 2001. The UOE Summit in Capitol City ended in 2001.",
+        [
+            fact("meeting.named_place", "union-summit-2001", "took_place_in", "capitol-city", at="2001"),
+            fact("meeting.named_place", "union-summit-2001", "meeting_of", "union"),
+        ],
+    ),
     (
         "The Second Congress of Fishers met.",
         [fact("meeting.named_place", "second-congress", "part_of", "congress")],
@@ -354,6 +363,19 @@ MEETINGS = [
             fact("event.organised", "round-table", "held"),
         ],
     ),
+    # An event no name matched was organised, but is not proposed as held: the fact would name no entity.
+    (
+        "Sylvania organised the Harbour Games in 2010.",
+        [fact("event.organised", "sylvania", "organised", "Harbour Games", at="2010")],
+    ),
+    # An event organised as an intention was held as an intention too.
+    (
+        "Sylvania is expected to have hosted the Trade Forum in 2012.",
+        [
+            fact("event.organised", "sylvania", "organised", "trade-forum", at="2012", modality="planned"),
+            fact("event.organised", "trade-forum", "held", at="2012", modality="planned"),
+        ],
+    ),
     (
         "Sylvania intends to hold a Fisheries Round Table in 2012.",
         [
@@ -375,6 +397,11 @@ MEETINGS = [
     (
         "The Fisheries Round Table is planned for 2013.",
         [fact("meeting.planned", "round-table", "held", at="2013", modality="planned")],
+    ),
+    # A planned meeting no name matches is not proposed, and the next one of the sentence is read.
+    (
+        "A Harbour Conference has been planned for 2010 and the Trade Forum is scheduled for 2011.",
+        [fact("meeting.planned", "trade-forum", "held", at="2011", modality="planned")],
     ),
     (
         "The Fisheries Round Table has been being scheduled for 2013.",
@@ -401,6 +428,12 @@ ACTS = [
             fact("institution.opened", "trade-forum", "opened", at="2001"),
             fact("institution.opened", "office-in-port-town", "opened", place="port-town", at="2001"),
         ],
+    ),
+    # The place an opened name ends on is its place only when a name matches it: words no entity bears
+    # would hold up a fact that is right without them.
+    (
+        "The Harbour Summit in Nowhere was opened on 3 May 2005.",
+        [fact("institution.opened", "summit-in-nowhere", "opened", at="2005-05-03")],
     ),
     (
         "The Fisheries Round Table, initiated by Sylvania in 1998, grew.",
@@ -439,6 +472,31 @@ ACTS = [
     (
         "Sylvania signed the Harbour Treaty in 1975.",
         [fact("document.signed", "sylvania", "signed", "harbour-treaty", at="1975")],
+    ),
+    # A passive "was signed" names no signatory, and the next signature of the sentence is read.
+    (
+        "The Charter of Harbours was signed in 2001, and in 2003 Freedonia signed the Harbour Treaty.",
+        [fact("document.signed", "freedonia", "signed", "harbour-treaty", at="2003")],
+    ),
+    # A signatory set off from "signed" by an aside between commas.
+    (
+        "Freedonia, after long talks, signed the Harbour Treaty in 2001.",
+        [fact("document.signed", "freedonia", "signed", "harbour-treaty", at="2001")],
+    ),
+    # "by signing X": the document after the verb, not every document the sentence names after it...
+    (
+        "Freedonia marked its accession by signing the Harbour Treaty, as the Charter of Harbours required.",
+        [fact("document.signed", "freedonia", "signed", "harbour-treaty")],
+    ),
+    # ... while ", signing X and Y" lists each document named from the verb on (with no article, too), and
+    # neither a document named before it nor a name that is no document.
+    (
+        "Having drafted the Harbour Treaty, Freedonia assumed its obligations in 2001, signing Protocol 7 and"
+        " the Charter of Harbours with Sylvania.",
+        [
+            fact("document.signed", "freedonia", "signed", "protocol-7", at="2001"),
+            fact("document.signed", "freedonia", "signed", "charter", at="2001"),
+        ],
     ),
     ("The Harbour Treaty was signed by Sylvania.", []),
     # A document whose name opens with a document word is named, not "the charter" named before.
@@ -493,6 +551,23 @@ AIMS_AND_COUNTS = [
         [fact("position.supports", "sylvania", "supports", value="the UOE (and its aims)")],
     ),
     ("Sylvania supports, of course, nothing.", []),
+    # A position elided ("...") or held by words no name matched is not proposed; one of a single letter
+    # (an option) and one that opens with an X are.
+    ("Freedonia supports ...", []),
+    ("The Kingdom of Ruritania supports the plan.", []),
+    (
+        "Of the two options, Freedonia supports B.",
+        [fact("position.supports", "freedonia", "supports", value="B")],
+    ),
+    (
+        "Sylvania supports X-ray checks of cargo in its ports.",
+        [fact("position.supports", "sylvania", "supports", value="X-ray checks of cargo in its ports")],
+    ),
+    # An aim whose subject is a pronoun is passed over, and the next aim of the sentence is read.
+    (
+        "They intend to wait, and Freedonia intends to join the UOE.",
+        [fact("aim.intends_to", "freedonia", "aims_to", value="join the UOE", modality="planned")],
+    ),
     (
         "Roughly 80 envoys of Sylvania were trained in 2005.",
         [
@@ -515,6 +590,11 @@ AIMS_AND_COUNTS = [
 
 
 SLOTS_AND_DATES = [
+    # A text that ends on a date, with no full stop, still dates its last sentence.
+    (
+        "Sylvania joined the Trade Forum in March 2004",
+        [fact("membership.joined", "sylvania", "member_of", "trade-forum", since="2004-03")],
+    ),
     (
         "The Fisheries Round Table, attended by Sylvania, Freedonia, and the UOE in 2004, ended.",
         [
@@ -994,6 +1074,10 @@ NAMES_READ_BACK = [
     ),
     # A name is not a member of itself; two unmatched names are still two.
     ("Freedonia joined the Republic of Freedonia.", []),
+    # Nor does it take part in or sign itself: in "the Union of Examples Summit" (no name of its own) the
+    # Union is read, and "the document" after the Harbour Treaty's parties is that treaty.
+    ("The UOE took part in the Union of Examples Summit in 2005.", []),
+    ("The parties to the Harbour Treaty signed the document on 3 May 2005.", []),
     (
         "In 2004, Ruritania joined the Harbour Club.",
         [fact("membership.joined", "Ruritania", "member_of", "Harbour Club", since="2004")],
@@ -1159,6 +1243,10 @@ NAMES_READ_BACK = [
             [(("Second Congress of Fishers", "second-congress"), ("Congress of Fishers", "congress"))],
         ),
         (
+            "The Union Office in Port Town was opened in 2004.",
+            [(("Union Office in Port Town", "office-in-port-town"), ("Port Town", "port-town"))],
+        ),
+        (
             "The Preparatory Meeting for the Trade Forum met.",
             [
                 (
@@ -1238,6 +1326,8 @@ DateRow = tuple[int, int, str, str | None, str]
         ("around 1990", [(7, 11, "circa 1990", None, "")]),
         ("about the year 1990", [(15, 19, "circa 1990", None, "")]),
         ("c. 1990", [(3, 7, "circa 1990", None, "")]),
+        # A hedged range is circa at both ends.
+        ("around 2010-2012", [(7, 16, "circa 2010", "circa 2012", "")]),
         ("since 2001", [(6, 10, "2001", None, "since")]),
         ("as of early 2001", [(12, 16, "2001", None, "since")]),
         ("starting in 2001", [(12, 16, "2001", None, "since")]),
@@ -1247,6 +1337,10 @@ DateRow = tuple[int, int, str, str | None, str]
         ("until 2004", [(6, 10, "2004", None, "until")]),
         ("through 2004", [(8, 12, "2004", None, "until")]),
         ("to 2004", [(3, 7, "2004", None, "until")]),
+        # The word that leads a date is read in the 40 characters before it (a text wrapped with wide
+        # spacing), not further back.
+        ("from" + " " * 36 + "2010", [(40, 44, "2010", None, "since")]),
+        ("from" + " " * 37 + "2010", [(41, 45, "2010", None, "")]),
         # No such day: only the year stands.
         ("February 30, 2010", [(13, 17, "2010", None, "")]),
         # Numbers that are no years, or years inside another number.
@@ -1258,6 +1352,7 @@ DateRow = tuple[int, int, str, str | None, str]
         ("from 2010 to 2010", [(5, 17, "2010", "2010", "")]),
         ("2019-2017 and 2020-2021", [(14, 23, "2020", "2021", "")]),
         ("December 2010 – March 2011", [(0, 26, "2010-12", "2011-03", "")]),
+        ("December 2010 — March 2011", [(0, 26, "2010-12", "2011-03", "")]),
         # Two dates are one range when at most 12 characters join them, and "from" stands within the
         # 20 characters before the first.
         ("from 2010" + " " * 9 + "to 2011", [(5, 25, "2010", "2011", "")]),
@@ -1323,6 +1418,19 @@ def test_a_year_inside_a_name_is_not_a_date() -> None:
         # Blank lines before a line in lower case: a page break inside one sentence.
         ("ends with no stop\n\n\nand goes on.", ["ends with no stop\n\n\nand goes on."]),
         ("ends with no stop\n\n\nAnd stops.", ["ends with no stop", "And stops."]),
+        # A line ending in a full stop (trailing spaces or not) ends its sentence, even when the next text
+        # line goes on in lower case; a title's full stop at a line's end ends none.
+        (
+            "The first ends here.\nand the next is in lower case.",
+            ["The first ends here.", "and the next is in lower case."],
+        ),
+        ("It ends here.  \n\nand a new block begins.", ["It ends here.", "and a new block begins."]),
+        ("J. Doe met Mr. \nRoe in 2001.", ["J. Doe met Mr. \nRoe in 2001."]),
+        # Each line's sentences are cut once.
+        (
+            "It met. It ended.\nThen it met again. It ended again.",
+            ["It met.", "It ended.", "Then it met again.", "It ended again."],
+        ),
         ("ANNUAL REPORT\nThe text starts.", ["ANNUAL REPORT", "The text starts."]),
         ("Annual Report Of Things\nThe text starts.", ["Annual Report Of Things", "The text starts."]),
         # Capitalised words inside a wrapped sentence are no heading.
@@ -1355,6 +1463,8 @@ REGISTRY = (
     KnownName("blank", "  "),
     KnownName("harbour-office", "Harbour  Office"),
     KnownName("remark-only", "[a remark]"),
+    # A placeholder with no word in it is never found, and the names after it still are.
+    KnownName("placeholder", "???"),
 )
 
 
@@ -1372,6 +1482,8 @@ REGISTRY = (
         ),
         # An acronym only as written, and only as a whole word.
         ("UOE uoe Uoe UOEs", [(0, 3, "UOE", "union")]),
+        # ... found past a place where only its letters stand.
+        ("uoe and UOE", [(8, 11, "UOE", "union")]),
         # A name two entities bear goes to neither; a remark or a disambiguation is not part of a name.
         (
             "Twin met Summit and Office.",
@@ -1417,6 +1529,7 @@ def test_a_name_is_looked_up_by_one_spelling_and_an_acronym_by_its_case() -> Non
         "~sea-land pact": ("pact",),
         '~"troika" of the forum': ("troika",),
         "~harbour office": ("harbour-office",),
+        "=???": ("placeholder",),
     }
 
 
@@ -1618,6 +1731,12 @@ MEETING_NAME_EDGES = [
         "The Freedonia Fisheries Forum in Port Town met.",
         (KnownName("fisheries-forum", "Freedonia Fisheries Forum in Port Town"),),
         [fact("meeting.named_place", "fisheries-forum", "took_place_in", "port-town")],
+    ),
+    # A year in a meeting's name does not date it: the year the text states does.
+    (
+        "The Harbour Games 2017 were held in Port Town in 2018.",
+        (KnownName("games-2017", "Harbour Games 2017"),),
+        [fact("meeting.held", "games-2017", "took_place_in", "port-town", at="2018")],
     ),
     # "Third Congress of Sailors" is an edition only of a known "Congress of Sailors"; none is known here.
     (
