@@ -121,7 +121,17 @@ def _usable_name(name: str) -> str:
     previous = None
     while previous != name:
         previous, name = name, _NAME_REMARK.sub("", name)
-    return name.strip()
+    # Runs of spaces as one space, as the pattern reads them: the signs before a name's first word ("«  Port
+    # Watch »") then have the length they have in a text that writes them with one space, and the name is
+    # matched that far back from its first word.
+    return " ".join(name.split())
+
+
+def _case_blind(word: str) -> str:
+    """A word as a name's case-blind pattern tells it from others: ``re.IGNORECASE`` takes the dotted and
+    dotless i for i (casefolding does not), and every other pair of letters it takes for one casefolds alike.
+    """
+    return word.casefold().replace("i\u0307", "i").replace("\u0131", "i")
 
 
 _WORD = re.compile(r"\w+")
@@ -151,7 +161,7 @@ def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
     # where both of its first two stand.
     word_starts: dict[str, list[int]] = {}
     pair_starts: dict[tuple[str, str], list[int]] = {}
-    text_words = [(word.group(0).casefold(), word.start()) for word in _WORD.finditer(text)]
+    text_words = [(_case_blind(word.group(0)), word.start()) for word in _WORD.finditer(text)]
     for index, (word, start) in enumerate(text_words):
         word_starts.setdefault(word, []).append(start)
         if index + 1 < len(text_words):
@@ -168,10 +178,10 @@ def find_mentions(text: str, names: Sequence[KnownName]) -> list[Mention]:
         # A name that opens with a quotation mark or other sign starts that far before its first word.
         lead = first_word.start()
         if len(name_words) > 1:
-            key = (first_word.group(0).casefold(), name_words[1].group(0).casefold())
+            key = (_case_blind(first_word.group(0)), _case_blind(name_words[1].group(0)))
             places = pair_starts.get(key, ())
         else:
-            places = word_starts.get(first_word.group(0).casefold(), ())
+            places = word_starts.get(_case_blind(first_word.group(0)), ())
         for position in places:
             match = pattern.match(text, position - lead) if position >= lead else None
             if match is None:

@@ -1465,6 +1465,9 @@ REGISTRY = (
     KnownName("remark-only", "[a remark]"),
     # A placeholder with no word in it is never found, and the names after it still are.
     KnownName("placeholder", "???"),
+    KnownName("watch", "«  Harbour Watch »"),
+    KnownName("star-forum", "Yıldız Forum"),
+    KnownName("inci-office", "İnci Office"),
 )
 
 
@@ -1499,8 +1502,16 @@ REGISTRY = (
         ),
         ("the “Troika” of the Forum", [(4, 25, "“Troika” of the Forum", "troika")]),
         ("TradeForum Trade Forums xTrade Forum", []),
-        # A run of spaces in a registry's name matches one space or more in the text.
+        # A run of spaces in a registry's name matches one space or more in the text...
         ("the Harbour Office", [(4, 18, "Harbour Office", "harbour-office")]),
+        # ... also among the signs before its first word.
+        ("the « Harbour Watch »", [(4, 21, "« Harbour Watch »", "watch")]),
+        # The dotted and dotless i are i to the case-blind search, as to the name's pattern: a heading in
+        # capitals, or a text that writes the dotted capital I without its dot.
+        (
+            "The YILDIZ FORUM and the Inci Office",
+            [(4, 16, "YILDIZ FORUM", "star-forum"), (25, 36, "Inci Office", "inci-office")],
+        ),
     ],
 )
 def test_names_are_found_longest_first_and_a_shared_name_names_no_one(
@@ -1530,6 +1541,9 @@ def test_a_name_is_looked_up_by_one_spelling_and_an_acronym_by_its_case() -> Non
         '~"troika" of the forum': ("troika",),
         "~harbour office": ("harbour-office",),
         "=???": ("placeholder",),
+        "~« harbour watch »": ("watch",),
+        "~yıldız forum": ("star-forum",),
+        "~i̇nci office": ("inci-office",),
     }
 
 
