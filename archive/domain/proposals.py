@@ -384,16 +384,12 @@ def find_sentences(text: str) -> list[Sentence]:
     for index, line in enumerate(lines):
         line_start, line_end = offset, offset + len(line)
         offset = line_end + 1
+        # A line closes its block unless the next has a lower-case letter or the sentence is carried: a
+        # block is open at a blank line only when carried over it, and never at a line of capitals.
         if not line.strip():
-            if block_start is not None and not carried:
-                blocks.append((block_start, line_start - 1))
-                block_start = None
             continue
         # A line of capitalised words is a title only where a block may begin, not inside a wrapped sentence.
         heading = not _has_lowercase(line) or (block_start is None and _is_heading(line))
-        if heading and block_start is not None:
-            blocks.append((block_start, line_start - 1))
-            block_start = None
         if block_start is None:
             block_start = line_start
         following = lines[index + 1] if index + 1 < len(lines) else ""
@@ -407,8 +403,7 @@ def find_sentences(text: str) -> list[Sentence]:
         if (heading or ends or not _has_lowercase(following)) and not carried:
             blocks.append((block_start, line_end))
             block_start = None
-    if block_start is not None:
-        blocks.append((block_start, len(text)))
+    # The last line closed its block: nothing follows it with a lower-case letter, or to carry it to.
     sentences: list[Sentence] = []
     for block_start, block_end in blocks:
         piece_start = block_start
