@@ -744,16 +744,19 @@ async def _precision_variants(
     candidates: dict[str, list[FactState]] = {}
     wanted = columns | await _scoped_columns(conn, contents)
     # By subject (an index), the rest of the columns compared here: an OR of a batch's (subject,
-    # predicate, object) triples was planned as a scan of every fact on SQLite, once a batch.
+    # predicate, object) triples was planned as a scan of every fact on SQLite, once a batch. The columns
+    # first, the states of the facts that share a wanted triple after: a batch's subjects may hold
+    # thousands of other facts, whose states need not be read.
+    sharing: set[str] = set()
     for chunk in _chunks({subject for subject, _, _ in wanted}):
-        query = select(table.c.state).where(table.c.subject.in_(chunk), *_unranked(table))
-        for stored in await conn.scalars(query):
-            state = msgspec.convert(stored, FactState)
-            if _content_columns(state) not in wanted:
-                continue
-            scope = content_scope(state)
-            if scope in contents:
-                candidates.setdefault(scope, []).append(state)
+        query = select(table.c.fact_id, table.c.subject, table.c.predicate, table.c.object).where(
+            table.c.subject.in_(chunk), *_unranked(table)
+        )
+        sharing.update(fact_id for fact_id, *triple in await conn.execute(query) if tuple(triple) in wanted)
+    for state in (await current_states(conn, sharing)).values():
+        scope = content_scope(state)
+        if scope in contents:
+            candidates.setdefault(scope, []).append(state)
     linked = await _links_among(conn, {s.fact_id for group in candidates.values() for s in group})
     for scope, group in candidates.items():
         facts = [
