@@ -431,8 +431,8 @@ _PLANNED = re.compile(
     r"to\s+be)\s+(?:\w+\s+){0,2}$|\bto\s+$",
     re.IGNORECASE,
 )
-# An intention stated by a rule's own words ("will chair", "is to chair").
-_PLANNED_VERB = re.compile(r"\b(?:will|shall|is\s+to|are\s+to)\b", re.IGNORECASE)
+# An intention stated by a rule's own words ("will chair", "is to chair", "a meeting to be held").
+_PLANNED_VERB = re.compile(r"\b(?:will|shall|is\s+to|are\s+to|to\s+be)\b", re.IGNORECASE)
 _LEADING_ARTICLE = re.compile(r"^(?:(?:the|a|an|its|their|our|his|her|this|that|all)\s+)+", re.IGNORECASE)
 # Where a noun phrase of the text ends, for words no name matched.
 _PHRASE_END = re.compile(
@@ -1292,7 +1292,7 @@ def _meeting_held(reading: Reading) -> Iterable[Statement]:
             place = object_slot(reading, position + place_word.end())
             if place is not None and not any(date.start == place.start for date in reading.dates):
                 places = [place]
-        if meeting.entity_id is None and places:
+        if places:
             meeting = _meeting_by_name(reading, meeting, body, places)
         time = valid_time(nearest_date(reading, match.start()), "act")
         # "will be held": the rule's own words state the intention.
@@ -1313,7 +1313,8 @@ def _meeting_held(reading: Reading) -> Iterable[Statement]:
 
 def _meeting_by_name(reading: Reading, meeting: Slot, body: Slot | None, places: list[Slot]) -> Slot:
     """A meeting the text describes ("the Council meeting held in Port Town", "tours organized from A
-    to B") is the known one whose name says as much ("Council in Port Town", "tours from A to B"), if any."""
+    to B"), or a known body said to be held somewhere ("the Ministerial Council was held in Capitol City"),
+    is the known meeting whose name says as much ("Council in Port Town", "tours from A to B"), if any."""
     where = (
         [f"in {places[0].words}", f"at {places[0].words}"]
         if len(places) == 1
@@ -1649,6 +1650,8 @@ def _counted(reading: Reading) -> Iterable[Statement]:
             end = following.start()
         if not _COUNT_VERB.search(words):
             continue  # a number opening a clause that says nothing of what it counts
+        if any(match.start() <= mention.start < match.end() for mention in reading.mentions):
+            continue  # a number that opens a name ("Twelve Harbours Forum") counts nothing
         counted = [mention for mention in reading.mentions if match.start() <= mention.start < end]
         if not counted or counted[0].entity_id is None:
             continue

@@ -48,6 +48,7 @@ WORDS = (
     KnownName("council-tours", "Ministerial Council tours in Port Town"),
     KnownName("president-of-ruritania", "President of Ruritania"),
     KnownName("mary-ann-jo", "Mary Ann Jo Lee Major"),
+    KnownName("twelve-harbours", "Twelve Harbours Forum"),
 )
 
 Field = str | None
@@ -152,6 +153,8 @@ MEMBERSHIP = [
     # A list joined by "or", or an abbreviation alone in the parenthesis, lists no members.
     ("The Troika (Freedonia or Sylvania) met.", []),
     ("The Trade Forum (TF) met.", []),
+    # Only spaces may stand between the comma and the member: a name in an aside after it did not join.
+    ("By joining the Trade Forum,— Sylvania noted — Freedonia agreed to its rules.", []),
 ]
 
 CHAIR = [
@@ -407,6 +410,49 @@ MEETINGS = [
         "The Fisheries Round Table has been being scheduled for 2013.",
         [fact("meeting.planned", "round-table", "held", at="2013", modality="planned")],
     ),
+    # "to hold" states an intention however far the indentation of an extracted line puts the verb from it
+    # (further than the forty characters before a verb that are looked at for one).
+    (
+        "Sylvania agreed to\n" + " " * 40 + "host the Fisheries Round Table in 2012.",
+        [
+            fact("meeting.holding", "sylvania", "organised", "round-table", at="2012", modality="planned"),
+            fact("meeting.holding", "round-table", "held", at="2012", modality="planned"),
+        ],
+    ),
+    # A host that hosts every year is asserted; "hosts" a known name that is no meeting proposes nothing.
+    (
+        "Sylvania hosts the Fisheries Round Table every year.",
+        [
+            fact("meeting.holding", "sylvania", "organised", "round-table"),
+            fact("meeting.holding", "round-table", "held"),
+        ],
+    ),
+    ("Sylvania hosts the Union Office in Port Town.", []),
+    # With no name before "to hold", or a name before "hosting" (whose offer it was not), no organiser.
+    (
+        "It was decided to hold the Fisheries Round Table in 2012.",
+        [fact("meeting.holding", "round-table", "held", at="2012", modality="planned")],
+    ),
+    (
+        "Sylvania welcomed Freedonia's offer of hosting the Fisheries Round Table.",
+        [fact("meeting.holding", "round-table", "held", modality="planned")],
+    ),
+    # "would then be held" and "a meeting to be held" state an intention.
+    (
+        "The Fisheries Round Table would then be held in Port Town.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town", modality="planned")],
+    ),
+    (
+        "A Fisheries Round Table to be held in Port Town was announced.",
+        [fact("meeting.held", "round-table", "took_place_in", "port-town", modality="planned")],
+    ),
+    # A meeting no name matched, held at a date and no place: held then, in the text's words.
+    ("The Harbour Summit was held in 2005.", [fact("meeting.held", "Harbour Summit", "held", at="2005")]),
+    # A known council "held in" a place is the known meeting of that name and place, if there is one.
+    (
+        "The Ministerial Council was held in Capitol City.",
+        [fact("meeting.held", "council-in-capitol-city", "took_place_in", "capitol-city")],
+    ),
 ]
 
 ACTS = [
@@ -530,6 +576,67 @@ ACTS = [
         "The Fisheries Round Table will be held in Port Town.",
         [fact("meeting.held", "round-table", "took_place_in", "port-town", modality="planned")],
     ),
+    # An adoption stated as an intention is planned; an adoption of words no name matched proposes nothing.
+    (
+        "The Trade Forum is expected to complete the adoption of the Charter of Harbours in 2012.",
+        [fact("document.adoption_of", "charter", "adopted", at="2012", modality="planned")],
+    ),
+    ("After the adoption of the agenda, Sylvania spoke.", []),
+    # A decision of words no name matched, of a body on nothing renamed or appointed, or with no comma
+    # before what it decided on: no decision proposed.
+    (
+        "By decision of the board, the Trade Forum was renamed the Fisheries Center.",
+        [fact("renaming.renamed", "trade-forum", "renamed_to", "fisheries-center")],
+    ),
+    ("By decision of the UOE, Sylvania agreed to the rules.", []),
+    ("By decision of the UOE the Trade Forum closed.", []),
+    # A numbered edition ("the XX Congress") is not the known name after its numeral.
+    ("By decision of the UOE, the XX Congress of Fishers was moved to Port Town.", []),
+    # "appointed as <office> by decision of <body>": the office is the last name before the decision, with
+    # other names before it or none, and with a name after the body.
+    (
+        "She was appointed as President of Freedonia by decision of the Trade Forum.",
+        [fact("decision.by_decision_of", "trade-forum", "decided_on", "president-of-freedonia")],
+    ),
+    (
+        "In 2005 in Port Town, Mary Major was appointed as President of Freedonia by decision of the Trade"
+        " Forum.",
+        [
+            fact("position.appointed", "mary-major", "held_position", "president-of-freedonia", since="2005"),
+            fact("decision.by_decision_of", "trade-forum", "decided_on", "president-of-freedonia"),
+        ],
+    ),
+    (
+        "Mary Major was appointed as President of Freedonia by decision of the Trade Forum in Capitol City.",
+        [
+            fact("position.appointed", "mary-major", "held_position", "president-of-freedonia"),
+            fact("decision.by_decision_of", "trade-forum", "decided_on", "president-of-freedonia"),
+        ],
+    ),
+    # A meeting's decision is dated by the date nearest it; a month is no meeting, a pronoun nothing decided.
+    (
+        "The UOE Summit in Capitol City, at which a decision was made to rename the Trade Forum in 2005,"
+        " ended.",
+        [
+            fact("meeting.named_place", "union-summit-2001", "took_place_in", "capitol-city", at="2005"),
+            fact("meeting.named_place", "union-summit-2001", "meeting_of", "union"),
+            fact("decision.decision_to", "union-summit-2001", "decided_on", "trade-forum", at="2005"),
+        ],
+    ),
+    ("The summit held in May, at which a decision was made to rename the Trade Forum, ended.", []),
+    (
+        "The UOE Summit in Capitol City, at which a decision was made to rename it, ended.",
+        [
+            fact("meeting.named_place", "union-summit-2001", "took_place_in", "capitol-city"),
+            fact("meeting.named_place", "union-summit-2001", "meeting_of", "union"),
+        ],
+    ),
+    # "launched by" with a pronoun before it initiates nothing; stated as an intention, it is planned.
+    ("It was launched by the UOE in 1998.", []),
+    (
+        "The Fisheries Round Table will be launched by the UOE.",
+        [fact("initiative.initiated_by", "union", "initiated", "round-table", modality="planned")],
+    ),
 ]
 
 AIMS_AND_COUNTS = [
@@ -586,6 +693,8 @@ AIMS_AND_COUNTS = [
         "At least 3 UOE envoys have left, and 4 Sylvania envoys stayed.",
         [fact("count.number_of", "union", "counted", value="at least 3 UOE envoys have left")],
     ),
+    # A number that opens a name counts nothing, not even a name after it.
+    ("Twelve Harbours Forum envoys from Sylvania were trained in 2005.", []),
 ]
 
 
@@ -983,6 +1092,34 @@ LISTS = [
 ]
 
 
+ITSELF = [
+    # No rule relates an entity to itself: where one known name fills both slots (often a known name inside
+    # a longer one no name matched, "the Trade Forum secretariat"), that relation is not proposed.
+    ("In 2005, during the Sylvania\nSylvania Chairmanship, the UOE grew.", []),
+    (
+        "The Trade Forum was attended by Sylvania, Freedonia and the Trade Forum secretariat.",
+        [
+            fact("meeting.attended_by", "sylvania", "participated_in", "trade-forum"),
+            fact("meeting.attended_by", "freedonia", "participated_in", "trade-forum"),
+        ],
+    ),
+    (
+        "By decision of the Trade Forum, the Trade Forum was renamed the Fisheries Center.",
+        [fact("renaming.renamed", "trade-forum", "renamed_to", "fisheries-center")],
+    ),
+    ("The Trade Forum, at which a decision was made to rename the Trade Forum secretariat, ended.", []),
+    (
+        "The Ministerial Council holds a Ministerial Council session each spring.",
+        [fact("meeting.holding", "ministerial-council", "held")],
+    ),
+    ("The Fisheries Center programme was launched by the Fisheries Center in 2004.", []),
+    ("The Trade Forum was held at the Trade Forum headquarters in Port Town.", []),
+    (
+        "The Trade Forum was held in Port Town on the sidelines of the Trade Forum Summit.",
+        [fact("meeting.held", "trade-forum", "took_place_in", "port-town")],
+    ),
+]
+
 NAMES_READ_BACK = [
     # A stated position inside a parenthesis ends with it.
     (
@@ -1288,7 +1425,8 @@ def test_each_proposal_lists_the_words_each_entity_was_read_from(
     + SLOTS_AND_DATES
     + SUBJECTS_AND_OBJECTS
     + NAMES_READ_BACK
-    + LISTS,
+    + LISTS
+    + ITSELF,
 )
 def test_each_rule_proposes_every_field_from_its_sentence(text: str, expected: list[Row]) -> None:
     assert rows(text) == expected
@@ -1438,6 +1576,10 @@ def test_a_year_inside_a_name_is_not_a_date() -> None:
         ('He said "Yes." Then (Twice.) Done.', ['He said "Yes."', "Then (Twice.)", "Done."]),
         ("Wait.  \n  ", ["Wait."]),
         ("The end.)\nNext", ["The end.)", "Next"]),
+        # A line with a lower-case word of four letters ("said", "that") is prose, not a title...
+        ("Freedonia said that Sylvania\nhas joined.", ["Freedonia said that Sylvania\nhas joined."]),
+        # ... and a title's full stop ends no sentence, spaces after it or not.
+        ("Sylvania, Freedonia and Mr. \nDoe signed.", ["Sylvania, Freedonia and Mr. \nDoe signed."]),
     ],
 )
 def test_a_text_is_cut_into_sentences(text: str, expected: list[str]) -> None:
@@ -1658,6 +1800,43 @@ READ_PAST_A_FIRST_MATCH = [
     (
         "It was held in Port Town and the Harbour Summit in Nowhere was held in Capitol City.",
         [fact("meeting.held", "summit-in-nowhere", "took_place_in", "capitol-city")],
+    ),
+    # A clause that opens with a number but says nothing of what it counts, or counts no name, proposes
+    # nothing, and the next clause is read.
+    (
+        "Twelve Freedonia ships sailed, and 4 Sylvania envoys were trained.",
+        [fact("count.number_of", "sylvania", "counted", value="4 Sylvania envoys were trained")],
+    ),
+    (
+        "Some 30 envoys were trained, and 12 Sylvania envoys were trained.",
+        [fact("count.number_of", "sylvania", "counted", value="12 Sylvania envoys were trained")],
+    ),
+    # A decision of words no name matched, a decision of no one (a date before it) and "holds the view":
+    # the next match of the sentence is read.
+    (
+        "Under the decision of the board, the Fisheries Center was opened; under the decision of the UOE, the"
+        " Trade Forum was renamed the Union Office in Port Town.",
+        [
+            fact("institution.opened", "fisheries-center", "opened"),
+            fact("decision.by_decision_of", "union", "decided_on", "trade-forum"),
+            fact("renaming.renamed", "trade-forum", "renamed_to", "office-in-port-town"),
+        ],
+    ),
+    (
+        "In 2005, a decision was made to rename the Trade Forum, and the UOE Summit in Capitol City, at which"
+        " a decision was taken to rename the Fisheries Center, ended.",
+        [
+            fact("meeting.named_place", "union-summit-2001", "took_place_in", "capitol-city", at="2005"),
+            fact("meeting.named_place", "union-summit-2001", "meeting_of", "union"),
+            fact("decision.decision_to", "union-summit-2001", "decided_on", "fisheries-center", at="2005"),
+        ],
+    ),
+    (
+        "Sylvania holds the view that Freedonia should host the Fisheries Round Table.",
+        [
+            fact("meeting.holding", "freedonia", "organised", "round-table"),
+            fact("meeting.holding", "round-table", "held"),
+        ],
     ),
 ]
 
