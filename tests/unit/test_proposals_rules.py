@@ -1801,8 +1801,8 @@ READ_PAST_A_FIRST_MATCH = [
         "It was held in Port Town and the Harbour Summit in Nowhere was held in Capitol City.",
         [fact("meeting.held", "summit-in-nowhere", "took_place_in", "capitol-city")],
     ),
-    # A clause that opens with a number but says nothing of what it counts, or counts no name, proposes
-    # nothing, and the next clause is read.
+    # A clause that opens with a number but says nothing of what it counts, counts no name, or whose number
+    # opens a name proposes nothing, and the next clause is read.
     (
         "Twelve Freedonia ships sailed, and 4 Sylvania envoys were trained.",
         [fact("count.number_of", "sylvania", "counted", value="4 Sylvania envoys were trained")],
@@ -1810,6 +1810,10 @@ READ_PAST_A_FIRST_MATCH = [
     (
         "Some 30 envoys were trained, and 12 Sylvania envoys were trained.",
         [fact("count.number_of", "sylvania", "counted", value="12 Sylvania envoys were trained")],
+    ),
+    (
+        "Twelve Harbours Forum envoys were trained, and 4 Sylvania envoys were trained.",
+        [fact("count.number_of", "sylvania", "counted", value="4 Sylvania envoys were trained")],
     ),
     # A decision of words no name matched, a decision of no one (a date before it) and "holds the view":
     # the next match of the sentence is read.
