@@ -576,7 +576,7 @@ ACTS = [
         "The Fisheries Round Table will be held in Port Town.",
         [fact("meeting.held", "round-table", "took_place_in", "port-town", modality="planned")],
     ),
-    # An adoption stated as an intention is planned; an adoption of words no name matched proposes nothing.
+    # An adoption stated as an intention is planned; an adoption of what no name matches proposes nothing.
     (
         "The Trade Forum is expected to complete the adoption of the Charter of Harbours in 2012.",
         [fact("document.adoption_of", "charter", "adopted", at="2012", modality="planned")],
