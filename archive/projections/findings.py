@@ -820,20 +820,22 @@ async def _ended_before_beginning(
         return []
     table = fact_versions_table
     began: dict[str, tuple[Any, str]] = {}
-    # By the slot's column alone (an index), the predicate compared here: with the predicates in the query,
-    # SQLite read every current fact of a dating predicate through its index instead, once per write. Only
-    # the dating facts' states are read: an entity named by thousands of facts (an organisation) has few.
+    # The dating facts of the entities, by the slot's column and the slot's dating predicates: an entity
+    # named by thousands of facts (an organisation, an office) has few that date it, and only theirs are
+    # read. Where the planner takes the predicate's index instead, it reads the dating facts alone.
     dating_facts: set[str] = set()
     for slot, column in (("subject", table.c.subject), ("object", table.c.object)):
-        if slot not in begins.values():
+        predicates = sorted(name for name, begun in begins.items() if begun == slot)
+        if not predicates:
             continue
         for chunk in _chunks(entity_ids):
-            query = select(table.c.fact_id, table.c.predicate).where(
-                column.in_(chunk), table.c.modality == "asserted", *_unranked(table)
+            query = select(table.c.fact_id).where(
+                column.in_(chunk),
+                table.c.predicate.in_(predicates),
+                table.c.modality == "asserted",
+                *_unranked(table),
             )
-            dating_facts.update(
-                fact_id for fact_id, predicate in await conn.execute(query) if begins.get(predicate) == slot
-            )
+            dating_facts.update(await conn.scalars(query))
     for state in (await current_states(conn, dating_facts)).values():
         slot = begins[state.predicate]
         entity = state.subject if slot == "subject" else state.object
