@@ -378,9 +378,6 @@ def find_sentences(text: str) -> list[Sentence]:
     blocks: list[tuple[int, int]] = []
     offset = 0
     block_start: int | None = None
-    # A sentence cut by a page break: blank lines between a line that ends no sentence and one that
-    # begins in lower case ("threats (such as" ... "terrorism and extremism").
-    carried = False
     for index, line in enumerate(lines):
         line_start, line_end = offset, offset + len(line)
         offset = line_end + 1
@@ -394,6 +391,8 @@ def find_sentences(text: str) -> list[Sentence]:
             block_start = line_start
         following = lines[index + 1] if index + 1 < len(lines) else ""
         ends = bool(_SENTENCE_END.search(line.rstrip())) and not _NOT_AN_END.search(line.rstrip())
+        # A sentence cut by a page break: blank lines between a line that ends no sentence and one that
+        # begins in lower case ("threats (such as" ... "terrorism and extremism").
         carried = (
             not heading
             and not ends
