@@ -132,15 +132,18 @@ class CommandBase:
             read,
             lambda pending: self.projector.fact_writes(pending, before, encoding),
         )
+
         # Findings are queried from the rows that trip wrote, which it cannot do itself: they catch up in a
         # transaction of their own, under the lock, from their checkpoint, so one lost to a crash in
-        # between is made good by the next catch-up (archive/projections/findings.py, CHECKPOINTS).
-        async with self.store.transaction() as conn:
-
+        # between is made good by the next catch-up (archive/projections/findings.py, CHECKPOINTS). Its
+        # statements are many and small: on SQLite they run as one trip to the driver's thread.
+        async def catch_up(conn: AsyncConnection) -> None:
             async def read_after(position: int) -> list[ReplayedEvent]:
                 return await self.store.read_all_decoded(position, 500, EVENT_TYPES, conn=conn)
 
             await findings.catch_up(conn, read_after, self.vocabulary)
+
+        await self.store.write_in_one_trip(catch_up)
         return recorded
 
     async def _commit(

@@ -20,7 +20,7 @@ hold and one flush to disk serve them all (docs/decisions/0014-group-commit.md).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +52,7 @@ from archive.eventstore.redaction import (
 )
 from archive.eventstore.table import events_table
 from archive.eventstore.upcasting import EventTypeRegistry
-from archive.storage import BatchWrites, backend_for
+from archive.storage import BatchWrites, T, backend_for
 from archive.storage.engine import is_lock_timeout, stored_utc
 
 _UNIQUE_VERSION_MARKERS = ("uq_events_stream_id_stream_version", "events.stream_id, events.stream_version")
@@ -204,6 +204,13 @@ class EventStore:
         """
         async with _lock_timeouts(), self.backend.write_transaction(self.engine, commit) as conn:
             yield conn
+
+    async def write_in_one_trip(self, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]) -> T:
+        """`work(conn)` in a write transaction holding the append lock, in as few trips to the database
+        as its driver allows (`Backend.write_in_one_trip`: `work` awaits only `conn.execute`,
+        `conn.scalars` and `conn.scalar`)."""
+        async with _lock_timeouts():
+            return await self.backend.write_in_one_trip(self.engine, work)
 
     async def append(
         self,

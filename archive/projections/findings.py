@@ -91,6 +91,7 @@ from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
 from archive.storage.engine import metadata
+from archive.storage.sync import AwaitableConnection, run_to_end
 
 NAME = "findings"
 REFS_NAME = "finding_refs"
@@ -389,29 +390,10 @@ async def _fill_by_key(
         after = rows[-1]
 
 
-class _AwaitableConnection:
-    """A synchronous connection behind the two awaited methods the rules use, for `fill_synchronously`."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        return self.conn.execute(statement, parameters)
-
-    async def scalars(self, statement: Any) -> Any:
-        return self.conn.scalars(statement)
-
-
 def fill_synchronously(conn: Connection, vocabulary: Vocabulary) -> None:
-    """`fill` on a synchronous connection (a migration's). Its awaits never suspend there, so the
-    coroutine runs to its end in one step, inside whatever event loop the migration itself runs in."""
-    step = fill(_AwaitableConnection(conn), vocabulary)  # type: ignore[arg-type]
-    try:
-        step.send(None)
-    except StopIteration:
-        return
-    step.close()
-    raise RuntimeError("filling the findings waited on something a synchronous connection cannot give")
+    """`fill` on a synchronous connection (a migration's), run to its end in one step, inside whatever
+    event loop the migration itself runs in."""
+    run_to_end(fill(AwaitableConnection(conn), vocabulary))  # type: ignore[arg-type]
 
 
 async def _refresh_scopes(

@@ -9,10 +9,10 @@ package no module asks which dialect it runs on or imports `sqlite3`, `aiosqlite
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 import msgspec
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from archive.storage.search import TextSearch
+
+T = TypeVar("T")
 
 #: One fact whose current rows a batch ends: (fact id, the version they belong to, `recorded_to`,
 #: `position_to`). Every version closes the rows of the one before, so a fact's current rows, in every
@@ -122,6 +124,14 @@ class Backend(Protocol):
 
     def lone_append(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
         """The connection a single append runs on as its own transaction (`own_transaction=True`)."""
+
+    async def write_in_one_trip(
+        self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
+    ) -> T:
+        """`work(conn)` in a transaction holding the append lock, in as few trips as the driver allows: on
+        SQLite all of it is one function in the driver's thread, on a synchronous connection (so `work`
+        must await nothing but the connection's `execute`, `scalars` and `scalar`); on PostgreSQL it is
+        a write transaction like `write_transaction`'s."""
 
     async def append_and_project(
         self,

@@ -126,8 +126,8 @@ async def test_a_correction_projects_its_batch_in_one_trip(
     )
     # The decision's reads come first, outside the lock; then the append, every read model's closes and
     # inserts and the checkpoints are one trip, from BEGIN IMMEDIATE to COMMIT (they were one a statement,
-    # ten here); the findings then catch up in a transaction of their own.
+    # ten here); the findings then catch up in a transaction of their own, one trip too (it was a trip
+    # a statement, about 27 for a correction).
     write = trips.index("immediate_transaction")
-    assert trips.count("immediate_transaction") == 1, trips
     assert "commit" not in trips[:write], trips
-    assert trips[-1] == "commit", trips
+    assert trips[write:] == ["immediate_transaction", "immediate_transaction"], trips

@@ -4,7 +4,7 @@ schema of its own that is swapped in at the end."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import FromClause, Index, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from archive.storage import BatchWrites, Close, Complete, Replay, positional
+from archive.storage import BatchWrites, Close, Complete, Replay, T, positional
 from archive.storage.engine import schema_of, table_name_on, transaction_on
 from archive.storage.postgres import append
 from archive.storage.postgres.batch import COPY_FROM_ROWS, PostgresEncoding, copy_rows, write_postgres
@@ -56,6 +56,13 @@ class PostgresBackend:
         async with engine.connect() as conn, transaction_on(conn, commit):
             await conn.execute(select(func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY)))
             yield conn
+
+    async def write_in_one_trip(
+        self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
+    ) -> T:
+        """A write transaction, as `write_transaction` takes it: each statement is its own trip."""
+        async with self.write_transaction(engine, commit=True) as conn:
+            return await work(conn)
 
     @asynccontextmanager
     async def lone_append(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:

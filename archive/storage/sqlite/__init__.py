@@ -4,23 +4,27 @@ or batch, point reads on the event loop's own thread, and a rebuild that rebuild
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import FromClause, Index, Select, Table, delete
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from archive.storage import BatchWrites, Close, Complete, Replay, positional
+from archive.storage import BatchWrites, Close, Complete, Replay, T, positional
 from archive.storage.engine import table_name_on, transaction_on
 from archive.storage.search import TextSearch, drop_triggers, reindex
 from archive.storage.sqlite.append import EventInserter
 from archive.storage.sqlite.batch import SqliteEncoding, write_sqlite
+from archive.storage.sqlite.dbapi import immediate_transaction, run_in_sqlite_thread
 from archive.storage.sqlite.engine import SQLITE_BEGIN
+from archive.storage.sqlite.lent import on_lent_connection
 from archive.storage.sqlite.point_reads import PointReads
 from archive.storage.sqlite.search import SqliteTextSearch
+from archive.storage.sync import AwaitableConnection, run_to_end
 
 
 class SqliteBackend:
@@ -44,6 +48,18 @@ class SqliteBackend:
             await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
             async with transaction_on(conn, commit):
                 yield conn
+
+    async def write_in_one_trip(
+        self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
+    ) -> T:
+        """`BEGIN IMMEDIATE`, `work` on a synchronous connection in the driver's thread, then `COMMIT`:
+        one trip."""
+
+        def in_thread(conn: Connection) -> T:
+            return run_to_end(work(AwaitableConnection(conn)))  # type: ignore[arg-type]
+
+        async with self._writers, engine.connect() as conn:
+            return await run_in_sqlite_thread(conn, immediate_transaction, on_lent_connection, in_thread)
 
     @asynccontextmanager
     async def lone_append(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
