@@ -132,6 +132,62 @@ async def test_a_write_transaction_commits_rolls_back_on_request_and_on_error(
     assert [r[0] for r in await stored(engine)] == ["kept"]
 
 
+async def test_a_write_in_one_trip_commits_returns_its_value_and_leaves_nothing_on_error(
+    engine: AsyncEngine, seam: Backend
+) -> None:
+    # Written as async code over the connection's execute, scalars and scalar: on SQLite it runs in the
+    # driver's thread over a synchronous connection, on PostgreSQL as an ordinary write transaction.
+    async def write(conn: AsyncConnection) -> tuple[int, list[str]]:
+        await conn.execute(
+            rows_table.insert(), [{"fact_id": "kept", "version": 1, "note": "first", "recorded_from": AT}]
+        )
+        await conn.execute(
+            rows_table.insert(), [{"fact_id": "kept", "version": 2, "note": "second", "recorded_from": AT}]
+        )
+        count = await conn.scalar(select(func.count()).select_from(rows_table))
+        notes = list(await conn.scalars(select(rows_table.c.note).order_by(rows_table.c.version)))
+        return int(count or 0), notes
+
+    assert await seam.write_in_one_trip(engine, write) == (2, ["first", "second"])
+
+    async def fail_after_a_write(conn: AsyncConnection) -> None:
+        await conn.execute(
+            rows_table.insert(), [{"fact_id": "failed", "version": 1, "note": "x", "recorded_from": AT}]
+        )
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        await seam.write_in_one_trip(engine, fail_after_a_write)
+    assert [(r[0], r[1]) for r in await stored(engine)] == [("kept", 1), ("kept", 2)]
+
+
+async def test_a_write_in_one_trip_holds_the_lock_another_writer_waits_for(
+    engine: AsyncEngine, database_url: str, seam: Backend
+) -> None:
+    other_engine = create_engine(database_url)
+    other = backend_for(other_engine)
+    steps: list[str] = []
+
+    async def holder() -> None:
+        async with other.write_transaction(other_engine, commit=True) as conn:
+            await conn.execute(select(func.count()).select_from(events_table))
+            steps.append("other in")
+            await asyncio.sleep(0.3)
+            steps.append("other out")
+
+    async def counted(conn: AsyncConnection) -> None:
+        await conn.scalar(select(func.count()).select_from(events_table))
+        steps.append("one trip")
+
+    try:
+        first = asyncio.create_task(holder())
+        await asyncio.sleep(0.05)
+        await asyncio.gather(first, seam.write_in_one_trip(engine, counted))
+    finally:
+        await other_engine.dispose()
+    assert steps == ["other in", "other out", "one trip"]
+
+
 # -- events -------------------------------------------------------------------------------------------
 
 
