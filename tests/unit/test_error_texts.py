@@ -8,6 +8,7 @@ import pytest
 from archive.domain.errors import CitationMismatch, InvalidCommand, VersionRequired
 from archive.domain.events import EVENT_TYPES, decode_event
 from archive.domain.ids import require_slug
+from archive.domain.streams import MAX_NAMED_ID_LENGTH
 from archive.domain.versions import require_expected_version
 from archive.eventstore.errors import ConcurrencyError, UnknownEventTypeError
 
@@ -48,6 +49,18 @@ def test_a_slug_refusal_shows_an_example_of_a_slug() -> None:
     assert caught.value.message == (
         "entity id 'Not A Slug' is not a slug: use lowercase letters and digits joined by single hyphens, "
         "e.g. 'example-country'"
+    )
+    assert caught.value.field == "entity_id"
+
+
+def test_a_slug_of_the_longest_length_is_accepted_and_one_longer_is_refused_naming_the_field() -> None:
+    # The limit keeps a named stream ("entity:" + id) within the log's column.
+    longest = "a" * MAX_NAMED_ID_LENGTH
+    assert require_slug(longest, "entity id", field="entity_id") == longest
+    with pytest.raises(InvalidCommand) as caught:
+        require_slug(longest + "a", "entity id", field="entity_id")
+    assert caught.value.message == (
+        f"entity id is {MAX_NAMED_ID_LENGTH + 1} characters long: at most {MAX_NAMED_ID_LENGTH} are accepted"
     )
     assert caught.value.field == "entity_id"
 
