@@ -76,8 +76,10 @@ class FactCommands(CommandBase):
         # Fact id -> the state this process last read or wrote; source id -> its version last read.
         self._fact_states: dict[str, FactState] = {}
         self._source_heads: dict[str, tuple[str, int]] = {}  # its text's sha256 and its version
-        # Whether the decision being made may take its states from those caches (not when deciding again).
-        self._cached: ContextVar[bool] = ContextVar("decide_from_cache", default=True)
+        # Whether the decision being made may take its states from those caches: only an optimistic
+        # decision sets it (not when deciding again), whose append checks what it read. Anything else (an
+        # ingest, a command in a caller's transaction) checks nothing it read at its append, so it reads.
+        self._cached: ContextVar[bool] = ContextVar("decide_from_cache", default=False)
 
     async def _context(
         self, conn: AsyncConnection, entity_ids: set[str | None], cited: Sequence[Citation]

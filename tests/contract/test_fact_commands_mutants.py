@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from archive.commands import Archive, FactWritten
+from archive.commands import Archive, FactInput, FactWritten, IngestError
 from archive.commands import facts as fact_commands
 from archive.domain.streams import fact_stream
 from archive.eventstore import ConcurrencyError, EventStore, RecordedEvent
@@ -23,9 +23,11 @@ from tests.contract.example_archive import (
     MEMBERSHIP,
     MEMBERSHIP_QUOTE,
     META,
+    REVISED_TEXT,
     VOCABULARY,
     Ticking,
     record,
+    register_source,
     ticking_store,
 )
 from tests.unit.examples import cite
@@ -150,3 +152,19 @@ async def test_a_command_with_nothing_to_write_makes_no_append(
     )
     assert (again.version, again.events, appends) == (1, [], [])
     assert again.state == recorded.state
+
+
+async def test_an_ingest_checks_its_citations_against_the_source_as_it_is_now_not_as_remembered(
+    archive: Archive, store: EventStore, engine: AsyncEngine
+) -> None:
+    """An ingest decides in its own transaction and its append checks no source version, so it must read
+    the cited sources' heads, not the ones a fact command of this process remembered: another process
+    gave the source a new version in between, and a citation into the old text is refused."""
+    await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))  # remembers the source's head, v1
+    other = Archive(ticking_store(engine), VOCABULARY, Ticking())
+    await register_source(other, REVISED_TEXT, expected_version=1)
+    before = await store.count()
+    with pytest.raises(IngestError) as refused:
+        await archive.ingest_facts([FactInput(CHAIR, "normal", (cite(4, 5, CHAIR_QUOTE),))], META)
+    assert refused.value.index == 0
+    assert await store.count() == before
