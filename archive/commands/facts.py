@@ -171,11 +171,13 @@ class FactCommands(CommandBase):
         events = decide_fact(command, state)
         stream = fact_stream(fact_id)
         if not events and self._cached.get():
-            # Nothing to append, so no append checks the state this process remembered: another process,
-            # or a redaction, may have moved the fact on. A moved fact is decided again on fresh reads.
-            current = await self.store.stream_version(stream)
-            if current != state.version:
-                raise ConcurrencyError(stream, state.version, current)
+            # Nothing to append, so no append checks what this process remembered: another process, or a
+            # redaction, may have moved the fact on, and another process may have given a cited source a
+            # new version. Either is decided again on fresh reads, as a process remembering nothing would.
+            for checked, version in ((stream, state.version), *read):
+                current = await self.store.stream_version(checked)
+                if current != version:
+                    raise ConcurrencyError(checked, version, current)
         appended = (
             await self._commit_alone(stream, state.version, events, meta, (fact_id, state), read, encoding)
             if events

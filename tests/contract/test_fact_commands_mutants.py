@@ -2,8 +2,9 @@
 backend: the bounded memory of states (oldest out first, a key written again made newest), a command
 decided three times and no more when what it read keeps moving (the error naming the version found), a
 link checking the target it read at its append, a command in the caller's transaction reading and
-returning what it wrote, and a command with nothing to write that appends nothing. Fast, for
-`make mutation`."""
+returning what it wrote, a command with nothing to write that appends nothing (refused when a source it
+cites moved on elsewhere, as a process remembering nothing refuses it), an ingest reading the sources'
+heads rather than remembering them, and the clock given by keyword. Fast, for `make mutation`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive, FactInput, FactWritten, IngestError
 from archive.commands import facts as fact_commands
+from archive.domain.errors import SourceHashMismatch
 from archive.domain.streams import fact_stream
 from archive.eventstore import ConcurrencyError, EventStore, RecordedEvent
 from archive.projections import fact_versions
@@ -168,3 +170,59 @@ async def test_an_ingest_checks_its_citations_against_the_source_as_it_is_now_no
         await archive.ingest_facts([FactInput(CHAIR, "normal", (cite(4, 5, CHAIR_QUOTE),))], META)
     assert refused.value.index == 0
     assert await store.count() == before
+
+
+async def test_a_command_with_nothing_to_write_is_refused_when_a_source_it_cites_moved_on_elsewhere(
+    archive: Archive, store: EventStore, engine: AsyncEngine
+) -> None:
+    """The same fact recorded again appends nothing, so no append checks the source head this process
+    remembered; another process gave the source a new version, which leaves the fact's stream where it
+    was. The answer is the one a process remembering nothing gives: the citation is into an old version."""
+    recorded = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    other = Archive(ticking_store(engine), VOCABULARY, Ticking())
+    await register_source(other, REVISED_TEXT, expected_version=1)
+    assert await store.stream_version(fact_stream(recorded.fact_id)) == 1
+    for recording in (Archive(store, VOCABULARY, Ticking()), archive):  # remembering nothing, then it
+        with pytest.raises(SourceHashMismatch):
+            await recording.record_fact(
+                content=MEMBERSHIP, rank="normal", citations=[cite(3, 3, MEMBERSHIP_QUOTE)], meta=META
+            )
+
+
+async def test_a_command_with_nothing_to_write_decided_on_fresh_reads_stands_though_the_fact_moves_after(
+    archive: Archive, store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process reranks the fact whenever this one asks for its stream's version. The remembered
+    state is checked (it has moved: decided again); the decision on fresh reads appends nothing and is not
+    checked again, as a command that came before the next rerank: it returns the version it read."""
+    recorded = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
+    other = Archive(ticking_store(engine), VOCABULARY, Ticking())
+    ranks = iter(["deprecated", "normal", "deprecated", "normal"])
+    original = store.stream_version
+
+    async def moved_first(stream_id: str, conn: Any = None) -> int:
+        version = await other.store.stream_version(fact_stream(recorded.fact_id))
+        await other.rerank_fact(
+            fact_id=recorded.fact_id,
+            expected_version=version,
+            rank=next(ranks),  # type: ignore[arg-type]
+            reason_code="other",
+            justification="moved meanwhile",
+            meta=META,
+        )
+        return await original(stream_id, conn)
+
+    monkeypatch.setattr(store, "stream_version", moved_first)
+    again = await archive.record_fact(
+        content=MEMBERSHIP, rank="normal", citations=[cite(3, 3, MEMBERSHIP_QUOTE)], meta=META
+    )
+    assert (again.version, again.events) == (2, [])  # read after the one rerank its check caused
+
+
+async def test_the_fact_commands_take_their_clock_by_keyword(archive: Archive, store: EventStore) -> None:
+    """`Archive(store, vocabulary, clock=...)`: the fact commands pass every argument on to the base."""
+    clock = Ticking()
+    written = await Archive(store, VOCABULARY, clock=clock).record_fact(
+        content=MEMBERSHIP, rank="normal", citations=[cite(3, 3, MEMBERSHIP_QUOTE)], meta=META
+    )
+    assert written.events[0].data["recorded_at"] == "2024-03-01T12:01:00Z"  # the clock's first minute
