@@ -8,6 +8,7 @@ heads rather than remembering them, and the clock given by keyword. Fast, for `m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from archive.commands import Archive, FactInput, FactWritten, IngestError
 from archive.commands import facts as fact_commands
 from archive.domain.errors import SourceHashMismatch
+from archive.domain.events import Rank
 from archive.domain.streams import fact_stream
 from archive.eventstore import ConcurrencyError, EventStore, RecordedEvent
 from archive.projections import fact_versions
@@ -48,6 +50,18 @@ def test_remember_keeps_the_newest_entries_up_to_the_bound(monkeypatch: pytest.M
     assert list(cache.items()) == [("e", 5), ("f", 6)]
 
 
+async def rerank_elsewhere(other: Archive, fact_id: str, rank: Rank) -> None:
+    """Another process (`other`, on the same database) reranks the fact at whatever version it is."""
+    await other.rerank_fact(
+        fact_id=fact_id,
+        expected_version=await other.store.stream_version(fact_stream(fact_id)),
+        rank=rank,
+        reason_code="other",
+        justification="moved meanwhile",
+        meta=META,
+    )
+
+
 async def test_a_link_whose_target_moves_before_every_append_is_decided_three_times_then_refused(
     archive: Archive, store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,21 +72,13 @@ async def test_a_link_whose_target_moves_before_every_append_is_decided_three_ti
     target = await record(archive, CHAIR, cite(4, 5, CHAIR_QUOTE))
     # Another process on the same database: its appends are not the link's.
     other = Archive(ticking_store(engine), VOCABULARY, Ticking())
-    ranks = iter(["deprecated", "normal", "deprecated", "normal", "deprecated"])
+    ranks: Iterator[Rank] = iter(["deprecated", "normal", "deprecated", "normal", "deprecated"])
     appends: list[int] = []
     original = store.append_and_project
 
     async def moved_first(*args: Any, **kwargs: Any) -> list[RecordedEvent]:
         appends.append(len(appends) + 1)
-        version = await other.store.stream_version(fact_stream(target.fact_id))
-        await other.rerank_fact(
-            fact_id=target.fact_id,
-            expected_version=version,
-            rank=next(ranks),  # type: ignore[arg-type]
-            reason_code="other",
-            justification="moved meanwhile",
-            meta=META,
-        )
+        await rerank_elsewhere(other, target.fact_id, next(ranks))
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(store, "append_and_project", moved_first)
@@ -197,19 +203,11 @@ async def test_a_command_with_nothing_to_write_decided_on_fresh_reads_stands_tho
     checked again, as a command that came before the next rerank: it returns the version it read."""
     recorded = await record(archive, MEMBERSHIP, cite(3, 3, MEMBERSHIP_QUOTE))
     other = Archive(ticking_store(engine), VOCABULARY, Ticking())
-    ranks = iter(["deprecated", "normal", "deprecated", "normal"])
+    ranks: Iterator[Rank] = iter(["deprecated", "normal", "deprecated", "normal"])
     original = store.stream_version
 
     async def moved_first(stream_id: str, conn: Any = None) -> int:
-        version = await other.store.stream_version(fact_stream(recorded.fact_id))
-        await other.rerank_fact(
-            fact_id=recorded.fact_id,
-            expected_version=version,
-            rank=next(ranks),  # type: ignore[arg-type]
-            reason_code="other",
-            justification="moved meanwhile",
-            meta=META,
-        )
+        await rerank_elsewhere(other, recorded.fact_id, next(ranks))
         return await original(stream_id, conn)
 
     monkeypatch.setattr(store, "stream_version", moved_first)
