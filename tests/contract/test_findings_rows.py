@@ -89,7 +89,12 @@ OFFICER_SCOPE = "office:example-officer|example-organisation"
 
 @pytest.fixture
 async def archive(store: EventStore) -> Archive:
-    archive = Archive(store, FINDINGS_VOCABULARY, Ticking())
+    return await archive_of(store, FINDINGS_VOCABULARY)
+
+
+async def archive_of(store: EventStore, vocabulary: Vocabulary) -> Archive:
+    """An archive of `vocabulary` with the example entities (and a second person) and the source."""
+    archive = Archive(store, vocabulary, Ticking())
     for entity_id, kind in {**ENTITIES, "john-example": "person"}.items():
         await archive.register_entity(entity_id=entity_id, kind=kind, label=entity_id.title(), meta=META)
     await register_source(archive, SOURCE_TEXT)
@@ -237,6 +242,25 @@ async def test_two_holders_of_one_office_whose_terms_meet_on_a_day_are_a_finding
     # An archivist relates the two terms: no longer a finding.
     await link(archive, john, "contradicts", later)
     assert await found(engine, "overlapping_holders") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_term_moved_to_another_office_leaves_the_first_office_and_is_found_in_the_second(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    """One batch reaches two offices: the first (through the finding that named the moved term) has no
+    touched term left, and must not stop the second from being computed."""
+    first = await record(archive, **term("jane-example", valid_from="2001"))
+    elsewhere = Qualifiers(organization="other-organisation")
+    there = await record(archive, **{**term("jane-example", valid_from="2001"), "qualifiers": elsewhere})
+    moved = await record(archive, **term("john-example", valid_from="2002"))
+    holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
+    assert await found(engine, "overlapping_holders") == [(OFFICER_SCOPE, pair(first, moved), holders, None)]
+    await correct(archive, moved, qualifiers=elsewhere)
+    other_holders = ["example-officer", "jane-example", "john-example", "other-organisation"]
+    assert await found(engine, "overlapping_holders") == [
+        ("office:example-officer|other-organisation", pair(there, moved), other_holders, None)
+    ]
     await assert_as_rebuilt(archive, engine)
 
 
@@ -453,6 +477,21 @@ async def test_facts_of_one_content_that_differ_only_in_precision_are_a_finding_
     await assert_as_rebuilt(archive, engine)
 
 
+async def test_a_deprecated_or_retracted_fact_is_no_precision_variant(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    year = await record(archive, **member(valid_from="1992"))
+    month = await record(archive, **member(valid_from="1992-02"))
+    assert [facts for _, facts, _, _ in await found(engine, "precision_variants")] == [pair(year, month)]
+    await rerank_deprecated(archive, month)
+    assert await found(engine, "precision_variants") == []
+    day = await record(archive, **member(valid_from="1992-12-31"))
+    assert [facts for _, facts, _, _ in await found(engine, "precision_variants")] == [pair(year, day)]
+    await retract(archive, day)
+    assert await found(engine, "precision_variants") == []
+    await assert_as_rebuilt(archive, engine)
+
+
 async def test_an_entity_no_active_fact_involves_is_a_finding(archive: Archive, engine: AsyncEngine) -> None:
     everyone = sorted([*ENTITIES, "john-example"])
     assert await found(engine, "entity_without_facts") == [(f"entity:{e}", [], [e], None) for e in everyone]
@@ -519,26 +558,40 @@ async def test_a_fact_that_ended_before_its_entity_began_is_a_finding(
     await correct(archive, early, valid_to="2000-01")
     assert await found(engine, "ends_before_beginning") == []
     # An entity begun by a fact naming it as its object; the earliest beginning counts.
+    await established_after_it_was_left(archive, engine, established="2005-06", left="2005-05")
+    await record(archive, subject="other-organisation", predicate="founded", point_in_time="2004")
+    assert await found(engine, "ends_before_beginning") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_beginning_dated_only_by_its_object_is_found_without_a_predicate_dating_a_subject(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    """A vocabulary whose only dating predicate dates its object: the subject slot has none to read."""
+    predicates = {n: p for n, p in FINDINGS_VOCABULARY.predicates.items() if p.begins != "subject"}
+    assert any(p.begins == "object" for p in predicates.values())
+    archive = await archive_of(store, Vocabulary(predicates=predicates))
+    await established_after_it_was_left(archive, engine, established="2005", left="2004")
+
+
+async def established_after_it_was_left(
+    archive: Archive, engine: AsyncEngine, established: str, left: str
+) -> None:
+    """The other organisation, established by its object's dating fact on `established`, and left by the
+    example country by `left`, before it: that membership is found to have ended before it began."""
     set_up = await record(
         archive,
         subject="example-country",
         predicate="establishes",
         object="other-organisation",
-        point_in_time="2005-06",
+        point_in_time=established,
     )
     joined = await record(
-        archive,
-        subject="example-country",
-        predicate="member_of",
-        object="other-organisation",
-        valid_to="2005-05",
+        archive, subject="example-country", predicate="member_of", object="other-organisation", valid_to=left
     )
     assert await found(engine, "ends_before_beginning") == [
         ("entity:other-organisation", [joined.fact_id, set_up.fact_id], ["other-organisation"], None)
     ]
-    await record(archive, subject="other-organisation", predicate="founded", point_in_time="2004")
-    assert await found(engine, "ends_before_beginning") == []
-    await assert_as_rebuilt(archive, engine)
 
 
 async def test_a_dismissal_is_an_event_on_the_findings_stream_and_a_row_kept_by_its_id(
@@ -673,6 +726,26 @@ async def test_a_fill_computes_every_finding_from_the_read_models_alone(
         async with archive.transaction() as conn:
             await fill(conn)
         assert await findings_rows(engine) == kept
+
+
+async def test_a_fill_in_chunks_of_one_computes_every_office(
+    archive: Archive, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fill` goes through the offices (then the facts, then the entities) `FILL_CHUNK` at a time: in
+    chunks of one, every office's pairs are still computed, the last office's as the first's."""
+    elsewhere = Qualifiers(organization="other-organisation")
+    for organisation in ({}, {"qualifiers": elsewhere}):
+        await record(archive, **{**term("jane-example", valid_from="2001"), **organisation})
+        await record(archive, **{**term("john-example", valid_from="2002"), **organisation})
+    kept = await findings_rows(engine)
+    scopes = {row[2] for row in kept[0] if row[1] == "overlapping_holders"}
+    assert scopes == {OFFICER_SCOPE, "office:example-officer|other-organisation"}
+    monkeypatch.setattr(findings_projection, "FILL_CHUNK", 1)
+    async with archive.transaction() as conn:
+        await conn.execute(finding_refs_table.delete())
+        await conn.execute(findings_table.delete())
+        await findings_projection.fill(conn, FINDINGS_VOCABULARY)
+    assert await findings_rows(engine) == kept
 
 
 async def test_only_asserted_terms_of_the_single_holder_predicate_count_and_each_pair_is_one_finding(
