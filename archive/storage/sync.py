@@ -1,10 +1,9 @@
 """Async code run to its end over a synchronous connection, in one step.
 
 The findings' rules are written against `AsyncConnection` and await only its `execute`, `scalars` and
-`scalar`.
-Over a synchronous connection those awaits never suspend, so the coroutine runs to its end the first
-time it is stepped: inside a migration (which has a synchronous connection), or inside SQLite's driver
-thread, where a whole write is one trip (`Backend.write_in_one_trip`).
+`scalar`. Over a synchronous connection those awaits never suspend, so the coroutine runs to its end the
+first time it is stepped: inside a migration (which has a synchronous connection), or inside SQLite's
+driver thread, where a whole write is one trip (`Backend.write_in_one_trip`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ T = TypeVar("T")
 
 
 class AwaitableConnection:
-    """A synchronous connection behind the two awaited methods the async code uses."""
+    """A synchronous connection behind the three awaited methods the async code uses."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
