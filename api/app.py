@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     engine, _, commands, reads = build(settings)
-    replica_reads = build_replica_reads(settings)
+    replica_reads = build_replica_reads(settings, reads)
     state = State(
         {
             "settings": settings,
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await commands.findings.close()
             await engine.dispose()
             if replica_reads is not None:
                 await replica_reads.engine.dispose()

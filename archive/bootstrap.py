@@ -49,24 +49,32 @@ class Wired(NamedTuple):
     reads: Reads
 
 
-def wire(engine: AsyncEngine, marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None) -> Wired:
-    """The archive on `engine`; `marks` gives the "no fact here" marks the coverage reads check."""
+def wire(
+    engine: AsyncEngine,
+    marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None,
+    findings_delay: float | None = None,
+) -> Wired:
+    """The archive on `engine`; `marks` gives the "no fact here" marks the coverage reads check, and
+    `findings_delay` when a one-trip write's findings catch up (archive/commands/follow.py)."""
     store = EventStore(engine, event_registry())
     vocabulary = load_vocabulary()
-    return Wired(engine, store, Archive(store, vocabulary), Reads(engine, store, marks, vocabulary))
+    commands = Archive(store, vocabulary, findings_delay=findings_delay)
+    reads = Reads(engine, store, marks, vocabulary, settle_findings=commands.findings.settled)
+    return Wired(engine, store, commands, reads)
 
 
 def build(settings: Settings) -> Wired:
     """The archive `settings` describe: a new engine on its database, with its seeds folder's marks."""
     engine = create_engine(settings.database_url, settings.lock_timeout_ms)
-    return wire(engine, SeedMarks(Path(settings.seeds_path)))
+    return wire(engine, SeedMarks(Path(settings.seeds_path)), settings.findings_delay)
 
 
-def build_replica_reads(settings: Settings) -> Reads | None:
+def build_replica_reads(settings: Settings, primary: Reads) -> Reads | None:
     """The read side on the read-only replica `settings.read_database_url` names (None without one).
 
     Its event store only ever reads: the command side is wired to the primary alone, so nothing this
-    returns can append (and a hot standby would refuse it).
+    returns can append (and a hot standby would refuse it). Its reads of the findings are `primary`'s:
+    they catch up with the log there, before they are read (archive/commands/follow.py).
     """
     if settings.read_database_url is None:
         return None
@@ -75,4 +83,5 @@ def build_replica_reads(settings: Settings) -> Reads | None:
         settings.read_database_url, settings.lock_timeout_ms, settings.read_connect_timeout_ms
     )
     store = EventStore(engine, event_registry())
-    return Reads(engine, store, SeedMarks(Path(settings.seeds_path)), load_vocabulary())
+    marks = SeedMarks(Path(settings.seeds_path))
+    return Reads(engine, store, marks, load_vocabulary(), findings_from=primary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import sys
@@ -145,7 +146,8 @@ def _archive_for(settings: Settings) -> tuple[Any, Any]:
     """An engine and the archive's command side on it (the caller disposes of the engine)."""
     from archive.bootstrap import build
 
-    wired = build(settings)
+    # One command and the process ends: its writes' findings catch up before it does.
+    wired = build(dataclasses.replace(settings, findings_delay_ms=None))
     return wired.engine, wired.commands
 
 

@@ -51,6 +51,11 @@ def _int(name: str, raw: str, *, low: int, high: int) -> int:
     return value
 
 
+#: The server's findings delay: long enough for a steady writer's writes to share a catch-up, short
+#: against a person's pace (a read of the findings catches them up anyway).
+FINDINGS_DELAY_MS = 50
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the archive can be configured with. Build it with `Settings.from_env()` or directly."""
@@ -79,6 +84,14 @@ class Settings:
     #: How long opening a connection to the replica may take before the read goes to the primary; the
     #: driver's own 60 s would hold every read while a replica's host does not answer.
     read_connect_timeout_ms: int = 3_000
+    #: How long after a one-trip write its findings catch up, in a background task that takes every write
+    #: made meanwhile (archive/commands/follow.py); None: before the write's command returns.
+    findings_delay_ms: int | None = None
+
+    @property
+    def findings_delay(self) -> float | None:
+        """`findings_delay_ms` in seconds."""
+        return None if self.findings_delay_ms is None else self.findings_delay_ms / 1000
 
     @property
     def is_sqlite(self) -> bool:
@@ -122,6 +135,12 @@ class Settings:
                 "ARCHIVE_READ_CONNECT_TIMEOUT_MS",
                 env.get("ARCHIVE_READ_CONNECT_TIMEOUT_MS", "3000"),
                 low=1,
+                high=60_000,
+            ),
+            findings_delay_ms=_int(
+                "ARCHIVE_FINDINGS_DELAY_MS",
+                env.get("ARCHIVE_FINDINGS_DELAY_MS", str(FINDINGS_DELAY_MS)),
+                low=0,
                 high=60_000,
             ),
         )

@@ -32,6 +32,8 @@ class FindingCommands(CommandBase):
     ) -> Written:
         """Dismiss a finding that stands now, naming the version of its stream read (0: never dismissed)."""
         async with self._in(conn) as tx:
+            # What stands now: the findings of writes whose catch-up has not run yet included.
+            await self.findings.catch_up_in(tx)
             kind = (
                 await tx.execute(
                     select(findings_table.c.kind).where(findings_table.c.finding_id == finding_id)

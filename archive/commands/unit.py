@@ -27,13 +27,13 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from archive.domain.events import EVENT_TYPES, Event, decode_event, encode_event, event_type_of
+from archive.commands.follow import FindingsFollower
+from archive.domain.events import Event, decode_event, encode_event, event_type_of
 from archive.domain.facts import FactState
 from archive.domain.sources import SourceSnapshot, SourceState
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import EventStore, NewEvent, RecordedEvent, ReplayedEvent
+from archive.eventstore import EventStore, NewEvent, RecordedEvent
 from archive.eventstore.store import StreamWrite, utc_now
-from archive.projections import findings
 from archive.projections.runner import Projector
 from archive.storage import Encoding
 
@@ -82,10 +82,13 @@ class CommandBase:
         store: EventStore,
         vocabulary: Vocabulary,
         clock: Callable[[], datetime] = utc_now,
+        findings_delay: float | None = None,
     ) -> None:
         self.store = store
         self.vocabulary = vocabulary
         self.projector = Projector(vocabulary)
+        #: When a one-trip write's findings catch up: at once (`findings_delay` None) or a delay after it.
+        self.findings = FindingsFollower(store, vocabulary, findings_delay)
         self._clock = clock
         # Source snapshots by content sha256: a version's text never changes, so it is split once.
         self._snapshots: dict[str, SourceSnapshot] = {}
@@ -133,17 +136,9 @@ class CommandBase:
             lambda pending: self.projector.fact_writes(pending, before, encoding),
         )
 
-        # Findings are queried from the rows that trip wrote, which it cannot do itself: they catch up in a
-        # transaction of their own, under the lock, from their checkpoint, so one lost to a crash in
-        # between is made good by the next catch-up (archive/projections/findings.py, CHECKPOINTS). Its
-        # statements are many and small: on SQLite they run as one trip to the driver's thread.
-        async def catch_up(conn: AsyncConnection) -> None:
-            async def read_after(position: int) -> list[ReplayedEvent]:
-                return await self.store.read_all_decoded(position, 500, EVENT_TYPES, conn=conn)
-
-            await findings.catch_up(conn, read_after, self.vocabulary)
-
-        await self.store.write_in_one_trip(catch_up)
+        # Findings are queried from the rows that trip wrote, which it cannot do itself: they catch up after
+        # it, at once or in the background (archive/commands/follow.py).
+        await self.findings.wrote()
         return recorded
 
     async def _commit(

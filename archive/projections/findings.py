@@ -51,6 +51,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.domain.events import (
+    EVENT_TYPES,
     EntityMerged,
     EntityMergedFrom,
     EntityRegistered,
@@ -80,7 +81,7 @@ from archive.domain.findings import (
 from archive.domain.ids import derived_id
 from archive.domain.time import make_valid_time
 from archive.domain.vocabulary import Vocabulary
-from archive.eventstore import Logged, ReplayedEvent
+from archive.eventstore import EventStore, Logged, ReplayedEvent
 from archive.eventstore.table import events_table
 from archive.projections.checkpoints import checkpoints_table
 from archive.projections.citations import citations_table
@@ -261,7 +262,8 @@ async def refresh(
 #: The findings' own checkpoints (`projection_checkpoints`): the last position P such that the scopes of
 #: every event up to P have been computed again. A fact written in one trip to the database
 #: (`EventStore.append_and_project`) is projected without its findings, which cannot be computed before
-#: its rows exist; they catch up right after it, in a transaction of their own (`catch_up`). Until then,
+#: its rows exist; they catch up after it, in a transaction of their own (`catch_up`, when
+#: archive/commands/follow.py says: at once, a delay later, or before they are read). Until then,
 #: or when a crash came in between, this checkpoint stays behind the log, and the next catch-up computes
 #: the scopes of every event it missed: a lost refresh is made good, never silently skipped.
 CHECKPOINTS = (NAME, REFS_NAME)
@@ -330,6 +332,15 @@ async def catch_up(
         await refresh(conn, [r.event for r in page if isinstance(r.event, Event)], vocabulary)
         done = page[-1].position
         await _advance(conn, done)
+
+
+def read_after(store: EventStore, conn: AsyncConnection) -> Callable[[int], Awaitable[list[ReplayedEvent]]]:
+    """`catch_up`'s pages: the decoded events after a position, read in `conn`."""
+
+    async def page(position: int) -> list[ReplayedEvent]:
+        return await store.read_all_decoded(position, 500, EVENT_TYPES, conn=conn)
+
+    return page
 
 
 def _single_holder(vocabulary: Vocabulary) -> set[str]:

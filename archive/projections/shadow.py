@@ -17,6 +17,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from archive.eventstore import EventStore
+from archive.projections.findings import catch_up, read_after
 from archive.projections.rebuild import REPLAYED_TABLES, complete, replay
 from archive.projections.runner import Projector
 from archive.storage.engine import stored_utc
@@ -56,6 +57,9 @@ async def compare_with_rebuild(
     """Every read model whose rows differ from a fresh replay of the log (empty when all match)."""
     shadow_schema = store.backend.shadow_schema
     async with store.transaction(commit=False) as conn:
+        # The findings catch up after a one-trip write (archive/commands/follow.py): they are compared as of
+        # the log, caught up first in this transaction, which is rolled back with the shadows.
+        await catch_up(conn, read_after(store, conn), projector.vocabulary)
         live = {table.name: await snapshot(conn, table) for table in REPLAYED_TABLES}
         await conn.execution_options(schema_translate_map={None: shadow_schema})
         await conn.run_sync(lambda sync: REPLAYED_TABLES[0].metadata.create_all(sync, tables=REPLAYED_TABLES))

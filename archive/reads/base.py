@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +22,8 @@ class ReadBase:
         store: EventStore,
         marks: Callable[[], Mapping[str, Sequence[Mark]]] | None = None,
         vocabulary: Vocabulary | None = None,
+        settle_findings: Callable[[], Awaitable[None]] | None = None,
+        findings_from: ReadBase | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -32,6 +34,10 @@ class ReadBase:
         # "No fact here" marks are curation data of the seeds folder, not events: each read checks them
         # against the source's current text, as a new version re-checks a citation.
         self._marks = marks or dict
+        # The findings catch up with one-trip writes after them (archive/commands/follow.py): a read of
+        # them first settles them, on the primary, which a replica's reads of them therefore go to.
+        self._settle_findings = settle_findings
+        self._findings_from = findings_from
         self.backend = backend_for(engine)
         # Reads of several statements, and reads of one (consistent by itself), each the cheapest way.
         self._reads, self._single_reads = self.backend.read_engines(engine)

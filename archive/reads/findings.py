@@ -64,6 +64,12 @@ class FindingReads(ReadBase):
     ) -> FindingPage:
         """Findings standing on the day `on`, kind then id order; dismissed ones too with `dismissed`.
         `counts` gives, with the same filters but `kind`, how many stand of each kind."""
+        if isinstance(self._findings_from, FindingReads):
+            return await self._findings_from.findings(
+                on=on, kind=kind, entity=entity, source=source, fact=fact, finding=finding,
+                dismissed=dismissed, limit=limit, offset=offset,
+            )  # fmt: skip
+        await self._settled()
         table, dismissals = findings_table, finding_dismissals_table
         async with self._reads.connect() as conn:
             conditions: list[ColumnElement[bool]] = [_standing(on)]
@@ -111,6 +117,9 @@ class FindingReads(ReadBase):
 
     async def finding_count(self, on: date) -> int:
         """How many findings stand on the day `on`, not dismissed (the home page's count)."""
+        if isinstance(self._findings_from, FindingReads):
+            return await self._findings_from.finding_count(on)
+        await self._settled()
         table, dismissals = findings_table, finding_dismissals_table
         joined = table.outerjoin(dismissals, dismissals.c.finding_id == table.c.finding_id)
         query = (
@@ -118,6 +127,10 @@ class FindingReads(ReadBase):
         )
         async with self._single_reads.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
+
+    async def _settled(self) -> None:
+        if self._settle_findings is not None:
+            await self._settle_findings()
 
     async def _views(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[FindingView]:
         fact_ids = {f for row in rows for f in row.fact_ids}

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from archive.settings import Settings
+from archive.settings import FINDINGS_DELAY_MS, Settings
 from archive.tokens import create_token
 
 #: The actors of the tokens `headers` creates, as the log records them.
@@ -22,8 +22,10 @@ AUDITOR = "auditor-ode"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Settings for the test's database, with JSON logs."""
-    return Settings(database_url=database_url, log_format="json", log_level="WARNING")
+    """Settings for the test's database, with JSON logs and the server's findings delay."""
+    return Settings(
+        database_url=database_url, log_format="json", log_level="WARNING", findings_delay_ms=FINDINGS_DELAY_MS
+    )
 
 
 @pytest.fixture
@@ -42,7 +44,12 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 @pytest.fixture
 async def seeded_client(seeded_database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """An HTTP client on a fresh copy of the seeded corpus."""
-    settings = Settings(database_url=seeded_database_url, log_format="json", log_level="WARNING")
+    settings = Settings(
+        database_url=seeded_database_url,
+        log_format="json",
+        log_level="WARNING",
+        findings_delay_ms=FINDINGS_DELAY_MS,
+    )
     async with AsyncTestClient(app=create_app(settings)) as client:
         yield client
 

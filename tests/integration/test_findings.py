@@ -454,7 +454,8 @@ async def test_findings_lost_between_a_write_and_their_catch_up_are_made_good_by
     )
     assert lost.status_code == 201, lost.text
     assert (await findings(seeded_client, entity=HCNM, kind="overlapping_holders"))["items"] == []
-    assert await compare_with_rebuild(seeded_archive.store, seeded_archive.projector) != []
+    async with seeded_archive.store.engine.connect() as conn:
+        assert await findings_projection.refreshed_through(conn) < await seeded_archive.store.head_position()
 
     monkeypatch.setattr(findings_projection, "catch_up", real_catch_up)
     # Another office, other entities: nothing of the lost write's scopes.

@@ -18,6 +18,10 @@ def test_defaults_are_the_embedded_sqlite_database_on_loopback() -> None:
     assert settings.database_url == "sqlite+aiosqlite:///./var/archive.db"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.require_token_for_reads is False
+    # The server's writes leave their findings to a task 50 ms later; a library caller's compute them at once.
+    assert (settings.findings_delay_ms, settings.findings_delay) == (50, 0.05)
+    assert Settings().findings_delay is None
+    assert Settings.from_env({"ARCHIVE_FINDINGS_DELAY_MS": "0"}).findings_delay == 0.0
 
 
 def test_environment_values_are_read_and_urls_get_their_async_driver() -> None:
@@ -50,6 +54,8 @@ def test_settings_are_frozen() -> None:
         ({"ARCHIVE_LOG_FORMAT": "xml"}, "use auto, json or console"),
         ({"ARCHIVE_LOG_LEVEL": "LOUD"}, "use DEBUG"),
         ({"ARCHIVE_REQUIRE_TOKEN_FOR_READS": "perhaps"}, "not a boolean"),
+        ({"ARCHIVE_FINDINGS_DELAY_MS": "-1"}, "ARCHIVE_FINDINGS_DELAY_MS=-1 is out of range"),
+        ({"ARCHIVE_FINDINGS_DELAY_MS": "soon"}, "ARCHIVE_FINDINGS_DELAY_MS='soon' is not a whole number"),
         ({"DATABASE_URL": "mysql://x/y"}, "is not supported"),
     ],
 )
