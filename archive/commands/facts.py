@@ -41,6 +41,7 @@ from archive.domain.sources import SourceSnapshot
 from archive.domain.streams import fact_stream, source_stream
 from archive.eventstore import ConcurrencyError
 from archive.projections import entities, sources
+from archive.projections.fact_versions import FACT_STATES, current_of
 
 #: How many source versions' split texts the command side keeps, and how many lines they may hold in
 #: all. Bounded by lines, not only by count: long documents filled the cache with tens of megabytes, and
@@ -80,6 +81,8 @@ class FactCommands(CommandBase):
         # decision sets it (not when deciding again), whose append checks what it read. Anything else (an
         # ingest, a command in a caller's transaction) checks nothing it read at its append, so it reads.
         self._cached: ContextVar[bool] = ContextVar("decide_from_cache", default=False)
+        reads, _ = self.store.backend.read_engines(self.store.engine)
+        self._point_reads = self.store.backend.point_reader(self.store.engine, reads)
 
     async def _context(
         self, conn: AsyncConnection, entity_ids: set[str | None], cited: Sequence[Citation]
@@ -111,9 +114,15 @@ class FactCommands(CommandBase):
         return snapshots
 
     async def _fact_state(self, conn: AsyncConnection, fact_id: str) -> FactState:
-        """The fact's state: the one this process last read or wrote when it may, otherwise read."""
+        """The fact's state for an optimistic decision: the one this process last read or wrote when it
+        may, otherwise read; on a SQLite file on the loop's thread (`PointReader`: no trip to the
+        driver's thread, no transaction), which the append's check of the version makes safe."""
         cached = self._fact_states.get(fact_id) if self._cached.get() else None
-        return cached if cached is not None else await load_fact_state(conn, fact_id)
+        if cached is not None:
+            return cached
+        if self._point_reads.inline:
+            return current_of(await self._point_reads.all(FACT_STATES, {"fact_id": fact_id}))
+        return await load_fact_state(conn, fact_id)
 
     async def _decide_fact(
         self,

@@ -7,7 +7,7 @@ needs no replay.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     literal_column,
     select,
@@ -184,6 +185,21 @@ async def current_states(conn: AsyncConnection, fact_ids: set[str]) -> dict[str,
                 state = msgspec.convert(stored, FactState)
                 states[state.fact_id] = state
     return states
+
+
+#: One fact's versions' states, for a point read (`PointReader`): a decision's load, which on a SQLite
+#: file runs on the loop's thread, as `current_states` by id (the current one kept in Python).
+FACT_STATES = select(fact_versions_table.c.state, fact_versions_table.c.recorded_to).where(
+    fact_versions_table.c.fact_id == bindparam("fact_id")
+)
+
+
+def current_of(rows: Sequence[Any]) -> FactState:
+    """The current state among `FACT_STATES`'s rows (the initial state when none is current)."""
+    for row in rows:
+        if row.recorded_to is None:
+            return msgspec.convert(row.state, FactState)
+    return initial_fact_state()
 
 
 async def current_state(conn: AsyncConnection, fact_id: str) -> FactState:

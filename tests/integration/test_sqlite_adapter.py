@@ -131,3 +131,37 @@ async def test_a_correction_projects_its_batch_in_one_trip(
     write = trips.index("immediate_transaction")
     assert "commit" not in trips[:write], trips
     assert trips[write:] == ["immediate_transaction", "immediate_transaction"], trips
+
+
+async def test_a_correction_whose_sources_were_read_before_reads_the_facts_state_on_the_loops_thread(
+    sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
+) -> None:
+    """Once this process has read the cited source, a correction's decision reads only the fact's state,
+    a point read on the loop's thread (no trip, no transaction); its only trips are the write's and the
+    findings' (the append checks the version it read)."""
+    queries = wire(seeded_engine).reads
+    facts = (await queries.search_facts(FactFilter(predicate="member_of"), 50, 0)).items
+    first = facts[0]
+    second = next(f for f in facts[1:] if f.citations[0].source_id == first.citations[0].source_id)
+    for fact in (first, second):
+        evidence = fact.citations[0]
+        trips.clear()
+        written = await seeded_archive.correct_fact(
+            fact_id=fact.id,
+            expected_version=fact.version,
+            changes=FactChanges(valid_to="2099"),
+            reason_code="valid_time_shift",
+            justification="test: a later end",
+            citations=[
+                Citation(
+                    evidence.source_id,
+                    evidence.content_sha256,
+                    evidence.line_start,
+                    evidence.line_end,
+                    evidence.quote,
+                )
+            ],
+            meta=CommandMeta(actor="tester", reason="test"),
+        )
+        assert written.version == fact.version + 1
+    assert trips == ["immediate_transaction", "immediate_transaction"], trips
