@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import wire
-from archive.commands import Archive, CommandMeta
+from archive.commands import Archive, CommandMeta, FactWritten
 from archive.domain.events import Citation, FactChanges
-from archive.reads import FactFilter
+from archive.reads import FactFilter, FactView
 from archive.storage.engine import create_engine
 from archive.storage.sqlite.engine import SQLITE_BEGIN
 
@@ -100,30 +100,30 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_
         assert (await conn.execute(text("SELECT name FROM item"))).scalars().all() == ["b"]
 
 
-async def test_a_correction_projects_its_batch_in_one_trip(
-    sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
-) -> None:
-    queries = wire(seeded_engine).reads
-    fact = (await queries.search_facts(FactFilter(predicate="member_of"), 1, 0)).items[0]
+async def correct_to_a_later_end(archive: Archive, fact: FactView) -> FactWritten:
+    """Correct `fact`'s end to 2099, citing its first citation."""
     evidence = fact.citations[0]
-    trips.clear()
-    await seeded_archive.correct_fact(
+    citation = Citation(
+        evidence.source_id, evidence.content_sha256, evidence.line_start, evidence.line_end, evidence.quote
+    )
+    return await archive.correct_fact(
         fact_id=fact.id,
         expected_version=fact.version,
         changes=FactChanges(valid_to="2099"),
         reason_code="valid_time_shift",
         justification="test: a later end",
-        citations=[
-            Citation(
-                evidence.source_id,
-                evidence.content_sha256,
-                evidence.line_start,
-                evidence.line_end,
-                evidence.quote,
-            )
-        ],
+        citations=[citation],
         meta=CommandMeta(actor="tester", reason="test"),
     )
+
+
+async def test_a_correction_projects_its_batch_in_one_trip(
+    sqlite_backend: str, seeded_engine: AsyncEngine, seeded_archive: Archive, trips: list[str]
+) -> None:
+    queries = wire(seeded_engine).reads
+    fact = (await queries.search_facts(FactFilter(predicate="member_of"), 1, 0)).items[0]
+    trips.clear()
+    await correct_to_a_later_end(seeded_archive, fact)
     # The decision's reads come first, outside the lock; then the append, every read model's closes and
     # inserts and the checkpoints are one trip, from BEGIN IMMEDIATE to COMMIT (they were one a statement,
     # ten here); the findings then catch up in a transaction of their own, one trip too (it was a trip
@@ -144,24 +144,7 @@ async def test_a_correction_whose_sources_were_read_before_reads_the_facts_state
     first = facts[0]
     second = next(f for f in facts[1:] if f.citations[0].source_id == first.citations[0].source_id)
     for fact in (first, second):
-        evidence = fact.citations[0]
         trips.clear()
-        written = await seeded_archive.correct_fact(
-            fact_id=fact.id,
-            expected_version=fact.version,
-            changes=FactChanges(valid_to="2099"),
-            reason_code="valid_time_shift",
-            justification="test: a later end",
-            citations=[
-                Citation(
-                    evidence.source_id,
-                    evidence.content_sha256,
-                    evidence.line_start,
-                    evidence.line_end,
-                    evidence.quote,
-                )
-            ],
-            meta=CommandMeta(actor="tester", reason="test"),
-        )
+        written = await correct_to_a_later_end(seeded_archive, fact)
         assert written.version == fact.version + 1
     assert trips == ["immediate_transaction", "immediate_transaction"], trips
