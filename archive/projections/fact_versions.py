@@ -64,6 +64,16 @@ fact_versions_table = Table(
     Index("ix_fact_versions_recorded_to_recorded_from", "recorded_to", "recorded_from"),
 )
 
+#: The current facts of one content (subject, predicate, object): the findings' precision variants look
+#: a batch's contents up here, where by subject alone they read every fact of every subject in the batch.
+content_index = Index(
+    "ix_fact_versions_content",
+    fact_versions_table.c.subject,
+    fact_versions_table.c.predicate,
+    fact_versions_table.c.object,
+    fact_versions_table.c.recorded_to,
+)
+
 #: `rank = 'preferred'` spelled as a literal: SQLite uses a partial index only for a query whose WHERE
 #: says the index's own condition, and a bound parameter is not known to equal it.
 PREFERRED = literal_column("'preferred'", String)

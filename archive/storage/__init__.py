@@ -213,6 +213,15 @@ def positional(rows: Sequence[Any]) -> Sequence[Sequence[Any]]:
     return rows
 
 
+def read_through(query: Select[Any], table: FromClause, index: Index) -> Select[Any]:
+    """`query` made to read `table` through `index` on either database, for code that runs where no
+    backend is at hand (the findings' rules, on an async or a lent synchronous connection): SQLite's
+    planner is told (`SqliteBackend.use_index`), and PostgreSQL compiles the query without that hint."""
+    from archive.storage.sqlite import SqliteBackend
+
+    return SqliteBackend().use_index(query, table, index)
+
+
 def backend_for(engine: AsyncEngine) -> Backend:
     """The backend of `engine`'s database: the one place that asks which dialect it is."""
     found = _BACKENDS.get(engine.sync_engine)
