@@ -43,20 +43,27 @@ class FindingsFollower:
         self._vocabulary = vocabulary
         self.delay = delay
         self._task: asyncio.Task[None] | None = None
+        # A write committed that no catch-up begun yet has taken: the task goes round once more.
+        self._behind = False
 
     async def wrote(self) -> None:
         """A one-trip write committed: catch its findings up now, or see that a task will."""
         if self.delay is None:
             await self.catch_up()
-        elif self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._later(self.delay))
+            return
+        self._behind = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._follow(self.delay))
 
-    async def _later(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        try:
-            await self.catch_up()
-        except Exception:  # the next catch-up makes it good; a background task has no caller to raise to
-            log.warning("findings catch-up failed; the next one will make it good", exc_info=True)
+    async def _follow(self, delay: float) -> None:
+        # A write that commits while a catch-up runs may come after what it read: it goes round again.
+        while self._behind:
+            await asyncio.sleep(delay)
+            self._behind = False
+            try:
+                await self.catch_up()
+            except Exception:  # the next catch-up makes it good; a task has no caller to raise to
+                log.warning("findings catch-up failed; the next one will make it good", exc_info=True)
 
     async def catch_up(self) -> None:
         """Compute the findings of every event after their checkpoint (nothing when there is none)."""
