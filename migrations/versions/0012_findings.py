@@ -58,6 +58,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("finding_id", name=op.f("pk_finding_dismissals")),
     )
     # A log may hold no dismissal yet: `finding.dismissed` is new with this revision.
+    # The fill runs today's rules, which read the facts' contents through the index migration 0014 adds
+    # (`fact_versions.content_index`; SQLite is told to): made here when missing, kept by 0014.
+    op.create_index(
+        "ix_fact_versions_content",
+        "fact_versions",
+        ["subject", "predicate", "object", "recorded_to"],
+        if_not_exists=True,
+    )
     findings.fill_synchronously(op.get_bind(), load_vocabulary())
     checkpoints = sa.table(
         "projection_checkpoints", sa.column("projection", sa.String), sa.column("position", _POSITION)
@@ -74,6 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_fact_versions_content", table_name="fact_versions", if_exists=True)
     op.drop_table("finding_dismissals")
     op.drop_index("ix_finding_refs_finding_id", table_name="finding_refs")
     op.drop_table("finding_refs")

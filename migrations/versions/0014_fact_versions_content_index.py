@@ -20,13 +20,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Migration 0012 made it already where it ran after this revision existed (its fill reads through it).
     op.create_index(
         "ix_fact_versions_content",
         "fact_versions",
         ["subject", "predicate", "object", "recorded_to"],
         unique=False,
+        if_not_exists=True,
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_fact_versions_content", table_name="fact_versions")
+    op.drop_index("ix_fact_versions_content", table_name="fact_versions", if_exists=True)
