@@ -208,7 +208,7 @@ def current_of(rows: Sequence[Any]) -> FactState:
     """The current state among `FACT_STATES`'s rows (the initial state when none is current)."""
     for row in rows:
         if row.recorded_to is None:
-            return msgspec.convert(row.state, FactState)
+            return state_of(row)
     return initial_fact_state()
 
 
