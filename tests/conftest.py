@@ -10,7 +10,9 @@ import asyncio
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -80,6 +82,26 @@ def _admin(*statements: str) -> None:
             await conn.close()
 
     asyncio.run(run())
+
+
+# A test's PostgreSQL database is dropped on a thread of its own while the next test runs: DROP DATABASE
+# waits on the server's disk, and the suite would wait for it once per test.
+_DROPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
+_DROPPING: list[Future[None]] = []
+
+
+def _drop_later(name: str) -> None:
+    _DROPPING.append(_DROPS.submit(_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped() -> Iterator[None]:
+    """At the end of the session, wait for the databases still being dropped; warn of any that failed."""
+    yield
+    _DROPS.shutdown(wait=True)
+    failed = [error for future in _DROPPING if (error := future.exception()) is not None]
+    if failed:
+        warnings.warn(f"{len(failed)} test database(s) were not dropped: {failed[0]!r}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +197,7 @@ def _fresh_database(
     name = f"archive_{'s' if seeded else 't'}_{uuid.uuid4().hex[:12]}"
     _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield _postgres_url(name)
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _drop_later(name)
 
 
 @pytest.fixture
