@@ -67,11 +67,13 @@ class FindingsFollower:
 
     async def catch_up(self) -> None:
         """Compute the findings of every event after their checkpoint (nothing when there is none)."""
-        # Its statements are many and small: on SQLite they run as one trip to the driver's thread.
-        await self._store.write_in_one_trip(self.catch_up_in)
+        # Its statements are many and small: on SQLite they run as one trip to the driver's thread. On
+        # PostgreSQL the writes go on meanwhile: a catch-up reads the log at each page, and a write that
+        # commits during it is in a later page, whose scopes are computed again after it committed.
+        await self._store.follow_in_one_trip(self.catch_up_in)
 
     async def catch_up_in(self, conn: AsyncConnection) -> None:
-        """`catch_up` in the caller's write transaction, which holds the append lock."""
+        """`catch_up` in the caller's write transaction, which holds the follow lock."""
         await findings.catch_up(conn, findings.read_after(self._store, conn), self._vocabulary)
 
     async def settled(self) -> None:

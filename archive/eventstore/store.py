@@ -205,12 +205,13 @@ class EventStore:
         async with _lock_timeouts(), self.backend.write_transaction(self.engine, commit) as conn:
             yield conn
 
-    async def write_in_one_trip(self, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]) -> T:
-        """`work(conn)` in a write transaction holding the append lock, in as few trips to the database
-        as its driver allows (`Backend.write_in_one_trip`: `work` awaits only `conn.execute`,
+    async def follow_in_one_trip(self, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]) -> T:
+        """`work(conn)` in a transaction holding the follow lock (`Backend.follow_in_one_trip`): a read
+        model that follows the log is caught up there, while one-trip writes go on where the database
+        allows it, in as few trips as its driver allows (`work` awaits only `conn.execute`,
         `conn.scalars` and `conn.scalar`)."""
         async with _lock_timeouts():
-            return await self.backend.write_in_one_trip(self.engine, work)
+            return await self.backend.follow_in_one_trip(self.engine, work)
 
     async def append(
         self,

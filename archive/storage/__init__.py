@@ -120,18 +120,21 @@ class Backend(Protocol):
     def write_transaction(
         self, engine: AsyncEngine, commit: bool
     ) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A transaction holding the append lock from its start to its end (rolled back unless `commit`)."""
+        """A transaction holding the append lock from its start to its end (rolled back unless `commit`), and
+        with it the follow lock of `follow_in_one_trip`."""
 
     def lone_append(self, engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
         """The connection a single append runs on as its own transaction (`own_transaction=True`)."""
 
-    async def write_in_one_trip(
+    async def follow_in_one_trip(
         self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
     ) -> T:
-        """`work(conn)` in a transaction holding the append lock, in as few trips as the driver allows: on
-        SQLite all of it is one function in the driver's thread, on a synchronous connection (so `work`
-        must await nothing but the connection's `execute`, `scalars` and `scalar`); on PostgreSQL it is
-        a write transaction like `write_transaction`'s."""
+        """`work(conn)` in a transaction holding the follow lock, the lock of a read model that follows the
+        log (the findings), which a one-trip write leaves behind: on PostgreSQL that lock alone, so the
+        one-trip writes go on while it runs, and every `write_transaction` waits for it; on SQLite, its one
+        write lock. In as few trips as the driver allows: on SQLite all of it is one function in the
+        driver's thread, on a synchronous connection (so `work` must await nothing but the connection's
+        `execute`, `scalars` and `scalar`)."""
 
     async def append_and_project(
         self,

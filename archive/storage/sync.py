@@ -3,7 +3,7 @@
 The findings' rules are written against `AsyncConnection` and await only its `execute`, `scalars` and
 `scalar`. Over a synchronous connection those awaits never suspend, so the coroutine runs to its end the
 first time it is stepped: inside a migration (which has a synchronous connection), or inside SQLite's
-driver thread, where a whole write is one trip (`Backend.write_in_one_trip`).
+driver thread, where a whole write is one trip (`Backend.follow_in_one_trip`).
 """
 
 from __future__ import annotations

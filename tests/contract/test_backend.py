@@ -31,6 +31,7 @@ from archive.eventstore.hashing import canonical_row, chain_hash
 from archive.projections.checkpoints import checkpoints_table
 from archive.storage import Backend, Complete, Replay, backend_for
 from archive.storage.engine import create_engine
+from archive.storage.postgres.append import APPEND_LOCK_KEY
 
 #: A table of the shape the versioned read models have, for the batch writes, in a metadata of its own.
 scratch = MetaData()
@@ -132,7 +133,7 @@ async def test_a_write_transaction_commits_rolls_back_on_request_and_on_error(
     assert [r[0] for r in await stored(engine)] == ["kept"]
 
 
-async def test_a_write_in_one_trip_commits_returns_its_value_and_leaves_nothing_on_error(
+async def test_a_catch_up_in_one_trip_commits_returns_its_value_and_leaves_nothing_on_error(
     engine: AsyncEngine, seam: Backend
 ) -> None:
     # Written as async code over the connection's execute, scalars and scalar: on SQLite it runs in the
@@ -148,7 +149,7 @@ async def test_a_write_in_one_trip_commits_returns_its_value_and_leaves_nothing_
         notes = list(await conn.scalars(select(rows_table.c.note).order_by(rows_table.c.version)))
         return int(count or 0), notes
 
-    assert await seam.write_in_one_trip(engine, write) == (2, ["first", "second"])
+    assert await seam.follow_in_one_trip(engine, write) == (2, ["first", "second"])
 
     async def fail_after_a_write(conn: AsyncConnection) -> None:
         await conn.execute(
@@ -157,11 +158,11 @@ async def test_a_write_in_one_trip_commits_returns_its_value_and_leaves_nothing_
         raise RuntimeError("refused")
 
     with pytest.raises(RuntimeError, match="refused"):
-        await seam.write_in_one_trip(engine, fail_after_a_write)
+        await seam.follow_in_one_trip(engine, fail_after_a_write)
     assert [(r[0], r[1]) for r in await stored(engine)] == [("kept", 1), ("kept", 2)]
 
 
-async def test_a_write_in_one_trip_holds_the_lock_another_writer_waits_for(
+async def test_a_catch_up_in_one_trip_waits_for_a_write_transaction(
     engine: AsyncEngine, database_url: str, seam: Backend
 ) -> None:
     other_engine = create_engine(database_url)
@@ -182,10 +183,55 @@ async def test_a_write_in_one_trip_holds_the_lock_another_writer_waits_for(
     try:
         first = asyncio.create_task(holder())
         await asyncio.sleep(0.05)
-        await asyncio.gather(first, seam.write_in_one_trip(engine, counted))
+        await asyncio.gather(first, seam.follow_in_one_trip(engine, counted))
     finally:
         await other_engine.dispose()
     assert steps == ["other in", "other out", "one trip"]
+
+
+async def test_a_write_transaction_waits_for_a_catch_up_on_postgresql(
+    engine: AsyncEngine, database_url: str, seam: Backend, postgres_backend: str
+) -> None:
+    # (On SQLite a catch-up is one synchronous trip holding the one write lock, as the test above shows.)
+    other_engine = create_engine(database_url)
+    other = backend_for(other_engine)
+    steps: list[str] = []
+
+    async def catching_up(conn: AsyncConnection) -> None:
+        await conn.scalar(select(func.count()).select_from(events_table))
+        steps.append("catch-up in")
+        await asyncio.sleep(0.3)
+        steps.append("catch-up out")
+
+    async def writer() -> None:
+        async with other.write_transaction(other_engine, commit=True) as conn:
+            await conn.execute(select(func.count()).select_from(events_table))
+            steps.append("write transaction")
+
+    try:
+        first = asyncio.create_task(seam.follow_in_one_trip(engine, catching_up))
+        await asyncio.sleep(0.05)
+        await asyncio.gather(first, writer())
+    finally:
+        await other_engine.dispose()
+    assert steps == ["catch-up in", "catch-up out", "write transaction"]
+
+
+async def test_a_catch_up_goes_on_while_a_one_trip_write_holds_the_append_lock_on_postgresql(
+    engine: AsyncEngine, database_url: str, seam: Backend, postgres_backend: str
+) -> None:
+    # `archive_append` takes the append lock alone, and a catch-up takes only the follow lock.
+    other_engine = create_engine(database_url)
+
+    async def counted(conn: AsyncConnection) -> int:
+        return int(await conn.scalar(select(func.count()).select_from(events_table)) or 0)
+
+    try:
+        async with other_engine.connect() as conn, conn.begin():
+            await conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+            assert await asyncio.wait_for(seam.follow_in_one_trip(engine, counted), 10) == 0
+    finally:
+        await other_engine.dispose()
 
 
 # -- events -------------------------------------------------------------------------------------------

@@ -169,3 +169,56 @@ async def test_a_cancelled_or_failed_catch_up_is_made_good_by_the_next(
     assert await behind(engine) == 0
     await assert_as_rebuilt(archive, engine)
     await archive.findings.close()
+
+
+async def test_a_write_goes_on_while_a_catch_up_runs_and_the_next_catch_up_takes_it_on_postgresql(
+    store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, postgres_backend: str
+) -> None:
+    # On SQLite a catch-up is one trip holding the one write lock: a write waits for it there.
+    archive = await delayed_archive(store, NEVER)
+    jane, _ = await overlapping_terms(archive)
+    catch_up = findings_projection.catch_up
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(*args: Any) -> None:
+        holding.set()
+        await release.wait()  # a long catch-up, holding the follow lock
+        await catch_up(*args)
+
+    monkeypatch.setattr(findings_projection, "catch_up", slow)
+    reader = asyncio.create_task(archive.findings.settled())
+    await holding.wait()
+    # The write's one trip takes the append lock alone: it does not wait for the catch-up.
+    john = await asyncio.wait_for(
+        record(archive, **term("john-example", valid_from="2010-03-01", valid_to="2010-03-31")), 10
+    )
+    release.set()
+    await reader
+    monkeypatch.setattr(findings_projection, "catch_up", catch_up)
+    await archive.findings.settled()
+    assert await behind(engine) == 0
+    holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
+    assert (OFFICER_SCOPE, pair(jane, john), holders, None) in await found(engine, "overlapping_holders")
+    await assert_as_rebuilt(archive, engine)
+    await archive.findings.close()
+
+
+async def test_findings_caught_up_while_concurrent_writers_write_equal_a_rebuild(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    # Catch-ups start at once after each write, so on PostgreSQL they run between and during the writes.
+    archive = await delayed_archive(store, 0.0)
+    holders = ["jane-example", "john-example"]
+
+    async def writer(n: int) -> None:
+        for k in range(6):
+            year = 2000 + (n * 6 + k) % 9
+            fact = term(holders[(n + k) % 2], valid_from=f"{year}-01-01", valid_to=f"{year}-12-31")
+            await record(archive, **fact)
+
+    await asyncio.gather(*(writer(n) for n in range(4)))
+    await archive.findings.settled()
+    assert await behind(engine) == 0
+    assert await found(engine, "overlapping_holders") != []
+    await assert_as_rebuilt(archive, engine)
+    await archive.findings.close()

@@ -19,7 +19,7 @@ class HeldStore:
         self.started = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def write_in_one_trip(self, work: Callable[..., Any]) -> None:
+    async def follow_in_one_trip(self, work: Callable[..., Any]) -> None:
         self.catch_ups += 1
         self.started.set()
         await self.release.wait()

@@ -52,16 +52,24 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def write_transaction(self, engine: AsyncEngine, commit: bool) -> AsyncIterator[AsyncConnection]:
-        """`pg_advisory_xact_lock`: held from the first statement to the end of the transaction."""
+        """The append lock and the follow lock (`pg_advisory_xact_lock`), held from the first statement to
+        the end of the transaction. Every transaction takes both in this one statement, in one order."""
         async with engine.connect() as conn, transaction_on(conn, commit):
-            await conn.execute(select(func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY)))
+            await conn.execute(
+                select(
+                    func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY),
+                    func.pg_advisory_xact_lock(append.FOLLOW_LOCK_KEY),
+                )
+            )
             yield conn
 
-    async def write_in_one_trip(
+    async def follow_in_one_trip(
         self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
     ) -> T:
-        """A write transaction, as `write_transaction` takes it: each statement is its own trip."""
-        async with self.write_transaction(engine, commit=True) as conn:
+        """A transaction holding the follow lock alone, each statement its own trip: the one-trip writes,
+        which take only the append lock, go on while it runs."""
+        async with engine.connect() as conn, transaction_on(conn, commit=True):
+            await conn.execute(select(func.pg_advisory_xact_lock(append.FOLLOW_LOCK_KEY)))
             return await work(conn)
 
     @asynccontextmanager

@@ -49,11 +49,11 @@ class SqliteBackend:
             async with transaction_on(conn, commit):
                 yield conn
 
-    async def write_in_one_trip(
+    async def follow_in_one_trip(
         self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
     ) -> T:
         """`BEGIN IMMEDIATE`, `work` on a synchronous connection in the driver's thread, then `COMMIT`:
-        one trip."""
+        one trip, holding the one write lock SQLite has."""
 
         def in_thread(conn: Connection) -> T:
             return run_to_end(work(AwaitableConnection(conn)))  # type: ignore[arg-type]
