@@ -3,7 +3,8 @@
 A fact written in one trip (`EventStore.append_and_project`) is projected into every read model but the
 findings, which are queried from the rows that trip wrote. Their catch-up (archive/projections/findings.py,
 `catch_up`) computes again the scopes of every event after their checkpoint, in a transaction of its own
-under the append lock. `FindingsFollower` decides when:
+under the follow lock (on PostgreSQL not the append lock: writes go on meanwhile; decision 0018).
+`FindingsFollower` decides when:
 
 - with `delay=None`, at once, before the write's command returns (the library's default: a script, the
   CLI and the tests see the findings of what they wrote);

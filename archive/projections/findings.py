@@ -337,7 +337,7 @@ async def catch_up(
     vocabulary: Vocabulary,
 ) -> None:
     """Compute again the scopes of every event after the checkpoint, a page of `read_after(position)` at a
-    time, and move the checkpoint to the last (in the caller's transaction, which holds the append lock)."""
+    time, and move the checkpoint to the last (in the caller's transaction, which holds the follow lock)."""
     done = await refreshed_through(conn)
     while page := await read_after(done):
         await refresh(conn, [r.event for r in page if isinstance(r.event, Event)], vocabulary)
