@@ -36,7 +36,7 @@ format: install
 	$(RUN) ruff format archive api tests migrations
 	$(RUN) ruff check --fix archive api tests migrations
 
-# The benchmark suite (bench/README.md): both databases, 10^4 and 10^5, about 15 minutes; BENCH_ARGS adds flags.
+# The benchmark suite (bench/README.md): both databases, 10^4 and 10^5, about 26 minutes here (budget 30); BENCH_ARGS adds flags.
 bench: install
 	$(RUN) python -m bench --backend sqlite,postgres --million never $(BENCH_ARGS)
 

@@ -10,7 +10,9 @@ Which scopes a batch touches: those of the current state of each fact it touched
 touched fact links to, and of each fact citing a revised source), those of its touched entities and of
 their names, and those of every finding already standing that names a touched fact or entity: a change
 that ends a finding always touches something the finding names. An entity that loses its last fact is
-the one finding made by a removal: the relations a touched fact ever had name it.
+the one finding made by a removal: the relations a touched fact ever had name it. A finding kind must
+depend only on what it names: that is also what makes a catch-up beside concurrent writes sound
+(docs/decisions/0018-findings-follow-the-log.md).
 
 An office's scope is the one computed narrowly: its findings are pairs of terms, and a pair depends only
 on its two terms, the links between them and their holders' merges, each of which names a fact or an
@@ -337,19 +339,29 @@ async def catch_up(
     vocabulary: Vocabulary,
 ) -> None:
     """Compute again the scopes of every event after the checkpoint, a page of `read_after(position)` at a
-    time, and move the checkpoint to the last (in the caller's transaction, which holds the follow lock)."""
+    time, and move the checkpoint to the last (in the caller's transaction, which holds the follow lock).
+
+    It ends at the first page shorter than `CATCH_UP_PAGE`: on PostgreSQL one-trip writes go on while it
+    runs, and a steady writer must not keep it going. A write after its last page is after the checkpoint,
+    and the next catch-up takes it."""
     done = await refreshed_through(conn)
     while page := await read_after(done):
         await refresh(conn, [r.event for r in page if isinstance(r.event, Event)], vocabulary)
         done = page[-1].position
         await _advance(conn, done)
+        if len(page) < CATCH_UP_PAGE:
+            break
+
+
+#: The events `read_after` reads at a time.
+CATCH_UP_PAGE = 500
 
 
 def read_after(store: EventStore, conn: AsyncConnection) -> Callable[[int], Awaitable[list[ReplayedEvent]]]:
     """`catch_up`'s pages: the decoded events after a position, read in `conn`."""
 
     async def page(position: int) -> list[ReplayedEvent]:
-        return await store.read_all_decoded(position, 500, EVENT_TYPES, conn=conn)
+        return await store.read_all_decoded(position, CATCH_UP_PAGE, EVENT_TYPES, conn=conn)
 
     return page
 

@@ -171,7 +171,7 @@ async def test_a_cancelled_or_failed_catch_up_is_made_good_by_the_next(
     await archive.findings.close()
 
 
-async def test_a_write_goes_on_while_a_catch_up_runs_and_the_next_catch_up_takes_it_on_postgresql(
+async def test_a_write_goes_on_while_a_catch_up_runs_even_with_a_write_transaction_waiting_on_postgresql(
     store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, postgres_backend: str
 ) -> None:
     # On SQLite a catch-up is one trip holding the one write lock: a write waits for it there.
@@ -188,17 +188,65 @@ async def test_a_write_goes_on_while_a_catch_up_runs_and_the_next_catch_up_takes
     monkeypatch.setattr(findings_projection, "catch_up", slow)
     reader = asyncio.create_task(archive.findings.settled())
     await holding.wait()
+    # A write transaction queues behind the catch-up, holding nothing a one-trip write needs.
+    queued = asyncio.create_task(
+        archive.register_entity(entity_id="joan-example", kind="person", label="Joan", meta=META)
+    )
+    await asyncio.sleep(0.2)
+    assert not queued.done()
     # The write's one trip takes the append lock alone: it does not wait for the catch-up.
     john = await asyncio.wait_for(
         record(archive, **term("john-example", valid_from="2010-03-01", valid_to="2010-03-31")), 10
     )
     release.set()
-    await reader
+    await asyncio.gather(reader, queued)
     monkeypatch.setattr(findings_projection, "catch_up", catch_up)
     await archive.findings.settled()
     assert await behind(engine) == 0
     holders = ["example-officer", "example-organisation", "jane-example", "john-example"]
     assert (OFFICER_SCOPE, pair(jane, john), holders, None) in await found(engine, "overlapping_holders")
+    await assert_as_rebuilt(archive, engine)
+    await archive.findings.close()
+
+
+async def test_a_write_committed_while_a_catch_up_computes_its_page_is_taken_by_the_next_on_postgresql(
+    store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, postgres_backend: str
+) -> None:
+    archive = await delayed_archive(store, NEVER)
+    jane, john = await overlapping_terms(archive)
+    refresh = findings_projection.refresh
+    written: list[Any] = []
+
+    async def write_first(*args: Any) -> None:
+        # The page is read; a one-trip write commits before its scopes are computed (which may read it).
+        if not written:
+            fact = term("john-example", valid_from="2010-02-01", valid_to="2010-02-28")
+            written.append(await record(archive, **fact))
+        await refresh(*args)
+
+    monkeypatch.setattr(findings_projection, "refresh", write_first)
+    await archive.findings.catch_up()
+    # The catch-up ended at its short page: the write after it is left to the next.
+    assert await behind(engine) == 1
+    monkeypatch.setattr(findings_projection, "refresh", refresh)
+    await archive.findings.settled()
+    assert await behind(engine) == 0
+    listed = await found(engine, "overlapping_holders")
+    assert sorted(row[1] for row in listed) == sorted([pair(jane, john), pair(jane, written[0])])
+    await assert_as_rebuilt(archive, engine)
+    await archive.findings.close()
+
+
+async def test_a_catch_up_goes_on_through_full_pages_and_ends_at_a_short_one(
+    store: EventStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = await delayed_archive(store, NEVER)
+    await overlapping_terms(archive)
+    await record(archive, **term("jane-example", valid_from="2011"))
+    monkeypatch.setattr(findings_projection, "CATCH_UP_PAGE", 2)
+    assert await behind(engine) == 3
+    await archive.findings.catch_up()  # pages of 2 and 1
+    assert await behind(engine) == 0
     await assert_as_rebuilt(archive, engine)
     await archive.findings.close()
 

@@ -52,13 +52,15 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def write_transaction(self, engine: AsyncEngine, commit: bool) -> AsyncIterator[AsyncConnection]:
-        """The append lock and the follow lock (`pg_advisory_xact_lock`), held from the first statement to
-        the end of the transaction. Every transaction takes both in this one statement, in one order."""
+        """The follow lock, then the append lock (`pg_advisory_xact_lock`), held from the first statement
+        to the end of the transaction. The follow lock first: a write transaction that waits for a
+        catch-up holds nothing a one-trip write needs meanwhile. Nothing that holds the append lock asks
+        for the follow lock, so the order cannot deadlock."""
         async with engine.connect() as conn, transaction_on(conn, commit):
             await conn.execute(
                 select(
-                    func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY),
                     func.pg_advisory_xact_lock(append.FOLLOW_LOCK_KEY),
+                    func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY),
                 )
             )
             yield conn

@@ -28,7 +28,7 @@ from archive.storage.postgres.driver import postgres_driver
 #: The PostgreSQL advisory lock key that serialises appends (any constant; this one spells "EVTS").
 APPEND_LOCK_KEY = 0x45565453
 #: The lock of the read model that follows the log (the findings), which a one-trip append does not take:
-#: a catch-up holds it alone, and a write transaction takes it after the append lock (spells "FLLW").
+#: a catch-up holds it alone, and a write transaction takes it before the append lock (spells "FLLW").
 FOLLOW_LOCK_KEY = 0x464C4C57
 
 #: The server-side append of migration 0011, with asyncpg's positional parameters.
