@@ -29,6 +29,7 @@ derived from its kind and what it is about, so a finding found again is the same
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -41,10 +42,12 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -796,22 +799,32 @@ async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, st
     """The current, active, asserted facts of each wanted (subject, predicate, object), looked up in the
     content index. By subject alone, a batch read every fact of every subject it named: a read that grew
     with the archive (every fact of the bench's corpus at each batch)."""
-    table = fact_versions_table
     found: set[str] = set()
     with_object: list[tuple[str, ...]] = sorted((s, p, o) for s, p, o in wanted if o is not None)
     without_object: list[tuple[str, ...]] = sorted({(s, p) for s, p, o in wanted if o is None})
-    for names, keys in (
-        (("subject", "predicate", "object"), with_object),
-        (("subject", "predicate"), without_object),
-    ):
+    for keys in (with_object, without_object):
         for chunk in _chunks_of(keys):
-            rows = values(*(sql_column(name, String) for name in names), name="wanted").data(chunk).cte()
-            on = [table.c[name] == rows.c[name] for name in names]
-            if "object" not in names:
-                on.append(table.c.object.is_(None))
-            query = select(table.c.fact_id).select_from(rows.join(table, and_(*on))).where(*_unranked(table))
-            found.update(await conn.scalars(read_through(query, table, content_index)))
+            query = _content_lookup(len(chunk[0]), len(chunk))
+            parameters = {f"k{i}_{j}": value for i, key in enumerate(chunk) for j, value in enumerate(key)}
+            found.update(await conn.scalars(query, parameters))
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def _content_lookup(width: int, rows: int) -> Select[Any]:
+    """The lookup of `rows` (subject, predicate[, object]) keys, joined as `VALUES` to the content index,
+    with named parameters: built and compiled once for each shape (a chunk is mostly CHUNK rows), where
+    `VALUES` made of the keys themselves was built and compiled again for every chunk, a third of a
+    rebuild's findings fill."""
+    table = fact_versions_table
+    names = ("subject", "predicate", "object")[:width]
+    keys = [tuple(bindparam(f"k{i}_{j}", type_=String) for j in range(width)) for i in range(rows)]
+    wanted = values(*(sql_column(name, String) for name in names), name="wanted").data(keys).cte()
+    on = [table.c[name] == wanted.c[name] for name in names]
+    if width < 3:
+        on.append(table.c.object.is_(None))
+    query = select(table.c.fact_id).select_from(wanted.join(table, and_(*on))).where(*_unranked(table))
+    return read_through(query, table, content_index)
 
 
 async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tuple[str, str, str | None]]:

@@ -25,8 +25,8 @@ class AwaitableConnection:
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.conn.execute(statement, parameters)
 
-    async def scalars(self, statement: Any) -> Any:
-        return self.conn.scalars(statement)
+    async def scalars(self, statement: Any, parameters: Any = None) -> Any:
+        return self.conn.scalars(statement, parameters)
 
     async def scalar(self, statement: Any) -> Any:
         return self.conn.scalar(statement)
