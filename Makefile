@@ -40,8 +40,8 @@ format: install
 bench: install
 	$(RUN) python -m bench --backend sqlite,postgres --million never $(BENCH_ARGS)
 
-# The 10^6 tier (cases 4, 5 and 6 at 10^6, after their 10^4 and 10^5 runs), both databases: about
-# 90 minutes on this machine (bench/README.md); run when a change is about scale.
+# The 10^6 tier (cases 4, 5 and 6 at 10^6, after their 10^4 and 10^5 runs), both databases: 89 and
+# 112 minutes for the two halves in the last run (bench/README.md); run when a change is about scale.
 bench-million: install
 	$(RUN) python -m bench --backend sqlite,postgres --cases 4,5,6 --million always --budget 7200 $(BENCH_ARGS)
 
