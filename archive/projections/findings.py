@@ -395,8 +395,8 @@ async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
     once, whole (every pair of its terms); the facts go by subject, so a subject's facts, which its
     content scopes compare, are read together; neither facts nor entities take their offices again."""
     single_holder = _single_holder(vocabulary)
-    # Offices by their number of terms: a chunk of FILL_CHUNK offices held every term of the bench's
-    # 1,000 offices at once, all 10^6 of them at 10^6 facts (SQLite's rebuild peaked at 1.9 GB).
+    # Offices by their number of terms, not by their number: a chunk of FILL_CHUNK offices could hold every
+    # term of the archive at once (bench/README.md, change 36).
     terms = (
         _current_terms(single_holder)
         .add_columns(func.count())
@@ -814,8 +814,8 @@ async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, st
 def _content_lookup(width: int, rows: int) -> Select[Any]:
     """The lookup of `rows` (subject, predicate[, object]) keys, joined as `VALUES` to the content index,
     with named parameters: built and compiled once for each shape (a chunk is mostly CHUNK rows), where
-    `VALUES` made of the keys themselves was built and compiled again for every chunk, a third of a
-    rebuild's findings fill."""
+    `VALUES` made of the keys themselves was built and compiled again for every chunk (bench/README.md,
+    change 38)."""
     table = fact_versions_table
     names = ("subject", "predicate", "object")[:width]
     keys = [tuple(bindparam(f"k{i}_{j}", type_=String) for j in range(width)) for i in range(rows)]

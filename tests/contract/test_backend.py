@@ -7,7 +7,9 @@ so the fast paths of each database are tested here, at their seam, and not only 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -162,6 +164,13 @@ async def test_a_catch_up_in_one_trip_commits_returns_its_value_and_leaves_nothi
     assert [(r[0], r[1]) for r in await stored(engine)] == [("kept", 1), ("kept", 2)]
 
 
+async def holds_then_waits(holder: Coroutine[Any, Any, None], waiter: Coroutine[Any, Any, Any]) -> None:
+    """`holder` started first and given time to take its lock, then `waiter`; both run to their end."""
+    first = asyncio.create_task(holder)
+    await asyncio.sleep(0.05)
+    await asyncio.gather(first, waiter)
+
+
 async def test_a_catch_up_in_one_trip_waits_for_a_write_transaction(
     engine: AsyncEngine, database_url: str, seam: Backend
 ) -> None:
@@ -181,9 +190,7 @@ async def test_a_catch_up_in_one_trip_waits_for_a_write_transaction(
         steps.append("one trip")
 
     try:
-        first = asyncio.create_task(holder())
-        await asyncio.sleep(0.05)
-        await asyncio.gather(first, seam.follow_in_one_trip(engine, counted))
+        await holds_then_waits(holder(), seam.follow_in_one_trip(engine, counted))
     finally:
         await other_engine.dispose()
     assert steps == ["other in", "other out", "one trip"]
@@ -209,9 +216,7 @@ async def test_a_write_transaction_waits_for_a_catch_up_on_postgresql(
             steps.append("write transaction")
 
     try:
-        first = asyncio.create_task(seam.follow_in_one_trip(engine, catching_up))
-        await asyncio.sleep(0.05)
-        await asyncio.gather(first, writer())
+        await holds_then_waits(seam.follow_in_one_trip(engine, catching_up), writer())
     finally:
         await other_engine.dispose()
     assert steps == ["catch-up in", "catch-up out", "write transaction"]

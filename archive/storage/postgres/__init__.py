@@ -5,7 +5,7 @@ schema of its own that is swapped in at the end."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,15 @@ class OrdinaryReads:
         return rows
 
 
+@asynccontextmanager
+async def _holding(engine: AsyncEngine, commit: bool, *keys: int) -> AsyncIterator[AsyncConnection]:
+    """A transaction holding the advisory locks `keys` (`pg_advisory_xact_lock`, in one statement, in this
+    order) from its first statement to its end; rolled back unless `commit`."""
+    async with engine.connect() as conn, transaction_on(conn, commit):
+        await conn.execute(select(*(func.pg_advisory_xact_lock(key) for key in keys)))
+        yield conn
+
+
 class PostgresBackend:
     """PostgreSQL through asyncpg."""
 
@@ -50,28 +59,20 @@ class PostgresBackend:
     def __init__(self) -> None:
         self._encoding: PostgresEncoding | None = None
 
-    @asynccontextmanager
-    async def write_transaction(self, engine: AsyncEngine, commit: bool) -> AsyncIterator[AsyncConnection]:
-        """The follow lock, then the append lock (`pg_advisory_xact_lock`), held from the first statement
-        to the end of the transaction. The follow lock first: a write transaction that waits for a
-        catch-up holds nothing a one-trip write needs meanwhile. Nothing that holds the append lock asks
+    def write_transaction(
+        self, engine: AsyncEngine, commit: bool
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The follow lock, then the append lock. The follow lock first: a write transaction that waits for
+        a catch-up holds nothing a one-trip write needs meanwhile. Nothing that holds the append lock asks
         for the follow lock, so the order cannot deadlock."""
-        async with engine.connect() as conn, transaction_on(conn, commit):
-            await conn.execute(
-                select(
-                    func.pg_advisory_xact_lock(append.FOLLOW_LOCK_KEY),
-                    func.pg_advisory_xact_lock(append.APPEND_LOCK_KEY),
-                )
-            )
-            yield conn
+        return _holding(engine, commit, append.FOLLOW_LOCK_KEY, append.APPEND_LOCK_KEY)
 
     async def follow_in_one_trip(
         self, engine: AsyncEngine, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]
     ) -> T:
         """A transaction holding the follow lock alone, each statement its own trip: the one-trip writes,
         which take only the append lock, go on while it runs."""
-        async with engine.connect() as conn, transaction_on(conn, commit=True):
-            await conn.execute(select(func.pg_advisory_xact_lock(append.FOLLOW_LOCK_KEY)))
+        async with _holding(engine, True, append.FOLLOW_LOCK_KEY) as conn:
             return await work(conn)
 
     @asynccontextmanager
