@@ -42,10 +42,10 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    Select,
     String,
     Table,
     Text,
+    TextClause,
     and_,
     bindparam,
     func,
@@ -101,7 +101,7 @@ from archive.projections.links import fact_links_table
 from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
-from archive.storage import read_through
+from archive.storage import as_text, read_through
 from archive.storage.engine import metadata
 from archive.storage.sync import AwaitableConnection, run_to_end
 
@@ -804,18 +804,18 @@ async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, st
     without_object: list[tuple[str, ...]] = sorted({(s, p) for s, p, o in wanted if o is None})
     for keys in (with_object, without_object):
         for chunk in _chunks_of(keys):
-            query = _content_lookup(len(chunk[0]), len(chunk))
+            query, carried = _content_lookup(conn.dialect.name, len(chunk[0]), len(chunk))
             parameters = {f"k{i}_{j}": value for i, key in enumerate(chunk) for j, value in enumerate(key)}
-            found.update(await conn.scalars(query, parameters))
+            found.update(await conn.scalars(query, {**carried, **parameters}))
     return found
 
 
-@functools.lru_cache(maxsize=16)
-def _content_lookup(width: int, rows: int) -> Select[Any]:
+@functools.lru_cache(maxsize=32)
+def _content_lookup(dialect: str, width: int, rows: int) -> tuple[TextClause, dict[str, Any]]:
     """The lookup of `rows` (subject, predicate[, object]) keys, joined as `VALUES` to the content index,
-    with named parameters: built and compiled once for each shape (a chunk is mostly CHUNK rows), where
-    `VALUES` made of the keys themselves was built and compiled again for every chunk (bench/README.md,
-    change 38)."""
+    with named parameters, as text rendered once for each dialect and shape (a chunk is mostly CHUNK
+    rows): SQLAlchemy compiles a statement holding `VALUES` again at every execution
+    (`storage.as_text`; bench/README.md, change 39)."""
     table = fact_versions_table
     names = ("subject", "predicate", "object")[:width]
     keys = [tuple(bindparam(f"k{i}_{j}", type_=String) for j in range(width)) for i in range(rows)]
@@ -824,7 +824,7 @@ def _content_lookup(width: int, rows: int) -> Select[Any]:
     if width < 3:
         on.append(table.c.object.is_(None))
     query = select(table.c.fact_id).select_from(wanted.join(table, and_(*on))).where(*_unranked(table))
-    return read_through(query, table, content_index)
+    return as_text(read_through(query, table, content_index), dialect)
 
 
 async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tuple[str, str, str | None]]:

@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 
 import msgspec
 from msgspec.structs import astuple
-from sqlalchemy import Engine, FromClause, Index, Select, Table
+from sqlalchemy import Engine, FromClause, Index, Select, Table, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
@@ -223,6 +223,23 @@ def read_through(query: Select[Any], table: FromClause, index: Index) -> Select[
     from archive.storage.sqlite import SqliteBackend
 
     return SqliteBackend().use_index(query, table, index)
+
+
+def as_text(query: Select[Any], dialect_name: str) -> tuple[TextClause, dict[str, Any]]:
+    """`query` rendered once for a dialect, as text with named parameters, and the values of the
+    parameters it carries itself. For a statement SQLAlchemy cannot cache, one holding `VALUES` ("multivalues
+    are simply not cacheable right now", its cache key says): it is compiled again at every execution,
+    where text is compiled once. Keep the result per shape (the values are given by name at each run)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from archive.storage.sqlite.engine import install_index_hints
+
+    install_index_hints()  # as any SQLite engine of ours renders them, whether or not one exists yet
+    dialect = {"sqlite": sqlite.dialect, "postgresql": postgresql.dialect}[dialect_name](paramstyle="named")
+    compiled = query.compile(dialect=dialect)
+    carried = {name: value for name, value in compiled.params.items() if not compiled.binds[name].required}
+    # A cast after a parameter (`:k::VARCHAR`) would read as another parameter: escaped, it stays a cast.
+    return text(str(compiled).replace("::", r"\:\:")), carried
 
 
 def backend_for(engine: AsyncEngine) -> Backend:

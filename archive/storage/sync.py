@@ -21,6 +21,7 @@ class AwaitableConnection:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.dialect = conn.dialect
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.conn.execute(statement, parameters)
