@@ -41,7 +41,7 @@ def believed_at(table: FromClause, as_of: datetime | None) -> ColumnElement[bool
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def valid_days(
     valid_from: str | None, valid_to: str | None, point_in_time: str | None
 ) -> tuple[date | None, date | None, bool]:
@@ -54,9 +54,12 @@ def valid_days(
     return earliest, latest, not valid_time.is_empty
 
 
-#: (encoding, valid time) → what `NewVersion` takes from it, encoded; bounded, cleared when full.
+#: (encoding, valid time) → what `NewVersion` takes from it, encoded; bounded, cleared when full. Full, an
+#: entry costs about 600 bytes with `valid_days`'s: the bound is what a process's memory grows by when an
+#: archive has many distinct valid times (bench/README.md, change 40). A bulk load meets its dates in runs,
+#: so a few thousand hold the run at hand.
 _encoded_days: dict[tuple[Encoding, tuple[str | None, str | None, str | None]], tuple[Any, ...]] = {}
-_ENCODED_DAYS_MAX = 65536
+_ENCODED_DAYS_MAX = 8192
 
 
 class NewVersion:
