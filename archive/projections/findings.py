@@ -42,6 +42,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -659,6 +660,15 @@ async def _overlapping_holders(
         table.c.modality == "asserted",
         *_unranked(table),
     )
+    if touched is not None and not _whole_offices(offices, touched):
+        span = await _focus_span(conn, query, offices, touched)
+        if span is None:
+            return []  # no dated term of these offices names what was touched: no pair to compute
+        earliest, latest = span
+        if earliest is not None:
+            query = query.where(or_(table.c.valid_latest.is_(None), table.c.valid_latest >= earliest))
+        if latest is not None:
+            query = query.where(or_(table.c.valid_earliest.is_(None), table.c.valid_earliest <= latest))
     for row in await conn.execute(query):
         scope = office_scope(row.office_id, row.office_label, row.organization_id)
         if scope in offices:
@@ -701,6 +711,57 @@ async def _overlapping_holders(
                 )
             )
     return found
+
+
+def _whole_offices(offices: set[str], touched: set[str]) -> bool:
+    """Whether an office or an organisation of `offices` is touched: its every pair is computed again."""
+    for scope in offices:
+        office, _, organization = scope.removeprefix("office:").rpartition("|")
+        named = {f"entity:{organization}"} if organization else set()
+        if not office.startswith("label:"):
+            named.add(f"entity:{office}")
+        if named & touched:
+            return True
+    return False
+
+
+async def _focus_span(
+    conn: AsyncConnection, query: Select[Any], offices: set[str], touched: set[str]
+) -> tuple[Any, Any] | None:
+    """The widest days (None: open) of the dated terms of `offices` that `touched` names (by fact or by
+    holder), or None when there is none. Two terms surely overlap only on a day both may denote, so a
+    pair with one of these terms has its other term within this span: a write reads only the terms near
+    its own in time, not every term a busy office ever had (bench/README.md, change 41)."""
+    table = roles_table
+    bounds = query.with_only_columns(
+        table.c.office_id,
+        table.c.office_label,
+        table.c.organization_id,
+        table.c.valid_from,
+        table.c.valid_to,
+        table.c.point_in_time,
+        table.c.valid_earliest,
+        table.c.valid_latest,
+    )
+    facts = [ref.removeprefix("fact:") for ref in touched if ref.startswith("fact:")]
+    holders = [ref.removeprefix("entity:") for ref in touched if ref.startswith("entity:")]
+    earliest: list[Any] = []
+    latest: list[Any] = []
+    for column, ids in ((table.c.fact_id, facts), (table.c.holder, holders)):
+        for chunk in _chunks(ids):
+            for row in await conn.execute(bounds.where(column.in_(chunk))):
+                if office_scope(row.office_id, row.office_label, row.organization_id) not in offices:
+                    continue
+                if make_valid_time(row.valid_from, row.valid_to, row.point_in_time).is_empty:
+                    continue  # an undated term overlaps nothing
+                earliest.append(row.valid_earliest)
+                latest.append(row.valid_latest)
+    if not earliest:
+        return None
+    return (
+        None if None in earliest else min(earliest),
+        None if None in latest else max(latest),
+    )
 
 
 async def _merged_into(conn: AsyncConnection, entity_ids: set[str]) -> dict[str, str]:

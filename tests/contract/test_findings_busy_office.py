@@ -11,6 +11,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive, FactWritten
+from archive.domain.findings import overlapping_holders
+from archive.projections import findings as findings_projection
 from archive.projections.findings import findings_table
 from tests.contract import test_findings_rows as rows
 from tests.contract.example_archive import META
@@ -119,4 +121,32 @@ async def test_random_corrections_in_one_office_end_as_a_rebuild_writes_them(
         if step % 4 == 3:
             await assert_as_rebuilt(archive, engine)
     assert await pairs(engine) != []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_write_in_a_busy_office_reads_only_the_terms_near_its_own_in_time(
+    archive: Archive, engine: AsyncEngine, monkeypatch: Any
+) -> None:
+    await register_holders(archive)
+    # Thirty terms in turn, none overlapping another, and one open since 1950, which overlaps each of
+    # them but its own holder's.
+    turns = [
+        await record(
+            archive, **term(HOLDERS[n % 4], valid_from=str(2000 + 3 * n), valid_to=str(2001 + 3 * n))
+        )
+        for n in range(30)
+    ]
+    since = await record(archive, **term("eve-example", valid_from="1950"))
+    computed: list[int] = []
+
+    def counting(terms: Any, focus: Any = None) -> Any:
+        computed.append(len(terms))
+        return overlapping_holders(terms, focus)
+
+    monkeypatch.setattr(findings_projection, "overlapping_holders", counting)
+    new = await record(archive, **term("bob-example", valid_from="2030", valid_to="2031"))
+    # The new term, the one in turn then (2030-2031) and the open one: not the thirty-two of the office.
+    assert computed == [3]
+    assert pair(new, turns[10]) in await pairs(engine)
+    assert pair(new, since) in await pairs(engine)
     await assert_as_rebuilt(archive, engine)
