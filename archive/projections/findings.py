@@ -103,7 +103,7 @@ from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
 from archive.storage import as_text, read_through
-from archive.storage.engine import metadata
+from archive.storage.engine import metadata, schema_of
 from archive.storage.sync import AwaitableConnection, run_to_end
 
 NAME = "findings"
@@ -865,14 +865,17 @@ async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, st
     without_object: list[tuple[str, ...]] = sorted({(s, p) for s, p, o in wanted if o is None})
     for keys in (with_object, without_object):
         for chunk in _chunks_of(keys):
-            query, carried = _content_lookup(conn.dialect.name, len(chunk[0]), len(chunk))
+            shape = (conn.dialect.name, schema_of(conn), len(chunk[0]), len(chunk))
+            query, carried = _content_lookup(*shape)
             parameters = {f"k{i}_{j}": value for i, key in enumerate(chunk) for j, value in enumerate(key)}
             found.update(await conn.scalars(query, {**carried, **parameters}))
     return found
 
 
 @functools.lru_cache(maxsize=32)
-def _content_lookup(dialect: str, width: int, rows: int) -> tuple[TextClause, dict[str, Any]]:
+def _content_lookup(
+    dialect: str, schema: str | None, width: int, rows: int
+) -> tuple[TextClause, dict[str, Any]]:
     """The lookup of `rows` (subject, predicate[, object]) keys, joined as `VALUES` to the content index,
     with named parameters, as text rendered once for each dialect and shape (a chunk is mostly CHUNK
     rows): SQLAlchemy compiles a statement holding `VALUES` again at every execution
@@ -885,7 +888,7 @@ def _content_lookup(dialect: str, width: int, rows: int) -> tuple[TextClause, di
     if width < 3:
         on.append(table.c.object.is_(None))
     query = select(table.c.fact_id).select_from(wanted.join(table, and_(*on))).where(*_unranked(table))
-    return as_text(read_through(query, table, content_index), dialect)
+    return as_text(read_through(query, table, content_index), dialect, schema)
 
 
 async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tuple[str, str, str | None]]:

@@ -55,7 +55,7 @@ def valid_days(
 
 
 #: (encoding, valid time) → what `NewVersion` takes from it, encoded; bounded, cleared when full. Full, an
-#: entry costs about 600 bytes with `valid_days`'s: the bound is what a process's memory grows by when an
+#: entry costs about 700 bytes with `valid_days`'s: the bound is what a process's memory grows by when an
 #: archive has many distinct valid times (bench/README.md, change 40). A bulk load meets its dates in runs,
 #: so a few thousand hold the run at hand.
 _encoded_days: dict[tuple[Encoding, tuple[str | None, str | None, str | None]], tuple[Any, ...]] = {}

@@ -225,18 +225,28 @@ def read_through(query: Select[Any], table: FromClause, index: Index) -> Select[
     return SqliteBackend().use_index(query, table, index)
 
 
-def as_text(query: Select[Any], dialect_name: str) -> tuple[TextClause, dict[str, Any]]:
-    """`query` rendered once for a dialect, as text with named parameters, and the values of the
-    parameters it carries itself. For a statement SQLAlchemy cannot cache, one holding `VALUES` ("multivalues
-    are simply not cacheable right now", its cache key says): it is compiled again at every execution,
-    where text is compiled once. Keep the result per shape (the values are given by name at each run)."""
+def as_text(
+    query: Select[Any], dialect_name: str, schema: str | None = None
+) -> tuple[TextClause, dict[str, Any]]:
+    """`query` rendered once for a dialect, as text with named parameters, its unqualified tables in
+    `schema` when one is given (text follows no `schema_translate_map`: a rebuild's or a shadow check's
+    connection must name its schema here), and the values of the parameters it carries itself. For a
+    statement SQLAlchemy cannot cache, one holding `VALUES` ("multivalues are simply not cacheable right
+    now", its cache key says): it is compiled again at every execution, where text is compiled once. Keep
+    the result per shape and schema (the values are given by name at each run). Only for statements whose
+    parameters are plain strings bound by name: text converts no types and expands no lists."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from archive.storage.sqlite.engine import install_index_hints
 
     install_index_hints()  # as any SQLite engine of ours renders them, whether or not one exists yet
     dialect = {"sqlite": sqlite.dialect, "postgresql": postgresql.dialect}[dialect_name](paramstyle="named")
-    compiled = query.compile(dialect=dialect)
+    if schema is None:
+        compiled = query.compile(dialect=dialect)
+    else:
+        compiled = query.compile(
+            dialect=dialect, schema_translate_map={None: schema}, render_schema_translate=True
+        )
     carried = {name: value for name, value in compiled.params.items() if not compiled.binds[name].required}
     # A cast after a parameter (`:k::VARCHAR`) would read as another parameter: escaped, it stays a cast.
     return text(str(compiled).replace("::", r"\:\:")), carried

@@ -22,6 +22,7 @@ class AwaitableConnection:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect
+        self.sync_connection = conn  # as an async connection's, for `schema_of`
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.conn.execute(statement, parameters)

@@ -150,3 +150,21 @@ async def test_a_write_in_a_busy_office_reads_only_the_terms_near_its_own_in_tim
     assert pair(new, turns[10]) in await pairs(engine)
     assert pair(new, since) in await pairs(engine)
     await assert_as_rebuilt(archive, engine)
+
+
+async def test_terms_that_meet_a_writes_terms_on_the_edge_of_their_days_are_still_read(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    # The span a write reads is the widest days of its own terms: a term sharing only its first or last
+    # day with them is inside it, whichever bound is open or a point.
+    await register_holders(archive)
+    before = await record(archive, **term("jane-example", valid_from="2029", valid_to="2030-01-01"))
+    after = await record(archive, **term("john-example", valid_from="2040-01-01"))
+    on_the_day = await record(archive, **term("ann-example", valid_from="2019", valid_to="2020-06-30"))
+    starting = await record(archive, **term("bob-example", valid_from="2030-01-01", valid_to="2031"))
+    assert pair(before, starting) in await pairs(engine)
+    ending = await record(archive, **term("eve-example", valid_from="2039", valid_to="2040-01-01"))
+    assert pair(after, ending) in await pairs(engine)
+    point = await record(archive, **term("bob-example", point_in_time="2020-06-30"))
+    assert pair(on_the_day, point) in await pairs(engine)
+    await assert_as_rebuilt(archive, engine)

@@ -509,14 +509,11 @@ async def test_a_findings_refresh_sends_only_statements_compiled_once(seeded_eng
     async with seeded_engine.connect() as conn:
         fact_ids = set(await conn.scalars(select(fact_versions_table.c.fact_id)))
     uncached: list[str] = []
+    cached: list[str] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if (
-            context is not None
-            and context.compiled is not None
-            and context.cache_hit == CacheStats.NO_CACHE_KEY
-        ):
-            uncached.append(statement)
+        if context is not None and context.compiled is not None:
+            (uncached if context.cache_hit == CacheStats.NO_CACHE_KEY else cached).append(statement)
 
     event.listen(seeded_engine.sync_engine, "after_cursor_execute", capture)
     try:
@@ -526,6 +523,7 @@ async def test_a_findings_refresh_sends_only_statements_compiled_once(seeded_eng
         event.remove(seeded_engine.sync_engine, "after_cursor_execute", capture)
     assert fact_ids
     assert uncached == []
+    assert any("wanted" in statement for statement in cached), "the content lookup was not sent"
 
 
 async def test_precision_variants_look_a_batchs_contents_up_in_the_content_index(
