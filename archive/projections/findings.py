@@ -102,6 +102,7 @@ from archive.projections.links import fact_links_table
 from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
+from archive.projections.versioning import valid_days
 from archive.storage import as_text, read_through
 from archive.storage.engine import metadata, schema_of
 from archive.storage.sync import AwaitableConnection, run_to_end
@@ -643,6 +644,8 @@ async def _overlapping_holders(
         else:
             office_ids.add(office)
             office_orgs.add(organization)
+    # The entities the offices are: one of them touched, its every pair is computed again.
+    named = {f"entity:{e}" for e in office_ids | office_orgs | labels_or_orgs if e}
     table = roles_table
     terms: dict[str, list[tuple[HolderTerm, Any]]] = {}
     # An office held in many organisations is read in the scopes' organisations only (the rows of the
@@ -660,7 +663,7 @@ async def _overlapping_holders(
         table.c.modality == "asserted",
         *_unranked(table),
     )
-    if touched is not None and not _whole_offices(offices, touched):
+    if touched is not None and not named & touched:
         span = await _focus_span(conn, query, offices, touched)
         if span is None:
             return []  # no dated term of these offices names what was touched: no pair to compute
@@ -713,18 +716,6 @@ async def _overlapping_holders(
     return found
 
 
-def _whole_offices(offices: set[str], touched: set[str]) -> bool:
-    """Whether an office or an organisation of `offices` is touched: its every pair is computed again."""
-    for scope in offices:
-        office, _, organization = scope.removeprefix("office:").rpartition("|")
-        named = {f"entity:{organization}"} if organization else set()
-        if not office.startswith("label:"):
-            named.add(f"entity:{office}")
-        if named & touched:
-            return True
-    return False
-
-
 async def _focus_span(
     conn: AsyncConnection, query: Select[Any], offices: set[str], touched: set[str]
 ) -> tuple[Any, Any] | None:
@@ -752,7 +743,7 @@ async def _focus_span(
             for row in await conn.execute(bounds.where(column.in_(chunk))):
                 if office_scope(row.office_id, row.office_label, row.organization_id) not in offices:
                     continue
-                if make_valid_time(row.valid_from, row.valid_to, row.point_in_time).is_empty:
+                if not valid_days(row.valid_from, row.valid_to, row.point_in_time)[2]:
                     continue  # an undated term overlaps nothing
                 earliest.append(row.valid_earliest)
                 latest.append(row.valid_latest)
