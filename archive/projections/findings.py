@@ -655,8 +655,10 @@ async def _overlapping_holders(
         in_organisations.append(table.c.organization_id.is_(None))
     conditions = [
         and_(table.c.office_id.in_(sorted(office_ids)), or_(*in_organisations)),
-        table.c.organization_id.in_(sorted(labels_or_orgs)),
+        table.c.organization_id.in_(sorted(labels_or_orgs - {""})),
     ]
+    if "" in labels_or_orgs:  # a label's office held in no organisation: NULL is in no IN list
+        conditions.append(and_(table.c.office_id.is_(None), table.c.organization_id.is_(None)))
     query = select(table).where(
         or_(*conditions),
         table.c.predicate.in_(sorted(single_holder)),

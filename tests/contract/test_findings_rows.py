@@ -67,6 +67,13 @@ FINDINGS_VOCABULARY = Vocabulary(
                         "role": {"office": "label:Presidency|Board", "organization": "object"},
                         "single_holder": True,
                     },
+                    "moderates": {
+                        "label": "moderates",
+                        "description": "the subject moderates the object, one at a time",
+                        "object": "entity",
+                        "role": {"office": "label:Moderator", "organization": "qualifier:organization"},
+                        "single_holder": True,
+                    },
                     "founded": {
                         "label": "founded",
                         "description": "the subject was founded",
@@ -322,6 +329,29 @@ async def test_an_office_named_by_a_label_has_one_holder_in_each_organisation(
     # Ended before the other began: the standing finding's scope is computed again, and it goes.
     await correct(archive, city, valid_to="2000")
     assert await found(engine, "overlapping_holders") == []
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_an_office_named_by_a_label_and_held_in_no_organisation_is_scoped_by_the_label_alone(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    def moderates(holder: str, since: str, **qualifiers: str) -> dict[str, Any]:
+        content = {"subject": holder, "predicate": "moderates", "object": "example-summit"}
+        return {**content, "valid_from": since, "qualifiers": Qualifiers(**qualifiers)}
+
+    jane = await record(archive, **moderates("jane-example", "2001"))
+    # The label's office in an organisation is another office.
+    await record(archive, **moderates("example-city", "2001", organization="example-organisation"))
+    assert await found(engine, "overlapping_holders") == []
+    john = await record(archive, **moderates("john-example", "2002"))
+    expected = [("office:label:Moderator|", pair(jane, john), ["jane-example", "john-example"], None)]
+    assert await found(engine, "overlapping_holders") == expected
+    # Ended before the other began: the scope is computed again from the terms it holds, and the finding goes.
+    await correct(archive, john, valid_from="2000", valid_to="2000")
+    assert await found(engine, "overlapping_holders") == []
+    await correct(archive, jane, valid_from="1999")
+    jane_again = await found(engine, "overlapping_holders")
+    assert [scope for scope, *_ in jane_again] == ["office:label:Moderator|"]
     await assert_as_rebuilt(archive, engine)
 
 
