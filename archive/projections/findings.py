@@ -492,11 +492,10 @@ async def _refresh_scopes(
     # The scopes of the findings that stand now and name what the batch touched.
     touched = {f"fact:{f}" for f in fact_ids} | {f"entity:{e}" for e in entity_ids}
     for chunk in _chunks(touched):
-        query = (
-            select(findings_table.c.scope)
-            .join(finding_refs_table, finding_refs_table.c.finding_id == findings_table.c.finding_id)
-            .where(finding_refs_table.c.ref.in_(chunk))
-        )
+        # The refs first, then their findings by id. As a join, SQLite scanned `findings` and looked each
+        # row up once for every ref of the list: a cost of findings times refs (bench/README.md, change 42).
+        naming = select(finding_refs_table.c.finding_id).where(finding_refs_table.c.ref.in_(chunk))
+        query = select(findings_table.c.scope).where(findings_table.c.finding_id.in_(naming))
         for scope in await conn.scalars(query):
             scopes.add(scope)
     if not offices:

@@ -557,3 +557,57 @@ async def test_precision_variants_look_a_batchs_contents_up_in_the_content_index
             assert "SEARCH fact_versions USING INDEX ix_fact_versions_content" in plan, plan
         else:
             assert "Seq Scan on fact_versions" not in plan, plan
+
+
+async def test_a_refresh_finds_the_standing_findings_it_touched_by_their_refs_first(
+    seeded_engine: AsyncEngine,
+) -> None:
+    # As a join of `findings` to `finding_refs`, SQLite with statistics scanned `findings` and looked every
+    # row up once for each ref of the list: with 1,000 findings and a chunk of 900 refs, 900,000 lookups
+    # at each chunk of a batch and of a rebuild's fill. By the refs first, each ref is one lookup.
+    if seeded_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner: PostgreSQL's hashes the refs, either way")
+    await add_synthetic_history(seeded_engine)
+    findings_rows, refs_rows = [], []
+    for n in range(1000):
+        finding = f"synthetic-finding-{n:04d}"
+        facts = [synthetic_fact_id(n % 500), synthetic_fact_id((n + 1) % 500)]
+        # As an overlap of two holders names them, their office and its organisation, and a source.
+        entities = [f"person-{n % 100}", f"person-{(n + 1) % 100}", f"office-{n % 50}", f"org-{n % 20}"]
+        findings_rows.append(
+            {
+                "finding_id": finding,
+                "kind": "overlapping_holders",
+                "scope": f"office:office-{n % 50}|org-{n % 20}",
+                "fact_ids": facts,
+                "entity_ids": entities,
+                "due_on": None,
+            }
+        )
+        refs = [f"fact:{f}" for f in facts] + [f"entity:{e}" for e in entities] + [f"source:{n % 50}"]
+        refs_rows += [{"ref": ref, "finding_id": finding} for ref in refs]
+    async with seeded_engine.begin() as conn:
+        await conn.execute(findings.findings_table.insert(), findings_rows)
+        await conn.execute(findings.finding_refs_table.insert(), refs_rows)
+    # With statistics (SQLite's after an ANALYZE or `PRAGMA optimize`; PostgreSQL's after autovacuum).
+    async with seeded_engine.begin() as conn:
+        for table in ("findings", "finding_refs"):
+            await conn.execute(text(f"ANALYZE {table}"))
+    touched = {synthetic_fact_id(n) for n in range(900)}
+
+    async def refresh() -> None:
+        async with seeded_engine.connect() as conn, conn.begin() as transaction:
+            await findings._refresh_scopes(conn, touched, set(), load_vocabulary())
+            await transaction.rollback()
+
+    _, sent = await answer_and_its_statements(seeded_engine, refresh)
+    lookups = [
+        (s, p)
+        for s, p in sent
+        if "finding_refs.ref IN" in s and s.lstrip().startswith("SELECT findings.scope")
+    ]
+    assert lookups, "the refresh looked up no standing finding by its refs"
+    for statement, parameters in lookups:
+        plan = await plan_of(seeded_engine, statement, parameters)
+        assert "SCAN findings" not in plan, plan
+        assert "SEARCH findings USING INDEX sqlite_autoindex_findings_1 (finding_id=?)" in plan, plan
