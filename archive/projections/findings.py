@@ -175,6 +175,25 @@ class Finding(msgspec.Struct, frozen=True):
         return finding_id(self.kind, [*self.fact_ids, *(f"entity:{e}" for e in self.entity_ids)])
 
 
+class _States:
+    """The current states one refresh has read, by fact id. Its rules ask for many of the same facts (the
+    batch's own, then the plans among them, then the facts sharing their contents), and a refresh writes
+    only findings: each state is read and decoded once (bench/README.md, change 43)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.known: dict[str, FactState | None] = {}
+
+    async def of(self, fact_ids: Iterable[str]) -> dict[str, FactState]:
+        """The current state of each fact among `fact_ids` that was recorded."""
+        wanted = set(fact_ids)
+        missing = wanted - self.known.keys()
+        if missing:
+            read = await current_states(self.conn, missing)
+            self.known.update((fact_id, read.get(fact_id)) for fact_id in missing)
+        return {fact_id: state for fact_id in wanted if (state := self.known[fact_id]) is not None}
+
+
 def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
     return _chunks_of(sorted(set(ids)))
 
@@ -463,7 +482,8 @@ async def _refresh_scopes(
     if not (fact_ids or entity_ids):
         return
     scopes = _Scopes()
-    states = await current_states(conn, fact_ids)
+    reads = _States(conn)
+    states = await reads.of(fact_ids)
     single_holder = _single_holder(vocabulary)
     for chunk in _chunks(fact_ids):
         # The offices of the touched facts' current terms (not asked for by `fill`, which has them all).
@@ -505,12 +525,12 @@ async def _refresh_scopes(
     # merges, each of which names a fact or entity it touched), so only those are computed and replaced.
     found = [
         *await _overlapping_holders(conn, scopes.offices, single_holder, touched),
-        *await _plans_passed(conn, scopes.facts),
-        *await _citations_unverified(conn, scopes.facts),
-        *await _precision_variants(conn, scopes.contents, {_content_columns(s) for s in states.values()}),
+        *await _plans_passed(reads, scopes.facts),
+        *await _citations_unverified(reads, scopes.facts),
+        *await _precision_variants(reads, scopes.contents, {_content_columns(s) for s in states.values()}),
         *await _entities_without_facts(conn, scopes.entities - _involved_now(states.values())),
         *await _name_collisions(conn, scopes.names),
-        *await _ended_before_beginning(conn, scopes.entities, vocabulary),
+        *await _ended_before_beginning(reads, scopes.entities, vocabulary),
     ]
     all_scopes = (
         {f"fact:{f}" for f in scopes.facts}
@@ -766,8 +786,9 @@ async def _merged_into(conn: AsyncConnection, entity_ids: set[str]) -> dict[str,
     return merged
 
 
-async def _plans_passed(conn: AsyncConnection, fact_ids: set[str]) -> list[Finding]:
+async def _plans_passed(reads: _States, fact_ids: set[str]) -> list[Finding]:
     """Plans (current, active, not deprecated, dated) that no fact fulfils, with the day they are due."""
+    conn = reads.conn
     found = []
     fulfilled: set[str] = set()
     for chunk in _chunks(fact_ids):
@@ -777,7 +798,7 @@ async def _plans_passed(conn: AsyncConnection, fact_ids: set[str]) -> list[Findi
         fulfilled |= set(await conn.scalars(query))
     # The states by fact id alone (`current_states`), the rest compared here: with the current version's
     # `recorded_to IS NULL` in the query, SQLite read every current version through that index instead.
-    for state in (await current_states(conn, fact_ids - fulfilled)).values():
+    for state in (await reads.of(fact_ids - fulfilled)).values():
         if state.modality != "planned" or state.status != "active" or state.rank == "deprecated":
             continue
         due = plan_due(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
@@ -787,8 +808,9 @@ async def _plans_passed(conn: AsyncConnection, fact_ids: set[str]) -> list[Findi
     return found
 
 
-async def _citations_unverified(conn: AsyncConnection, fact_ids: set[str]) -> list[Finding]:
+async def _citations_unverified(reads: _States, fact_ids: set[str]) -> list[Finding]:
     """Active facts every citation of which has drifted or is orphaned."""
+    conn = reads.conn
     by_fact: dict[str, set[str]] = {}
     for chunk in _chunks(fact_ids):
         query = select(citations_table.c.fact_id, citations_table.c.state).where(
@@ -797,7 +819,7 @@ async def _citations_unverified(conn: AsyncConnection, fact_ids: set[str]) -> li
         for fact, state in await conn.execute(query):
             by_fact.setdefault(fact, set()).add(state)
     suspect = {fact for fact, states in by_fact.items() if "verified" not in states}
-    states = await current_states(conn, suspect)
+    states = await reads.of(suspect)
     return [
         Finding("citations_unverified", f"fact:{fact}", (fact,), tuple(sorted(involved(state))))
         for fact, state in sorted(states.items())
@@ -816,7 +838,7 @@ def _involved_now(states: Iterable[FactState]) -> set[str]:
 
 
 async def _precision_variants(
-    conn: AsyncConnection, contents: set[str], columns: set[tuple[str, str, str | None]]
+    reads: _States, contents: set[str], columns: set[tuple[str, str, str | None]]
 ) -> list[Finding]:
     """Facts of one content key that differ only in precision or a bound, and that no link relates.
 
@@ -826,12 +848,13 @@ async def _precision_variants(
     """
     if not contents:
         return []
+    conn = reads.conn
     found = []
     candidates: dict[str, list[FactState]] = {}
-    wanted = columns | await _scoped_columns(conn, contents)
+    wanted = columns | await _scoped_columns(reads, contents)
     # The columns first, the states of the facts that share a wanted triple after.
     sharing = await _sharing_content(conn, wanted)
-    for state in (await current_states(conn, sharing)).values():
+    for state in (await reads.of(sharing)).values():
         scope = content_scope(state)
         if scope in contents:
             candidates.setdefault(scope, []).append(state)
@@ -883,13 +906,13 @@ def _content_lookup(
     return as_text(read_through(query, table, content_index), dialect, schema)
 
 
-async def _scoped_columns(conn: AsyncConnection, contents: set[str]) -> set[tuple[str, str, str | None]]:
+async def _scoped_columns(reads: _States, contents: set[str]) -> set[tuple[str, str, str | None]]:
     """The (subject, predicate, object) of the facts of the findings standing in the content scopes."""
     columns: set[tuple[str, str, str | None]] = set()
     for chunk in _chunks(contents):
         query = select(findings_table.c.fact_ids).where(findings_table.c.scope.in_(chunk))
-        ids = {fact for stored in await conn.scalars(query) for fact in stored}
-        columns.update(_content_columns(state) for state in (await current_states(conn, ids)).values())
+        ids = {fact for stored in await reads.conn.scalars(query) for fact in stored}
+        columns.update(_content_columns(state) for state in (await reads.of(ids)).values())
     return columns
 
 
@@ -924,13 +947,14 @@ async def _entities_without_facts(conn: AsyncConnection, entity_ids: set[str]) -
 
 
 async def _ended_before_beginning(
-    conn: AsyncConnection, entity_ids: set[str], vocabulary: Vocabulary
+    reads: _States, entity_ids: set[str], vocabulary: Vocabulary
 ) -> list[Finding]:
     """Dated facts naming an entity that surely ended before the entity began, as the facts dating its
     beginning (predicates with `begins`) give it: the earliest day any of them may denote."""
     begins = {name: p.begins for name, p in vocabulary.predicates.items() if p.begins}
     if not entity_ids or not begins:
         return []
+    conn = reads.conn
     table = fact_versions_table
     began: dict[str, tuple[Any, str]] = {}
     # The dating facts of the entities, by the slot's column and the slot's dating predicates: an entity
@@ -949,7 +973,7 @@ async def _ended_before_beginning(
                 *_unranked(table),
             )
             dating_facts.update(await conn.scalars(query))
-    for state in (await current_states(conn, dating_facts)).values():
+    for state in (await reads.of(dating_facts)).values():
         slot = begins[state.predicate]
         entity = state.subject if slot == "subject" else state.object
         day = beginning(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
@@ -971,7 +995,7 @@ async def _ended_before_beginning(
             timeline.c.valid_latest < day,
         )
         early = set(await conn.scalars(query)) - {dating}
-        for fact_id, state in sorted((await current_states(conn, early)).items()):
+        for fact_id, state in sorted((await reads.of(early)).items()):
             if ends_before(make_valid_time(state.valid_from, state.valid_to, state.point_in_time), day):
                 found.append(
                     Finding("ends_before_beginning", f"entity:{entity}", (fact_id, dating), (entity,))

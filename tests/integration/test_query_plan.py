@@ -611,3 +611,28 @@ async def test_a_refresh_finds_the_standing_findings_it_touched_by_their_refs_fi
         plan = await plan_of(seeded_engine, statement, parameters)
         assert "SCAN findings" not in plan, plan
         assert "SEARCH findings USING INDEX sqlite_autoindex_findings_1 (finding_id=?)" in plan, plan
+
+
+async def test_a_findings_refresh_reads_each_facts_state_once(seeded_engine: AsyncEngine) -> None:
+    # The rules ask for the states of many of the same facts (the batch's own, the plans among them, the
+    # facts sharing their contents): each was read and decoded three times in a refresh.
+    async with seeded_engine.connect() as conn:
+        fact_ids = set(await conn.scalars(select(fact_versions_table.c.fact_id)))
+
+    async def refresh() -> None:
+        async with seeded_engine.connect() as conn, conn.begin() as transaction:
+            await findings._refresh_scopes(conn, fact_ids, set(), load_vocabulary())
+            await transaction.rollback()
+
+    _, sent = await answer_and_its_statements(seeded_engine, refresh, "fact_versions")
+    reads = [p for s, p in sent if s.lstrip().startswith("SELECT fact_versions.state")]
+    read_ids = [value for parameters in reads for value in _values(parameters)]
+    assert fact_ids <= set(read_ids)
+    assert sorted(read_ids) == sorted(set(read_ids))
+
+
+def _values(parameters: Any) -> list[Any]:
+    """The values bound to a statement, as a list (SQLite's are a tuple, PostgreSQL's a list or a dict)."""
+    if isinstance(parameters, dict):
+        return [v for value in parameters.values() for v in (value if isinstance(value, list) else [value])]
+    return [v for value in parameters for v in (value if isinstance(value, list) else [value])]
