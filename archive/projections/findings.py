@@ -178,7 +178,8 @@ class Finding(msgspec.Struct, frozen=True):
 class _States:
     """The current states one refresh has read, by fact id. Its rules ask for many of the same facts (the
     batch's own, then the plans among them, then the facts sharing their contents), and a refresh writes
-    only findings: each state is read and decoded once (bench/README.md, change 43)."""
+    only findings, after every read: each state is read and decoded once (bench/README.md, change 43).
+    What another connection commits meanwhile is left to its own refresh, which computes its scopes again."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -399,8 +400,15 @@ def _current_terms(single_holder: set[str]) -> Any:
     """The office (id, label, organisation) of each current term of a single-holder predicate."""
     table = roles_table
     return select(table.c.office_id, table.c.office_label, table.c.organization_id).where(
-        table.c.recorded_to.is_(None), table.c.predicate.in_(sorted(single_holder))
+        table.c.recorded_to.is_(None),
+        table.c.predicate.in_(sorted(single_holder)),
+        _in_an_office(table),
     )
+
+
+def _in_an_office(table: Table) -> Any:
+    """A term whose office slot is empty (a `qualifier:role` the fact does not give) is in no office."""
+    return or_(table.c.office_id.is_not(None), table.c.office_label.is_not(None))
 
 
 #: How many facts (then entities, then offices' terms) `fill` computes the scopes of at a time: the rows of
@@ -680,6 +688,7 @@ async def _overlapping_holders(
         conditions.append(and_(table.c.office_id.is_(None), table.c.organization_id.is_(None)))
     query = select(table).where(
         or_(*conditions),
+        _in_an_office(table),
         table.c.predicate.in_(sorted(single_holder)),
         table.c.modality == "asserted",
         *_unranked(table),

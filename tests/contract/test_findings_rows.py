@@ -67,6 +67,13 @@ FINDINGS_VOCABULARY = Vocabulary(
                         "role": {"office": "label:Presidency|Board", "organization": "object"},
                         "single_holder": True,
                     },
+                    "sole_role": {
+                        "label": "sole role",
+                        "description": "the subject holds the role it names, one holder at a time",
+                        "object": "none",
+                        "role": {"office": "qualifier:role", "organization": "qualifier:organization"},
+                        "single_holder": True,
+                    },
                     "moderates": {
                         "label": "moderates",
                         "description": "the subject moderates the object, one at a time",
@@ -352,6 +359,57 @@ async def test_an_office_named_by_a_label_and_held_in_no_organisation_is_scoped_
     await correct(archive, jane, valid_from="1999")
     jane_again = await found(engine, "overlapping_holders")
     assert [scope for scope, *_ in jane_again] == ["office:label:Moderator|"]
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_term_that_names_no_office_is_in_no_office(archive: Archive, engine: AsyncEngine) -> None:
+    """A predicate whose office is a qualifier the fact does not give: its terms share no office, in an
+    organisation or in none, and overlap nothing."""
+    for qualifiers in (Qualifiers(), Qualifiers(organization="example-organisation")):
+        for holder in ("jane-example", "john-example"):
+            await record(
+                archive, subject=holder, predicate="sole_role", valid_from="2001", qualifiers=qualifiers
+            )
+    assert await found(engine, "overlapping_holders") == []
+    # With the office given, the same two holders overlap in it.
+    role = Qualifiers(role="example-officer")
+    jane = await record(
+        archive, subject="jane-example", predicate="sole_role", valid_from="2001", qualifiers=role
+    )
+    john = await record(
+        archive, subject="john-example", predicate="sole_role", valid_from="2002", qualifiers=role
+    )
+    expected = [
+        (
+            "office:example-officer|",
+            pair(jane, john),
+            ["example-officer", "jane-example", "john-example"],
+            None,
+        )
+    ]
+    assert await found(engine, "overlapping_holders") == expected
+    await assert_as_rebuilt(archive, engine)
+
+
+async def test_a_finding_an_earlier_version_made_of_terms_in_no_office_goes_when_they_are_touched(
+    archive: Archive, engine: AsyncEngine
+) -> None:
+    """Before 2026-12-06 terms with no office were scoped `office:label:None|...` and paired: such a
+    finding, left in the rows, goes at the next write that touches one of its terms."""
+    jane = await record(archive, subject="jane-example", predicate="sole_role", valid_from="2001")
+    john = await record(archive, subject="john-example", predicate="sole_role", valid_from="2002")
+    facts, holders = pair(jane, john), ["jane-example", "john-example"]
+    fid = finding_id("overlapping_holders", [*facts, *(f"entity:{e}" for e in holders)])
+    row = {"kind": "overlapping_holders", "scope": "office:label:None|", "due_on": None}
+    refs = [f"fact:{f}" for f in facts] + [f"entity:{e}" for e in holders]
+    async with engine.begin() as conn:
+        await conn.execute(
+            findings_table.insert(), [{**row, "finding_id": fid, "fact_ids": facts, "entity_ids": holders}]
+        )
+        await conn.execute(finding_refs_table.insert(), [{"ref": ref, "finding_id": fid} for ref in refs])
+    assert [scope for scope, *_ in await found(engine, "overlapping_holders")] == ["office:label:None|"]
+    await correct(archive, john, valid_from="2003")
+    assert await found(engine, "overlapping_holders") == []
     await assert_as_rebuilt(archive, engine)
 
 
