@@ -103,7 +103,7 @@ from archive.projections.relations import relations_table
 from archive.projections.roles import roles_table
 from archive.projections.timeline import involved, timeline_table
 from archive.projections.versioning import valid_days
-from archive.storage import as_text, read_through
+from archive.storage import as_text, plan_with_values, read_through
 from archive.storage.engine import metadata, schema_of
 from archive.storage.sync import AwaitableConnection, run_to_end
 
@@ -887,6 +887,8 @@ async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, st
     found: set[str] = set()
     with_object: list[tuple[str, ...]] = sorted((s, p, o) for s, p, o in wanted if o is not None)
     without_object: list[tuple[str, ...]] = sorted({(s, p) for s, p, o in wanted if o is None})
+    if with_object or without_object:
+        await plan_with_values(conn)
     for keys in (with_object, without_object):
         for chunk in _chunks_of(keys):
             shape = (conn.dialect.name, schema_of(conn), len(chunk[0]), len(chunk))
