@@ -659,6 +659,8 @@ async def test_the_content_lookup_is_planned_for_its_values_on_postgresql(seeded
                 )
             )
         ).one()
+        # SET LOCAL: the session's own setting is back once each transaction has ended.
+        assert await conn.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
         await conn.execute(text("RESET plan_cache_mode"))
         await conn.commit()
     assert tuple(plans) == (0, 3)
