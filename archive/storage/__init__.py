@@ -229,8 +229,8 @@ async def plan_with_values(conn: AsyncConnection) -> None:
     """Have PostgreSQL plan every statement of `conn`'s transaction from here on for the values it is
     given. asyncpg prepares each statement, and after five executions PostgreSQL may keep a generic plan,
     made for no values in particular: for the findings' content lookup, a join to hundreds of `VALUES`
-    rows, that plan took 10-12 s where one made for the values took 25-33 ms (bench/README.md, change 44).
-    SQLite plans each statement for its values already."""
+    rows, that plan was hundreds of times slower than one made for the values (bench/README.md, change
+    44). SQLite plans each statement for its values already."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
