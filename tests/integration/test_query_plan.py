@@ -594,13 +594,9 @@ async def test_a_refresh_finds_the_standing_findings_it_touched_by_their_refs_fi
         for table in ("findings", "finding_refs"):
             await conn.execute(text(f"ANALYZE {table}"))
     touched = {synthetic_fact_id(n) for n in range(900)}
-
-    async def refresh() -> None:
-        async with seeded_engine.connect() as conn, conn.begin() as transaction:
-            await findings._refresh_scopes(conn, touched, set(), load_vocabulary())
-            await transaction.rollback()
-
-    _, sent = await answer_and_its_statements(seeded_engine, refresh)
+    _, sent = await answer_and_its_statements(
+        seeded_engine, partial(refresh_rolled_back, seeded_engine, touched)
+    )
     lookups = [
         (s, p)
         for s, p in sent
@@ -618,12 +614,7 @@ async def test_a_findings_refresh_reads_each_facts_state_once(seeded_engine: Asy
     # facts sharing their contents): each was read and decoded three times in a refresh.
     async with seeded_engine.connect() as conn:
         fact_ids = set(await conn.scalars(select(fact_versions_table.c.fact_id)))
-
-    async def refresh() -> None:
-        async with seeded_engine.connect() as conn, conn.begin() as transaction:
-            await findings._refresh_scopes(conn, fact_ids, set(), load_vocabulary())
-            await transaction.rollback()
-
+    refresh = partial(refresh_rolled_back, seeded_engine, fact_ids)
     _, sent = await answer_and_its_statements(seeded_engine, refresh, "fact_versions")
     reads = [p for s, p in sent if s.lstrip().startswith("SELECT fact_versions.state")]
     read_ids = [value for parameters in reads for value in _values(parameters)]
@@ -631,11 +622,17 @@ async def test_a_findings_refresh_reads_each_facts_state_once(seeded_engine: Asy
     assert sorted(read_ids) == sorted(set(read_ids))
 
 
+async def refresh_rolled_back(engine: AsyncEngine, fact_ids: set[str]) -> None:
+    """A findings refresh of `fact_ids`, in a transaction rolled back."""
+    async with engine.connect() as conn, conn.begin() as transaction:
+        await findings._refresh_scopes(conn, fact_ids, set(), load_vocabulary())
+        await transaction.rollback()
+
+
 def _values(parameters: Any) -> list[Any]:
     """The values bound to a statement, as a list (SQLite's are a tuple, PostgreSQL's a list or a dict)."""
-    if isinstance(parameters, dict):
-        return [v for value in parameters.values() for v in (value if isinstance(value, list) else [value])]
-    return [v for value in parameters for v in (value if isinstance(value, list) else [value])]
+    bound = parameters.values() if isinstance(parameters, dict) else parameters
+    return [v for value in bound for v in (value if isinstance(value, list) else [value])]
 
 
 async def test_the_content_lookup_is_planned_for_its_values_on_postgresql(seeded_engine: AsyncEngine) -> None:
