@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 import msgspec
@@ -242,13 +243,21 @@ class _Scopes(msgspec.Struct):
 
     def add(self, scope: str) -> None:
         prefix, _, rest = scope.partition(":")
-        {
+        self._of(prefix).add(scope if prefix in ("office", "content") else rest)
+
+    def drop(self, kinds: AbstractSet[str]) -> None:
+        """Forget the scopes of `kinds` (their prefixes: "office", "fact", ...)."""
+        for kind in kinds:
+            self._of(kind).clear()
+
+    def _of(self, kind: str) -> set[str]:
+        return {
             "office": self.offices,
             "fact": self.facts,
             "content": self.contents,
             "entity": self.entities,
             "name": self.names,
-        }[prefix].add(scope if prefix in ("office", "content") else rest)
+        }[kind]
 
 
 async def apply_dismissal(conn: AsyncConnection, event: FindingDismissed, recorded: Logged) -> None:
@@ -422,7 +431,8 @@ async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
     Chunk by chunk: a scope's findings are a function of the current rows alone, so computing the scopes
     of each chunk in turn leaves the rows that touching everything at once would. Each office is computed
     once, whole (every pair of its terms); the facts go by subject, so a subject's facts, which its
-    content scopes compare, are read together; neither facts nor entities take their offices again."""
+    content scopes compare, are read together; neither facts nor entities take their offices again, and
+    the entities take no fact's or content's scope again either."""
     single_holder = _single_holder(vocabulary)
     # Offices by their number of terms, not by their number: a chunk of FILL_CHUNK offices could hold every
     # term of the archive at once (bench/README.md, change 36).
@@ -445,30 +455,46 @@ async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
         held += sizes[scope]
     for chunk in chunks:
         await _replace(conn, chunk, await _overlapping_holders(conn, chunk, single_holder, None))
+    await _fill_facts(conn, vocabulary)
+    await _fill_entities(conn, vocabulary)
+
+
+async def _fill_facts(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
+    """`_refresh_scopes` (offices left out) for every current fact, `FILL_CHUNK` at a time in (subject,
+    fact) order: a subject whose every current fact is in the chunk has its contents compared among the
+    chunk's states, not looked up again (`_precision_variants`)."""
     table = fact_versions_table
-    await _fill_by_key(conn, (table.c.subject, table.c.fact_id), table.c.recorded_to.is_(None), vocabulary)
-    await _fill_by_key(conn, (entities_table.c.entity_id,), None, vocabulary)
-
-
-async def _fill_by_key(
-    conn: AsyncConnection, key: tuple[Column[str], ...], where: Any, vocabulary: Vocabulary
-) -> None:
-    """`_refresh_scopes` (offices left out) for chunks of the rows in `key` order; the key's last column
-    is the id, of a fact when `where` is given, of an entity when not."""
-    after: tuple[str, ...] | None = None
+    key = (table.c.subject, table.c.fact_id)
+    after: tuple[str, str] | None = None
     while True:
-        query = select(*key).order_by(*key).limit(FILL_CHUNK)
-        if where is not None:
-            query = query.where(where)
+        query = select(*key).where(table.c.recorded_to.is_(None)).order_by(*key)
         if after is not None:
             query = query.where(tuple_(*key) > tuple_(*after))
-        rows = [tuple(row) for row in await conn.execute(query)]
+        rows = (await conn.execute(query.limit(FILL_CHUNK))).all()
         if not rows:
             return
-        ids = {row[-1] for row in rows}
-        facts, entities = (ids, set()) if where is not None else (set(), ids)
-        await _refresh_scopes(conn, facts, entities, vocabulary, offices=False)
-        after = rows[-1]
+        # The first subject may have facts in the chunk before, the last in the chunk after (if any).
+        whole = {row.subject for row in rows} - {after[0] if after else None}
+        if len(rows) == FILL_CHUNK:
+            whole.discard(rows[-1].subject)
+        ids = {row.fact_id for row in rows}
+        await _refresh_scopes(conn, ids, set(), vocabulary, skip={"office"}, whole_subjects=whole)
+        after = (rows[-1].subject, rows[-1].fact_id)
+
+
+async def _fill_entities(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
+    """`_refresh_scopes` for the registered entities, `FILL_CHUNK` at a time: their own scopes and their
+    names'. The offices, and the facts and contents of the findings that name them, had their passes."""
+    after: str | None = None
+    while True:
+        query = select(entities_table.c.entity_id).order_by(entities_table.c.entity_id)
+        if after is not None:
+            query = query.where(entities_table.c.entity_id > after)
+        ids = list(await conn.scalars(query.limit(FILL_CHUNK)))
+        if not ids:
+            return
+        await _refresh_scopes(conn, set(), set(ids), vocabulary, skip={"office", "fact", "content"})
+        after = ids[-1]
 
 
 def fill_synchronously(conn: Connection, vocabulary: Vocabulary) -> None:
@@ -483,10 +509,12 @@ async def _refresh_scopes(
     entity_ids: set[str],
     vocabulary: Vocabulary,
     *,
-    offices: bool = True,
+    skip: AbstractSet[str] = frozenset(),
+    whole_subjects: AbstractSet[str] = frozenset(),
 ) -> None:
-    """Compute again the findings of every scope the facts and entities touched (see the module's doc);
-    with `offices` false, every scope but their offices' (`fill` computes each office once)."""
+    """Compute again the findings of every scope the facts and entities touched (see the module's doc),
+    but of the kinds in `skip` ("office", "fact", "content"), which `fill` computes in another pass.
+    `whole_subjects` are subjects every current fact of which is among `fact_ids`."""
     if not (fact_ids or entity_ids):
         return
     scopes = _Scopes()
@@ -495,7 +523,7 @@ async def _refresh_scopes(
     single_holder = _single_holder(vocabulary)
     for chunk in _chunks(fact_ids):
         # The offices of the touched facts' current terms (not asked for by `fill`, which has them all).
-        if offices:
+        if "office" not in skip:
             terms = _current_terms(single_holder).where(roles_table.c.fact_id.in_(chunk))
             for office_id, office_label, organization_id in await conn.execute(terms):
                 scopes.offices.add(office_scope(office_id, office_label, organization_id))
@@ -526,8 +554,7 @@ async def _refresh_scopes(
         query = select(findings_table.c.scope).where(findings_table.c.finding_id.in_(naming))
         for scope in await conn.scalars(query):
             scopes.add(scope)
-    if not offices:
-        scopes.offices.clear()
+    scopes.drop(skip)
     # An office's findings are pairs of its terms: only the pairs naming what the batch touched can have
     # changed (a pair's finding depends on its two terms, the links between them and their holders'
     # merges, each of which names a fact or entity it touched), so only those are computed and replaced.
@@ -535,7 +562,7 @@ async def _refresh_scopes(
         *await _overlapping_holders(conn, scopes.offices, single_holder, touched),
         *await _plans_passed(reads, scopes.facts),
         *await _citations_unverified(reads, scopes.facts),
-        *await _precision_variants(reads, scopes.contents, {_content_columns(s) for s in states.values()}),
+        *await _precision_variants(reads, scopes.contents, states.values(), whole_subjects),
         *await _entities_without_facts(conn, scopes.entities - _involved_now(states.values())),
         *await _name_collisions(conn, scopes.names),
         *await _ended_before_beginning(reads, scopes.entities, vocabulary),
@@ -653,6 +680,11 @@ def _unranked(table: Table) -> list[Any]:
         table.c.status == "active",
         table.c.rank != "deprecated",
     ]
+
+
+def _stated(state: FactState) -> bool:
+    """`_unranked` for a current state already read."""
+    return state.status == "active" and state.rank != "deprecated"
 
 
 async def _overlapping_holders(
@@ -847,22 +879,25 @@ def _involved_now(states: Iterable[FactState]) -> set[str]:
 
 
 async def _precision_variants(
-    reads: _States, contents: set[str], columns: set[tuple[str, str, str | None]]
+    reads: _States, contents: set[str], batch: Iterable[FactState], whole_subjects: AbstractSet[str]
 ) -> list[Finding]:
     """Facts of one content key that differ only in precision or a bound, and that no link relates.
 
-    `columns` are the (subject, predicate, object) of the batch's facts; those of the facts of the
-    findings standing in `contents` are added (a content scope is a hash: its facts are found again by
-    these columns, which it contains, and then by the scope itself).
+    The facts compared are found by the (subject, predicate, object) of the batch's facts and of the facts
+    of the findings standing in `contents` (a content scope is a hash: its facts are found again by these
+    columns, which it contains, and then by the scope itself): in the content index, or among the batch's
+    own states for a subject of `whole_subjects`, all of whose current facts the batch holds.
     """
     if not contents:
         return []
     conn = reads.conn
     found = []
     candidates: dict[str, list[FactState]] = {}
-    wanted = columns | await _scoped_columns(reads, contents)
+    batch = list(batch)
+    wanted = {_content_columns(s) for s in batch} | await _scoped_columns(reads, contents)
     # The columns first, the states of the facts that share a wanted triple after.
-    sharing = await _sharing_content(conn, wanted)
+    sharing = await _sharing_content(conn, {c for c in wanted if c[0] not in whole_subjects})
+    sharing.update(s.fact_id for s in batch if s.subject in whole_subjects and _stated(s))
     for state in (await reads.of(sharing)).values():
         scope = content_scope(state)
         if scope in contents:

@@ -17,7 +17,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.commands import Archive, FactWritten
@@ -850,6 +850,47 @@ async def test_a_fill_in_chunks_of_one_computes_every_office(
         await conn.execute(findings_table.delete())
         await findings_projection.fill(conn, FINDINGS_VOCABULARY)
     assert await findings_rows(engine) == kept
+
+
+async def test_a_fill_finds_the_same_precision_variants_wherever_its_chunks_split_a_subject(
+    archive: Archive, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fill` compares a subject's contents among its chunk's states when the chunk holds every current
+    fact of the subject, and looks them up when a chunk boundary may split it: at every boundary, the
+    same findings. A chunk holding every fact looks nothing up. The deprecated variant is left out."""
+    await record(archive, **member(valid_from="1992"))
+    await record(archive, **member(valid_from="1992-02"))
+    await rerank_deprecated(archive, await record(archive, **member(valid_from="1992-12-31")))
+    elsewhere = {**member(), "object": "other-organisation"}
+    await record(archive, **{**elsewhere, "valid_from": "1992"})
+    await record(archive, **{**elsewhere, "valid_from": "1992-05"})
+    await record(archive, **term("jane-example", valid_from="2001"))
+    await record(archive, **term("jane-example", valid_from="2001-03"))
+    await record(archive, **term("john-example", valid_from="2002"))
+    kept = await findings_rows(engine)
+    variants = [row for row in kept[0] if row[1] == "precision_variants"]
+    assert len({row[2] for row in variants}) == 3
+    lookups: list[str] = []
+
+    def count_lookups(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "wanted" in statement:
+            lookups.append(statement)
+
+    async with engine.connect() as conn:
+        facts = await conn.scalar(select(func.count()).where(fact_versions_table.c.recorded_to.is_(None)))
+    event.listen(engine.sync_engine, "before_cursor_execute", count_lookups)
+    try:
+        for size in range(1, facts + 2):
+            monkeypatch.setattr(findings_projection, "FILL_CHUNK", size)
+            lookups.clear()
+            async with archive.transaction() as conn:
+                await conn.execute(finding_refs_table.delete())
+                await conn.execute(findings_table.delete())
+                await findings_projection.fill(conn, FINDINGS_VOCABULARY)
+            assert (size, await findings_rows(engine)) == (size, kept)
+            assert (size, bool(lookups)) == (size, size <= facts)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count_lookups)
 
 
 async def test_only_asserted_terms_of_the_single_holder_predicate_count_and_each_pair_is_one_finding(
