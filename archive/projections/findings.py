@@ -426,13 +426,18 @@ FILL_CHUNK = 5000
 
 
 async def fill(conn: AsyncConnection, vocabulary: Vocabulary) -> None:
-    """Compute every finding from the other read models, as if every fact and entity were touched.
+    """Compute every finding from the other read models into emptied tables (dismissals stay, by finding
+    id), as if every fact and entity were touched.
 
-    Chunk by chunk: a scope's findings are a function of the current rows alone, so computing the scopes
-    of each chunk in turn leaves the rows that touching everything at once would. Each office is computed
-    once, whole (every pair of its terms); the facts go by subject, so a subject's facts, which its
-    content scopes compare, are read together; neither facts nor entities take their offices again, and
-    the entities take no fact's or content's scope again either."""
+    Emptied first: a finding left from before whose facts are no longer current is in no scope the passes
+    below compute, and the pass over the entities counts on the pass over the facts having computed the
+    scope of every finding about a fact. Chunk by chunk: a scope's findings are a function of the current
+    rows alone, so computing the scopes of each chunk in turn leaves the rows that touching everything at
+    once would. Each office is computed once, whole (every pair of its terms); the facts go by subject,
+    so a subject's facts, which its content scopes compare, are read together; neither facts nor entities
+    take their offices again, and the entities take no fact's or content's scope again either."""
+    await conn.execute(finding_refs_table.delete())
+    await conn.execute(findings_table.delete())
     single_holder = _single_holder(vocabulary)
     # Offices by their number of terms, not by their number: a chunk of FILL_CHUNK offices could hold every
     # term of the archive at once (bench/README.md, change 36).
@@ -513,8 +518,9 @@ async def _refresh_scopes(
     whole_subjects: AbstractSet[str] = frozenset(),
 ) -> None:
     """Compute again the findings of every scope the facts and entities touched (see the module's doc),
-    but of the kinds in `skip` ("office", "fact", "content"), which `fill` computes in another pass.
-    `whole_subjects` are subjects every current fact of which is among `fact_ids`."""
+    except those of the kinds in `skip` ("office", "fact", "content"), which `fill` computes in another
+    pass. `whole_subjects` are subjects every current fact of which is among `fact_ids` (`_fill_facts`
+    knows which): their contents are not looked up, so a subject named there wrongly loses variants."""
     if not (fact_ids or entity_ids):
         return
     scopes = _Scopes()
@@ -674,7 +680,8 @@ async def _links_among(conn: AsyncConnection, fact_ids: set[str]) -> set[frozens
 
 
 def _unranked(table: Table) -> list[Any]:
-    """Current, active, asserted and not deprecated: what the archive states as having happened."""
+    """Current, active and not deprecated, of any modality (a rule that wants only what the archive states
+    as having happened asks for `modality == "asserted"` too)."""
     return [
         table.c.recorded_to.is_(None),
         table.c.status == "active",
@@ -916,7 +923,7 @@ async def _precision_variants(
 
 
 async def _sharing_content(conn: AsyncConnection, wanted: set[tuple[str, str, str | None]]) -> set[str]:
-    """The current, active, asserted facts of each wanted (subject, predicate, object), looked up in the
+    """The current, active, undeprecated facts of each wanted (subject, predicate, object), looked up in the
     content index. By subject alone, a batch read every fact of every subject it named: a read that grew
     with the archive (every fact of the bench's corpus at each batch)."""
     found: set[str] = set()

@@ -17,8 +17,8 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from archive.commands import Archive, FactWritten
 from archive.domain.entities import EntityChanges
@@ -857,10 +857,12 @@ async def test_a_fill_finds_the_same_precision_variants_wherever_its_chunks_spli
 ) -> None:
     """`fill` compares a subject's contents among its chunk's states when the chunk holds every current
     fact of the subject, and looks them up when a chunk boundary may split it: at every boundary, the
-    same findings. A chunk holding every fact looks nothing up. The deprecated variant is left out."""
+    same findings. A chunk holding every fact looks nothing up. The deprecated and the retracted
+    variants are left out."""
     await record(archive, **member(valid_from="1992"))
     await record(archive, **member(valid_from="1992-02"))
     await rerank_deprecated(archive, await record(archive, **member(valid_from="1992-12-31")))
+    await retract(archive, await record(archive, **member(valid_from="1992-03")))
     elsewhere = {**member(), "object": "other-organisation"}
     await record(archive, **{**elsewhere, "valid_from": "1992"})
     await record(archive, **{**elsewhere, "valid_from": "1992-05"})
@@ -870,27 +872,44 @@ async def test_a_fill_finds_the_same_precision_variants_wherever_its_chunks_spli
     kept = await findings_rows(engine)
     variants = [row for row in kept[0] if row[1] == "precision_variants"]
     assert len({row[2] for row in variants}) == 3
-    lookups: list[str] = []
+    looked_up: set[tuple[str, str, str | None]] = set()
+    sharing_content = findings_projection._sharing_content
 
-    def count_lookups(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "wanted" in statement:
-            lookups.append(statement)
+    async def lookup(conn: AsyncConnection, wanted: set[tuple[str, str, str | None]]) -> set[str]:
+        looked_up.update(wanted)
+        return await sharing_content(conn, wanted)
 
+    monkeypatch.setattr(findings_projection, "_sharing_content", lookup)
     async with engine.connect() as conn:
         facts = await conn.scalar(select(func.count()).where(fact_versions_table.c.recorded_to.is_(None)))
-    event.listen(engine.sync_engine, "before_cursor_execute", count_lookups)
-    try:
-        for size in range(1, facts + 2):
-            monkeypatch.setattr(findings_projection, "FILL_CHUNK", size)
-            lookups.clear()
-            async with archive.transaction() as conn:
-                await conn.execute(finding_refs_table.delete())
-                await conn.execute(findings_table.delete())
-                await findings_projection.fill(conn, FINDINGS_VOCABULARY)
-            assert (size, await findings_rows(engine)) == (size, kept)
-            assert (size, bool(lookups)) == (size, size <= facts)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count_lookups)
+    for size in range(1, facts + 2):
+        monkeypatch.setattr(findings_projection, "FILL_CHUNK", size)
+        looked_up.clear()
+        async with archive.transaction() as conn:
+            await findings_projection.fill(conn, FINDINGS_VOCABULARY)
+        assert (size, await findings_rows(engine)) == (size, kept)
+        assert (size, bool(looked_up)) == (size, size <= facts)
+
+
+async def test_a_fill_leaves_no_finding_from_before(archive: Archive, engine: AsyncEngine) -> None:
+    """A finding standing from before whose fact is no longer current is in no scope of a fill's passes
+    (here one naming a fact that has no rows, and an entity): the fill empties the tables first."""
+    await record(archive, **member(valid_from="1992"))
+    await record(archive, **member(valid_from="1992-02"))
+    kept = await findings_rows(engine)
+    stale = {"finding_id": "stale", "kind": "plan_passed", "scope": "fact:gone", "due_on": None}
+    async with archive.transaction() as conn:
+        await conn.execute(
+            findings_table.insert().values(**stale, fact_ids=["gone"], entity_ids=["example-summit"])
+        )
+        await conn.execute(
+            finding_refs_table.insert(),
+            [{"ref": ref, "finding_id": "stale"} for ref in ("fact:gone", "entity:example-summit")],
+        )
+    assert await findings_rows(engine) != kept
+    async with archive.transaction() as conn:
+        await findings_projection.fill(conn, FINDINGS_VOCABULARY)
+    assert await findings_rows(engine) == kept
 
 
 async def test_only_asserted_terms_of_the_single_holder_predicate_count_and_each_pair_is_one_finding(
