@@ -836,14 +836,23 @@ async def test_a_fill_in_chunks_of_one_computes_every_office(
     archive: Archive, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`fill` goes through the offices (then the facts, then the entities) `FILL_CHUNK` at a time: in
-    chunks of one, every office's pairs are still computed, the last office's as the first's."""
+    chunks of one, every office's pairs are still computed, the last office's as the first's. The
+    offices differ by organisation, by entity in one organisation, and by label in one organisation."""
     elsewhere = Qualifiers(organization="other-organisation")
-    for organisation in ({}, {"qualifiers": elsewhere}):
-        await record(archive, **{**term("jane-example", valid_from="2001"), **organisation})
-        await record(archive, **{**term("john-example", valid_from="2002"), **organisation})
+    here = Qualifiers(organization="example-organisation")
+    offices = [
+        {},
+        {"qualifiers": elsewhere},
+        {"object": "example-summit"},
+        {"predicate": "moderates", "object": "example-summit"},
+        {"predicate": "presides", "object": "example-organisation", "qualifiers": Qualifiers()},
+    ]
+    for office in offices:
+        for holder, since in (("jane-example", "2001"), ("john-example", "2002")):
+            await record(archive, **{**term(holder, valid_from=since), "qualifiers": here, **office})
     kept = await findings_rows(engine)
     scopes = {row[2] for row in kept[0] if row[1] == "overlapping_holders"}
-    assert scopes == {OFFICER_SCOPE, "office:example-officer|other-organisation"}
+    assert len(scopes) == len(offices)
     monkeypatch.setattr(findings_projection, "FILL_CHUNK", 1)
     async with archive.transaction() as conn:
         await conn.execute(finding_refs_table.delete())
