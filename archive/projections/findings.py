@@ -30,7 +30,7 @@ derived from its kind and what it is about, so a finding found again is the same
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
@@ -847,7 +847,7 @@ async def _plans_passed(reads: _States, fact_ids: set[str]) -> list[Finding]:
     # The states by fact id alone (`current_states`), the rest compared here: with the current version's
     # `recorded_to IS NULL` in the query, SQLite read every current version through that index instead.
     for state in (await reads.of(fact_ids - fulfilled)).values():
-        if state.modality != "planned" or state.status != "active" or state.rank == "deprecated":
+        if state.modality != "planned" or not _stated(state):
             continue
         due = plan_due(make_valid_time(state.valid_from, state.valid_to, state.point_in_time))
         if due is not None:
@@ -886,7 +886,7 @@ def _involved_now(states: Iterable[FactState]) -> set[str]:
 
 
 async def _precision_variants(
-    reads: _States, contents: set[str], batch: Iterable[FactState], whole_subjects: AbstractSet[str]
+    reads: _States, contents: set[str], batch: Collection[FactState], whole_subjects: AbstractSet[str]
 ) -> list[Finding]:
     """Facts of one content key that differ only in precision or a bound, and that no link relates.
 
@@ -900,7 +900,6 @@ async def _precision_variants(
     conn = reads.conn
     found = []
     candidates: dict[str, list[FactState]] = {}
-    batch = list(batch)
     wanted = {_content_columns(s) for s in batch} | await _scoped_columns(reads, contents)
     # The columns first, the states of the facts that share a wanted triple after.
     sharing = await _sharing_content(conn, {c for c in wanted if c[0] not in whole_subjects})

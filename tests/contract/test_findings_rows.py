@@ -825,9 +825,6 @@ async def test_a_fill_computes_every_finding_from_the_read_models_alone(
         lambda conn: findings_projection.fill(conn, FINDINGS_VOCABULARY),
     ):
         async with archive.transaction() as conn:
-            await conn.execute(finding_refs_table.delete())
-            await conn.execute(findings_table.delete())
-        async with archive.transaction() as conn:
             await fill(conn)
         assert await findings_rows(engine) == kept
 
@@ -855,8 +852,6 @@ async def test_a_fill_in_chunks_of_one_computes_every_office(
     assert len(scopes) == len(offices)
     monkeypatch.setattr(findings_projection, "FILL_CHUNK", 1)
     async with archive.transaction() as conn:
-        await conn.execute(finding_refs_table.delete())
-        await conn.execute(findings_table.delete())
         await findings_projection.fill(conn, FINDINGS_VOCABULARY)
     assert await findings_rows(engine) == kept
 
@@ -1027,8 +1022,6 @@ async def test_findings_computed_in_chunks_of_two_ids_are_the_same(
     await assert_as_rebuilt(archive, engine)
     kept = await findings_rows(engine)
     async with archive.transaction() as conn:
-        await conn.execute(finding_refs_table.delete())
-        await conn.execute(findings_table.delete())
         await findings_projection.fill(conn, FINDINGS_VOCABULARY)
     assert await findings_rows(engine) == kept
 
