@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    tuple_,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -97,26 +98,33 @@ def outranked(as_of: datetime | None, use_index: UseIndex | None = None) -> Sele
     """The ids of the normal facts believed at `as_of` that a preferred, unretracted fact with the same
     subject and predicate outranks: with rank "best", Wikidata's best rank hides them.
 
-    The preferred versions are read through `preferred_index` (`use_index` says so where the planner
-    must be told: without statistics SQLite took every current row instead)."""
+    The preferred versions' (subject, predicate) pairs are a subquery of their own, read through
+    `preferred_index`, and each pair finds its normal versions by subject. Written as a join of the two,
+    the query left the order to SQLite's planner, which once ANALYZE had run walked every version and
+    looked each up among the (usually no) preferred ones: the whole table for every listing by best rank
+    (docs/decisions/0008-valid-time-and-rank-filters-on-the-roles-index.md). `use_index` names both
+    indexes where the planner must be told: without statistics SQLite took every current row instead.
+    """
     preferred = fact_versions_table.alias("preferred")
     normal = fact_versions_table.alias("outranked")
-    query = select(normal.c.fact_id).where(
+    pairs = select(preferred.c.subject, preferred.c.predicate).where(
         preferred.c.rank == PREFERRED,
         preferred.c.status != "retracted",
         believed_at(preferred, as_of),
-        normal.c.subject == preferred.c.subject,
-        normal.c.predicate == preferred.c.predicate,
+    )
+    if use_index is not None:
+        pairs = use_index(pairs, preferred, preferred_index)
+    query = select(normal.c.fact_id).where(
+        tuple_(normal.c.subject, normal.c.predicate).in_(pairs),
         normal.c.rank == "normal",
         believed_at(normal, as_of),
     )
     if use_index is None:
         return query
-    # Both named: the few preferred versions drive the search, each finding its subject's normal ones.
     by_subject = next(
         i for i in fact_versions_table.indexes if i.name == "ix_fact_versions_subject_recorded_to"
     )
-    return use_index(use_index(query, preferred, preferred_index), normal, by_subject)
+    return use_index(query, normal, by_subject)
 
 
 class FactVersionRow(msgspec.Struct, kw_only=True):

@@ -98,18 +98,31 @@ def _years(total: int) -> list[int]:
 
 
 class RawRoles:
-    """The statements Reads.roles issues for ?valid_at=YEAR (count, one page, labels).
+    """The statements Reads.roles issues for ?valid_at=YEAR (count, one page, labels), with the API's
+    defaults: asserted roles of best rank, dated ones only.
 
-    The valid-time conditions, the opt-in term and the order are `valid_during`, `OPT_IN_VALID_TIME_INDEX`
-    and `VALID_TIME_ORDER` of `archive.projections.roles`, spelled as ix_roles_current_valid_time is
-    (SQLite matches indexed expressions, and a partial index's WHERE, by how they are spelled).
+    The valid-time conditions, the dated filter, the opt-in term and the order are `valid_during`,
+    `roles_dated`, `OPT_IN_VALID_TIME_INDEX` and `VALID_TIME_ORDER` of `archive.projections.roles`, and best
+    rank is `reads.filters.rank_condition` with `projections.fact_versions.outranked`, spelled as
+    ix_roles_current_valid_time is (SQLite matches indexed expressions, and a partial index's WHERE, by how
+    they are spelled). On SQLite the statements name their indexes as Reads does (`INDEXED BY`).
     """
 
+    OUTRANKED = (
+        "SELECT outranked.fact_id FROM fact_versions AS outranked{by_subject} "
+        "WHERE (outranked.subject, outranked.predicate) IN ("
+        "SELECT preferred.subject, preferred.predicate FROM fact_versions AS preferred{by_preferred} "
+        "WHERE preferred.rank = 'preferred' AND preferred.status != 'retracted' "
+        "AND preferred.recorded_to IS NULL) "
+        "AND outranked.rank = 'normal' AND outranked.recorded_to IS NULL"
+    )
     WHERE = (
         "recorded_to IS NULL AND rank != 'deprecated' AND status != 'retracted' "
+        "AND (rank != 'normal' OR fact_id NOT IN ({outranked})) "
         "AND coalesce(valid_earliest, '0001-01-01') <= {latest} "
-        "AND coalesce(valid_latest, '9999-12-31') >= {earliest} AND modality = 'asserted' "
-        "AND (valid_earliest IS NULL) IN ({false}, {true})"
+        "AND coalesce(valid_latest, '9999-12-31') >= {earliest} "
+        "AND ((valid_earliest IS NULL) = {false} OR coalesce(valid_latest, '9999-12-31') != '9999-12-31') "
+        "AND modality = 'asserted' AND (valid_earliest IS NULL) IN ({false}, {true})"
     )
     ORDER = "valid_earliest IS NULL, coalesce(valid_earliest, '0001-01-01'), fact_id"
 
@@ -122,16 +135,21 @@ class RawRoles:
         conn = self.raw.conn
         earliest, latest = date(year, 1, 1), date(year, 12, 31)
         if self.raw.backend == "sqlite":
-            where = self.WHERE.format(latest="?", earliest="?", false=0, true=1)
+            outranked = self.OUTRANKED.format(
+                by_subject=" INDEXED BY ix_fact_versions_subject_recorded_to",
+                by_preferred=" INDEXED BY ix_fact_versions_preferred",
+            )
+            where = self.WHERE.format(outranked=outranked, latest="?", earliest="?", false=0, true=1)
             params: tuple[Any, ...] = (latest.isoformat(), earliest.isoformat())
+            roles = "roles INDEXED BY ix_roles_current_valid_time"
             # sqlite3, the bare driver (RawAsOf's connection)
             total = conn.execute(
-                f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where})", params
+                f"SELECT count(*) FROM (SELECT * FROM {roles} WHERE {where})", params
             ).fetchone()[0]
             if total == 0:  # as Reads: no page past the end, and no labels for no rows
                 return 0
             rows = conn.execute(
-                f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
+                f"SELECT * FROM {roles} WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
             ).fetchall()
             ids = sorted({r[2] for r in rows} | {r[3] for r in rows} | {r[5] for r in rows})
             marks = ",".join("?" * len(ids))
@@ -139,7 +157,8 @@ class RawRoles:
                 f"SELECT entity_id, label FROM entities WHERE entity_id IN ({marks})", ids
             ).fetchall()
             return int(total)
-        where = self.WHERE.format(latest="$1", earliest="$2", false="false", true="true")
+        outranked = self.OUTRANKED.format(by_subject="", by_preferred="")
+        where = self.WHERE.format(outranked=outranked, latest="$1", earliest="$2", false="false", true="true")
         total = await conn.fetchval(
             f"SELECT count(*) FROM (SELECT * FROM roles WHERE {where}) AS anon", latest, earliest
         )
