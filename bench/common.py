@@ -267,6 +267,32 @@ class Databases:
             upgrade(url)
         return url
 
+    def copy(self, template: str, name: str) -> str:
+        """Create (or recreate) database `name` as a copy of `template`, which no one may be connected to.
+        Returns its URL. SQLite: the backup API, a consistent copy whatever the journal holds; PostgreSQL:
+        CREATE DATABASE ... TEMPLATE."""
+        if self.backend == "sqlite":
+            path = self.workdir / (name + ".db")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            source = sqlite3.connect(self.workdir / (template + ".db"))
+            target = sqlite3.connect(path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        else:
+            db = self.db_name(name)
+            _pg_admin(
+                self.postgres_url,
+                f"DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+                f"CREATE DATABASE {db} TEMPLATE {self.db_name(template)}",
+            )
+            if db not in self.made:
+                self.made.append(db)
+        return self.archive_url(name)
+
     def exists(self, name: str) -> bool:
         if self.backend == "sqlite":
             return (self.workdir / (name + ".db")).exists()

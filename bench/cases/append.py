@@ -443,14 +443,9 @@ async def run_correction_case(dbs: Databases, results: Results, seconds: float, 
     from archive.domain.events import Citation, FactChanges
     from archive.settings import FINDINGS_DELAY_MS
     from archive.storage.engine import create_engine
-    from bench.worker import OursIngest
+    from bench.worker import registered_database
 
-    url = await asyncio.to_thread(dbs.create, "correct")
-    loader = OursIngest({"url": url})
-    await loader.setup()
-    for b in range(2):
-        await loader.batch(b, 2 * corpus.BATCH)
-    await loader.close()
+    url = await registered_database(dbs, "correct", batches=2)
 
     engine = create_engine(url)
     # As the server runs it: the findings catch up in the background (archive/commands/follow.py).

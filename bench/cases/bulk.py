@@ -42,6 +42,7 @@ from bench.common import (
     vacuum_analyze,
     written_per_fact,
 )
+from bench.worker import registered_database
 
 
 def names(total: int) -> dict[str, str]:
@@ -52,11 +53,11 @@ def names(total: int) -> dict[str, str]:
 def run_ingest(dbs: Databases, results: Results, total: int, report: bool = True) -> dict[str, Any]:
     """Case 4 at `total` facts. Leaves the three databases in place for cases 5, 6, 5a and 7."""
     db = names(total)
-    ours_url = dbs.create(db["ours"])
+    ours_url = asyncio.run(registered_database(dbs, db["ours"]))
     dbs.create(db["raw"])
     dbs.create(db["peer"], migrate=False)
     workers = {
-        "ours": WorkerProc("ours-ingest", {"url": ours_url}),
+        "ours": WorkerProc("ours-ingest", {"url": ours_url, "registered": True}),
         "raw": WorkerProc("raw-ingest", {"dsn": dbs.raw_dsn(db["raw"]), "backend": dbs.backend}),
         "peer": WorkerProc("peer-ingest", {"env": dbs.peer_env(db["peer"])}),
     }

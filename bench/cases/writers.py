@@ -26,14 +26,9 @@ async def _corpus_and_token(dbs: Databases) -> tuple[str, str]:
     """A database with the 4000-fact corpus of case 3, and an archivist's token for it."""
     from archive.storage.engine import create_engine
     from archive.tokens import create_token
-    from bench.worker import OursIngest
+    from bench.worker import registered_database
 
-    url = await asyncio.to_thread(dbs.create, "writers")
-    loader = OursIngest({"url": url})
-    await loader.setup()
-    for b in range(2):
-        await loader.batch(b, 2 * corpus.BATCH)
-    await loader.close()
+    url = await registered_database(dbs, "writers", batches=2)
     engine = create_engine(url)
     try:
         token, _ = await create_token(engine, "archivist", "bench writers")
