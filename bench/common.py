@@ -191,6 +191,9 @@ class Databases:
         self.postgres_url = postgres_url
         self.pid = os.getpid()
         self.made: list[str] = []
+        #: The databases finished as templates to copy (bench.worker.registered_database): one that failed
+        #: halfway exists but is not here, so it is never copied.
+        self.templates: set[str] = set()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix=f"archive-bench-{self.pid}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
 

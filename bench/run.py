@@ -58,7 +58,8 @@ class Plan:
         self.rebuild_reps_large = 3
         self.asof_queries = 30 if quick else 100
         self.http_requests = 20
-        # A wrk run at 64 connections makes thousands of requests in 4 s; 6 s runs cost 40 s a backend.
+        # A wrk run at 64 connections makes thousands of requests in 4 s; runs of 6 s took 40 s more a
+        # backend (5 runs x 2 routes x 2 worker counts), which a slow machine's budget did not have.
         self.load_seconds = 2.0 if quick else 4.0
         self.load_reps = 2 if quick else 5
         self.connections = 64

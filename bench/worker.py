@@ -1,4 +1,5 @@
-"""Subprocess workers for the bulk cases (4: ingest, 5: rebuild), one process per implementation and size.
+"""Subprocess workers for the bulk cases (4: ingest, 5: rebuild), one process per implementation and size,
+and `registered_database`, the copies of one registry that cases 3, 4 and 8 start from.
 
 The parent drives them in lock step over stdin/stdout (one JSON command a line; answers are lines that
 start with `@@ `), so the implementations run interleaved, batch by batch, and never at the same time,
@@ -91,7 +92,7 @@ async def registered_database(dbs: Databases, name: str, batches: int = 0) -> st
     is untimed setup that took about 22 s for every database of cases 3, 4 and 8.
     """
     template = f"registered{batches}"
-    if not dbs.exists(template):
+    if template not in dbs.templates:
         if batches:
             url = await registered_database(dbs, template)
         else:
@@ -101,6 +102,7 @@ async def registered_database(dbs: Databases, name: str, batches: int = 0) -> st
         for b in range(batches):
             await loader.batch(b, batches * corpus.BATCH)
         await loader.close()
+        dbs.templates.add(template)
     return await asyncio.to_thread(dbs.copy, template, name)
 
 

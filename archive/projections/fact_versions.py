@@ -79,8 +79,8 @@ content_index = Index(
 #: says the index's own condition, and a bound parameter is not known to equal it.
 PREFERRED = literal_column("'preferred'", String)
 
-#: The preferred versions by subject and predicate: few, so "does a preferred statement outrank this
-#: one" is a lookup in a small index, not a scan of every version (`reads.filters.rank_condition`).
+#: The preferred versions by subject and predicate: few, so the pairs that outrank others are read from a
+#: small index, not found by a scan of every version (`reads.filters.rank_condition`, `outranked`).
 preferred_index = Index(
     "ix_fact_versions_preferred",
     fact_versions_table.c.subject,

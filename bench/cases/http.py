@@ -106,6 +106,8 @@ class RawRoles:
     rank is `reads.filters.rank_condition` with `projections.fact_versions.outranked`, spelled as
     ix_roles_current_valid_time is (SQLite matches indexed expressions, and a partial index's WHERE, by how
     they are spelled). On SQLite the statements name their indexes as Reads does (`INDEXED BY`).
+    Reads also looks up the names the listed entities bore in that year (`reads.names.names_for`); raw
+    does not, so that lookup is on the HTTP side of the ratio alone.
     """
 
     OUTRANKED = (
@@ -151,7 +153,7 @@ class RawRoles:
             rows = conn.execute(
                 f"SELECT * FROM {roles} WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", params
             ).fetchall()
-            ids = sorted({r[2] for r in rows} | {r[3] for r in rows} | {r[5] for r in rows})
+            ids = sorted(({r[2] for r in rows} | {r[3] for r in rows} | {r[5] for r in rows}) - {None})
             marks = ",".join("?" * len(ids))
             conn.execute(
                 f"SELECT entity_id, label FROM entities WHERE entity_id IN ({marks})", ids
@@ -168,9 +170,12 @@ class RawRoles:
             f"SELECT * FROM roles WHERE {where} ORDER BY {self.ORDER} LIMIT 50 OFFSET 0", latest, earliest
         )
         ids = sorted(
-            {r["holder"] for r in rows}
-            | {r["office_id"] for r in rows}
-            | {r["organization_id"] for r in rows}
+            (
+                {r["holder"] for r in rows}
+                | {r["office_id"] for r in rows}
+                | {r["organization_id"] for r in rows}
+            )
+            - {None}
         )
         await conn.fetch("SELECT entity_id, label FROM entities WHERE entity_id = ANY($1::varchar[])", ids)
         return int(total)

@@ -67,3 +67,37 @@ async def test_a_preferred_fact_hides_the_normal_ones_with_its_subject_and_predi
     assert retracted.status_code == 200, retracted.text
     # A retracted preferred fact outranks nothing.
     assert await ids(seeded_client) == before
+
+
+async def role_ids(client: Client, **params: Any) -> list[Json]:
+    response = await client.get("/roles", params={"valid_at": "2010", **params, "limit": 500})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_a_preferred_role_hides_the_normal_ones_in_the_listing_by_valid_time(
+    seeded_client: Client, headers: dict[str, dict[str, str]], store: Any
+) -> None:
+    # The listing by valid time alone names its indexes (ix_roles_current_valid_time, and the outranked
+    # ids' own): best rank must hide there what it hides everywhere else.
+    before = await role_ids(seeded_client)
+    chaired = [r for r in before if r["holder"]["id"] == "kazakhstan" and r["predicate"] == "chaired"]
+    chosen = next(r for r in chaired if r["organization"]["id"] == "osce")
+    hidden = {r["fact_id"] for r in chaired} - {chosen["fact_id"]}
+    assert hidden
+    version = (await seeded_client.get(f"/facts/{chosen['fact_id']}")).json()["version"]
+    ranked_at = (await newest(store)).recorded_at
+
+    reranked = await seeded_client.post(
+        f"/facts/{chosen['fact_id']}/rank",
+        json={"expected_version": version, "rank": "preferred", "justification": "the chair of the year"},
+        headers=headers["archivist"],
+    )
+    assert reranked.status_code == 200, reranked.text
+    listed = {r["fact_id"] for r in await role_ids(seeded_client)}
+    assert listed == {r["fact_id"] for r in before} - hidden
+    assert chosen["fact_id"] in listed
+    assert {r["fact_id"] for r in await role_ids(seeded_client, rank="all")} >= {r["fact_id"] for r in before}
+    # As believed before the rerank, nothing outranked them.
+    as_of = {r["fact_id"] for r in await role_ids(seeded_client, as_of=ranked_at.isoformat())}
+    assert as_of == {r["fact_id"] for r in before}
