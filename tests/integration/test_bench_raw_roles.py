@@ -8,13 +8,11 @@ import sqlite3
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from archive.bootstrap import wire
 from archive.commands import CommandMeta
 from archive.domain.time import PartialDate
-from archive.projections.fact_versions import fact_versions_table
 from bench.cases.http import RawRoles
 
 YEARS = range(1990, 2013)
@@ -48,23 +46,16 @@ async def test_the_raw_roles_statements_count_what_the_read_counts(seeded_engine
         assert ours == theirs
         assert ours[2010] >= 2
 
-        listed = await wire(seeded_engine).reads.roles(
+        archive = wire(seeded_engine)
+        listed = await archive.reads.roles(
             None, None, None, PartialDate(2010), None, "best", "asserted", 50, 0
         )
         chaired = [r for r in listed.items if r.holder.id == "kazakhstan" and r.predicate == "chaired"]
         assert len(chaired) >= 2
         chosen = chaired[0].fact_id
-        async with seeded_engine.connect() as db:
-            version = (
-                await db.execute(
-                    select(fact_versions_table.c.version).where(
-                        fact_versions_table.c.fact_id == chosen, fact_versions_table.c.recorded_to.is_(None)
-                    )
-                )
-            ).scalar_one()
-        await wire(seeded_engine).commands.rerank_fact(
+        await archive.commands.rerank_fact(
             fact_id=chosen,
-            expected_version=version,
+            expected_version=(await archive.reads.fact(chosen)).version,
             rank="preferred",
             reason_code="other",
             justification="the chair of the year",
